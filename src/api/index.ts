@@ -1,0 +1,6 @@
+/**
+ * tsbuild's public API. Everything a program (or tsbuild's own CLI) may use is exported here.
+ */
+export { formatDiagnostic, codeFrame, locationOf } from "../core/diagnostic.js";
+export type { Diagnostic, SourceRange, Position, Severity, Note } from "../core/diagnostic.js";
+export { TsbuildError, DockerfileSyntaxError, InputError } from "../core/errors.js";
