@@ -29,7 +29,7 @@ function heredocSource(h: Heredoc, state: StageState, ctx: PlanContext): CopySou
   let content = h.chomp ? chomp(h.content) : h.content;
   if (h.expand) {
     // Bodies always use `\` as escape character and keep quotes literal (BuildKit's ExpandRaw).
-    const r = processWord(content, state.env, { escapeChar: "\\", rawQuotes: true });
+    const r = processWord(content, state.env, { escapeChar: "\\", skipProcessQuotes: true });
     if (!r.ok) {
       report(ctx, "error", "ExpansionError", `cannot expand heredoc ${h.name}: ${r.message}`, h.bodyRange);
       return undefined;
