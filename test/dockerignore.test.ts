@@ -89,7 +89,9 @@ describe("pattern matching (moby/patternmatcher semantics)", () => {
     [["*", "!src", "src/secret"], "src/public", false],
     [[], "anything", false],
     [["*"], ".", false], // the context root is never excluded
-    [["*"], "/", false],
+    [["*"], "/", true], // patternmatcher: the parent list of `/` holds "", which `*` matches
+    [["a"], "/a", false], // paths are not stripped of a leading slash
+    [["a"], "./a/", true],
   ];
   it.each(MULTI)("%j vs %s -> %s", (patterns, path, excluded) => {
     expect(matcher(patterns).matches(path)).toBe(excluded);

@@ -25,9 +25,10 @@ export interface IgnoreMatcher {
   /** True when any pattern is a `!` exception. */
   readonly hasExclusions: boolean;
   /**
-   * matches reports whether a slash-separated context path (leading `/` allowed) is excluded:
-   * the last pattern that matches the path or one of its parent directories decides.
-   * The context root itself (`.`) is never excluded.
+   * matches reports whether a slash-separated path relative to the context root is excluded:
+   * the last pattern that matches the path or one of its parent directories decides. The path
+   * is cleaned first; `.` (the root itself) is never excluded. As in patternmatcher, a leading
+   * `/` is not removed, so `/a` is not matched by the pattern `a`.
    */
   matches(path: string): boolean;
 }
@@ -124,9 +125,8 @@ export function createPatternMatcher(patterns: readonly string[]): IgnoreMatcher
 function matcherOf(patterns: readonly CompiledPattern[]): IgnoreMatcher {
   const hasExclusions = patterns.some((p) => p.exclusion);
   const matches = (path: string): boolean => {
-    let file = goClean(path);
-    while (file.startsWith("/")) file = file.slice(1);
-    if (file === "" || file === ".") return false;
+    const file = goClean(path);
+    if (file === ".") return false;
     const parent = goDir(file);
     const parents = parent === "." ? [] : prefixes(parent);
     let matched = false;
