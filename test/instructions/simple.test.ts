@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lower, lowerAs, messages } from "../helpers/lower.js";
-import { rangeOf } from "../helpers/raw.js";
+import { lowerInstruction } from "../../src/parser/instructions/index.js";
+import { CTX, rangeOf, rawOf } from "../helpers/raw.js";
 
 describe("ENV and LABEL", () => {
   it("build pairs from = triples, values raw", () => {
@@ -109,6 +110,13 @@ describe("unknown instructions", () => {
     expect(diags).toMatchObject([{ code: "UnknownInstruction", message: "unknown instruction: RUNN (did you mean RUN?)", range: rangeOf(line, "RUNN") }]);
     expect(messages("copi a b")).toEqual(["unknown instruction: copi (did you mean copy?)"]);
     expect(messages("BADCMD x")).toEqual(["unknown instruction: BADCMD"]);
+  });
+
+  it("stay silent when layer 1 found no keyword (it reported the line already)", () => {
+    const raw = { ...rawOf("X"), keyword: "" };
+    const r = lowerInstruction(raw, CTX);
+    expect(r.instruction.kind).toBe("UNKNOWN");
+    expect(r.diagnostics).toEqual([]);
   });
 
   it("recognizes keywords in any case", () => {
