@@ -79,25 +79,32 @@ class ThreadList {
   }
 }
 
-/** Closure adds program position `s` and every position reachable through `*` without input. */
+/** addThread adds program position `s` and every position reachable through `*` without input (its closure). */
 function addThread(list: ThreadList, mark: Int32Array, gen: number, prog: GlobProgram, s: number, start: number): void {
   const ops = prog.ops;
   let j = s;
   while (j < ops.length && ops[j] === STAR) j++;
-  const push = (k: number): void => {
-    mark[k] = gen;
-    list.states[list.n] = k;
-    list.starts[list.n++] = start;
-  };
-  if (prog.greedy) {
-    // A greedy star prefers looping (k itself) over moving on (k + 1).
-    for (let k = s; k <= j && mark[k] !== gen; k++) push(k);
-    return;
-  }
-  // A lazy star prefers moving on: the deepest position first, then back to s.
   let k = s;
   while (k <= j && mark[k] !== gen) k++;
-  for (let t = k > j ? j : k - 1; t >= s; t--) push(t);
+  // Positions s..k-1 are new; k (if <= j) is already in the list with its whole closure.
+  const { states, starts } = list;
+  let n = list.n;
+  if (prog.greedy) {
+    // A greedy star prefers looping (its own position) over moving on, so shallow positions come first.
+    for (let t = s; t < k; t++) {
+      mark[t] = gen;
+      states[n] = t;
+      starts[n++] = start;
+    }
+  } else {
+    // A lazy star prefers moving on: the deepest position first, then back to s.
+    for (let t = k > j ? j : k - 1; t >= s; t--) {
+      mark[t] = gen;
+      states[n] = t;
+      starts[n++] = start;
+    }
+  }
+  list.n = n;
 }
 
 /** stepMatches says whether the op at position `s` consumes code point `c`. */
