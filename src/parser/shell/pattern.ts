@@ -107,10 +107,43 @@ function addThread(list: ThreadList, mark: Int32Array, gen: number, prog: GlobPr
   list.n = n;
 }
 
-/** stepMatches says whether the op at position `s` consumes code point `c`. */
-function stepMatches(op: number, c: number): boolean {
-  if (op === STAR || op === ANY) return c !== NEWLINE;
-  return op === c;
+/** Matcher is the per-search state of the Pike VM: two thread lists and the dedup marks. */
+interface Matcher {
+  readonly prog: GlobProgram;
+  clist: ThreadList;
+  nlist: ThreadList;
+  readonly mark: Int32Array;
+}
+
+/**
+ * step advances every thread of `clist` over code point `c` (EOF at the end) into `nlist`, in
+ * priority order, and returns the start of the match a thread reached, or -1. A match cuts every
+ * lower-priority thread, which is what makes the result leftmost-first.
+ */
+function step(vm: Matcher, pos: number, c: number): number {
+  const { prog, clist, nlist, mark } = vm;
+  const ops = prog.ops;
+  const m = ops.length;
+  const gen = pos + 1;
+  nlist.n = 0;
+  for (let i = 0; i < clist.n; i++) {
+    const s = clist.states[i] ?? m;
+    const start = clist.starts[i] ?? pos;
+    if (s === m) return start;
+    if (c === EOF) continue;
+    const op = ops[s] ?? EOF;
+    if (op >= 0 ? op !== c : c === NEWLINE) continue;
+    const next = op === STAR ? s : s + 1;
+    if (next < m && ops[next] !== STAR && mark[next] !== gen) {
+      // Fast path: a literal or `?` position has no closure beyond itself.
+      mark[next] = gen;
+      nlist.states[nlist.n] = next;
+      nlist.starts[nlist.n++] = start;
+    } else {
+      addThread(nlist, mark, gen, prog, next, start);
+    }
+  }
+  return -1;
 }
 
 /**
@@ -124,28 +157,16 @@ export function findMatch(
   anchored: boolean,
   budget: StepBudget,
 ): [number, number] | null {
-  const m = prog.ops.length;
-  let clist = new ThreadList(m + 1);
-  let nlist = new ThreadList(m + 1);
-  const mark = new Int32Array(m + 1).fill(-1);
+  const size = prog.ops.length + 1;
+  const vm: Matcher = { prog, clist: new ThreadList(size), nlist: new ThreadList(size), mark: new Int32Array(size).fill(-1) };
   let match: [number, number] | null = null;
   for (let pos = from; pos <= text.length; pos++) {
-    if (match === null && (!anchored || pos === from)) addThread(clist, mark, pos, prog, 0, pos);
-    if (clist.n === 0) break;
-    budget.spend(clist.n);
-    nlist.n = 0;
-    const c = pos < text.length ? (text[pos] ?? EOF) : EOF;
-    for (let i = 0; i < clist.n; i++) {
-      const s = clist.states[i] ?? m;
-      const start = clist.starts[i] ?? pos;
-      if (s === m) {
-        match = [start, pos]; // lower-priority threads are cut
-        break;
-      }
-      const op = prog.ops[s] ?? EOF;
-      if (c !== EOF && stepMatches(op, c)) addThread(nlist, mark, pos + 1, prog, op === STAR ? s : s + 1, start);
-    }
-    [clist, nlist] = [nlist, clist];
+    if (match === null && (!anchored || pos === from)) addThread(vm.clist, vm.mark, pos, prog, 0, pos);
+    if (vm.clist.n === 0) break;
+    budget.spend(vm.clist.n);
+    const start = step(vm, pos, pos < text.length ? (text[pos] ?? EOF) : EOF);
+    if (start >= 0) match = [start, pos];
+    [vm.clist, vm.nlist] = [vm.nlist, vm.clist];
   }
   return match;
 }
