@@ -1,7 +1,7 @@
 /**
  * Shared shapes of the linter: what a rule sees (RuleInput) and what it reports (Finding).
  */
-import type { SourceRange } from "../../core/diagnostic.js";
+import type { Diagnostic, SourceRange } from "../../core/diagnostic.js";
 import type { IgnoreMatcher } from "../../core/dockerignore.js";
 import type { Dockerfile, Instruction } from "../ast.js";
 import type { RuleName } from "./catalog.js";
@@ -24,6 +24,11 @@ export interface LintOptions {
    * it, only PATH is assumed to come from a base image.
    */
   readonly baseImageEnv?: (image: string) => readonly string[] | undefined;
+  /**
+   * The parser's diagnostics. Those whose code is a lint rule (NoEmptyContinuation) are
+   * subject to the check options and returned by lint; the caller should not print them itself.
+   */
+  readonly parserDiagnostics?: readonly Diagnostic[];
 }
 
 /** Finding is one rule violation before check options are applied. */
