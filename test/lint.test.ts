@@ -50,7 +50,7 @@ describe("every catalog rule has a firing and a quiet case", () => {
     expect(new Set(CASES.map((c) => c[0]))).toEqual(new Set(RULE_NAMES));
   });
 
-  it.each(CASES)("%s", (rule, bad, good, opts) => {
+  it.each(CASES.map(([rule, bad, good, opts]) => ({ rule, bad, good, opts })))("$rule", ({ rule, bad, good, opts }) => {
     expect(codes(bad, opts)).toContain(rule);
     expect(codes(good, opts)).not.toContain(rule);
   });
