@@ -1,0 +1,18 @@
+/** Unknown keywords: kept as UNKNOWN nodes so tools still see them, reported as errors. */
+import type { UnknownInstruction } from "../ast.js";
+import { baseOf, report, type Lowering } from "./common.js";
+import { withSuggestion } from "./suggest.js";
+
+/** INSTRUCTION_NAMES lists every Dockerfile instruction, for "did you mean" suggestions. */
+export const INSTRUCTION_NAMES = [
+  "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
+  "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+] as const;
+
+/** lowerUnknown reports `unknown instruction: X` (with a suggestion) at the keyword. */
+export function lowerUnknown(l: Lowering): UnknownInstruction {
+  const { raw } = l;
+  const msg = withSuggestion(`unknown instruction: ${raw.keyword}`, raw.keyword, INSTRUCTION_NAMES, false);
+  report(l, "UnknownInstruction", msg, raw.keywordRange);
+  return { ...baseOf(raw), kind: "UNKNOWN" };
+}
