@@ -88,7 +88,7 @@ describe("config instructions", () => {
         "STOPSIGNAL SIGQUIT",
         "HEALTHCHECK --interval=30s --retries=3 CMD curl -f http://127.0.0.1/",
         'ENTRYPOINT ["/bin/app"]',
-        "CMD --serve",
+        "CMD serve --port 1",
         "",
       ].join("\n"),
     );
@@ -99,7 +99,7 @@ describe("config instructions", () => {
       User: "1000:1000",
       StopSignal: "SIGQUIT",
       Entrypoint: ["/bin/app"],
-      Cmd: ["/bin/sh", "-c", "--serve"],
+      Cmd: ["/bin/sh", "-c", "serve --port 1"],
       Healthcheck: { Test: ["CMD-SHELL", "curl -f http://127.0.0.1/"], Interval: 30_000_000_000, Retries: 3 },
     });
     expect(p.image.author).toBe("someone");
@@ -107,7 +107,7 @@ describe("config instructions", () => {
     expect(texts).toContain("EXPOSE [80/tcp 443/udp 8000/tcp 8001/tcp]");
     expect(texts).toContain("VOLUME [/data /logs]");
     expect(texts).toContain('ENTRYPOINT ["/bin/app"]');
-    expect(texts).toContain('CMD ["/bin/sh" "-c" "--serve"]');
+    expect(texts).toContain('CMD ["/bin/sh" "-c" "serve --port 1"]');
     expect(texts).toContain("HEALTHCHECK {Test:[CMD-SHELL curl -f http://127.0.0.1/] Interval:30s Timeout:0s StartPeriod:0s StartInterval:0s Retries:3}");
   });
 
