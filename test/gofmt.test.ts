@@ -9,7 +9,7 @@ describe("goQuote (strconv.Quote)", () => {
     ["♥ 한국어", '"♥ 한국어"'],
     ["\u00a0", '"\\u00a0"'],
     ["\u{e0001}", '"\\U000e0001"'],
-    ["\ud800", '"\\ufffd"'],
+    ["\ud800", '"\\xed\\xa0\\x80"'],
   ])("%j", (input, want) => {
     expect(goQuote(input)).toBe(want);
   });

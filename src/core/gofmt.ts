@@ -3,42 +3,34 @@
  * `%q` in image history), `%v` of a string slice, and time.Duration's String().
  */
 
-/** isGoPrintable approximates unicode.IsPrint: letters, marks, numbers, punctuation, symbols and U+0020. */
-function isGoPrintable(cp: number): boolean {
-  if (cp === 0x20) return true;
-  return /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(String.fromCodePoint(cp));
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+const SHORT: Record<number, string> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\" };
+
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, "0");
+
+/** surrogateBytes writes a lone surrogate as the three bytes Go would see (invalid UTF-8, so `\xNN` each). */
+function surrogateBytes(cp: number): string {
+  return `\\x${hex(0xe0 | (cp >> 12), 2)}\\x${hex(0x80 | ((cp >> 6) & 0x3f), 2)}\\x${hex(0x80 | (cp & 0x3f), 2)}`;
 }
 
-const SHORT_ESCAPES: Readonly<Record<number, string>> = {
-  0x07: "\\a",
-  0x08: "\\b",
-  0x0c: "\\f",
-  0x0a: "\\n",
-  0x0d: "\\r",
-  0x09: "\\t",
-  0x0b: "\\v",
-  0x5c: "\\\\",
-  0x22: '\\"',
-};
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, "0");
+/** quoteCodePoint renders one code point the way strconv.Quote does (printable = unicode.IsPrint). */
+function quoteCodePoint(ch: string, cp: number): string {
+  const short = SHORT[cp];
+  if (short) return short;
+  if (cp >= 0x20 && cp < 0x7f) return ch;
+  if (cp < 0x20 || cp === 0x7f) return `\\x${hex(cp, 2)}`;
+  if (cp >= 0xd800 && cp <= 0xdfff) return surrogateBytes(cp);
+  if (PRINTABLE.test(ch)) return ch;
+  return cp <= 0xffff ? `\\u${hex(cp, 4)}` : `\\U${hex(cp, 8)}`;
 }
 
-/** goQuote returns s double-quoted exactly as Go's strconv.Quote writes it (lone surrogates as \ufffd). */
+/** goQuote is Go's strconv.Quote for a JS string (lone surrogates are treated as the invalid bytes they would be in Go). */
 export function goQuote(s: string): string {
+  if (PLAIN.test(s)) return `"${s}"`;
   let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    const short = SHORT_ESCAPES[cp];
-    if (short !== undefined) out += short;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += "\\ufffd";
-    else if (isGoPrintable(cp)) out += ch;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
-    else if (cp <= 0xffff) out += `\\u${hex(cp, 4)}`;
-    else out += `\\U${hex(cp, 8)}`;
-  }
-  return out + '"';
+  for (const ch of s) out += quoteCodePoint(ch, ch.codePointAt(0) ?? 0);
+  return `${out}"`;
 }
 
 /** goQuoteSlice formats a string slice like Go's `%q`: `["a" "b"]`. */
