@@ -2,3 +2,4 @@ export * from "./digest.js";
 export * from "./diagnostic.js";
 export * from "./errors.js";
 export * from "./dockerignore.js";
+export * from "./events.js";
