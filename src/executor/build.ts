@@ -53,7 +53,8 @@ export class BuildRun<R> {
       }
       const settled = await Promise.allSettled([...this.nodes.values()].map((n) => n.result));
       if (this.failure) throw this.failure;
-      if (settled.some((s) => s.status === "rejected")) throw new BuildCanceledError(user?.reason);
+      // An abort wins even when every op happened to finish: the caller asked for the build to stop.
+      if (user?.aborted || settled.some((s) => s.status === "rejected")) throw new BuildCanceledError(user?.reason);
       const results = new Map<Digest, R>();
       settled.forEach((s, i) => results.set(vertices[i]!.digest, (s as PromiseFulfilledResult<R>).value));
       return { results, keys: this.keys, cached: this.cached, executed: this.executed };
@@ -105,9 +106,9 @@ export class BuildRun<R> {
       const results = await this.dependencies(v.inputs.map((i) => this.nodes.get(i)!.result));
       const inputs: ResolvedInput<R>[] = results.map((result, i) => ({ vertex: v.inputs[i]!, key: this.keys.get(v.inputs[i]!)!, result }));
       this.abort.signal.throwIfAborted();
-      const run = this.scheduler.runShared(v, key, inputs);
-      this.runs.set(v.digest, run);
-      const result = await run.attach(this.listener(v), this.abort.signal);
+      const shared = this.scheduler.runShared(v, key, inputs, this.listener(v), this.abort.signal);
+      this.runs.set(v.digest, shared.run);
+      const result = await shared.result;
       this.events.terminal(v, "done");
       this.executed.push(v.digest);
       return result;
@@ -164,6 +165,7 @@ export class BuildRun<R> {
           ...(u.done ? { completed: time } : {}),
         }),
       warn: (diagnostic, time) => this.events.emit({ type: "diagnostic", diagnostic, vertex: v.digest, time }),
+      failed: (error) => this.failed(v, error),
     };
   }
 }

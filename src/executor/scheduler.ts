@@ -12,7 +12,7 @@ import type { Digest } from "../core/digest.js";
 import type { Vertex } from "../planner/plan.js";
 import { BuildRun } from "./build.js";
 import type { CachePolicy } from "./cachekey.js";
-import { SharedRun } from "./shared-run.js";
+import { SharedRun, type RunListener } from "./shared-run.js";
 import type { CacheStore, ContextHasher, OpContext, OpRunner, ResolvedInput } from "./types.js";
 
 /** SchedulerOptions are the seams and limits of a Scheduler. */
@@ -73,10 +73,13 @@ export class Scheduler<R> {
     return new BuildRun<R>(this, this.options, options).execute(vertices);
   }
 
-  /** runShared joins the in-flight run for `key`, or starts one on the job queue. */
-  runShared(vertex: Vertex, key: Digest, inputs: readonly ResolvedInput<R>[]): SharedRun<R> {
+  /**
+   * runShared joins the in-flight run for `key`, or starts one on the job queue, and attaches the
+   * listener before the op can start (see SharedRun.attach for how `signal` lets go).
+   */
+  runShared(vertex: Vertex, key: Digest, inputs: readonly ResolvedInput<R>[], listener: RunListener, signal: AbortSignal): { run: SharedRun<R>; result: Promise<R> } {
     const existing = this.inflight.get(key);
-    if (existing) return existing;
+    if (existing) return { run: existing, result: existing.attach(listener, signal) };
     const { runner, cache } = this.options;
     const op = async (ctx: OpContext): Promise<R> => {
       const result = await runner.run(vertex, inputs, ctx);
@@ -91,6 +94,8 @@ export class Scheduler<R> {
     };
     // Both branches only remove the table entry; the outcome reaches every waiter through attach().
     run.promise.then(forget, forget);
-    return run;
+    const result = run.attach(listener, signal);
+    run.start();
+    return { run, result };
   }
 }

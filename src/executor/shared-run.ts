@@ -14,6 +14,8 @@ export interface RunListener {
   log(stream: "stdout" | "stderr", data: string, time: number): void;
   progress(update: ByteProgress, time: number): void;
   warn(diagnostic: Diagnostic, time: number): void;
+  /** failed is called before the job slot is released, so a build can cancel its queued work first. */
+  failed(error: unknown): void;
 }
 
 /** Enqueue hands a task to the job queue; the task must not start after `queued` aborts. */
@@ -31,18 +33,36 @@ export class SharedRun<R> {
   private readonly decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   private waiters = 0;
 
-  /** SharedRun enqueues `op`; it starts when a job slot frees, unless every waiter has aborted by then. */
+  private begin: (() => void) | undefined;
+
+  /** SharedRun prepares `op`; start() enqueues it, after the first listener is attached so it misses no output. */
   constructor(key: Digest, enqueue: Enqueue, now: () => number, op: (ctx: OpContext) => Promise<R>) {
     this.key = key;
-    this.promise = enqueue(async () => {
-      this.startedAt = now();
-      for (const l of this.listeners) l.started(this.startedAt);
-      try {
-        return await op(this.context(now));
-      } finally {
-        this.flush(now());
-      }
-    }, this.queued.signal);
+    this.promise = new Promise<R>((resolve, reject) => {
+      this.begin = () => enqueue(() => this.task(now, op), this.queued.signal).then(resolve, reject);
+    });
+  }
+
+  /** start puts the op on the job queue (once); it starts when a slot frees, unless every waiter has aborted by then. */
+  start(): void {
+    const begin = this.begin;
+    this.begin = undefined;
+    begin?.();
+  }
+
+  private async task(now: () => number, op: (ctx: OpContext) => Promise<R>): Promise<R> {
+    this.startedAt = now();
+    for (const l of this.listeners) l.started(this.startedAt);
+    let result: R;
+    try {
+      result = await op(this.context(now));
+    } catch (e) {
+      this.flush(now());
+      for (const l of [...this.listeners]) l.failed(e);
+      throw e;
+    }
+    this.flush(now());
+    return result;
   }
 
   /**
