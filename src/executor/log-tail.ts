@@ -5,28 +5,29 @@ export const LOG_TAIL_LINES = 20;
 const MAX_LINE_CHARS = 4096;
 
 /**
- * LogTail remembers the last lines of a step's combined output, for the error of a failed step.
- * Memory stays bounded by LOG_TAIL_LINES x MAX_LINE_CHARS whatever the step prints.
+ * LogTail remembers the last lines of a step's combined output, for the error of a failed step:
+ * lines in the order they were completed, each stream's unfinished line kept apart so stdout and
+ * stderr never mix within a line. Memory stays bounded by LOG_TAIL_LINES x MAX_LINE_CHARS.
  */
 export class LogTail {
   private readonly done: string[] = [];
-  private partial = "";
+  private readonly partial = { stdout: "", stderr: "" };
 
-  /** push appends decoded output text. */
-  push(text: string): void {
+  /** push appends decoded output text of one stream. */
+  push(stream: "stdout" | "stderr", text: string): void {
     const parts = text.split("\n");
     for (let i = 0; i < parts.length - 1; i++) {
-      this.done.push(clip(this.partial + parts[i]!).replace(/\r$/, ""));
-      this.partial = "";
+      this.done.push(clip(this.partial[stream] + parts[i]!).replace(/\r$/, ""));
+      this.partial[stream] = "";
       if (this.done.length > LOG_TAIL_LINES) this.done.shift();
     }
-    this.partial = clip(this.partial + parts[parts.length - 1]!);
+    this.partial[stream] = clip(this.partial[stream] + parts[parts.length - 1]!);
   }
 
-  /** lines returns the last LOG_TAIL_LINES lines, oldest first, including an unterminated last line. */
+  /** lines returns the last LOG_TAIL_LINES lines, oldest first, then unterminated stdout and stderr lines. */
   lines(): string[] {
-    const all = this.partial === "" ? [...this.done] : [...this.done, this.partial];
-    return all.slice(-LOG_TAIL_LINES);
+    const open = [this.partial.stdout, this.partial.stderr].filter((l) => l !== "");
+    return [...this.done, ...open].slice(-LOG_TAIL_LINES);
   }
 }
 

@@ -114,7 +114,7 @@ export class SharedRun<R> {
   }
 
   private emitLog(stream: "stdout" | "stderr", data: string, time: number): void {
-    this.tail.push(data);
+    this.tail.push(stream, data);
     for (const l of this.listeners) l.log(stream, data, time);
   }
 
