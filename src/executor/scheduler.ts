@@ -2,7 +2,8 @@
  * The scheduler: a topological walk of a plan's vertices on one p-queue. Independent vertices run
  * at the same time up to `jobs`; a vertex runs only after all its inputs are done; identical work
  * (equal cache keys) runs once even when two builds on one Scheduler ask for it; cache hits never
- * reach the op runner. One Scheduler is meant to live as long as a builder (createBuilder), so its
+ * reach the op runner. Keys are computed for every vertex at once (they need only input keys and
+ * context digests), so a cache hit does not wait for its inputs' results. One Scheduler is meant to live as long as a builder (createBuilder), so its
  * job limit and in-flight table span every build it executes.
  */
 import { availableParallelism } from "node:os";

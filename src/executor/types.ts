@@ -29,7 +29,9 @@ export interface ContextSelection {
  * nothing else (not mtimes, inodes or the context's location on disk). Equal selections of equal
  * content give equal digests; a change to any covered attribute changes the digest. It rejects
  * when a non-wildcard source is missing or a wildcard matches nothing, with an error naming the
- * source (BuildKit: `"/x": not found`). Implemented by src/executor/context.ts.
+ * source (BuildKit: `"/x": not found`). The scheduler calls it for every such vertex of a plan at
+ * once, before any op runs, and aborts `signal` when the build stops. Implemented by
+ * src/executor/context.ts.
  */
 export interface ContextHasher {
   digestOf(selection: ContextSelection, signal?: AbortSignal): Promise<Digest>;
