@@ -1,3 +1,4 @@
 export * from "./digest.js";
 export * from "./diagnostic.js";
 export * from "./errors.js";
+export * from "./dockerignore.js";

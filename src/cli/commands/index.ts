@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { registerParse } from "./parse.js";
 
 /** registerCommands adds every tsbuild subcommand to the program; one module per command. */
 export function registerCommands(program: Command): void {
   void program;
+  registerParse(program);
 }

@@ -1,0 +1,85 @@
+import { constants, promises as fs } from "node:fs";
+import { posix } from "node:path";
+import { InputError } from "../core/index.js";
+
+/** MAX_SYMLINKS bounds symlink expansion inside a rootfs, like the kernel's ELOOP limit. */
+const MAX_SYMLINKS = 40;
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/**
+ * resolveInRoot resolves `untrusted` (an absolute or relative path as seen from inside the
+ * container) against the host directory `root` one component at a time with lstat, expanding
+ * symlinks as if `root` were `/`: absolute targets restart at `root` and `..` never climbs above
+ * it. Returns the host path (no component of which was a symlink when checked), or undefined when
+ * a component does not exist. Throws InputError on a symlink loop.
+ */
+export async function resolveInRoot(root: string, untrusted: string): Promise<string | undefined> {
+  const pending = untrusted.split("/").reverse();
+  const done: string[] = [];
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.pop()!;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      done.pop();
+      continue;
+    }
+    const host = posix.join(root, ...done, part);
+    let stat;
+    try {
+      stat = await fs.lstat(host);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    if (!stat.isSymbolicLink()) {
+      done.push(part);
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) throw new InputError(`too many symlinks resolving "${untrusted}" inside ${root}`);
+    const target = await fs.readlink(host);
+    if (target.startsWith("/")) done.length = 0;
+    pending.push(...target.split("/").reverse());
+  }
+  return posix.join(root, ...done);
+}
+
+/**
+ * readConfinedFile reads the regular file at `untrusted` inside `root` (resolved with
+ * resolveInRoot), refusing anything that is not a regular file (devices, FIFOs are never
+ * opened) and anything larger than `maxBytes`. After opening it checks through /proc/self/fd
+ * that the opened file still lies under `root`, closing the window of a swapped component.
+ * Returns undefined when the file does not exist.
+ */
+export async function readConfinedFile(root: string, untrusted: string, maxBytes: number): Promise<Buffer | undefined> {
+  const realRoot = await fs.realpath(root);
+  const host = await resolveInRoot(realRoot, untrusted);
+  if (host === undefined) return undefined;
+  const pre = await fs.lstat(host);
+  if (!pre.isFile()) throw new InputError(`${untrusted} in ${root} is not a regular file; refusing to read it`);
+  const handle = await fs.open(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const real = await fs.readlink(`/proc/self/fd/${handle.fd}`);
+    const prefix = realRoot.endsWith("/") ? realRoot : `${realRoot}/`;
+    if (!real.startsWith(prefix)) throw new InputError(`${untrusted} in ${root} resolved outside the rootfs (${real}); refusing`);
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new InputError(`${untrusted} in ${root} is not a regular file; refusing to read it`);
+    if (stat.size > maxBytes) {
+      throw new InputError(`${untrusted} in ${root} is ${stat.size} bytes, more than the limit of ${maxBytes}`);
+    }
+    const buf = Buffer.alloc(maxBytes + 1);
+    let bytesRead = 0;
+    for (;;) {
+      const { bytesRead: n } = await handle.read(buf, bytesRead, buf.length - bytesRead, bytesRead);
+      if (n === 0 || (bytesRead += n) === buf.length) break;
+    }
+    if (bytesRead > maxBytes) throw new InputError(`${untrusted} in ${root} grew beyond the limit of ${maxBytes} bytes while reading`);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
