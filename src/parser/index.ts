@@ -1,6 +1,8 @@
 /**
- * The Dockerfile parser's public face: layer 1 (`parseRaw`, `dump`).
+ * The Dockerfile parser's public face: `parse` (text -> AST + diagnostics), layer 1 alone
+ * (`parseRaw`) and BuildKit's dump format (`dump`).
  */
+export { parse, type ParseResult } from "./parse.js";
 export { parseRaw, type ParseRawOptions, type ParseRawResult } from "./parse-raw.js";
 export { dump, goQuote } from "./dump.js";
 export { MAX_LINE_BYTES } from "./lines.js";
