@@ -76,11 +76,12 @@ export class Scheduler<R> {
 
   /**
    * runShared joins the in-flight run for `key`, or starts one on the job queue, and attaches the
-   * listener before the op can start (see SharedRun.attach for how `signal` lets go).
+   * listener before the op can start (see SharedRun.attach for how `signal` lets go). A run every
+   * waiter abandoned is not joined: a new run starts once the abandoned one has settled.
    */
   runShared(vertex: Vertex, key: Digest, inputs: readonly ResolvedInput<R>[], listener: RunListener, signal: AbortSignal): { run: SharedRun<R>; result: Promise<R> } {
     const existing = this.inflight.get(key);
-    if (existing) return { run: existing, result: existing.attach(listener, signal) };
+    if (existing && !existing.abandoned) return { run: existing, result: existing.attach(listener, signal) };
     const { runner, cache } = this.options;
     const op = async (ctx: OpContext): Promise<R> => {
       const result = await runner.run(vertex, inputs, ctx);
@@ -96,7 +97,9 @@ export class Scheduler<R> {
     // Both branches only remove the table entry; the outcome reaches every waiter through attach().
     run.promise.then(forget, forget);
     const result = run.attach(listener, signal);
-    run.start();
+    // Two ops with one key never run at once: a replacement waits until the abandoned run has stopped.
+    if (existing) existing.promise.then(() => run.start(), () => run.start());
+    else run.start();
     return { run, result };
   }
 }

@@ -43,6 +43,11 @@ export class SharedRun<R> {
     });
   }
 
+  /** abandoned is true once every waiter let go and the op was told to stop; nobody may join it then. */
+  get abandoned(): boolean {
+    return this.controller.signal.aborted;
+  }
+
   /** start puts the op on the job queue (once); it starts when a slot frees, unless every waiter has aborted by then. */
   start(): void {
     const begin = this.begin;

@@ -83,7 +83,7 @@ export interface OpContext {
  * exits non-zero is reported by rejecting with core's ProcessExitError (or any error with a
  * numeric `exitCode`). `sourceDigests`, when present, digests content a vertex reads from outside
  * the DAG and the build context (an ADD URL's body) before the cache lookup; those digests enter
- * the cache key.
+ * the cache key. The scheduler never runs two ops with the same cache key at the same time.
  */
 export interface OpRunner<R> {
   run(vertex: Vertex, inputs: readonly ResolvedInput<R>[], ctx: OpContext): Promise<R>;

@@ -165,6 +165,33 @@ describe("Scheduler: abort", () => {
   });
 });
 
+describe("Scheduler: abandoned runs", () => {
+  it("a later build does not join an op whose builds all aborted, and waits for it to stop", async () => {
+    const { runner, scheduler } = setup(2);
+    const gate = deferred();
+    const v = vertex("RUN x", exec("x"));
+    let calls = 0;
+    runner.behavior.set("RUN x", async (ctx) => {
+      if (++calls > 1) return;
+      await new Promise((r) => ctx.signal.addEventListener("abort", r, { once: true }));
+      await gate.promise;
+      ctx.signal.throwIfAborted();
+    });
+    const controller = new AbortController();
+    const first = scheduler.execute([v], { signal: controller.signal });
+    await runner.startedOf("RUN x").promise;
+    controller.abort();
+    const second = scheduler.execute([v]);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(runner.execCount).toBe(1);
+    gate.resolve();
+    await expect(first).rejects.toThrow(BuildCanceledError);
+    expect((await second).results.get(v.digest)).toBe("RUN x()");
+    expect(runner.execCount).toBe(2);
+    expect(runner.maxRunning).toBe(1);
+  });
+});
+
 describe("Scheduler: events", () => {
   it("streams logs, byte progress and warnings per vertex as JSON-safe events in a valid order", async () => {
     const { runner, scheduler } = setup(2);
