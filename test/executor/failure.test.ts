@@ -90,6 +90,43 @@ describe("Scheduler: failure", () => {
   });
 });
 
+describe("Scheduler: seams that fail or stall", () => {
+  it("a cache write that fails fails the vertex", async () => {
+    const runner = new FakeRunner();
+    const cache = new MemoryCache<string>();
+    cache.put = () => {
+      throw new Error("disk full");
+    };
+    const scheduler = new Scheduler({ runner, cache, jobs: 1 });
+    await expect(scheduler.execute([vertex("RUN a", exec("a"))])).rejects.toThrow("RUN a: disk full");
+  });
+
+  it("an abort while the context is being hashed reaches the hasher and cancels the build", async () => {
+    const runner = new FakeRunner();
+    let seen: AbortSignal | undefined;
+    const hasher = {
+      digestOf: (_: unknown, signal?: AbortSignal) => {
+        seen = signal;
+        return new Promise<never>(() => undefined);
+      },
+    };
+    const scheduler = new Scheduler({ runner, cache: new MemoryCache<string>(), context: hasher, jobs: 1 });
+    const copy = vertex("COPY .", {
+      kind: "copy", add: false, from: "context", sources: [{ kind: "path", path: "." }], dest: "/", chown: undefined, chmod: undefined,
+      link: false, parents: false, excludes: [], checksum: undefined, unpack: undefined, keepGitDir: false,
+    });
+    const controller = new AbortController();
+    const { events, onEvent } = collect();
+    const done = scheduler.execute([copy], { signal: controller.signal, onEvent });
+    await new Promise((r) => setImmediate(r));
+    controller.abort();
+    await expect(done).rejects.toThrow(BuildCanceledError);
+    expect(seen?.aborted).toBe(true);
+    expect(statuses(events, "COPY .")).toEqual(["queued", "canceled"]);
+    expect(runner.execCount).toBe(0);
+  });
+});
+
 describe("Scheduler: abort", () => {
   it("rejects with BuildCanceledError within a bounded time, after the running op stopped", async () => {
     const { runner, scheduler } = setup(2);
