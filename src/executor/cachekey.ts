@@ -46,12 +46,12 @@ function keyedOp(op: Op): unknown {
  * `vertex.inputs`) and the content digests of `contextSelections(vertex)` followed by any
  * `OpRunner.sourceDigests`. Throws a TypeError when the number of input keys does not match.
  */
-// Deviation: inputs enter by cache key only, also for COPY --from (BuildKit hashes the selected
-// files of a built source); see grammar/DEVIATIONS.md "Cache keys".
 export function cacheKey(vertex: Pick<Vertex, "op" | "inputs" | "digest">, inputKeys: readonly Digest[], contentDigests: readonly Digest[]): Digest {
   if (inputKeys.length !== vertex.inputs.length) {
     throw new TypeError(`cacheKey: vertex ${vertex.digest} has ${vertex.inputs.length} inputs but ${inputKeys.length} input keys were given`);
   }
+  // Deviation: inputs enter by cache key only, also for COPY --from (BuildKit hashes the selected
+  // files of a built source); see grammar/DEVIATIONS.md "Cache keys".
   return sha256(canonicalJson({ v: CACHE_KEY_VERSION, op: keyedOp(vertex.op), inputs: inputKeys, content: contentDigests }));
 }
 
