@@ -12,3 +12,6 @@ export { chooseDockerignore, parseDockerignore, createPatternMatcher } from "../
 export type { IgnoreMatcher, DockerignoreResult } from "../core/dockerignore.js";
 export { lint, RULES, RULE_NAMES } from "../parser/lint/index.js";
 export type { LintOptions, RuleName } from "../parser/lint/index.js";
+export { RunStepError, BuildCanceledError, ProcessExitError } from "../core/errors.js";
+export { EventChannel } from "../core/event-channel.js";
+export type { BuildEvent, BuildEventListener, VertexEvent, VertexStatus, ProgressEvent, LogEvent, DiagnosticEvent } from "../core/events.js";
