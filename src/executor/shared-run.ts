@@ -50,6 +50,7 @@ export class SharedRun<R> {
 
   /** start puts the op on the job queue (once); it starts when a slot frees, unless every waiter has aborted by then. */
   start(): void {
+    if (this.waiters === 0) this.queued.abort(new Error("no build waits for this op"));
     const begin = this.begin;
     this.begin = undefined;
     begin?.();
