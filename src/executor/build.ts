@@ -136,7 +136,8 @@ export class BuildRun<R> {
             lastLines: this.runs.get(v.digest)?.tail.lines() ?? [],
             cause: e,
           });
-    this.events.terminal(v, "error", error.message);
+    // The event carries the op's own message, as BuildKit's `ERROR:` line does; the step is on the vertex.
+    this.events.terminal(v, "error", error.cause instanceof Error ? error.cause.message : String(error.cause));
     this.failure = error;
     this.abort.abort(error);
   }

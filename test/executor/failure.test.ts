@@ -45,6 +45,10 @@ describe("Scheduler: failure", () => {
     expect(e.cause).toBeInstanceOf(ProcessExitError);
     expect(runner.calls).toEqual(["[2/3] RUN false"]);
     expect(statuses(events, "[2/3] RUN false")).toEqual(["queued", "running", "error"]);
+    expect(events.find((x) => x.type === "vertex" && x.status === "error")).toMatchObject({
+      error: 'process "/bin/sh -c false" did not complete successfully: exit code: 2',
+      started: expect.any(Number),
+    });
     expect(statuses(events, "RUN queued")).toEqual(["queued", "canceled"]);
     expect(statuses(events, "RUN after")).toEqual(["queued", "canceled"]);
     checkOrder(events);
