@@ -3,6 +3,7 @@
  * promise, the event emission with its per-vertex state machine, and the failure/abort policy
  * (the first failure aborts the rest; an abort waits for every op this build alone started).
  */
+import { setMaxListeners } from "node:events";
 import type { Digest } from "../core/digest.js";
 import { BuildCanceledError, RunStepError } from "../core/errors.js";
 import type { Vertex } from "../planner/plan.js";
@@ -36,6 +37,8 @@ export class BuildRun<R> {
     private readonly options: ExecuteOptions,
   ) {
     this.events = new VertexEvents(scheduler.now, options.onEvent);
+    // Every waiting vertex listens on the build's signal; thousands of listeners are expected, not a leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** execute walks the vertices; see Scheduler.execute for the contract. */
