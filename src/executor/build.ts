@@ -21,6 +21,7 @@ interface Node<R> {
   readonly result: Promise<R>;
 }
 
+/** BuildRun executes one plan for Scheduler.execute; it is used once. */
 export class BuildRun<R> {
   private readonly abort = new AbortController();
   private failure: RunStepError | undefined;

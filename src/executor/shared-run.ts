@@ -21,6 +21,7 @@ export interface RunListener {
 /** Enqueue hands a task to the job queue; the task must not start after `queued` aborts. */
 export type Enqueue = <T>(task: () => Promise<T>, queued: AbortSignal) => Promise<T>;
 
+/** SharedRun is one op execution and its waiters; see the module comment. */
 export class SharedRun<R> {
   readonly key: Digest;
   /** promise settles only after the op has settled and its result was written to the cache. */
