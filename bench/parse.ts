@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DockerfileParser } from "dockerfile-ast";
-import { parseRaw } from "../src/parser/index.js";
+import { parse, parseRaw } from "../src/parser/index.js";
 
 const root = resolve(import.meta.dirname, "..");
 const corpusDir = resolve(root, "../shared/conformance/buildkit/parser/testfiles");
@@ -55,9 +55,18 @@ function measure(fn: (text: string) => unknown, ms: number): number {
   return (rounds * bytes) / secs / 1e6;
 }
 
-const ours = measure((s) => parseRaw(s), 1500);
-const theirs = measure((s) => DockerfileParser.parse(s), 1500);
-console.log(`tsbuild parseRaw:  ${ours.toFixed(2)} MB/s`);
+/** best alternates the contenders a few times (JIT warm-up and GC hit whoever runs first) and keeps each one's best. */
+function best(fns: Record<string, (text: string) => unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let round = 0; round < 3; round++) {
+    for (const [name, fn] of Object.entries(fns)) out[name] = Math.max(out[name] ?? 0, measure(fn, 700));
+  }
+  return out;
+}
+
+const r = best({ theirs: (s) => DockerfileParser.parse(s), parse: (s) => parse(s), raw: (s) => parseRaw(s) });
+const [ours, raw, theirs] = [r["parse"] ?? 0, r["raw"] ?? 0, r["theirs"] ?? 1];
+console.log(`tsbuild parse:     ${ours.toFixed(2)} MB/s (layer 1 alone: ${raw.toFixed(2)} MB/s)`);
 console.log(`dockerfile-ast:    ${theirs.toFixed(2)} MB/s`);
 console.log(`ratio:             ${(ours / theirs).toFixed(2)}x (target >= 2x)`);
 process.exitCode = ours / theirs >= 2 ? 0 : 1;

@@ -3,12 +3,16 @@
 import { describe, expect, it } from "vitest";
 import { MAX_LINE_BYTES, dump, parseRaw, type ParseRawResult } from "../src/parser/index.js";
 
-/** timed parses and checks the time bound; it fails if parseRaw throws. */
+/**
+ * timed parses and checks the time bound; it fails if parseRaw throws. It measures this
+ * process's CPU time, so a busy machine does not fail the test, while real work still counts.
+ */
 function timed(input: string | Uint8Array): ParseRawResult {
-  const start = performance.now();
+  const start = process.cpuUsage();
   const r = parseRaw(input, { file: "Dockerfile" });
-  const ms = performance.now() - start;
-  expect(ms, `parse took ${ms.toFixed(0)} ms`).toBeLessThan(1000);
+  const used = process.cpuUsage(start);
+  const ms = (used.user + used.system) / 1000;
+  expect(ms, `parse took ${ms.toFixed(0)} ms of CPU`).toBeLessThan(1000);
   return r;
 }
 

@@ -147,8 +147,8 @@ export class LineReader {
   next(): LogicalLine | undefined {
     for (let line = this.readPhysical(); line; line = this.readPhysical()) {
       const first = this.firstNonSpace(line);
-      const range = this.span(line, first, line.end);
-      if (this.directives.offer(this.text.slice(first, line.end), range)) continue;
+      const at = line;
+      if (this.directives.offer(() => this.text.slice(first, at.end), () => this.span(at, first, at.end))) continue;
       if (this.text.charCodeAt(first) === 35 /* # */) {
         this.comment(line, first);
         continue;
