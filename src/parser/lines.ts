@@ -18,6 +18,8 @@ interface PhysicalLine {
   readonly start: number;
   readonly end: number;
   readonly next: number;
+  /** The line broke MAX_LINE_BYTES (reported as LineTooLong). */
+  readonly tooLong: boolean;
 }
 
 /** LogicalLine is one instruction's joined text with its map back to the source. */
@@ -29,6 +31,8 @@ export interface LogicalLine {
   readonly comments: readonly Comment[];
   /** Source position after the last physical line used (comments and blank lines inside included). */
   readonly end: Position;
+  /** True when one of its physical lines broke MAX_LINE_BYTES (already reported as LineTooLong). */
+  readonly tooLong: boolean;
 }
 
 /** utf8Length counts the UTF-8 bytes of s[a, b). */
@@ -83,16 +87,17 @@ export class LineReader {
     let end = nl === -1 ? t.length : nl;
     while (end > start && t.charCodeAt(end - 1) === 13) end--;
     this.pos = next;
-    const line: PhysicalLine = { number: ++this.lineNo, start, end, next };
+    const line = { number: ++this.lineNo, start, end, next, tooLong: false };
     this.lastEnd = { line: line.number, column: end - start + 1, offset: end };
-    this.checkLength(line, nl === -1 ? t.length : nl);
+    line.tooLong = this.checkLength(line, nl === -1 ? t.length : nl);
     return line;
   }
 
-  private checkLength(line: PhysicalLine, rawEnd: number): void {
-    if (rawEnd - line.start <= MAX_LINE_BYTES / 3) return;
+  /** checkLength reports a line over MAX_LINE_BYTES and returns whether it was one. */
+  private checkLength(line: PhysicalLine, rawEnd: number): boolean {
+    if (rawEnd - line.start <= MAX_LINE_BYTES / 3) return false;
     const bytes = utf8Length(this.text, line.start, rawEnd);
-    if (bytes <= MAX_LINE_BYTES) return;
+    if (bytes <= MAX_LINE_BYTES) return false;
     this.diagnostics.push({
       code: "LineTooLong",
       severity: "error",
@@ -101,6 +106,7 @@ export class LineReader {
       range: this.span(line, line.start, line.end),
       notes: [{ message: "split the line with the escape character (line continuation) or move long data into a file" }],
     });
+    return true;
   }
 
   private span(line: PhysicalLine, a: number, b: number): SourceRange {
@@ -164,6 +170,7 @@ export class LineReader {
 
   /** join collects continuation lines after the first one into a logical line. */
   private join(firstLine: PhysicalLine, first: number, cut: number, more: boolean): LogicalLine {
+    let tooLong = firstLine.tooLong;
     const map = new OffsetMap();
     map.add(0, first, firstLine.number, first - firstLine.start + 1);
     let text = this.text.slice(first, cut);
@@ -177,6 +184,7 @@ export class LineReader {
         this.emptyContinuation(line);
         continue;
       }
+      tooLong ||= line.tooLong;
       const c = this.continuation(line.start, line.end);
       map.add(text.length, line.start, line.number, 1);
       text += this.text.slice(line.start, c.cut);
@@ -184,7 +192,7 @@ export class LineReader {
     }
     const comments = this.pending;
     this.pending = [];
-    return { text, map, comments, end: this.lastEnd };
+    return { text, map, comments, end: this.lastEnd, tooLong };
   }
 
   // Deviation: one warning per blank line at that line; BuildKit gives one per instruction (grammar/DEVIATIONS.md).
