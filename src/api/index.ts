@@ -6,3 +6,9 @@ export type { Diagnostic, SourceRange, Position, Severity, Note } from "../core/
 export { TsbuildError, DockerfileSyntaxError, InputError } from "../core/errors.js";
 export { parse, parseRaw, dump, goQuote, MAX_LINE_BYTES } from "../parser/index.js";
 export type { ParseResult, ParseRawResult, ParseRawOptions, RawInstruction } from "../parser/index.js";
+export { checkDockerfile } from "./check.js";
+export type { CheckInput, CheckResult } from "./check.js";
+export { chooseDockerignore, parseDockerignore, createPatternMatcher } from "../core/dockerignore.js";
+export type { IgnoreMatcher, DockerignoreResult } from "../core/dockerignore.js";
+export { lint, RULES, RULE_NAMES } from "../parser/lint/index.js";
+export type { LintOptions, RuleName } from "../parser/lint/index.js";
