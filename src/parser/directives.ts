@@ -15,19 +15,23 @@ export class DirectiveReader {
   escapeChar: "\\" | "`" = "\\";
   private done = false;
 
+  /** active is true while directives may still follow (only lines at the very top can be directives). */
+  get active(): boolean {
+    return !this.done;
+  }
+
   constructor(
     private readonly file: string,
     private readonly diagnostics: Diagnostic[],
   ) {}
 
   /**
-   * offer looks at one left-trimmed physical line (without its line ending; passed lazily, as
-   * is its range, since most lines come after the directives) and returns true when it is a
-   * directive line, which is then neither a comment nor an instruction.
+   * offer looks at one left-trimmed physical line (without its line ending) and returns true
+   * when it is a directive line, which is then neither a comment nor an instruction.
    */
-  offer(line: () => string, range: () => SourceRange): boolean {
+  offer(line: string, range: SourceRange): boolean {
     if (this.done) return false;
-    const m = DIRECTIVE_RE.exec(line());
+    const m = DIRECTIVE_RE.exec(line);
     const key = m?.[1]?.toLowerCase();
     if (!m || key === undefined || !KNOWN.has(key)) {
       this.done = true;
@@ -35,17 +39,17 @@ export class DirectiveReader {
     }
     const value = m[2] ?? "";
     if (this.directives.some((d) => d.name === key)) {
-      this.error(`only one ${key} parser directive can be used`, range(), "remove the repeated directive line");
+      this.error(`only one ${key} parser directive can be used`, range, "remove the repeated directive line");
       return true;
     }
     if (key === "escape") {
       if (value !== "\\" && value !== "`") {
-        this.error(`invalid escape token '${value}' does not match \` or \\`, range(), "use `# escape=\\` or `# escape=``");
+        this.error(`invalid escape token '${value}' does not match \` or \\`, range, "use `# escape=\\` or `# escape=``");
         return true;
       }
       this.escapeChar = value;
     }
-    this.directives.push({ name: key as Directive["name"], value, range: range() });
+    this.directives.push({ name: key as Directive["name"], value, range: range });
     return true;
   }
 

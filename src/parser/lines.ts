@@ -58,7 +58,10 @@ export class LineReader {
   private pending: Comment[] = [];
   private pos = 0;
   private lineNo = 0;
-  private lastEnd: Position = { line: 1, column: 1, offset: 0 };
+  /** Line number, start and end (without line ending) of the last physical line read; Positions are built on demand. */
+  private lastLine = 1;
+  private lastStart = 0;
+  private lastStop = 0;
 
   constructor(
     readonly text: string,
@@ -77,6 +80,11 @@ export class LineReader {
     return this.lastEnd;
   }
 
+  /** lastEnd is the position after the last physical line read (without its line ending). */
+  private get lastEnd(): Position {
+    return { line: this.lastLine, column: this.lastStop - this.lastStart + 1, offset: this.lastStop };
+  }
+
   /** readPhysical returns the next physical line, or undefined at the end of the text. */
   private readPhysical(): PhysicalLine | undefined {
     const t = this.text;
@@ -88,7 +96,9 @@ export class LineReader {
     while (end > start && t.charCodeAt(end - 1) === 13) end--;
     this.pos = next;
     const line = { number: ++this.lineNo, start, end, next, tooLong: false };
-    this.lastEnd = { line: line.number, column: end - start + 1, offset: end };
+    this.lastLine = line.number;
+    this.lastStart = start;
+    this.lastStop = end;
     line.tooLong = this.checkLength(line, nl === -1 ? t.length : nl);
     return line;
   }
@@ -153,8 +163,7 @@ export class LineReader {
   next(): LogicalLine | undefined {
     for (let line = this.readPhysical(); line; line = this.readPhysical()) {
       const first = this.firstNonSpace(line);
-      const at = line;
-      if (this.directives.offer(() => this.text.slice(first, at.end), () => this.span(at, first, at.end))) continue;
+      if (this.directives.active && this.directives.offer(this.text.slice(first, line.end), this.span(line, first, line.end))) continue;
       if (this.text.charCodeAt(first) === 35 /* # */) {
         this.comment(line, first);
         continue;
