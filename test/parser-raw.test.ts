@@ -112,6 +112,31 @@ describe("heredocs", () => {
     expect(r.raw.map((x) => x.keyword)).toEqual(["FROM", "RUN", "RUN"]);
   });
 
+  it.each([
+    ["RUN <<  END  > out.txt", ["END"]],
+    ["RUN << -END", ["-END"]],
+    ["RUN <<- END", ["END"]],
+    ["RUN <<'q'u\\'x", ["qu'x"]],
+    ["RUN <<'two words'", ["two words"]],
+    ["COPY <<cfg.yaml /etc/", ["cfg.yaml"]],
+    ["RUN --mount=type=cache,target=/c <<SCRIPT bash", ["SCRIPT"]],
+    ["RUN 7<<A <<B cat", ["A", "B"]],
+    ["RUN '<<A'", []],
+  ])("%s declares %j", (line, names) => {
+    const bodies = names.map((n) => `x\n${n}\n`).join("");
+    const { ins, r } = one(`${line}\n${bodies}RUN after\n`);
+    expect(errorCodes(r)).toEqual([]);
+    expect(ins.heredocs.map((h) => h.name)).toEqual(names);
+  });
+
+  it("matches terminators in order, so a later name inside an earlier body is content", () => {
+    const { ins } = one("COPY <<P <<Q /d/\nQ\nP\nP\nQ\n");
+    expect(ins.heredocs.map((h) => [h.name, h.content])).toEqual([
+      ["P", "Q\n"],
+      ["Q", "P\n"],
+    ]);
+  });
+
   it.each(['RUN echo "<<EOF"', 'RUN ["cat", "<<EOF"]', "USER <<EOF", "RUN <<", "RUN <<'EOF"])("%s has no heredoc", (line) => {
     const { r } = one(`${line}\nEOF\n`);
     expect(r.raw[1]?.heredocs).toEqual([]);

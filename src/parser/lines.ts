@@ -71,11 +71,12 @@ export class LineReader {
     this.directives = new DirectiveReader(file, diagnostics);
   }
 
+  /** escapeChar is the escape character in force (a directive may change it at the top). */
   get escapeChar(): "\\" | "`" {
     return this.directives.escapeChar;
   }
 
-  /** endOfInput is the position after the last character. */
+  /** endOfInput is the position after the content of the last physical line read so far. */
   get endOfInput(): Position {
     return this.lastEnd;
   }
@@ -180,6 +181,7 @@ export class LineReader {
   /** join collects continuation lines after the first one into a logical line. */
   private join(firstLine: PhysicalLine, first: number, cut: number, more: boolean): LogicalLine {
     let tooLong = firstLine.tooLong;
+    const blanks: SourceRange[] = [];
     const map = new OffsetMap();
     map.add(0, first, firstLine.number, first - firstLine.start + 1);
     let text = this.text.slice(first, cut);
@@ -190,7 +192,7 @@ export class LineReader {
         continue;
       }
       if (nonSpace === line.end) {
-        this.emptyContinuation(line);
+        blanks.push(this.span(line, line.start, line.end));
         continue;
       }
       tooLong ||= line.tooLong;
@@ -199,19 +201,21 @@ export class LineReader {
       text += this.text.slice(line.start, c.cut);
       more = c.more;
     }
+    for (const range of blanks) this.emptyContinuation(range, text);
     const comments = this.pending;
     this.pending = [];
     return { text, map, comments, end: this.lastEnd, tooLong };
   }
 
   // Deviation: one warning per blank line at that line; BuildKit gives one per instruction (grammar/DEVIATIONS.md).
-  private emptyContinuation(line: PhysicalLine): void {
+  private emptyContinuation(range: SourceRange, joined: string): void {
+    const shown = joined.length > 100 ? `${joined.slice(0, 100)}...` : joined;
     this.diagnostics.push({
       code: "NoEmptyContinuation",
       severity: "warning",
-      message: "Empty continuation line",
+      message: `Empty continuation line found in: ${shown}`,
       file: this.file,
-      range: this.span(line, line.start, line.end),
+      range,
       notes: [{ message: "empty continuation lines will become errors in a future release: remove the blank line or end the instruction before it" }],
     });
   }
@@ -230,6 +234,7 @@ export class LineReader {
         return { content: this.text.slice(bodyStart, line.start), range: { start, end: this.lastEnd }, terminated: true };
       }
     }
-    return { content: this.text.slice(bodyStart), range: { start, end: this.lastEnd }, terminated: false };
+    const end = this.pos > bodyStart ? this.lastEnd : start;
+    return { content: this.text.slice(bodyStart), range: { start, end }, terminated: false };
   }
 }
