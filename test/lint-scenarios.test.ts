@@ -112,6 +112,26 @@ const SCENARIOS: readonly { name: string; text: string; want: Expected; opts?: L
       ["SecretsUsedInArgOrEnv", 4, 'Do not use ARG or ENV instructions for sensitive data (ENV "password")'],
     ],
   },
+  {
+    name: "descriptions that start with the name, a bare # clearing the comment, other instructions",
+    text: "# check=skip=all;experimental=InvalidDefinitionDescription\n# mode selects the build\nARG mode=fast\n# app the application stage\nFROM scratch AS app\n# lvl the log level\nARG a=1 lvl=2\n#\nARG other=1\n# not about the copy\nCOPY a /a\n",
+    want: [],
+  },
+  {
+    name: "descriptions that do not start with the name",
+    text: "# check=experimental=InvalidDefinitionDescription\n# choose a mode\nARG mode=fast\n# App the application stage\nFROM scratch AS app\n# two args\nARG a=1 b=2\n",
+    want: [
+      ["InvalidDefinitionDescription", 3, "Comment for ARG should follow the format: `# mode <description>`"],
+      ["InvalidDefinitionDescription", 5, "Comment for FROM should follow the format: `# app <description>`"],
+      ["InvalidDefinitionDescription", 7, "Comment for ARG should follow the format: `# <arg_key> <description>`"],
+    ],
+  },
+  {
+    name: "error=true from BUILDKIT_DOCKERFILE_CHECK replaces skip=all in the file",
+    text: "#check=skip=all\nFROM scratch as base\ncopy a .\n",
+    opts: { checkOverride: "skip=ConsistentInstructionCasing;error=true" },
+    want: [["FromAsCasing", 2, "'as' and 'FROM' keywords' casing do not match"]],
+  },
 ];
 
 describe("lint scenarios", () => {

@@ -145,6 +145,14 @@ describe("check options", () => {
     expect(run(text).filter((d) => d.code === "MaintainerDeprecated").map((d) => d.line)).toEqual([4]);
   });
 
+  it("a bad # check= comment is ignored with a warning, and the instruction is still checked", () => {
+    const out = run("FROM alpine\n# check=skip\nMAINTAINER a\n");
+    expect(out.map((d) => [d.code, d.severity, d.line])).toEqual([
+      ["InvalidCheckOptions", "warning", 2],
+      ["MaintainerDeprecated", "warning", 3],
+    ]);
+  });
+
   it("BUILDKIT_DOCKERFILE_CHECK replaces the directive", () => {
     expect(codes("# check=skip=all\n" + bad, { checkOverride: "skip=MaintainerDeprecated" })).toEqual(["StageNameCasing"]);
   });
