@@ -91,7 +91,10 @@ export function validateGlob(p: readonly number[]): PatternError | undefined {
   return undefined;
 }
 
-/** classEnd returns the index just past the class that starts at `start`, or the error. */
+/**
+ * classEnd returns the index just past the class that starts at `start`, or the error. A range
+ * whose end is below its start (`[z-a]`) is an error too: patternmatcher's regexp rejects it.
+ */
 function classEnd(p: readonly number[], start: number): number | PatternError {
   const unclosed = { message: "unclosed or malformed character class `[`", offset: start };
   let i = start + 1;
@@ -101,25 +104,25 @@ function classEnd(p: readonly number[], start: number): number | PatternError {
     if (p[i] === 0x5d && items > 0) return i + 1;
     const lo = classChar(p, i);
     if (lo === undefined) return unclosed;
-    i = lo;
+    i = lo.next;
     if (p[i] === 0x2d) {
       const hi = classChar(p, i + 1);
       if (hi === undefined) return unclosed;
-      i = hi;
+      if (hi.cp < lo.cp) return { message: "character class range is out of order", offset: start };
+      i = hi.next;
     }
     items++;
   }
 }
 
-/** classChar validates one (possibly escaped) class character at i; returns the next index. */
-function classChar(p: readonly number[], i: number): number | undefined {
+/** classChar validates one (possibly escaped) class character at i; returns it and the next index. */
+function classChar(p: readonly number[], i: number): { cp: number; next: number } | undefined {
   const c = p[i];
   if (c === undefined || c === 0x2d || c === 0x5d) return undefined;
-  let j = i;
-  if (c === BACKSLASH) j++;
-  if (p[j] === undefined) return undefined;
-  j++;
-  return j < p.length ? j : undefined;
+  const j = c === BACKSLASH ? i + 1 : i;
+  const cp = p[j];
+  if (cp === undefined || j + 1 >= p.length) return undefined;
+  return { cp, next: j + 1 };
 }
 
 /**
