@@ -52,6 +52,14 @@ describe("tsbuild check --format json", () => {
     expect(out.diagnostics).toEqual([]);
   });
 
+  it("--list-rules prints the whole catalog", () => {
+    const r = spawnSync(process.execPath, [CLI, "check", "--list-rules"], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const names = [...r.stdout.matchAll(/^([A-Za-z]+) \(/gm)].map((m) => m[1]);
+    expect(names).toHaveLength(21);
+    expect(r.stdout).toContain("InvalidDefinitionDescription (warning, experimental: off unless enabled)");
+  });
+
   it("rejects an unknown format", () => {
     const r = spawnSync(process.execPath, [CLI, "check", "--format", "xml"], { cwd: ROOT, encoding: "utf8" });
     expect(r.status).toBe(1);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
-import { InputError, checkDockerfile, chooseDockerignore, formatDiagnostic, type CheckResult, type Diagnostic } from "../../api/index.js";
+import { InputError, RULES, RULE_NAMES, checkDockerfile, chooseDockerignore, formatDiagnostic, type CheckResult, type Diagnostic } from "../../api/index.js";
 
 const FORMATS = ["text", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -61,6 +61,15 @@ export function checkCommand(file: string, format: Format, buildArgs: readonly s
   return result.diagnostics.some((d) => d.severity === "error") ? 1 : 0;
 }
 
+/** listRules prints the rule catalog: name, default severity, experimental flag, title and docs. */
+function listRules(): string {
+  return RULE_NAMES.map((name) => {
+    const r = RULES[name];
+    const tag = r.experimental ? `${r.severity}, experimental: off unless enabled` : r.severity;
+    return `${name} (${tag})\n  ${r.title}\n  ${r.docs}\n  ${r.url}`;
+  }).join("\n\n");
+}
+
 /** registerCheck adds the `check` subcommand. */
 export function registerCheck(program: Command): void {
   program
@@ -69,7 +78,12 @@ export function registerCheck(program: Command): void {
     .argument("[file]", "Dockerfile to check", "Dockerfile")
     .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "text")
     .option("--build-arg <KEY=VALUE>", "build argument, as for a build (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action((file: string, opts: { format: string; buildArg: string[] }) => {
+    .option("--list-rules", "print every check with its description, then exit")
+    .action((file: string, opts: { format: string; buildArg: string[]; listRules?: boolean }) => {
+      if (opts.listRules) {
+        process.stdout.write(listRules() + "\n");
+        return;
+      }
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new InputError(`unknown --format ${JSON.stringify(opts.format)}: use ${FORMATS.join(" or ")}`);
       }
