@@ -4,6 +4,7 @@
  */
 export { parse, type ParseResult } from "./parse.js";
 export { parseRaw, type ParseRawOptions, type ParseRawResult } from "./parse-raw.js";
-export { dump, goQuote } from "./dump.js";
+export { dump } from "./dump.js";
+export { goQuote } from "../core/gofmt.js";
 export { MAX_LINE_BYTES } from "./lines.js";
 export type { RawInstruction, LowerContext, LowerResult } from "./raw.js";
