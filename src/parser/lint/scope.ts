@@ -163,6 +163,7 @@ function parentOf(stage: StageInfo, earlier: ReadonlyMap<string, StageInfo>, glo
 function initialState(stage: StageInfo, parentEnd: State | undefined, input: WalkInput): State {
   if (parentEnd) return parentEnd;
   // Every image BuildKit builds on has a PATH (it adds a default one when missing).
+  // Deviation: other base image variables are known only through `baseImageEnv`.
   const env = new Map([["PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]]);
   const image = input.expander.word(stage.from.image.value, input.global.values)?.value;
   for (const name of (image !== undefined ? input.baseImageEnv?.(image) : undefined) ?? []) {
