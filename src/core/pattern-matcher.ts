@@ -162,41 +162,42 @@ function compileNodes(p: readonly number[]): { nodes: Node[]; mode: Mode } {
   for (let tok = 0; i < p.length; tok++) {
     const c = p[i] as number;
     if (c === 0x2a && p[i + 1] === 0x2a) {
-      i += 2;
-      if (p[i] === SLASH) i++;
-      if (i >= p.length) {
-        nodes.push({ k: "all" });
-        mode = mode === "exact" ? "prefix" : "nfa";
-      } else {
-        nodes.push({ k: "group" }, { k: "groupBody" });
-        mode = "nfa";
-      }
-      if (tok === 0) mode = "suffix";
-    } else if (c === 0x2a) {
-      nodes.push({ k: "star" });
-      mode = "nfa";
-      i++;
-    } else if (c === 0x3f) {
-      nodes.push({ k: "one" });
-      mode = "nfa";
-      i++;
-    } else if (c === BACKSLASH && i + 1 < p.length) {
-      // Deviation: `\x` is always the literal x (filepath.Match), never a regexp class like `\d`.
-      nodes.push({ k: "lit", cp: p[i + 1] as number });
-      mode = "nfa";
-      i += 2;
-    } else if (c === 0x5b) {
-      const { node, next } = readClass(p, i);
-      nodes.push(node);
-      mode = "nfa";
-      i = next;
-    } else {
-      // Deviation: `^` is literal here; patternmatcher's regexp turns it into an anchor.
-      nodes.push({ k: "lit", cp: c });
-      i++;
+      const d = doubleStar(p, i + 2, mode);
+      nodes.push(...d.nodes);
+      mode = tok === 0 ? "suffix" : d.mode;
+      i = d.next;
+      continue;
     }
+    const one = singleToken(p, i);
+    nodes.push(one.node);
+    if (one.special) mode = "nfa";
+    i = one.next;
   }
   return { nodes, mode };
+}
+
+/** doubleStar compiles the `**` ending just before `i`: `**` + `/` + more, or a final `**`. */
+function doubleStar(p: readonly number[], i: number, mode: Mode): { nodes: Node[]; mode: Mode; next: number } {
+  const next = p[i] === SLASH ? i + 1 : i;
+  if (next >= p.length) return { nodes: [{ k: "all" }], mode: mode === "exact" ? "prefix" : "nfa", next };
+  return { nodes: [{ k: "group" }, { k: "groupBody" }], mode: "nfa", next };
+}
+
+/** singleToken compiles one `*`, `?`, escape, class or literal at `i`; `special` if not a plain literal. */
+function singleToken(p: readonly number[], i: number): { node: Node; next: number; special: boolean } {
+  const c = p[i] as number;
+  if (c === 0x2a) return { node: { k: "star" }, next: i + 1, special: true };
+  if (c === 0x3f) return { node: { k: "one" }, next: i + 1, special: true };
+  if (c === BACKSLASH && i + 1 < p.length) {
+    // Deviation: `\x` is always the literal x (filepath.Match), never a regexp class like `\d`.
+    return { node: { k: "lit", cp: p[i + 1] as number }, next: i + 2, special: true };
+  }
+  if (c === 0x5b) {
+    const { node, next } = readClass(p, i);
+    return { node, next, special: true };
+  }
+  // Deviation: `^` is literal here; patternmatcher's regexp turns it into an anchor.
+  return { node: { k: "lit", cp: c }, next: i + 1, special: false };
 }
 
 /** closure adds node i and everything reachable from it without input. */
