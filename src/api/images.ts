@@ -4,6 +4,8 @@ import { importRootfs, type ImportOptions, type ImportResult } from "../image/im
 import { inspectImage, listImages, removeImages, tagImage, type ImageRow, type RemoveResult } from "../image/images.js";
 import { saveArchive, saveLayoutDir, type ExportPlan } from "../image/layout.js";
 import { loadArchive, type LoadResult } from "../image/load.js";
+import { unpackImage } from "../image/unpack-image.js";
+import type { UnpackOptions, UnpackResult } from "../image/unpack.js";
 import { fsck, type FsckReport } from "../store/fsck.js";
 import { diskUsage, prune, type DiskUsage, type PruneOptions, type PruneReport } from "../store/gc.js";
 import { resolveStoreRoot } from "../store/root.js";
@@ -85,4 +87,9 @@ export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<Prun
   return withStore(opts, (s) => prune(s, opts));
 }
 
-export type { ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };
+export type { UnpackOptions, UnpackResult, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };
+
+/** unpack applies an image's layers into a directory with the safe unpacker. */
+export function unpack(ref: string, dest: string, opts: StoreOptions & UnpackOptions = {}): Promise<UnpackResult[]> {
+  return withStore(opts, (s) => unpackImage(s, ref, dest, opts));
+}

@@ -6,6 +6,6 @@ export type { Diagnostic, SourceRange, Position, Severity, Note } from "../core/
 export { TsbuildError, DockerfileSyntaxError, InputError } from "../core/errors.js";
 export { parseRaw, dump, goQuote, MAX_LINE_BYTES } from "../parser/index.js";
 export type { ParseRawResult, ParseRawOptions, RawInstruction } from "../parser/index.js";
-export { importImage, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore } from "./images.js";
-export type { StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
+export { importImage, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack } from "./images.js";
+export type { UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
 export { resolveStoreRoot } from "../store/root.js";

@@ -89,6 +89,8 @@ function markCreated(ctx: Ctx, parts: readonly string[]): void {
 }
 
 async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  // `tar -C dir -cf x.tar .` writes the root itself as "./"; the snapshot root keeps its own attributes.
+  if (h.type === "directory" && h.name.split("/").every((p) => p === "" || p === ".")) return;
   const parts = splitEntryName(h.name, ctx.limits.maxPathBytes, ctx.limits.maxDepth);
   const base = parts[parts.length - 1] as string;
   if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(ctx, parts, h.name);
