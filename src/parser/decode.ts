@@ -68,8 +68,8 @@ function error(code: string, message: string, file: string, start: Position, not
 function decodeBytes(bytes: Uint8Array, file: string, diagnostics: Diagnostic[]): string {
   try {
     return fatalDecoder.decode(bytes);
-  } catch (err) {
-    // The fatal decoder only says "invalid"; find where, report it, then decode leniently.
+  } catch {
+    // Expected for bad input: the fatal decoder only says "invalid", so find where, report it, then decode leniently.
     const { first, count } = invalidBytes(bytes);
     const text = lenientDecoder.decode(bytes);
     const prefix = lenientDecoder.decode(bytes.subarray(0, Math.max(first, 0)));
@@ -79,13 +79,13 @@ function decodeBytes(bytes: Uint8Array, file: string, diagnostics: Diagnostic[])
     diagnostics.push(
       error("InvalidUTF8", `invalid UTF-8: byte 0x${byte} at byte offset ${first}${more}`, file, positionAt(text, prefix.length), [
         utf16 ? "the file starts with a UTF-16 byte order mark: save it as UTF-8" : "save the Dockerfile as UTF-8 text",
-        `decoder said: ${err instanceof Error ? err.message : String(err)}`,
       ]),
     );
     return text;
   }
 }
 
+// Deviation: BuildKit passes invalid UTF-8 and NUL through; tsbuild reports them (grammar/DEVIATIONS.md).
 /**
  * decode turns the input into text: bytes are decoded as strict UTF-8, a leading BOM (U+FEFF)
  * is removed (BuildKit discardBOM), and NUL characters are reported (the parser keeps them).

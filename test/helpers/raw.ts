@@ -73,7 +73,7 @@ function splitFlags(c: Cursor, start: number): { flags: Flag[]; restStart: numbe
       value,
       text: w.replace(/["']/g, ""),
       range: c.r(i, end),
-      nameRange: c.r(i, nameEnd),
+      nameRange: c.r(i + 2, nameEnd),
       valueRange: eq < 0 ? undefined : c.r(nameEnd + 1, end),
     });
     i = skipSpace(c.text, end);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerParse } from "./parse.js";
+import { registerCheck } from "./check.js";
 import { registerImport } from "./import.js";
 import { registerImages } from "./images.js";
 import { registerTag } from "./tag.js";
@@ -15,6 +16,7 @@ import { registerPrune } from "./prune.js";
 export function registerCommands(program: Command): void {
   void program;
   registerParse(program);
+  registerCheck(program);
   registerImport(program);
   registerImages(program);
   registerTag(program);

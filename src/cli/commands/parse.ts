@@ -1,11 +1,12 @@
 /**
- * `tsbuild parse [FILE|-] [--format json|dump]`: parse a Dockerfile and print its syntax tree
- * (json) or BuildKit's AST dump (dump). Diagnostics go to stderr with code frames; any error
- * makes the exit code 1.
+ * `tsbuild parse [FILE|-] [--format json|dump]`: parse a Dockerfile and print its AST with all
+ * diagnostics (json), or BuildKit's AST dump (dump). The dump, like BuildKit's parser tests,
+ * covers the syntax layer only, so instruction-level errors (an unknown flag, say) do not stop
+ * it. Diagnostics go to stderr with code frames; any reported error makes the exit code 1.
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { InputError, dump, formatDiagnostic, parseRaw } from "../../api/index.js";
+import { InputError, dump, formatDiagnostic, parse, parseRaw, type Diagnostic } from "../../api/index.js";
 
 const FORMATS = ["json", "dump"] as const;
 type Format = (typeof FORMATS)[number];
@@ -20,18 +21,25 @@ function readInput(file: string): Uint8Array {
   }
 }
 
+/** report prints diagnostics with code frames to stderr and says whether any is an error. */
+function report(diagnostics: readonly Diagnostic[], source: string): boolean {
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, source)}\n`);
+  return diagnostics.some((d) => d.severity === "error");
+}
+
 /** parseCommand runs the command and returns the exit code. */
 export function parseCommand(file: string, format: Format): number {
   const name = file === "-" ? "<stdin>" : file;
-  const result = parseRaw(readInput(file), { file: name });
-  for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d, result.source)}\n`);
-  const failed = result.diagnostics.some((d) => d.severity === "error");
+  const bytes = readInput(file);
   if (format === "dump") {
-    if (!failed) process.stdout.write(`${dump(result.raw)}\n`);
-  } else {
-    const { file: f, directives, escapeChar, raw, comments, diagnostics } = result;
-    process.stdout.write(`${JSON.stringify({ file: f, directives, escapeChar, instructions: raw, comments, diagnostics }, null, 2)}\n`);
+    const raw = parseRaw(bytes, { file: name });
+    const failed = report(raw.diagnostics, raw.source);
+    if (!failed) process.stdout.write(`${dump(raw.raw)}\n`);
+    return failed ? 1 : 0;
   }
+  const { ast, diagnostics, source } = parse(bytes, { file: name });
+  const failed = report(diagnostics, source);
+  process.stdout.write(`${JSON.stringify({ ast, diagnostics }, null, 2)}\n`);
   return failed ? 1 : 0;
 }
 

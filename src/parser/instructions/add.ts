@@ -6,6 +6,7 @@ import { flagsFor } from "./flags.js";
 
 const REMOTE = /^(https?:\/\/|git:\/\/|ssh:\/\/|git@)/;
 
+// Deviation: checked at parse time; BuildKit checks it while dispatching the stage.
 /**
  * checkChecksum applies BuildKit's --checksum rules (convert_copy.go): one non-heredoc source,
  * and that source remote (HTTP(S) or git). A source holding `$` is left to the planner.

@@ -36,5 +36,6 @@ export function chmodError(value: string): string | undefined {
   if (/^[0-7]+$/.test(value)) return Number.parseInt(value, 8) > MAX_MODE ? numeric : undefined;
   if (/^[0-9]/.test(value)) return numeric;
   if (symbolicModeIsValid(value)) return undefined;
+  // Deviation: BuildKit's message here is the bare "invalid syntax".
   return `invalid chmod parameter: '${value}'. it should be an octal mode up to 07777 or a symbolic mode like u=rwX,go=rX`;
 }

@@ -91,8 +91,3 @@ export function subWord(word: Word, from: number, to: number): Word {
 export function emptyWordAt(range: SourceRange): Word {
   return { value: "", range: { start: range.end, end: range.end } };
 }
-
-/** quoteGo quotes a string the way Go's %q does for the ASCII-printable text in messages. */
-export function quoteGo(s: string): string {
-  return JSON.stringify(s);
-}

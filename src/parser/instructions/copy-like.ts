@@ -31,9 +31,10 @@ export function copyLikeOf(l: Lowering, f: ParsedFlags): CopyLikeFields {
   }
   const dest = raw.args[raw.args.length - 1] ?? emptyWordAt(raw.keywordRange);
   const sources = raw.args.slice(0, -1);
-  if (raw.args.length > 0 && !raw.json && heredocName(dest.value) !== undefined) {
+  if (raw.args.length > 0 && heredocName(dest.value) !== undefined) {
     report(l, "HeredocDestination", `${name} cannot accept a heredoc as a destination`, dest.range);
   }
+  // Deviation: --chmod is checked at parse time; BuildKit checks it while dispatching the stage.
   const chmod = f.get("chmod");
   const bad = chmod?.value === undefined ? undefined : chmodError(chmod.value);
   if (chmod && bad) report(l, "InvalidChmod", bad, chmod.valueRange ?? chmod.range);

@@ -6,6 +6,7 @@ import { withSuggestion } from "./suggest.js";
 
 const BOOLS: Readonly<Record<string, boolean>> = { "1": true, t: true, T: true, TRUE: true, true: true, True: true, "0": false, f: false, F: false, FALSE: false, false: false, False: false };
 
+// Deviation: checked at parse time; BuildKit checks it while dispatching the stage.
 /**
  * checkDevice reports what is wrong with one --device value: the first field without a known
  * key is the name; `name=` may set it once; `required` is bare or `=bool`; nothing else is allowed.

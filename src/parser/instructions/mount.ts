@@ -197,6 +197,8 @@ function checkMount(l: Lowering, st: MountState, flag: Flag): void {
   }
 }
 
+// Deviation: every field is checked while parsing, for every stage; BuildKit checks them only
+// when it dispatches the stage (grammar/DEVIATIONS.md, "Instruction checks").
 /**
  * parseMount reads one `--mount` flag into a Mount, reporting every invalid field. Defaults:
  * type bind; bind, secret and ssh mounts are read-only unless ro/rw says otherwise.

@@ -19,8 +19,9 @@ export function triggerTextOf(raw: RawInstruction, trigger: RawInstruction): str
   return raw.text.trimStart() + heredocs.map((h) => `\n${h.content}${h.name}`).join("");
 }
 
+// Deviation: trigger problems are reported now, as warnings (grammar/DEVIATIONS.md).
 /**
- * asTriggerDiagnostic turns a trigger's error into a warning. Deviation: BuildKit does not look
+ * asTriggerDiagnostic turns a trigger's error into a warning. BuildKit does not look
  * at the trigger until a child build runs it; tsbuild reports its problems early, as warnings,
  * so the build still succeeds wherever BuildKit's does.
  */

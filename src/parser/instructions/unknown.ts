@@ -9,9 +9,13 @@ export const INSTRUCTION_NAMES = [
   "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
 ] as const;
 
-/** lowerUnknown reports `unknown instruction: X` (with a suggestion) at the keyword. */
+/**
+ * lowerUnknown reports `unknown instruction: X` (with a suggestion) at the keyword. An empty
+ * keyword means layer 1 could not read the line and has reported that already.
+ */
 export function lowerUnknown(l: Lowering): UnknownInstruction {
   const { raw } = l;
+  if (raw.keyword === "") return { ...baseOf(raw), kind: "UNKNOWN" };
   const msg = withSuggestion(`unknown instruction: ${raw.keyword}`, raw.keyword, INSTRUCTION_NAMES, false);
   report(l, "UnknownInstruction", msg, raw.keywordRange);
   return { ...baseOf(raw), kind: "UNKNOWN" };

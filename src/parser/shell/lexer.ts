@@ -52,9 +52,12 @@ export class Lexer {
   readOperand(stop: number, rawEscapes: boolean, eofMessage: string, at: number): string {
     this.depth++;
     try {
+      // Deviation: BuildKit has no nesting limit; see grammar/DEVIATIONS.md.
       if (this.depth > MAX_NESTING_DEPTH) {
         throw new ExpansionError(`variable substitutions are nested more than ${MAX_NESTING_DEPTH} levels deep`, at, true);
       }
+      // Deviation: the operand word gets no word collector of its own. BuildKit's shares (and
+      // resets) the enclosing word's buffer here, losing text already collected for that word.
       return this.readUntil(stop, rawEscapes, null);
     } catch (e) {
       if (e instanceof ExpansionError && !e.fatal && this.scan.atEnd()) throw new ExpansionError(eofMessage, at);
@@ -73,6 +76,7 @@ export class Lexer {
 
   /** grow appends `piece` to `out`, failing at `at` when the result would pass maxLength. */
   grow(out: string, piece: string, at: number): string {
+    // Deviation: BuildKit has no length limit; see grammar/DEVIATIONS.md.
     if (out.length + piece.length > this.mode.maxLength) {
       throw new ExpansionError(lengthLimitMessage(this.mode.maxLength), at, true);
     }
@@ -106,12 +110,13 @@ export class Lexer {
         else words?.addRawString(piece);
         continue;
       }
-      s.next();
       if (ch !== this.mode.esc) {
-        words?.addChar(ch);
-        out = this.grow(out, char(ch), at);
+        const run = this.plainRun(stop);
+        words?.addString(run);
+        out = this.grow(out, run, at);
         continue;
       }
+      s.next();
       if (this.rawEscapes) {
         words?.addRawChar(ch);
         out = this.grow(out, char(ch), at);
@@ -123,6 +128,24 @@ export class Lexer {
     }
     if (stop !== EOF) throw new ExpansionError(`unexpected end of statement while looking for matching ${char(stop)}`, s.pos);
     return out;
+  }
+
+  /**
+   * plainRun consumes the longest run of characters that need no processing: no `$`, `<`, quote,
+   * escape character or `stop`. All of those are ASCII, so UTF-16 units can be tested directly.
+   */
+  private plainRun(stop: number): string {
+    const s = this.scan;
+    const { text } = s;
+    const start = s.pos;
+    let i = start;
+    for (; i < text.length; i++) {
+      const u = text.charCodeAt(i);
+      if (u === DOLLAR || u === LESS || u === this.mode.esc || u === stop) break;
+      if ((u === SINGLE || u === DOUBLE) && !this.mode.skipProcessQuotes) break;
+    }
+    s.pos = i;
+    return text.slice(start, i);
   }
 
   /** special handles `$`, `<<` and (unless skipProcessQuotes) quotes at the scanner; null for other characters. */
@@ -139,13 +162,14 @@ export class Lexer {
     const s = this.scan;
     const at = s.pos;
     s.next();
-    let out = this.mode.rawQuotes ? "'" : "";
-    for (;;) {
-      const ch = s.next();
-      if (ch === EOF) throw new ExpansionError("unexpected end of statement while looking for matching single-quote", at);
-      if (ch === SINGLE) return this.mode.rawQuotes ? `${out}'` : out;
-      out += char(ch);
+    const close = s.text.indexOf("'", s.pos);
+    if (close < 0) {
+      s.pos = s.text.length; // the search consumed the rest of the input, as BuildKit's does
+      throw new ExpansionError("unexpected end of statement while looking for matching single-quote", at);
     }
+    const body = s.text.slice(s.pos, close);
+    s.pos = close + 1;
+    return this.mode.rawQuotes ? `'${body}'` : body;
   }
 
   private doubleQuote(): string {
@@ -161,19 +185,33 @@ export class Lexer {
         return this.mode.rawQuotes ? `${out}"` : out;
       }
       const pieceAt = s.pos;
-      out = this.grow(out, ch === DOLLAR ? this.dollar() : this.quotedChar(), pieceAt);
+      const piece = ch === DOLLAR ? this.dollar() : ch === this.mode.esc ? this.quotedEscape() : this.quotedRun();
+      out = this.grow(out, piece, pieceAt);
     }
   }
 
+  /** quotedRun consumes characters inside double quotes up to the next `"`, `$` or escape character. */
+  private quotedRun(): string {
+    const s = this.scan;
+    const { text } = s;
+    const start = s.pos;
+    let i = start;
+    for (; i < text.length; i++) {
+      const u = text.charCodeAt(i);
+      if (u === DOUBLE || u === DOLLAR || u === this.mode.esc) break;
+    }
+    s.pos = i;
+    return text.slice(start, i);
+  }
+
   /**
-   * quotedChar consumes one character inside double quotes. The escape character escapes only `"`,
-   * `$` and itself; before anything else it stays. In raw-escapes mode BuildKit writes an escape
-   * character that escapes nothing twice (`"\t"` gives `\\t`); that is reproduced.
+   * quotedEscape consumes an escape character inside double quotes. It escapes only `"`, `$` and
+   * itself; before anything else it stays. In raw-escapes mode BuildKit writes an escape character
+   * that escapes nothing twice (`"\t"` gives `\\t`); that is reproduced.
    */
-  private quotedChar(): string {
+  private quotedEscape(): string {
     const s = this.scan;
     const ch = s.next();
-    if (ch !== this.mode.esc) return char(ch);
     const prefix = this.rawEscapes ? char(ch) : "";
     const after = s.peek();
     if (after === EOF) return prefix;

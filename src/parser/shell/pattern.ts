@@ -27,6 +27,7 @@ export class StepBudget {
     this.left = steps;
   }
   spend(n: number): void {
+    // Deviation: BuildKit's RE2 matching has no work limit; see grammar/DEVIATIONS.md.
     this.left -= n;
     if (this.left < 0) {
       throw new LimitError(
@@ -79,31 +80,71 @@ class ThreadList {
   }
 }
 
-/** Closure adds program position `s` and every position reachable through `*` without input. */
+/** addThread adds program position `s` and every position reachable through `*` without input (its closure). */
 function addThread(list: ThreadList, mark: Int32Array, gen: number, prog: GlobProgram, s: number, start: number): void {
   const ops = prog.ops;
   let j = s;
   while (j < ops.length && ops[j] === STAR) j++;
-  const push = (k: number): void => {
-    mark[k] = gen;
-    list.states[list.n] = k;
-    list.starts[list.n++] = start;
-  };
-  if (prog.greedy) {
-    // A greedy star prefers looping (k itself) over moving on (k + 1).
-    for (let k = s; k <= j && mark[k] !== gen; k++) push(k);
-    return;
-  }
-  // A lazy star prefers moving on: the deepest position first, then back to s.
   let k = s;
   while (k <= j && mark[k] !== gen) k++;
-  for (let t = k > j ? j : k - 1; t >= s; t--) push(t);
+  // Positions s..k-1 are new; k (if <= j) is already in the list with its whole closure.
+  const { states, starts } = list;
+  let n = list.n;
+  if (prog.greedy) {
+    // A greedy star prefers looping (its own position) over moving on, so shallow positions come first.
+    for (let t = s; t < k; t++) {
+      mark[t] = gen;
+      states[n] = t;
+      starts[n++] = start;
+    }
+  } else {
+    // A lazy star prefers moving on: the deepest position first, then back to s.
+    for (let t = k > j ? j : k - 1; t >= s; t--) {
+      mark[t] = gen;
+      states[n] = t;
+      starts[n++] = start;
+    }
+  }
+  list.n = n;
 }
 
-/** stepMatches says whether the op at position `s` consumes code point `c`. */
-function stepMatches(op: number, c: number): boolean {
-  if (op === STAR || op === ANY) return c !== NEWLINE;
-  return op === c;
+/** Matcher is the per-search state of the Pike VM: two thread lists and the dedup marks. */
+interface Matcher {
+  readonly prog: GlobProgram;
+  clist: ThreadList;
+  nlist: ThreadList;
+  readonly mark: Int32Array;
+}
+
+/**
+ * step advances every thread of `clist` over code point `c` (EOF at the end) into `nlist`, in
+ * priority order, and returns the start of the match a thread reached, or -1. A match cuts every
+ * lower-priority thread, which is what makes the result leftmost-first.
+ */
+function step(vm: Matcher, pos: number, c: number): number {
+  const { prog, clist, nlist, mark } = vm;
+  const ops = prog.ops;
+  const m = ops.length;
+  const gen = pos + 1;
+  nlist.n = 0;
+  for (let i = 0; i < clist.n; i++) {
+    const s = clist.states[i] ?? m;
+    const start = clist.starts[i] ?? pos;
+    if (s === m) return start;
+    if (c === EOF) continue;
+    const op = ops[s] ?? EOF;
+    if (op >= 0 ? op !== c : c === NEWLINE) continue;
+    const next = op === STAR ? s : s + 1;
+    if (next < m && ops[next] !== STAR && mark[next] !== gen) {
+      // Fast path: a literal or `?` position has no closure beyond itself.
+      mark[next] = gen;
+      nlist.states[nlist.n] = next;
+      nlist.starts[nlist.n++] = start;
+    } else {
+      addThread(nlist, mark, gen, prog, next, start);
+    }
+  }
+  return -1;
 }
 
 /**
@@ -117,28 +158,16 @@ export function findMatch(
   anchored: boolean,
   budget: StepBudget,
 ): [number, number] | null {
-  const m = prog.ops.length;
-  let clist = new ThreadList(m + 1);
-  let nlist = new ThreadList(m + 1);
-  const mark = new Int32Array(m + 1).fill(-1);
+  const size = prog.ops.length + 1;
+  const vm: Matcher = { prog, clist: new ThreadList(size), nlist: new ThreadList(size), mark: new Int32Array(size).fill(-1) };
   let match: [number, number] | null = null;
   for (let pos = from; pos <= text.length; pos++) {
-    if (match === null && (!anchored || pos === from)) addThread(clist, mark, pos, prog, 0, pos);
-    if (clist.n === 0) break;
-    budget.spend(clist.n);
-    nlist.n = 0;
-    const c = pos < text.length ? (text[pos] ?? EOF) : EOF;
-    for (let i = 0; i < clist.n; i++) {
-      const s = clist.states[i] ?? m;
-      const start = clist.starts[i] ?? pos;
-      if (s === m) {
-        match = [start, pos]; // lower-priority threads are cut
-        break;
-      }
-      const op = prog.ops[s] ?? EOF;
-      if (c !== EOF && stepMatches(op, c)) addThread(nlist, mark, pos + 1, prog, op === STAR ? s : s + 1, start);
-    }
-    [clist, nlist] = [nlist, clist];
+    if (match === null && (!anchored || pos === from)) addThread(vm.clist, vm.mark, pos, prog, 0, pos);
+    if (vm.clist.n === 0) break;
+    budget.spend(vm.clist.n);
+    const start = step(vm, pos, pos < text.length ? (text[pos] ?? EOF) : EOF);
+    if (start >= 0) match = [start, pos];
+    [vm.clist, vm.nlist] = [vm.nlist, vm.clist];
   }
   return match;
 }

@@ -24,11 +24,12 @@ export interface ShellOptions {
  * looked up and set and `unmatched` those looked up and not set (BuildKit ProcessWordWithMatches).
  * On failure `message` is BuildKit's message (BuildKit itself prefixes `failed to process "<word>": `)
  * and `offset` is the UTF-16 index in the input of the construct that failed: the `$` of a `${...}`,
- * or the opening quote of an unterminated quoted string.
+ * or the opening quote of an unterminated quoted string. A failure still carries the variables
+ * looked up before it, as BuildKit reports them to the UndefinedVar lint rule even when expansion fails.
  */
 export type ExpandResult<T> =
   | { ok: true; value: T; matched: ReadonlySet<string>; unmatched: ReadonlySet<string> }
-  | { ok: false; message: string; offset: number };
+  | { ok: false; message: string; offset: number; matched: ReadonlySet<string>; unmatched: ReadonlySet<string> };
 
 /**
  * MAX_EXPANSION_LENGTH is the default cap (1 MiB of UTF-16 code units) on any string expansion produces.
@@ -49,6 +50,6 @@ export const MAX_NESTING_DEPTH = 100;
 /**
  * MAX_PATTERN_STEPS bounds the work of one `#`, `%` or `/` substitution: the matcher is linear in
  * value length times pattern length, and this stops the product of two huge inputs (both up to
- * MAX_EXPANSION_LENGTH) from running for minutes. 20 million steps take well under a second.
+ * MAX_EXPANSION_LENGTH) from running for minutes. 5 million steps take about a tenth of a second.
  */
-export const MAX_PATTERN_STEPS = 20_000_000;
+export const MAX_PATTERN_STEPS = 5_000_000;

@@ -1,0 +1,123 @@
+import { promises as fs } from "node:fs";
+import { posix } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { TsbuildError } from "../core/index.js";
+
+/** CgroupMode is how the host mounts cgroups: only v1 controllers, only the v2 unified tree, or both. */
+export type CgroupMode = "v1" | "v2" | "hybrid";
+
+/**
+ * CgroupMounts says where each hierarchy is mounted: `v1` maps a controller name (memory, pids,
+ * cpu, name=systemd ...) to its mount point, `unified` is the cgroup2 mount if any.
+ */
+export interface CgroupMounts {
+  readonly mode: CgroupMode;
+  readonly v1: ReadonlyMap<string, string>;
+  readonly unified?: string;
+}
+
+/** V1_CONTROLLERS are the controller names tsbuild looks for in a v1 mount's super options. */
+const V1_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc"];
+
+function unescapeMount(path: string): string {
+  return path.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/**
+ * parseCgroupMounts reads /proc/self/mountinfo text and classifies the cgroup setup: `v2` when
+ * the unified hierarchy is mounted and no v1 controller is, `hybrid` when both are (systemd's
+ * /sys/fs/cgroup/unified layout), `v1` otherwise. Throws when no cgroup filesystem is mounted.
+ */
+export function parseCgroupMounts(mountinfo: string): CgroupMounts {
+  const v1 = new Map<string, string>();
+  let unified: string | undefined;
+  for (const line of mountinfo.split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (!left || !right) continue;
+    const mountPoint = unescapeMount(left.split(" ")[4] ?? "");
+    const [fstype, , superOptions = ""] = right.split(" ");
+    if (fstype === "cgroup2") unified ??= mountPoint;
+    if (fstype !== "cgroup") continue;
+    for (const opt of superOptions.split(",")) {
+      if (V1_CONTROLLERS.includes(opt) || opt.startsWith("name=")) v1.set(opt, mountPoint);
+    }
+  }
+  if (v1.size === 0 && unified === undefined) {
+    throw new TsbuildError("Cgroup", "no cgroup filesystem is mounted; mount cgroup2 at /sys/fs/cgroup to use resource limits");
+  }
+  const mode: CgroupMode = v1.size === 0 ? "v2" : unified === undefined ? "v1" : "hybrid";
+  return { mode, v1, ...(unified === undefined ? {} : { unified }) };
+}
+
+/** readCgroupMounts parses this process's /proc/self/mountinfo with parseCgroupMounts. */
+export async function readCgroupMounts(): Promise<CgroupMounts> {
+  return parseCgroupMounts(await fs.readFile("/proc/self/mountinfo", "utf8"));
+}
+
+/**
+ * hierarchyRoots lists the distinct mount points that hold a copy of a cgroup path: every v1
+ * mount, plus the unified mount (in hybrid mode runtimes create the path there too).
+ */
+export function hierarchyRoots(mounts: CgroupMounts): string[] {
+  const roots = new Set(mounts.v1.values());
+  if (mounts.unified !== undefined) roots.add(mounts.unified);
+  return [...roots];
+}
+
+/**
+ * readOomKills returns how many processes the OOM killer killed in cgroup `rel` and below: the
+ * `oom_kill` counter of memory.events (v2) or memory.oom_control (v1), both hierarchical.
+ * Returns 0 when the cgroup or the counter does not exist.
+ */
+export async function readOomKills(mounts: CgroupMounts, rel: string): Promise<number> {
+  const memory = mounts.v1.get("memory");
+  const file =
+    memory !== undefined
+      ? posix.join(memory, rel, "memory.oom_control")
+      : posix.join(mounts.unified ?? "/sys/fs/cgroup", rel, "memory.events");
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw err;
+  }
+  const match = /^oom_kill (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+async function childDirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => posix.join(dir, e.name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+/** rmdirCgroup removes one cgroup directory (deepest first), retrying while exiting tasks drain. */
+async function rmdirCgroup(dir: string, deadline: number): Promise<void> {
+  for (const child of await childDirs(dir)) await rmdirCgroup(child, deadline);
+  for (;;) {
+    try {
+      await fs.rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "EBUSY" || Date.now() > deadline) throw err;
+      await sleep(20);
+    }
+  }
+}
+
+/**
+ * removeCgroupTree removes cgroup `rel` and everything below it from every hierarchy. It waits
+ * up to `waitMs` for exiting processes to leave; a cgroup still busy after that is an error
+ * (tsbuild never leaves cgroups behind silently).
+ */
+export async function removeCgroupTree(mounts: CgroupMounts, rel: string, waitMs = 2000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (const root of hierarchyRoots(mounts)) await rmdirCgroup(posix.join(root, rel), deadline);
+}

@@ -1,0 +1,61 @@
+import type { Readable, Writable } from "node:stream";
+import type { OciSpec } from "./oci-types.js";
+
+/**
+ * BundleOptions says where a driver may put the runtime bundle of one run: `dir` is an existing
+ * directory owned by the caller (config.json is written there; the rootfs stays where
+ * `spec.root.path` points) and `id` names the container (letters, digits, `_.-`; unique among
+ * running containers).
+ */
+export interface BundleOptions {
+  readonly dir: string;
+  readonly id: string;
+}
+
+/** SignalSource delivers signals the caller wants forwarded to the container's main process. */
+export interface SignalSource {
+  subscribe(listener: (signal: NodeJS.Signals) => void): () => void;
+}
+
+/**
+ * RunIo wires one run to the caller. The driver writes the container's output to `stdout` and
+ * `stderr` without ending them (the caller owns both streams); `stdin` (default: /dev/null) is
+ * read until it ends. `signal` aborts the run and `timeoutMs` bounds it: both kill every process
+ * of the container. Signals from `signals` are forwarded to the container's main process.
+ */
+export interface RunIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly stdin?: Readable;
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+  readonly signals?: SignalSource;
+}
+
+/**
+ * RunResult is how a run ended: the exit code (128 + n when killed by signal n, as a shell
+ * reports it), the signal that killed the main process if any, whether the memory limit's OOM
+ * killer fired, and whether the run was ended by the timeout or the abort signal.
+ */
+export interface RunResult {
+  readonly exitCode: number;
+  readonly signal?: NodeJS.Signals;
+  readonly oomKilled?: boolean;
+  readonly timedOut?: boolean;
+  readonly aborted?: boolean;
+}
+
+/**
+ * Driver executes an OCI runtime spec. `run` resolves when the container and every process in
+ * it have exited and the driver's state for it (runtime state, cgroups, mounts) is removed; it
+ * rejects only when the container could not be started. `warnings` lists parts of the spec the
+ * driver cannot enforce, for the caller to show once.
+ */
+export interface Driver {
+  readonly name: string;
+  readonly warnings: readonly string[];
+  run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult>;
+}
+
+/** CONTAINER_ID_RE is the container ids drivers accept (what runc and crun accept, bounded). */
+export const CONTAINER_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

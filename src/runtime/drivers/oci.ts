@@ -1,0 +1,156 @@
+import { promises as fs } from "node:fs";
+import { posix } from "node:path";
+import { InputError, TsbuildError } from "../../core/index.js";
+import { createCgroup } from "../cgroup-limits.js";
+import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
+import { CONTAINER_ID_RE, type BundleOptions, type Driver, type RunIo, type RunResult } from "../driver.js";
+import type { OciSpec } from "../oci-types.js";
+import { clampRlimits, findOnPath, runCommand, signalFromStatus } from "../process.js";
+import { supervise } from "../supervise.js";
+
+/** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
+export type OciRuntimeName = "runc" | "crun";
+
+/**
+ * OciDriverOptions: `runtime` is looked up on PATH by name; `stateRoot` is the runtime's --root
+ * (tsbuild's own, never the global /run/runc); `cgroupParent` is the cgroup under which each run
+ * gets `<parent>/<id>`.
+ */
+export interface OciDriverOptions {
+  readonly runtime: OciRuntimeName;
+  readonly stateRoot?: string;
+  readonly cgroupParent?: string;
+  readonly pathEnv?: string;
+}
+
+/** DEFAULT_STATE_ROOT is where runtime state lives unless the caller picks another directory. */
+export const DEFAULT_STATE_ROOT = "/run/tsbuild/runtime";
+
+/** shellQuote quotes one word for sh. */
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Launch is how one run is started: the command, the config.json to write, and where OOM kills are counted. */
+interface Launch {
+  readonly argv: string[];
+  readonly config: OciSpec & { linux: { cgroupsPath?: string } };
+  readonly oomCgroup: string;
+}
+
+/** OciDriver runs specs with runc or crun; see createOciDriver. */
+class OciDriver implements Driver {
+  readonly warnings: readonly string[] = [];
+  constructor(
+    readonly name: OciRuntimeName,
+    private readonly binary: string,
+    private readonly stateRoot: string,
+    private readonly cgroupParent: string,
+    private readonly mounts: CgroupMounts,
+  ) {}
+
+  /**
+   * selfManaged says whether tsbuild manages the container's cgroups itself: crun 1.x refuses
+   * hybrid hosts and removes its cgroup on exit before the OOM counter (v1 counts kills only in
+   * the victim's own cgroup) can be read, so on v1 and hybrid hosts crun runs with
+   * --cgroup-manager=disabled inside a cgroup tsbuild created and limits.
+   */
+  private get selfManaged(): boolean {
+    return this.name === "crun" && this.mounts.mode !== "v2";
+  }
+
+  /**
+   * command prefixes runtime arguments. For crun on a hybrid host it runs in a private mount
+   * namespace where the cgroup2 mount is detached, so crun sees a pure v1 host; `join` lists cgroup
+   * directories the launcher enters first (before the unmount).
+   */
+  private command(args: readonly string[], join: readonly string[] = []): string[] {
+    const manager = this.selfManaged ? ["--cgroup-manager=disabled"] : [];
+    const base = [this.binary, ...manager, "--root", this.stateRoot, ...args];
+    const hybrid = this.name === "crun" && this.mounts.mode === "hybrid" && this.mounts.unified !== undefined;
+    if (!hybrid && join.length === 0) return base;
+    const steps = join.map((dir) => `echo $$ > ${shellQuote(posix.join(dir, "cgroup.procs"))}`);
+    if (hybrid) steps.push(`umount ${shellQuote(this.mounts.unified ?? "")}`);
+    const script = [...steps, 'exec "$@"'].join(" && ");
+    const prefix = hybrid ? ["unshare", "--mount", "--propagation", "private", "--"] : [];
+    return [...prefix, "sh", "-c", script, "sh", ...base];
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    const result = await runCommand(this.command(["state", id]));
+    return result.code === 0;
+  }
+
+  private async destroy(id: string): Promise<void> {
+    if (!(await this.exists(id))) return;
+    const result = await runCommand(this.command(["delete", "--force", id]), 30_000);
+    if (result.code !== 0 && (await this.exists(id))) {
+      throw new TsbuildError("Runtime", `${this.name} delete ${id} failed: ${result.stderr.trim()}`);
+    }
+  }
+
+  /**
+   * launch prepares one run. runc keeps the stopped container (`run --keep`) so the OOM counter of
+   * `<rel>/container` can be read before deletion. crun on v2 reports kills hierarchically, so its
+   * parent `<rel>` is read. crun on v1/hybrid runs in `<rel>`, created and limited by tsbuild.
+   * Rlimits are clamped to tsbuild's own hard limits.
+   */
+  private async launch(spec: OciSpec, bundle: BundleOptions, rel: string): Promise<Launch> {
+    const process = { ...spec.process, rlimits: await clampRlimits(spec.process.rlimits) };
+    const run = ["run", "--bundle", bundle.dir, bundle.id];
+    if (this.selfManaged) {
+      const dirs = await createCgroup(this.mounts, rel, spec.linux.resources);
+      const linux = { ...spec.linux, resources: { devices: [] } };
+      return { argv: this.command(run, dirs), config: { ...spec, process, linux }, oomCgroup: rel };
+    }
+    const linux = { ...spec.linux, cgroupsPath: posix.join(rel, "container") };
+    if (this.name === "runc") {
+      return { argv: this.command(["run", "--keep", ...run.slice(1)]), config: { ...spec, process, linux }, oomCgroup: linux.cgroupsPath };
+    }
+    return { argv: this.command(run), config: { ...spec, process, linux }, oomCgroup: rel };
+  }
+
+  async run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
+    if (!CONTAINER_ID_RE.test(bundle.id)) throw new InputError(`container id "${bundle.id}" must match ${CONTAINER_ID_RE}`);
+    const rel = posix.join("/", this.cgroupParent, bundle.id);
+    const killAll = async (): Promise<void> => {
+      await runCommand(this.command(["kill", bundle.id, "KILL"]));
+    };
+    const forward = async (signal: NodeJS.Signals): Promise<void> => {
+      await runCommand(this.command(["kill", bundle.id, signal]));
+    };
+    try {
+      await fs.mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
+      const launch = await this.launch(spec, bundle, rel);
+      await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(launch.config));
+      const done = await supervise(launch.argv, io, { killAll, forward });
+      const oomKilled = (await readOomKills(this.mounts, launch.oomCgroup)) > 0;
+      const signal = signalFromStatus(done.status);
+      return {
+        exitCode: done.status,
+        ...(signal ? { signal } : {}),
+        ...(oomKilled ? { oomKilled } : {}),
+        ...(done.timedOut ? { timedOut: true } : {}),
+        ...(done.aborted ? { aborted: true } : {}),
+      };
+    } finally {
+      await this.destroy(bundle.id);
+      await removeCgroupTree(this.mounts, rel);
+    }
+  }
+}
+
+/**
+ * createOciDriver finds `options.runtime` on PATH and returns a Driver that runs each spec with
+ * `<runtime> --root <stateRoot> run` in the foreground, in cgroup `<cgroupParent>/<id>/container`.
+ * After every run it deletes the container (killing anything left) and removes its cgroups.
+ * Throws when the runtime is not installed.
+ */
+export async function createOciDriver(options: OciDriverOptions): Promise<Driver> {
+  const binary = await findOnPath(options.runtime, options.pathEnv);
+  if (!binary) {
+    throw new TsbuildError("Runtime", `${options.runtime} was not found on PATH; install it (apt-get install ${options.runtime}) or use the builtin driver`);
+  }
+  const mounts = await readCgroupMounts();
+  return new OciDriver(options.runtime, binary, options.stateRoot ?? DEFAULT_STATE_ROOT, options.cgroupParent ?? "tsbuild", mounts);
+}

@@ -1,0 +1,100 @@
+import { spawn } from "node:child_process";
+import { TsbuildError } from "../core/index.js";
+import type { RunIo } from "./driver.js";
+import { statusFromExit } from "./process.js";
+
+/** SuperviseHooks are the driver-specific ways to stop a container and to signal its main process. */
+export interface SuperviseHooks {
+  /** killAll must kill every process of the container; the supervisor falls back to SIGKILL of the group. */
+  killAll(): Promise<void>;
+  /** forward delivers `signal` to the container's main process. */
+  forward(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Supervised is how the supervised command ended, plus any error raised while stopping it. */
+export interface Supervised {
+  readonly status: number;
+  readonly timedOut: boolean;
+  readonly aborted: boolean;
+  readonly stopError?: unknown;
+}
+
+/** KILL_GRACE_MS is how long killAll may take before the whole process group gets SIGKILL. */
+const KILL_GRACE_MS = 5000;
+/** DRAIN_MS bounds how long output pipes may stay open after the command exited. */
+const DRAIN_MS = 2000;
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch (err) {
+    // ESRCH: the group is already gone, which is the goal.
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+}
+
+/**
+ * supervise runs `argv` (a runtime or launcher that stays in the foreground for the container's
+ * life) in its own process group, streams its stdout and stderr into `io` without ending them,
+ * enforces `io.signal` and `io.timeoutMs` through `hooks.killAll` (then SIGKILL of the group
+ * after KILL_GRACE_MS) and forwards `io.signals`. Resolves when the command exited and its
+ * output is drained; rejects when it cannot be started.
+ */
+export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks): Promise<Supervised> {
+  const [cmd, ...args] = argv;
+  if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
+  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true });
+  const state = { timedOut: false, aborted: false, stopError: undefined as unknown, stopping: false };
+  const timers: NodeJS.Timeout[] = [];
+  const stop = (): void => {
+    if (state.stopping) return;
+    state.stopping = true;
+    timers.push(setTimeout(() => killGroup(child.pid), KILL_GRACE_MS));
+    hooks.killAll().catch((err: unknown) => {
+      state.stopError = err;
+      killGroup(child.pid);
+    });
+  };
+  const onAbort = (): void => {
+    state.aborted = true;
+    stop();
+  };
+  if (io.signal?.aborted) onAbort();
+  io.signal?.addEventListener("abort", onAbort, { once: true });
+  if (io.timeoutMs !== undefined) {
+    timers.push(setTimeout(() => ((state.timedOut = true), stop()), io.timeoutMs));
+  }
+  const unsubscribe = io.signals?.subscribe((sig) => {
+    hooks.forward(sig).catch((err: unknown) => (state.stopError ??= err));
+  });
+  // Both are pipes (stdio "pipe" above), so never null.
+  const stdout = child.stdout!;
+  const stderr = child.stderr!;
+  stdout.pipe(io.stdout, { end: false });
+  stderr.pipe(io.stderr, { end: false });
+  if (io.stdin && child.stdin) {
+    // EPIPE when the container stops reading before stdin ends is normal for a pipe.
+    child.stdin.on("error", () => undefined);
+    io.stdin.pipe(child.stdin);
+  }
+  const cleanup = (): void => {
+    for (const t of timers) clearTimeout(t);
+    io.signal?.removeEventListener("abort", onAbort);
+    unsubscribe?.();
+    if (io.stdin && child.stdin) io.stdin.unpipe(child.stdin);
+  };
+  return new Promise((resolve, reject) => {
+    child.on("error", (err) => {
+      cleanup();
+      reject(err);
+    });
+    child.on("exit", () => {
+      timers.push(setTimeout(() => (stdout.destroy(), stderr.destroy()), DRAIN_MS));
+    });
+    child.on("close", (code, signal) => {
+      cleanup();
+      resolve({ status: statusFromExit(code, signal), timedOut: state.timedOut, aborted: state.aborted, stopError: state.stopError });
+    });
+  });
+}
