@@ -94,6 +94,7 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
   const parts = splitEntryName(h.name, ctx.limits.maxPathBytes, ctx.limits.maxDepth);
   const base = parts[parts.length - 1] as string;
   if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(ctx, parts, h.name);
+  // Deviation: device nodes are skipped, not created: Node.js cannot mknod (grammar/DEVIATIONS.md).
   if (h.type === "character-device" || h.type === "block-device") {
     if (ctx.opts.devices === "refuse") throw new UnpackError(h.name, "is a device node, and this unpack refuses device nodes");
     ctx.skipped.push({ entry: h.name, reason: "device node (tsbuild does not create device nodes)" });
