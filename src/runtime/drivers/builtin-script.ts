@@ -105,14 +105,16 @@ function protectPaths(spec: OciSpec, root: string): string[] {
   return out;
 }
 
-/** stageCommands bind-mounts the host tools the last steps need, read-only, into the stage tmpfs. */
+/**
+ * stageCommands fills the stage tmpfs with copies of the host tools the last steps need (copies,
+ * so nothing that leaves the container's chroot can touch the host's binaries).
+ */
 function stageCommands(plan: BuiltinPlan): string[] {
-  const out = [`mount -t tmpfs -o mode=755,size=65536k tsbuild-stage ${q(plan.stage)}`];
-  for (const file of plan.stagedFiles) {
-    const t = q(posix.join(plan.stage, file));
-    out.push(`mkdir -p ${q(posix.join(plan.stage, posix.dirname(file)))}`, `: > ${t}`, `mount --bind ${q(file)} ${t}`, `mount -o remount,bind,ro ${t}`);
-  }
-  return out;
+  return [
+    `mount -t tmpfs -o mode=755,size=65536k tsbuild-stage ${q(plan.stage)}`,
+    `cp -L --parents ${plan.stagedFiles.map(q).join(" ")} ${q(plan.stage)}`,
+    `mkdir ${q(`${plan.stage}/ctr`)} ${q(`${plan.stage}/proc`)} ${q(`${plan.stage}/old`)}`,
+  ];
 }
 
 const RLIMIT_FLAGS: Readonly<Record<string, string>> = {
@@ -153,8 +155,8 @@ function finalExec(plan: BuiltinPlan): string {
 }
 
 /**
- * builtinScript returns the setup script the builtin driver runs as root in fresh mount, pid,
- * uts, ipc, cgroup (and net) namespaces: stage the host tools, bind the rootfs under the stage,
+ * builtinScript returns the script the builtin driver runs as root in fresh mount, uts, ipc,
+ * cgroup (and net) namespaces; its child, pid 1 of a fresh pid namespace, does the setup: stage the host tools, bind the rootfs under the stage,
  * mount the spec's filesystems, mask and protect paths, set the hostname, pivot_root into the
  * stage and detach the host's root, then drop capabilities (setpriv), reset the environment (env)
  * and chroot into the container root at `cwd` (unshare --root/--wd) to exec the command.
@@ -162,9 +164,9 @@ function finalExec(plan: BuiltinPlan): string {
 export function builtinScript(plan: BuiltinPlan): string {
   const root = posix.join(plan.stage, "ctr");
   const lines = [
+    "trap - INT QUIT",
     "set -eu",
     ...stageCommands(plan),
-    `mkdir ${q(root)}`,
     `mount --rbind ${q(plan.rootfs)} ${q(root)}`,
     `mount --make-rprivate ${q(root)}`,
     ...allMounts(plan, root),
@@ -172,17 +174,19 @@ export function builtinScript(plan: BuiltinPlan): string {
     ...(plan.spec.root.readonly ? [`mount -o remount,bind,ro ${q(root)}`] : []),
     `echo ${q(plan.spec.hostname)} > /proc/sys/kernel/hostname`,
     ...(plan.loopbackUp ? [`${q(plan.loopbackUp)} link set lo up`] : []),
-    `mkdir ${q(`${plan.stage}/proc`)}`,
     `mount -t proc -o nosuid,noexec,nodev proc ${q(`${plan.stage}/proc`)}`,
+    `mount -o remount,ro ${q(plan.stage)}`,
     `cd ${q(plan.stage)}`,
-    "mkdir old",
     "pivot_root . old",
     "cd /",
     `${q(plan.tools.umount)} -l /old`,
     ...rlimitCommands(plan.spec),
     // Only fds 0-2 may reach the container: close whatever tsbuild's own parent leaked to it.
-    'for fd in /proc/$$/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done',
+    'for fd in /proc/self/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done',
     finalExec(plan),
   ];
-  return lines.join("\n") + "\n";
+  // The setup runs as the first process of the new pid namespace (its pid 1, a child of this
+  // shell) so that this shell reports how it ended: `wait` gives 128+n when a signal killed it.
+  // Its own stderr goes to /dev/null (bash reports killed jobs there); the child gets the real one.
+  return `exec 3>&2 2>/dev/null\n(\nexec 2>&3 3>&-\n${lines.join("\n")}\n) &\nwait $!\nexit $?\n`;
 }

@@ -110,7 +110,7 @@ class BuiltinDriver implements Driver {
 
   private launcher(spec: OciSpec, cgroupDirs: readonly string[], script: string): string[] {
     const join = cgroupDirs.map((d) => `echo $$ > ${q(posix.join(d, "cgroup.procs"))}`);
-    const ns = ["--mount", "--uts", "--ipc", "--pid", "--cgroup", "--fork", "--kill-child", "--propagation", "private"];
+    const ns = ["--mount", "--uts", "--ipc", "--pid", "--cgroup", "--propagation", "private"];
     if (spec.linux.namespaces.some((n) => n.type === "network")) ns.push("--net");
     const exec = `exec ${q(this.tools.unshare)} ${ns.join(" ")} -- ${q(this.tools.sh)} -c "$0"`;
     return [this.tools.sh, "-c", [...join, exec].join(" && "), script];
@@ -120,8 +120,13 @@ class BuiltinDriver implements Driver {
     if (!CONTAINER_ID_RE.test(bundle.id)) throw new InputError(`container id "${bundle.id}" must match ${CONTAINER_ID_RE}`);
     const rel = posix.join("/", this.cgroupParent, bundle.id);
     const hooks = {
+      // SIGKILL to the container's pid 1 ends its pid namespace; the launcher shell (its parent)
+      // reaps it and exits, so no zombie outlives the run. Before pid 1 exists, the launcher is killed.
       killAll: async (pid: number | undefined) => {
-        if (pid !== undefined) signalPid(pid, "SIGKILL");
+        if (pid === undefined) return;
+        const inits = await childrenOf(pid);
+        for (const init of inits) signalPid(init, "SIGKILL");
+        if (inits.length === 0) signalPid(pid, "SIGKILL");
       },
       forward: async (signal: NodeJS.Signals, pid: number | undefined) => {
         for (const child of pid === undefined ? [] : await childrenOf(pid)) signalPid(child, signal);
