@@ -1,6 +1,6 @@
 // The isolation conformance suite every sandbox driver must pass. One test file per driver
 // (conformance-<driver>.test.ts) runs it, so the drivers run in parallel.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -169,5 +169,20 @@ function defineSuite(name: DriverName): void {
     const aborted = await run({ script: "sleep 100", signal: controller.signal });
     expect(aborted.result.aborted).toBe(true);
     expect(processesIn(`conf-${name}-${process.pid}`)).toEqual([]);
+  });
+
+  it.each(["proc", "dev", "sys"])("refuses or confines a rootfs whose /%s is a symlink to the host", async (dir) => {
+    const hostile = makeBusyboxRootfs();
+    try {
+      rmSync(join(hostile.rootfs, dir), { recursive: true });
+      symlinkSync(sentinel, join(hostile.rootfs, dir));
+      const before = readdirSync(sentinel).sort();
+      const outcome = await runIn(driver, hostile.rootfs, work, { script: `cat /${dir}/secret; ls /${dir}/; echo end` }).catch((err: Error) => err);
+      if (!(outcome instanceof Error)) expect(outcome.stdout).not.toContain("HOSTSECRET");
+      expect(readdirSync(sentinel).sort()).toEqual(before);
+      expect(readFileSync(join(sentinel, "secret"), "utf8")).toBe("HOSTSECRET\n");
+    } finally {
+      hostile.cleanup();
+    }
   });
 }

@@ -3,16 +3,13 @@ import { posix } from "node:path";
 import { InputError } from "../../core/index.js";
 import { createCgroup } from "../cgroup-limits.js";
 import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
-import { resolveInRoot } from "../confined.js";
+import { prepareMountTargets } from "../mount-targets.js";
 import { CONTAINER_ID_RE, type BundleOptions, type Driver, type RunIo, type RunResult } from "../driver.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, signalFromStatus } from "../process.js";
 import { supervise } from "../supervise.js";
 import { HOST_PATH, findBuiltinTools, sharedLibraries, type BuiltinTools } from "./builtin-host.js";
 import { builtinScript, q, type BuiltinPlan } from "./builtin-script.js";
-
-/** KERNEL_FS are mount types whose target must be an ordinary directory of the rootfs (as runc requires for /proc). */
-const KERNEL_FS = new Set(["proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup"]);
 
 /**
  * builtinWarnings lists what the builtin driver cannot enforce compared with runc and crun, for
@@ -70,24 +67,6 @@ class BuiltinDriver implements Driver {
     this.warnings = builtinWarnings(mounts);
   }
 
-  /** targets resolves each top-level mount destination inside the rootfs, creating it when missing. */
-  private async targets(spec: OciSpec, rootfs: string): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const seen: string[] = [];
-    for (const m of spec.mounts) {
-      if (seen.some((d) => m.destination.startsWith(d === "/" ? "/" : `${d}/`))) continue;
-      seen.push(m.destination);
-      const isFile = m.type === "bind" && (await fs.stat(m.source)).isFile();
-      const host = await resolveInRoot(rootfs, m.destination, isFile ? "file" : "dir");
-      const rel = posix.relative(rootfs, host ?? rootfs);
-      if (KERNEL_FS.has(m.type) && `/${rel}` !== posix.normalize(m.destination)) {
-        throw new InputError(`the rootfs's ${m.destination} must be an ordinary directory, not a symlink (it leads to /${rel})`);
-      }
-      out.set(m.destination, rel);
-    }
-    return out;
-  }
-
   private async plan(spec: OciSpec, bundle: BundleOptions): Promise<BuiltinPlan> {
     if (spec.process.terminal) throw new InputError("the builtin driver cannot give a container a terminal; use runc or crun for -t");
     const bad = spec.process.env.find((e) => !e.includes("="));
@@ -100,7 +79,7 @@ class BuiltinDriver implements Driver {
       spec: { ...spec, process },
       rootfs,
       stage,
-      targets: await this.targets(spec, rootfs),
+      targets: await prepareMountTargets(spec, rootfs),
       stagedFiles: this.staged,
       cgroupFs: this.mounts.mode === "v2" ? "cgroup2" : "tmpfs",
       loopbackUp: spec.linux.namespaces.some((n) => n.type === "network") ? this.tools.ip : undefined,
