@@ -32,14 +32,22 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 /** DIGEST_VERSION names the record format below; change it when the format changes. */
 const DIGEST_VERSION = "tsbuild.context.v1";
 
-/** streamSha256 is the default ContentReader: sequential reads into one buffer. */
+/** buffers holds idle read buffers, so hashing many small files does not allocate 1 MiB each. */
+const buffers: Buffer[] = [];
+const MAX_IDLE_BUFFERS = 16;
+
+/** streamSha256 is the default ContentReader: sequential reads through one pooled buffer. */
 export const streamSha256: ContentReader = async (handle) => {
   const hash = createHash("sha256");
-  const buf = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  for (;;) {
-    const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-    if (bytesRead === 0) break;
-    hash.update(buf.subarray(0, bytesRead));
+  const buf = buffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    if (buffers.length < MAX_IDLE_BUFFERS) buffers.push(buf);
   }
   return hash.digest("hex");
 };

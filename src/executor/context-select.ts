@@ -80,6 +80,8 @@ function patternError(source: string, message: string): ContextError {
 /** globUnder lists context paths below `base` whose base-relative path matches `pattern` (a match is not descended). */
 function globUnder(ctx: BuildContext, source: string, base: string, pattern: string): string[] {
   const compiled = compilePattern(collapseStars(pattern), false);
+  // Deviation: filepath.Match's ErrBadPattern is ignored by fsutil (nothing matches, nothing is
+  // copied); tsbuild reports the malformed pattern.
   if ("message" in compiled) throw patternError(source, compiled.message);
   const depth = pattern.split("/").length;
   const out: string[] = [];

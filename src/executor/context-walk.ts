@@ -93,6 +93,8 @@ class Walker {
     const isLink = (Number(st.mode) & S_IFMT) === 0o120000;
     const entry = entryOf(rel, st, isLink ? await readlinkAt(dir, name) : undefined);
     if (!entry) {
+      // Deviation: BuildKit transfers FIFOs, sockets and device nodes as metadata; tsbuild skips
+      // them with a warning (they are never opened, and an image rarely wants them).
       const kind = SPECIAL[Number(st.mode) & S_IFMT] ?? "special file";
       this.warnings.push({ code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` });
     }

@@ -73,6 +73,8 @@ async function readIgnoreFile(rootFd: FileHandle, root: string, dockerfile: stri
   });
   if (!st) return undefined;
   if (!st.isFile()) {
+    // Deviation: BuildKit reads a symlinked .dockerignore through the context transfer; tsbuild
+    // refuses it rather than follow a link whose target may lie outside the context.
     throw new ContextError("ContextIgnoreFile", `${file} is not a regular file (a symlink or special file); tsbuild reads the ignore file only as a regular file inside the context`);
   }
   return { file, text: await readCapped(await openFileAt(rootFd, ".dockerignore"), file) };
