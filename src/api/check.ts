@@ -4,9 +4,7 @@
  */
 import type { Diagnostic } from "../core/diagnostic.js";
 import { parseDockerignore } from "../core/dockerignore.js";
-import type { Dockerfile } from "../parser/ast.js";
-import { parseRaw } from "../parser/index.js";
-import { checkStructure, lowerInstruction } from "../parser/instructions/index.js";
+import { parse } from "../parser/index.js";
 import { isRuleName, lint } from "../parser/lint/index.js";
 
 /** CheckInput is a Dockerfile's text and, optionally, the ignore file that applies to it. */
@@ -27,27 +25,12 @@ export interface CheckResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** parseDockerfileAst runs both parser layers and the file-structure check. */
-function parseDockerfileAst(source: string | Uint8Array, file: string): { ast: Dockerfile; text: string; diagnostics: Diagnostic[] } {
-  const r = parseRaw(source, { file });
-  const diagnostics: Diagnostic[] = [...r.diagnostics];
-  const instructions = r.raw.map((raw) => {
-    const low = lowerInstruction(raw, { file, escapeChar: r.escapeChar });
-    diagnostics.push(...low.diagnostics);
-    return low.instruction;
-  });
-  diagnostics.push(...checkStructure(instructions, file));
-  const start = { line: 1, column: 1, offset: 0 };
-  const ast: Dockerfile = { file, directives: r.directives, escapeChar: r.escapeChar, instructions, comments: r.comments, range: { start, end: r.end } };
-  return { ast, text: r.source, diagnostics };
-}
-
 /**
  * checkDockerfile returns syntax errors, .dockerignore errors and build-check findings. Lint
  * runs even when there are syntax errors, over whatever the parser could read.
  */
 export function checkDockerfile(input: CheckInput): CheckResult {
-  const { ast, text, diagnostics } = parseDockerfileAst(input.source, input.file);
+  const { ast, source: text, diagnostics } = parse(input.source, { file: input.file });
   const ignore = input.dockerignore ? parseDockerignore(input.dockerignore.text, input.dockerignore.file) : undefined;
   const checkOverride = input.checkOverride ?? input.buildArgs?.get("BUILDKIT_DOCKERFILE_CHECK");
   const findings = lint(ast, {

@@ -1,3 +1,14 @@
+/** ByteStream is any ordered source of bytes: a Node stream, an async generator, or an array of buffers. */
+export type ByteStream = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** asyncIteratorOf iterates a ByteStream asynchronously. */
+export function asyncIteratorOf(source: ByteStream): AsyncIterator<Uint8Array> {
+  if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
+  return (async function* () {
+    yield* source;
+  })();
+}
+
 /**
  * ByteSource reads exact byte counts from an async stream of chunks. It never buffers more than
  * one upstream chunk beyond what was asked, so memory stays bounded by the chunk size.
@@ -7,8 +18,8 @@ export class ByteSource {
   private pending: Buffer = Buffer.alloc(0);
   private ended = false;
 
-  constructor(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {
-    this.it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (async function* () { yield* source; })();
+  constructor(source: ByteStream) {
+    this.it = asyncIteratorOf(source);
   }
 
   /** fill pulls one more upstream chunk; returns false at end of stream. */

@@ -1,5 +1,5 @@
 import { TsbuildError } from "../core/errors.js";
-import { ByteSource } from "./bytes.js";
+import { ByteSource, type ByteStream } from "./bytes.js";
 import { decodePaxRecords } from "./pax.js";
 
 /** TarEntryType is the kind of a tar entry tsbuild understands. */
@@ -110,7 +110,7 @@ export interface TarEntry {
  * reader keeps xattrs byte-exact, caps header records (`maxHeaderBytes`), verifies checksums,
  * requires the end-of-archive marker, and refuses non-zero bytes after it.
  */
-export async function* readTar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, limits: TarReadLimits = {}): AsyncGenerator<TarEntry> {
+export async function* readTar(source: ByteStream, limits: TarReadLimits = {}): AsyncGenerator<TarEntry> {
   const src = new ByteSource(source);
   const maxHeader = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER;
   let offset = 0;

@@ -85,6 +85,7 @@ function decodeBytes(bytes: Uint8Array, file: string, diagnostics: Diagnostic[])
   }
 }
 
+// Deviation: BuildKit passes invalid UTF-8 and NUL through; tsbuild reports them (grammar/DEVIATIONS.md).
 /**
  * decode turns the input into text: bytes are decoded as strict UTF-8, a leading BOM (U+FEFF)
  * is removed (BuildKit discardBOM), and NUL characters are reported (the parser keeps them).

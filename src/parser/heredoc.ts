@@ -53,6 +53,7 @@ function skipBraces(s: string, i: number, end: number): number {
   return -1;
 }
 
+// Deviation: a dedicated splitter stands in for BuildKit's raw-mode shell lexer (grammar/DEVIATIONS.md).
 /**
  * rawWords splits s[a, b) at unquoted white space, keeping quotes, escapes and `${...}` intact.
  * Blanks right after a leading `<<` or `<<-` stay in the word (`<< EOF` is one heredoc word).

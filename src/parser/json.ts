@@ -4,8 +4,9 @@
  * it into []interface{} with only strings. A valid array with any other element is a hard error;
  * every other failure means "not JSON", and the caller falls back to the shell form.
  */
-import type { CstNode, IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
 import { parseJsonArray } from "./cst-parser.js";
+import type { JsonArrayCstNode, JsonValueCstNode } from "./cst-types.js";
 import { isGoSpace } from "./offsets.js";
 import { lexJson } from "./tokens.js";
 
@@ -80,8 +81,8 @@ export function jsonForm(s: string, a: number, b: number): JsonForm {
   const { cst, errors } = parseJsonArray(tokens);
   if (errors.length > 0) return INVALID;
   const items: JsonItem[] = [];
-  for (const v of (cst.children["jsonValue"] ?? []) as CstNode[]) {
-    const str = (v.children["JsonString"] as IToken[] | undefined)?.[0];
+  for (const v of (cst as JsonArrayCstNode).children.jsonValue ?? []) {
+    const str = v.children.JsonString?.[0];
     if (!str) {
       const t = elementToken(v);
       const start = a + (t?.startOffset ?? 0);
@@ -93,13 +94,9 @@ export function jsonForm(s: string, a: number, b: number): JsonForm {
 }
 
 /** elementToken returns the first token of a non-string element: the scalar itself or the opening bracket or brace. */
-function elementToken(v: CstNode): IToken | undefined {
-  for (const key of ["JsonNumber", "JsonTrue", "JsonFalse", "JsonNull"]) {
-    const t = v.children[key]?.[0];
-    if (t && "image" in t) return t;
-  }
-  const inner = (v.children["jsonArray"] ?? v.children["jsonObject"])?.[0];
-  if (!inner || "image" in inner) return undefined;
-  const open = (inner.children["LBracket"] ?? inner.children["LBrace"])?.[0];
-  return open && "image" in open ? open : undefined;
+function elementToken(v: JsonValueCstNode): IToken | undefined {
+  const c = v.children;
+  const scalar = c.JsonNumber ?? c.JsonTrue ?? c.JsonFalse ?? c.JsonNull;
+  if (scalar) return scalar[0];
+  return c.jsonArray?.[0]?.children.LBracket[0] ?? c.jsonObject?.[0]?.children.LBrace[0];
 }

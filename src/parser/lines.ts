@@ -130,6 +130,7 @@ export class LineReader {
     return { cut: b, more: false };
   }
 
+  // Deviation: the text keeps all but one leading space, and directive lines are never comments (grammar/DEVIATIONS.md).
   /** comment records a top-level comment line; a bare `#` clears the comments collected so far. */
   private comment(line: PhysicalLine, hash: number): void {
     const body = this.text.slice(hash + 1, line.end);
@@ -186,6 +187,7 @@ export class LineReader {
     return { text, map, comments, end: this.lastEnd };
   }
 
+  // Deviation: one warning per blank line at that line; BuildKit gives one per instruction (grammar/DEVIATIONS.md).
   private emptyContinuation(line: PhysicalLine): void {
     this.diagnostics.push({
       code: "NoEmptyContinuation",

@@ -8,10 +8,12 @@ import type { Diagnostic, SourceRange } from "../core/diagnostic.js";
 import type { Flag, Word } from "./ast.js";
 import { healthcheck, maybeJson, nameValue, quoteAwareWords, single, splitWhitespace, type ArgsResult, type Span } from "./args.js";
 import { lineParser, parseInstructionLine } from "./cst-parser.js";
+import type { InstructionLineCstChildren } from "./cst-types.js";
 import { isLineSpace, trimBounds, type OffsetMap } from "./offsets.js";
 import type { RawInstruction } from "./raw.js";
 import { lexLine } from "./tokens.js";
 
+// Deviation: BuildKit recurses without a bound here (grammar/DEVIATIONS.md).
 /** MAX_ONBUILD_DEPTH bounds `ONBUILD ONBUILD ...` nesting, so a hostile line cannot recurse without limit. */
 export const MAX_ONBUILD_DEPTH = 8;
 
@@ -39,8 +41,8 @@ class InstructionLineVisitor extends BaseVisitor {
     this.validateVisitor();
   }
 
-  instructionLine(children: Record<string, IToken[] | undefined>): LineParts {
-    return { keyword: children["Keyword"]?.[0], flags: children["Flag"] ?? [], rest: children["Rest"]?.[0] };
+  instructionLine(children: InstructionLineCstChildren): LineParts {
+    return { keyword: children.Keyword[0], flags: children.Flag ?? [], rest: children.Rest?.[0] };
   }
 }
 

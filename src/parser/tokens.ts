@@ -22,6 +22,7 @@ function isFlagSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x85 || c === 0xa0;
 }
 
+// Deviation: BuildKit's flag scanner walks bytes; this one walks characters (grammar/DEVIATIONS.md).
 /**
  * matchFlag is the custom pattern of a flag word: `--` then everything up to unquoted white
  * space; `'` and `"` quote, and a backslash protects the next character.

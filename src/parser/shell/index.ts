@@ -33,7 +33,9 @@ function run<T>(word: string, env: ShellEnv, opts: ShellOptions, finish: (lx: Le
     const value = finish(lx);
     return { ok: true, value, matched: lx.matched, unmatched: lx.unmatched };
   } catch (e) {
-    if (e instanceof ExpansionError) return { ok: false, message: e.message, offset: e.offset };
+    if (e instanceof ExpansionError) {
+      return { ok: false, message: e.message, offset: e.offset, matched: lx.matched, unmatched: lx.unmatched };
+    }
     throw e;
   }
 }

@@ -52,9 +52,12 @@ export class Lexer {
   readOperand(stop: number, rawEscapes: boolean, eofMessage: string, at: number): string {
     this.depth++;
     try {
+      // Deviation: BuildKit has no nesting limit; see grammar/DEVIATIONS.md.
       if (this.depth > MAX_NESTING_DEPTH) {
         throw new ExpansionError(`variable substitutions are nested more than ${MAX_NESTING_DEPTH} levels deep`, at, true);
       }
+      // Deviation: the operand word gets no word collector of its own. BuildKit's shares (and
+      // resets) the enclosing word's buffer here, losing text already collected for that word.
       return this.readUntil(stop, rawEscapes, null);
     } catch (e) {
       if (e instanceof ExpansionError && !e.fatal && this.scan.atEnd()) throw new ExpansionError(eofMessage, at);
@@ -73,6 +76,7 @@ export class Lexer {
 
   /** grow appends `piece` to `out`, failing at `at` when the result would pass maxLength. */
   grow(out: string, piece: string, at: number): string {
+    // Deviation: BuildKit has no length limit; see grammar/DEVIATIONS.md.
     if (out.length + piece.length > this.mode.maxLength) {
       throw new ExpansionError(lengthLimitMessage(this.mode.maxLength), at, true);
     }

@@ -27,6 +27,7 @@ export class StepBudget {
     this.left = steps;
   }
   spend(n: number): void {
+    // Deviation: BuildKit's RE2 matching has no work limit; see grammar/DEVIATIONS.md.
     this.left -= n;
     if (this.left < 0) {
       throw new LimitError(

@@ -24,11 +24,12 @@ export interface ShellOptions {
  * looked up and set and `unmatched` those looked up and not set (BuildKit ProcessWordWithMatches).
  * On failure `message` is BuildKit's message (BuildKit itself prefixes `failed to process "<word>": `)
  * and `offset` is the UTF-16 index in the input of the construct that failed: the `$` of a `${...}`,
- * or the opening quote of an unterminated quoted string.
+ * or the opening quote of an unterminated quoted string. A failure still carries the variables
+ * looked up before it, as BuildKit reports them to the UndefinedVar lint rule even when expansion fails.
  */
 export type ExpandResult<T> =
   | { ok: true; value: T; matched: ReadonlySet<string>; unmatched: ReadonlySet<string> }
-  | { ok: false; message: string; offset: number };
+  | { ok: false; message: string; offset: number; matched: ReadonlySet<string>; unmatched: ReadonlySet<string> };
 
 /**
  * MAX_EXPANSION_LENGTH is the default cap (1 MiB of UTF-16 code units) on any string expansion produces.
