@@ -5,6 +5,8 @@ import { recordBase, writeCopyDiff, type CopyBase } from "./copy-diff.js";
 import { populateCopy } from "./copy-populate.js";
 import { linksDirFor, mountOverlay, overlaySupported, unmount } from "./overlay.js";
 import { listDir } from "./tree.js";
+import { runCapture, runChecked } from "./exec-capture.js";
+import { readMountinfo } from "./mountinfo.js";
 
 export { diffUpper, type DiffEntry, type DiffKind } from "./diff.js";
 export { unmount, MAX_LOWERS } from "./overlay.js";
@@ -59,7 +61,7 @@ function checkOptions(o: MountSnapshotOptions): void {
 /**
  * mountSnapshot makes the layers `lowers` visible at `target`: an overlay mount with `upper` as
  * the writable layer (options in overlay.ts), or, in copy mode, a copy of the merged lowers.
- * Read-only snapshots get no upper. Rejects with a TsbuildError naming the target.
+ * Read-only snapshots get no upper (a copy is made read-only with a bind mount). Rejects with a TsbuildError naming the target.
  */
 export async function mountSnapshot(o: MountSnapshotOptions): Promise<Snapshot> {
   checkOptions(o);
@@ -74,11 +76,27 @@ export async function mountSnapshot(o: MountSnapshotOptions): Promise<Snapshot> 
     });
   }
   await populateCopy(o.lowers, o.target);
+  if (readOnly) await bindReadOnly(o.target);
   const base: CopyBase | undefined = readOnly ? undefined : await recordBase(o.target);
   return handle(o.target, mode, readOnly, async () => {
+    if (readOnly) await unmount(o.target);
+    const left = (await readMountinfo()).filter((m) => m.mountPoint === o.target || m.mountPoint.startsWith(`${o.target}/`));
+    if (left.length > 0) {
+      throw new TsbuildError("Snapshot", `${left[0]?.mountPoint} is still mounted inside the copied snapshot ${o.target}; unmount it first`);
+    }
     if (base && o.upper) await writeCopyDiff(base, o.target, o.upper);
     else for (const name of await listDir(o.target)) await rm(`${o.target}/${name}`, { recursive: true, force: true });
   });
+}
+
+/** bindReadOnly makes a copied snapshot read-only in place: a bind mount of `target` onto itself, remounted read-only. */
+async function bindReadOnly(target: string): Promise<void> {
+  await runChecked(["mount", "--bind", "--", target, target], `bind-mounting ${target}`);
+  const r = await runCapture(["mount", "-o", "remount,bind,ro", "--", target]);
+  if (r.code !== 0) {
+    await unmount(target);
+    throw new TsbuildError("Snapshot", `making ${target} read-only failed: ${r.stderr.trim()}`);
+  }
 }
 
 function handle(target: string, mode: SnapshotMode, readOnly: boolean, end: () => Promise<void>): Snapshot {

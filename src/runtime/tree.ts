@@ -23,6 +23,7 @@ export async function listDir(dir: string): Promise<string[]> {
     try {
       return strictUtf8.decode(name);
     } catch (err) {
+      // Deviation: BuildKit copies non-UTF-8 names into layers byte for byte; tsbuild refuses them (grammar/DEVIATIONS.md).
       throw new TsbuildError("Snapshot", `${dir} holds a file whose name is not UTF-8 (${JSON.stringify(name.toString("latin1"))}); rename it`, { cause: err });
     }
   });
