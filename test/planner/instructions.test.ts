@@ -154,3 +154,12 @@ describe("identity", () => {
     expect(r.diagnostics.map((d) => d.range.start.line)).toEqual([2, 3]);
   });
 });
+
+describe("RUN --mount values with variables", () => {
+  it("expands uid, gid and mode after the parser left them raw, and checks them", () => {
+    const p = mustPlan("FROM busybox\nARG UID=1000\nARG MODE=0700\nRUN --mount=type=cache,target=/c,uid=$UID,gid=${UID},mode=$MODE true\n");
+    expect(execs(p)[0]!.mounts[0]).toMatchObject({ uid: 1000, gid: 1000, mode: 0o700 });
+    const bad = planText("FROM busybox\nARG UID=nobody\nRUN --mount=type=cache,target=/c,uid=$UID true\n");
+    expect(bad.diagnostics.map((d) => d.message)).toContain('invalid uid value "nobody" in --mount (from "$UID")');
+  });
+});

@@ -7,7 +7,7 @@
 import { posix } from "node:path";
 import type { Digest } from "../../core/digest.js";
 import type { AddInstruction, CopyInstruction, Heredoc } from "../../parser/ast.js";
-import { processWord } from "../../parser/shell/index.js";
+import { expandHeredocBody } from "../../parser/shell/index.js";
 import { addVertex, report, type PlanContext } from "../context.js";
 import type { Expander } from "../expand.js";
 import type { CopySource } from "../plan.js";
@@ -28,8 +28,7 @@ export function resolveDest(workdir: string | undefined, dest: string): string {
 function heredocSource(h: Heredoc, state: StageState, ctx: PlanContext): CopySource | undefined {
   let content = h.chomp ? chomp(h.content) : h.content;
   if (h.expand) {
-    // Bodies always use `\` as escape character and keep quotes literal (BuildKit's ExpandRaw).
-    const r = processWord(content, state.env, { escapeChar: "\\", skipProcessQuotes: true });
+    const r = expandHeredocBody(content, state.env);
     if (!r.ok) {
       report(ctx, "error", "ExpansionError", `cannot expand heredoc ${h.name}: ${r.message}`, h.bodyRange);
       return undefined;

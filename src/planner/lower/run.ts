@@ -44,6 +44,25 @@ function mountTarget(target: string, state: StageState): string {
   return target.startsWith("/") ? posix.normalize(target) : posix.join(state.config.WorkingDir || "/", target);
 }
 
+/**
+ * mountNumber returns uid, gid or mode: the parser's typed value, or, when the value held a
+ * variable (`uid=$UID`), the expanded value checked here, after expansion, as BuildKit does.
+ */
+function mountNumber(m: Mount, key: "uid" | "gid" | "mode", x: Expander, ctx: PlanContext): number | undefined | null {
+  if (m[key] !== undefined) return m[key];
+  const opt = m.options.find((o) => o.key === key);
+  if (opt?.value === undefined) return undefined;
+  const v = x.word(opt.value, opt.range);
+  if (v === undefined) return null;
+  const radix = key === "mode" ? 8 : 10;
+  const ok = key === "mode" ? /^[0-7]+$/.test(v) : /^[0-9]+$/.test(v);
+  if (!ok) {
+    report(ctx, "error", "InvalidMount", `invalid ${key} value ${JSON.stringify(v)} in --mount (from ${JSON.stringify(opt.value)})`, opt.range);
+    return null;
+  }
+  return parseInt(v, radix);
+}
+
 /** lowerMount expands one --mount and fills BuildKit's defaults; inputs gets the `from` vertex. */
 function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[]): ExecMount | undefined {
   const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
@@ -60,6 +79,10 @@ function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, 
     report(ctx, "error", "InvalidMount", "mount target cannot be /", m.range);
     return undefined;
   }
+  const mode = mountNumber(m, "mode", x, ctx);
+  const uid = mountNumber(m, "uid", x, ctx);
+  const gid = mountNumber(m, "gid", x, ctx);
+  if (mode === null || uid === null || gid === null) return undefined;
   let input: number | undefined;
   if (m.from !== undefined) {
     const src = fromSource(m.from, state, ctx, m.range);
@@ -79,9 +102,9 @@ function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, 
     secretId: m.type === "secret" ? (id ?? posix.basename(abs)) : m.type === "ssh" ? (id ?? "default") : undefined,
     secretEnv: ex(m.env),
     required: m.required ?? false,
-    mode: m.mode,
-    uid: m.uid,
-    gid: m.gid,
+    mode,
+    uid,
+    gid,
     size: ex(m.size),
   };
 }
