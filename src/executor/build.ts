@@ -7,7 +7,7 @@ import { setMaxListeners } from "node:events";
 import type { Digest } from "../core/digest.js";
 import { BuildCanceledError, RunStepError } from "../core/errors.js";
 import type { Vertex } from "../planner/plan.js";
-import { cacheKey, contextSelections, readsCache } from "./cachekey.js";
+import { cacheKey, contextSelectors, readsCache } from "./cachekey.js";
 import type { ExecuteOptions, ExecuteResult, Scheduler, SchedulerOptions } from "./scheduler.js";
 import type { SharedRun, RunListener } from "./shared-run.js";
 import type { ResolvedInput } from "./types.js";
@@ -74,7 +74,7 @@ export class BuildRun<R> {
       if (seen.has(v.digest)) throw new TypeError(`plan lists vertex ${v.digest} (${v.name}) twice`);
       const missing = v.inputs.find((i) => !seen.has(i));
       if (missing) throw new TypeError(`vertex ${v.digest} (${v.name}) comes before its input ${missing}: vertices must be in topological order`);
-      if (!this.seams.context && contextSelections(v).length > 0) {
+      if (!this.seams.context && contextSelectors(v).length > 0) {
         throw new TypeError(`vertex ${v.digest} (${v.name}) reads the build context but the scheduler has no ContextHasher`);
       }
       seen.add(v.digest);
@@ -83,11 +83,11 @@ export class BuildRun<R> {
 
   private async computeKey(v: Vertex): Promise<Digest> {
     const signal = this.abort.signal;
-    const hasher = this.seams.context;
+    const selectors = contextSelectors(v);
     const runner = this.seams.runner;
     const [inputKeys, context, extra] = await Promise.all([
       this.dependencies(v.inputs.map((i) => this.nodes.get(i)!.key)),
-      Promise.all(contextSelections(v).map((s) => hasher!.digestOf(s, signal))),
+      selectors.length > 0 ? this.seams.context!.digestOf(selectors).then((d) => [d]) : [],
       runner.sourceDigests ? runner.sourceDigests(v, signal) : [],
     ]);
     const key = cacheKey(v, inputKeys, [...context, ...extra]);

@@ -105,12 +105,12 @@ describe("Scheduler: seams that fail or stall", () => {
     await expect(scheduler.execute([vertex("RUN a", exec("a"))])).rejects.toThrow("RUN a: disk full");
   });
 
-  it("an abort while the context is being hashed reaches the hasher and cancels the build", async () => {
+  it("an abort while the context is being hashed cancels the build without waiting for the hash", async () => {
     const runner = new FakeRunner();
-    let seen: AbortSignal | undefined;
+    let asked = 0;
     const hasher = {
-      digestOf: (_: unknown, signal?: AbortSignal) => {
-        seen = signal;
+      digestOf: () => {
+        asked++;
         return new Promise<never>(() => undefined);
       },
     };
@@ -125,7 +125,7 @@ describe("Scheduler: seams that fail or stall", () => {
     await new Promise((r) => setImmediate(r));
     controller.abort();
     await expect(done).rejects.toThrow(BuildCanceledError);
-    expect(seen?.aborted).toBe(true);
+    expect(asked).toBe(1);
     expect(statuses(events, "COPY .")).toEqual(["queued", "canceled"]);
     expect(runner.execCount).toBe(0);
   });
