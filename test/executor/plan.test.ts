@@ -1,6 +1,10 @@
 // A real plan from the planner, executed with fake ops: stages overlap, COPY --from waits for its
 // stage, a rebuild is all cache hits, and a context edit reruns only the step that reads it.
 import { describe, expect, it } from "vitest";
+import { chmod, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createContextHasher, openContext } from "../../src/executor/context.js";
 import { Scheduler } from "../../src/executor/index.js";
 import { mustPlan } from "../planner/helpers.js";
 import { checkOrder } from "./order.js";
@@ -55,5 +59,30 @@ describe("Scheduler on a planned multi-stage Dockerfile", () => {
     expect(runner.calls).toEqual([]);
     await scheduler.execute(mustPlan(`ARG V=1\n${DOCKERFILE.replace("RUN build-a", "ARG V\nRUN build-a")}`, { buildArgs: new Map([["V", "2"]]) }).vertices);
     expect(runner.calls).toEqual(["[a 2/2] RUN build-a", "[stage-2 2/4] COPY --from=a /out /a", "[stage-2 3/4] COPY --from=b /out /b", "[stage-2 4/4] COPY app.txt /app"]);
+  });
+
+  it("with the real context hasher: mtime-only changes stay cached, content and mode changes rerun the COPY", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tsbuild-exec-"));
+    try {
+      await writeFile(join(dir, "app.txt"), "v1");
+      const plan = mustPlan(DOCKERFILE);
+      const runner = new FakeRunner();
+      const cache = new MemoryCache<string>();
+      const build = async (): Promise<string[]> => {
+        runner.calls.length = 0;
+        const context = createContextHasher(await openContext(dir));
+        await new Scheduler({ runner, cache, context, jobs: 2 }).execute(plan.vertices);
+        return [...runner.calls];
+      };
+      expect(await build()).toHaveLength(plan.vertices.length);
+      await utimes(join(dir, "app.txt"), new Date(2001, 1, 1), new Date(2001, 1, 1));
+      expect(await build()).toEqual([]);
+      await writeFile(join(dir, "app.txt"), "v2");
+      expect(await build()).toEqual(["[stage-2 4/4] COPY app.txt /app"]);
+      await chmod(join(dir, "app.txt"), 0o600);
+      expect(await build()).toEqual(["[stage-2 4/4] COPY app.txt /app"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
