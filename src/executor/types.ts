@@ -17,7 +17,8 @@ import type { Vertex } from "../planner/plan.js";
 export type { ContextHasher, ContextSelector } from "./context-hash.js";
 
 /**
- * CacheStore maps cache keys to results. `get` returns undefined on a miss; `put` records a
+ * CacheStore maps cache keys to results. `get` returns undefined on a miss, also when a record
+ * survives but its content is gone (pruned), so the vertex runs again; `put` records a
  * result after its op ran (also under `--no-cache`, which only skips reads). Both may be sync or
  * async; a rejection fails the vertex.
  */
