@@ -116,6 +116,13 @@ describe.skipIf(skip)("snapshot: RUN-like sequence", () => {
     });
   }
 
+  it("a copy refuses a 0/0 device made by the step, as overlayfs does", async () => {
+    const dirs = await createSnapshotDirs(join(tmp, "mounts"));
+    const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "copy" });
+    await makeWhiteouts([join(dirs.target, "etc/fake")]);
+    await expect(snap.release()).rejects.toThrow(/etc\/fake is a character device 0\/0/);
+  });
+
   it("release detaches a busy overlay lazily", async () => {
     const dirs = await createSnapshotDirs(join(tmp, "mounts"));
     const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "overlay" });
