@@ -10,7 +10,7 @@ import { readMountinfo } from "./mountinfo.js";
 
 export { diffUpper, type DiffEntry, type DiffKind } from "./diff.js";
 export { unmount, MAX_LOWERS } from "./overlay.js";
-export { cleanupStaleMounts, createSnapshotDirs, type SnapshotDirs, type CleanupReport } from "./stale-mounts.js";
+export { cleanupStaleMounts, createSnapshotDirs, removeSnapshotDirs, type SnapshotDirs, type CleanupReport } from "./stale-mounts.js";
 export { toOverlayWhiteouts } from "./whiteouts.js";
 
 /** SnapshotMode is how a snapshot is made: an overlayfs mount, or a copy of the lowers diffed afterwards. */

@@ -1,11 +1,11 @@
 // Snapshots: a RUN-like sequence of plain fs calls on an overlay mount (and on the copy fallback)
 // gives exactly the golden DiffEntry list. Needs root; under CI=true it always runs.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, chmodSync, closeSync, openSync, readdirSync, readFileSync, renameSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSnapshotDirs, diffUpper, mountSnapshot, type SnapshotMode } from "../../src/runtime/snapshot.js";
+import { createSnapshotDirs, diffUpper, mountSnapshot, removeSnapshotDirs, type SnapshotMode } from "../../src/runtime/snapshot.js";
 import { makeWhiteouts } from "../../src/runtime/nodes.js";
 import { expectGolden } from "../helpers/golden.js";
 import { mountsUnder, normalizeDiff, setXattr, shouldSkip, stampTimes } from "../helpers/snapshot.js";
@@ -133,11 +133,14 @@ describe.skipIf(skip)("snapshot: RUN-like sequence", () => {
     const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "overlay" });
     const fd = openSync(join(dirs.target, "etc/config"), "r");
     try {
+      await expect(removeSnapshotDirs(dirs)).rejects.toThrow(/still mounted/);
       await snap.release();
       expect(mountsUnder(dirs.dir)).toEqual([]);
     } finally {
       closeSync(fd);
     }
+    await removeSnapshotDirs(dirs);
+    expect(existsSync(dirs.dir)).toBe(false);
   });
 
   it("auto mode picks overlayfs where the kernel mounts it", async () => {
