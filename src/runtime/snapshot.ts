@@ -1,12 +1,18 @@
-import { rm, stat } from "node:fs/promises";
+// The layer filesystem of RUN steps. Two kinds of layer dirs exist, and every lower is one of them:
+// - a base image is unpacked once (the image module's unpacker, layer after layer) into one
+//   flattened dir: whiteouts already applied, so it is a valid lower as is;
+// - a build step's layer is an overlayfs upper dir (whiteouts are 0/0 character devices, opaque
+//   dirs carry trusted.overlay.opaque=y), written by the kernel or by the copy fallback.
+// An OCI layer extracted with its `.wh.` files kept becomes an upper dir with toOverlayWhiteouts.
+import { realpath, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { TsbuildError } from "../core/index.js";
 import { recordBase, writeCopyDiff, type CopyBase } from "./copy-diff.js";
 import { populateCopy } from "./copy-populate.js";
-import { linksDirFor, mountOverlay, overlaySupported, unmount } from "./overlay.js";
-import { listDir } from "./tree.js";
 import { runCapture, runChecked } from "./exec-capture.js";
 import { readMountinfo } from "./mountinfo.js";
+import { linksDirFor, mountOverlay, overlaySupported, unmount } from "./overlay.js";
+import { listDir } from "./tree.js";
 
 export { diffUpper, type DiffEntry, type DiffKind } from "./diff.js";
 export { unmount, MAX_LOWERS } from "./overlay.js";
@@ -63,8 +69,10 @@ function checkOptions(o: MountSnapshotOptions): void {
  * the writable layer (options in overlay.ts), or, in copy mode, a copy of the merged lowers.
  * Read-only snapshots get no upper (a copy is made read-only with a bind mount). Rejects with a TsbuildError naming the target.
  */
-export async function mountSnapshot(o: MountSnapshotOptions): Promise<Snapshot> {
-  checkOptions(o);
+export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snapshot> {
+  checkOptions(options);
+  // Mount tables name real paths; a target reached through a symlink would never be found there.
+  const o = { ...options, target: await realpath(options.target) };
   const mode = await chooseMode(o);
   const readOnly = o.readOnly === true;
   if ((await listDir(o.target)).length > 0) throw new TsbuildError("Snapshot", `snapshot target ${o.target} is not empty`);
