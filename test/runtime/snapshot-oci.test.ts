@@ -46,9 +46,9 @@ describe.skipIf(skipLocally())("RUN under runc on an overlay snapshot", () => {
     expect(left).toEqual([]);
   });
 
-  it("creates, deletes and replaces a directory: the diff has exactly those entries", async () => {
+  it.each(["overlay", "copy"] as const)("creates, deletes and replaces a directory: the diff has exactly those entries (%s)", async (mode) => {
     const driver = await createOciDriver({ runtime: "runc", stateRoot: join(tmp, "state"), cgroupParent: "tsbuild-test-snapshot" });
-    const snapshotter = createSnapshotter(join(tmp, "mounts"), "overlay");
+    const snapshotter = createSnapshotter(join(tmp, "mounts"), mode);
     const dirs = await snapshotter.prepare();
     const snap = await snapshotter.mount({ lowers: [rootfs?.rootfs as string], upper: dirs.upper, work: dirs.work, target: dirs.target });
     const stderr = new PassThrough();
@@ -68,7 +68,7 @@ describe.skipIf(skipLocally())("RUN under runc on an overlay snapshot", () => {
         tty: false,
         readonlyRootfs: false,
       });
-      const bundle = join(tmp, "bundle");
+      const bundle = join(tmp, `bundle-${mode}`);
       mkdirSync(bundle, { recursive: true });
       const result = await driver.run(spec, { dir: bundle, id: `snap-${dirs.id}` }, { stdout: new PassThrough(), stderr });
       expect(result.exitCode, errText).toBe(0);
