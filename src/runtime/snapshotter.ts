@@ -2,13 +2,17 @@ import type { DiffEntry } from "./diff.js";
 import { diffUpper, mountSnapshot, type MountSnapshotOptions, type Snapshot, type SnapshotMode } from "./snapshot.js";
 import { cleanupStaleMounts, createSnapshotDirs, removeSnapshotDirs, type CleanupReport, type SnapshotDirs } from "./stale-mounts.js";
 import { toOverlayWhiteouts, type WhiteoutConversion } from "./whiteouts.js";
+import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { writeXattrs, type XattrWrite } from "./xattr.js";
 
 /**
  * Snapshotter bundles the layer-filesystem operations under one snapshot root, so that code
  * allowed to import only runtime types (the executor) gets them injected by the composition
  * root. `prepare` makes a fresh `<root>/<id>`; `mount` defaults its mode to the snapshotter's;
- * `cleanup` is cleanupStaleMounts(root); `writeXattrs` sets attributes an unpacker could not.
+ * `cleanup` is cleanupStaleMounts(root); `writeXattrs` sets attributes an unpacker could not,
+ * except overlayfs's own `trusted.overlay.*` ones, which a layer must never smuggle into a
+ * lower (they would turn directories opaque or redirect them): those are left out and listed
+ * in the result for the caller to warn about.
  */
 export interface Snapshotter {
   readonly root: string;
@@ -18,7 +22,7 @@ export interface Snapshotter {
   remove(dirs: SnapshotDirs): Promise<void>;
   cleanup(): Promise<CleanupReport>;
   toOverlayWhiteouts(dir: string): Promise<WhiteoutConversion>;
-  writeXattrs(items: readonly XattrWrite[]): Promise<void>;
+  writeXattrs(items: readonly XattrWrite[]): Promise<DroppedXattr[]>;
 }
 
 /** createSnapshotter returns the Snapshotter for snapshot dirs under `root` (e.g. `<storeRoot>/mounts`). */
@@ -31,6 +35,27 @@ export function createSnapshotter(root: string, mode: SnapshotMode | "auto" = "a
     remove: removeSnapshotDirs,
     cleanup: () => cleanupStaleMounts(root),
     toOverlayWhiteouts,
-    writeXattrs,
+    writeXattrs: writeLayerXattrs,
   };
+}
+
+/** DroppedXattr is an attribute writeLayerXattrs refused to set. */
+export interface DroppedXattr {
+  readonly path: string;
+  readonly name: string;
+}
+
+/** writeLayerXattrs sets the attributes of unpacked layer files, leaving out (and returning) overlayfs's own. */
+export async function writeLayerXattrs(items: readonly XattrWrite[]): Promise<DroppedXattr[]> {
+  const dropped: DroppedXattr[] = [];
+  const kept = items.map(({ path, xattrs }) => {
+    const safe: Record<string, Buffer> = {};
+    for (const [name, value] of Object.entries(xattrs)) {
+      if (name.startsWith(OVERLAY_XATTR_PREFIX)) dropped.push({ path, name });
+      else safe[name] = value;
+    }
+    return { path, xattrs: safe };
+  });
+  await writeXattrs(kept);
+  return dropped;
 }

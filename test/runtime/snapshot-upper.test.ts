@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeNodes } from "../../src/runtime/nodes.js";
 import { diffUpper, toOverlayWhiteouts } from "../../src/runtime/snapshot.js";
+import { writeLayerXattrs } from "../../src/runtime/snapshotter.js";
 import { readXattrTree, writeXattrs } from "../../src/runtime/xattr.js";
 import { setXattr, shouldSkip } from "../helpers/snapshot.js";
 
@@ -80,6 +81,21 @@ describe.skipIf(skip)("diffUpper and toOverlayWhiteouts", () => {
     const entries = (await diffUpper(u)).map((e) => `${e.kind} ${e.path}`);
     expect(entries).toEqual(["file both", "dir etc", "dir etc/opq", "opaque etc/opq", "file etc/opq/new", "whiteout etc/passwd"]);
     expect(execFileSync("stat", ["-c", "%F %t:%T", join(u, "etc/passwd")], { encoding: "utf8" })).toBe("character special file 0:0\n");
+  });
+
+  it("writes unpacked files' attributes but never overlayfs's own", async () => {
+    const u = fresh();
+    mkdirSync(join(u, "dir"));
+    writeFileSync(join(u, "ping"), "");
+    const cap = Buffer.from("0100000200200000000000000000000000000000", "hex");
+    const dropped = await writeLayerXattrs([
+      { path: join(u, "ping"), xattrs: { "security.capability": cap } },
+      { path: join(u, "dir"), xattrs: { "trusted.overlay.opaque": Buffer.from("y"), "user.k": Buffer.from("v") } },
+    ]);
+    expect(dropped).toEqual([{ path: join(u, "dir"), name: "trusted.overlay.opaque" }]);
+    const entries = await diffUpper(u);
+    expect(entries.map((e) => `${e.kind} ${e.path} ${Object.keys(e.xattrs).join(",")}`)).toEqual(["dir dir user.k", "file ping security.capability"]);
+    expect(entries[1]?.xattrs["security.capability"]).toEqual(cap);
   });
 
   it("refuses malformed whiteout names", async () => {
