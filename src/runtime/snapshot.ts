@@ -36,6 +36,8 @@ export interface MountSnapshotOptions {
   readonly target: string;
   readonly readOnly?: boolean;
   readonly mode?: SnapshotMode | "auto";
+  /** signal stops a copy in progress (between entries); the caller then removes the snapshot dir. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -68,7 +70,9 @@ function checkOptions(o: MountSnapshotOptions): void {
 /**
  * mountSnapshot makes the layers `lowers` visible at `target`: an overlay mount with `upper` as
  * the writable layer (options in overlay.ts), or, in copy mode, a copy of the merged lowers.
- * Read-only snapshots get no upper (a copy is made read-only with a bind mount). Rejects with a TsbuildError naming the target.
+ * Read-only snapshots get no upper (a copy is made read-only with a bind mount). Rejects with a
+ * TsbuildError naming the target; then nothing is mounted, and a partial copy is left in
+ * `target` for the caller to remove with the snapshot dir.
  */
 export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snapshot> {
   checkOptions(options);
@@ -84,7 +88,7 @@ export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snap
       await rm(linksDirFor(o.target), { recursive: true, force: true });
     });
   }
-  await populateCopy(o.lowers, o.target);
+  await populateCopy(o.lowers, o.target, o.signal);
   if (readOnly) await bindReadOnly(o.target);
   const base: CopyBase | undefined = readOnly ? undefined : await recordBase(o.target);
   return handle(o.target, mode, readOnly, async () => {

@@ -143,6 +143,14 @@ describe.skipIf(skip)("snapshot: RUN-like sequence", () => {
     expect(existsSync(dirs.dir)).toBe(false);
   });
 
+  it("an aborted copy stops and leaves nothing mounted", async () => {
+    const dirs = await createSnapshotDirs(join(tmp, "mounts"));
+    const opts = { lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "copy" as const, signal: AbortSignal.abort() };
+    await expect(mountSnapshot(opts)).rejects.toThrow(/abort/i);
+    expect(mountsUnder(dirs.dir)).toEqual([]);
+    await removeSnapshotDirs(dirs);
+  });
+
   it("auto mode picks overlayfs where the kernel mounts it", async () => {
     const dirs = await createSnapshotDirs(join(tmp, "mounts"));
     const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target });
