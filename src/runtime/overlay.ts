@@ -100,6 +100,7 @@ export function overlaySupported(dir: string, dev: bigint): Promise<boolean> {
   if (!probe) {
     probe = probeOverlay(dir);
     probes.set(dev, probe);
+    probe.catch(() => probes.delete(dev)); // an error (not a "no") is not an answer: ask again next time
   }
   return probe;
 }
