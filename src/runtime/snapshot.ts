@@ -17,7 +17,7 @@ import { listDir } from "./tree.js";
 export { diffUpper, type DiffEntry, type DiffKind } from "./diff.js";
 export { unmount, MAX_LOWERS } from "./overlay.js";
 export { cleanupStaleMounts, createSnapshotDirs, removeSnapshotDirs, type SnapshotDirs, type CleanupReport } from "./stale-mounts.js";
-export { toOverlayWhiteouts, type WhiteoutConversion } from "./whiteouts.js";
+export { markOverlayWhiteouts, toOverlayWhiteouts, type OverlayMarkers, type WhiteoutConversion } from "./whiteouts.js";
 export { writeXattrs, type XattrWrite, type Xattrs } from "./xattr.js";
 
 /** SnapshotMode is how a snapshot is made: an overlayfs mount, or a copy of the lowers diffed afterwards. */

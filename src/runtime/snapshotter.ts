@@ -1,7 +1,7 @@
 import type { DiffEntry } from "./diff.js";
 import { diffUpper, mountSnapshot, type MountSnapshotOptions, type Snapshot, type SnapshotMode } from "./snapshot.js";
 import { cleanupStaleMounts, createSnapshotDirs, removeSnapshotDirs, type CleanupReport, type SnapshotDirs } from "./stale-mounts.js";
-import { toOverlayWhiteouts, type WhiteoutConversion } from "./whiteouts.js";
+import { markOverlayWhiteouts, toOverlayWhiteouts, type OverlayMarkers, type WhiteoutConversion } from "./whiteouts.js";
 import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { writeXattrs, type XattrWrite } from "./xattr.js";
 
@@ -22,6 +22,7 @@ export interface Snapshotter {
   remove(dirs: SnapshotDirs): Promise<void>;
   cleanup(): Promise<CleanupReport>;
   toOverlayWhiteouts(dir: string): Promise<WhiteoutConversion>;
+  markOverlayWhiteouts(dir: string, markers: OverlayMarkers): Promise<WhiteoutConversion>;
   writeXattrs(items: readonly XattrWrite[]): Promise<DroppedXattr[]>;
 }
 
@@ -35,6 +36,7 @@ export function createSnapshotter(root: string, mode: SnapshotMode | "auto" = "a
     remove: removeSnapshotDirs,
     cleanup: () => cleanupStaleMounts(root),
     toOverlayWhiteouts,
+    markOverlayWhiteouts,
     writeXattrs: writeLayerXattrs,
   };
 }

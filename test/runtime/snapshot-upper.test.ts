@@ -1,12 +1,12 @@
 // diffUpper on hand-made upper dirs and toOverlayWhiteouts on an OCI-style extracted layer.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeNodes } from "../../src/runtime/nodes.js";
-import { diffUpper, toOverlayWhiteouts } from "../../src/runtime/snapshot.js";
+import { diffUpper, markOverlayWhiteouts, toOverlayWhiteouts } from "../../src/runtime/snapshot.js";
 import { writeLayerXattrs } from "../../src/runtime/snapshotter.js";
 import { readXattrTree, writeXattrs } from "../../src/runtime/xattr.js";
 import { setXattr, shouldSkip } from "../helpers/snapshot.js";
@@ -98,11 +98,30 @@ describe.skipIf(skip)("diffUpper and toOverlayWhiteouts", () => {
     expect(entries[1]?.xattrs["security.capability"]).toEqual(cap);
   });
 
+  it("marks whiteouts from a list, confined to the layer dir", async () => {
+    const u = fresh();
+    mkdirSync(join(u, "etc"));
+    writeFileSync(join(u, "etc/kept"), "k");
+    symlinkSync(tmp, join(u, "escape"));
+    const r = await markOverlayWhiteouts(u, { whiteouts: ["etc/gone", "etc/kept", "new/parent/x"], opaques: ["etc"] });
+    expect(r).toEqual({ whiteouts: 2, opaques: 1 });
+    expect((await diffUpper(u)).map((e) => `${e.kind} ${e.path}`)).toEqual([
+      "symlink escape", "dir etc", "opaque etc", "whiteout etc/gone", "file etc/kept", "dir new", "dir new/parent", "whiteout new/parent/x",
+    ]);
+    await expect(markOverlayWhiteouts(u, { whiteouts: ["escape/x"], opaques: [] })).rejects.toThrow(/not a directory/);
+    await expect(markOverlayWhiteouts(u, { whiteouts: ["../x"], opaques: [] })).rejects.toThrow(/not a path inside/);
+    await expect(markOverlayWhiteouts(u, { whiteouts: [], opaques: ["/"] })).rejects.toThrow(/layer root/);
+    expect(existsSync(join(tmp, "x"))).toBe(false);
+  });
+
   it("refuses malformed whiteout names", async () => {
     for (const bad of [".wh.", ".wh..", ".wh...", ".wh..wh.x"]) {
       const u = fresh();
       writeFileSync(join(u, bad), "");
       await expect(toOverlayWhiteouts(u)).rejects.toThrow(/malformed whiteout/);
     }
+    const root = fresh();
+    writeFileSync(join(root, ".wh..wh..opq"), "");
+    await expect(toOverlayWhiteouts(root)).rejects.toThrow(/layer root/);
   });
 });
