@@ -3,7 +3,8 @@
 //   flattened dir: whiteouts already applied, so it is a valid lower as is;
 // - a build step's layer is an overlayfs upper dir (whiteouts are 0/0 character devices, opaque
 //   dirs carry trusted.overlay.opaque=y), written by the kernel or by the copy fallback.
-// An OCI layer extracted with its `.wh.` files kept becomes an upper dir with toOverlayWhiteouts.
+// An OCI layer unpacked on its own into an empty dir becomes an upper dir with markOverlayWhiteouts
+// (its deletions, read from the tar) or toOverlayWhiteouts (when its `.wh.` files were kept).
 import { realpath, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { TsbuildError } from "../core/index.js";
