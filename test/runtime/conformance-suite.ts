@@ -185,4 +185,18 @@ function defineSuite(name: DriverName): void {
       hostile.cleanup();
     }
   });
+
+  it("forwards signals to the container's main process", async () => {
+    const listeners = new Set<(sig: NodeJS.Signals) => void>();
+    const signals = { subscribe: (l: (sig: NodeJS.Signals) => void) => (listeners.add(l), () => listeners.delete(l)) };
+    const timer = setInterval(() => listeners.forEach((l) => l("SIGTERM")), 700);
+    try {
+      const script = "trap 'echo got TERM; exit 3' TERM; while true; do sleep 0.1; done";
+      const { result, stdout } = await run({ script, signals, timeoutMs: 20_000 });
+      expect(result).toMatchObject({ exitCode: 3 });
+      expect(stdout).toContain("got TERM");
+    } finally {
+      clearInterval(timer);
+    }
+  });
 }
