@@ -31,7 +31,8 @@ const FORBIDDEN_PACKAGES: Partial<Record<Module, readonly RegExp[]>> = {
 
 /** TYPE_ONLY says which module pairs are allowed only as `import type` (the table's "types"). */
 const TYPE_ONLY: Partial<Record<Module, readonly Module[]>> = {
-  planner: ["parser", "image"],
+  // The planner calls one runtime part of the parser: the pure shell expander (src/parser/shell).
+  planner: ["image"],
   executor: ["planner", "runtime"],
 };
 
@@ -77,6 +78,9 @@ describe("import rules (docs/ARCHITECTURE.md)", () => {
         continue;
       }
       for (const { spec, typeOnly } of importsOf(readFileSync(file, "utf8"))) {
+        if (from === "planner" && !typeOnly && spec.includes("/parser/") && !spec.includes("/parser/shell/")) {
+          violations.push(`${relative(SRC, file)}: planner may import only types and the shell expander from parser (${spec})`);
+        }
         for (const re of FORBIDDEN_PACKAGES[from] ?? []) {
           if (re.test(spec)) violations.push(`${relative(SRC, file)}: ${from} must not import ${spec}`);
         }

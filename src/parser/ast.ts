@@ -81,7 +81,18 @@ export interface ArgDecl {
 /** MountType is a RUN --mount type. */
 export type MountType = "bind" | "cache" | "tmpfs" | "secret" | "ssh";
 
-/** Mount is one parsed `RUN --mount=...`; option values are raw (the planner expands all but `from`). */
+/** MountOption is one `key[=value]` field of a `--mount` value: key lower-cased, value raw (undefined when bare). */
+export interface MountOption {
+  readonly key: string;
+  readonly value: string | undefined;
+  readonly range: SourceRange;
+}
+
+/**
+ * Mount is one parsed `RUN --mount=...`; option values are raw (the planner expands all but `from`).
+ * A field whose value holds `$` cannot be checked before expansion: its typed field is left
+ * undefined (a `type` holding `$` leaves `type` at `bind`) and the planner re-checks `options`.
+ */
 export interface Mount {
   readonly type: MountType;
   readonly target: string | undefined;
@@ -96,6 +107,8 @@ export interface Mount {
   readonly size: string | undefined;
   readonly env: string | undefined;
   readonly required: boolean | undefined;
+  /** Every field as written, in order. */
+  readonly options: readonly MountOption[];
   readonly range: SourceRange;
 }
 

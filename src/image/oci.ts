@@ -1,0 +1,188 @@
+import { z } from "zod";
+import { canonicalJson, isDigest, sha256, type Digest } from "../core/digest.js";
+import { TsbuildError } from "../core/errors.js";
+
+/** MediaTypes names every OCI and Docker v2 schema 2 media type tsbuild reads or writes. */
+export const MediaTypes = {
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  ociConfig: "application/vnd.oci.image.config.v1+json",
+  ociLayer: "application/vnd.oci.image.layer.v1.tar",
+  ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
+  ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+  ociEmpty: "application/vnd.oci.empty.v1+json",
+  dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerConfig: "application/vnd.docker.container.image.v1+json",
+  dockerLayer: "application/vnd.docker.image.rootfs.diff.tar",
+  dockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+} as const;
+
+/** ImageFormat chooses the media-type family an image is written in. */
+export type ImageFormat = "oci" | "docker";
+
+/** isIndexType reports whether a media type is an image index or a Docker manifest list. */
+export function isIndexType(mt: string | undefined): boolean {
+  return mt === MediaTypes.ociIndex || mt === MediaTypes.dockerManifestList;
+}
+
+/** isManifestType reports whether a media type is a single-platform image manifest. */
+export function isManifestType(mt: string | undefined): boolean {
+  return mt === MediaTypes.ociManifest || mt === MediaTypes.dockerManifest;
+}
+
+/** layerCompression tells how a layer media type is compressed, or undefined for a non-layer type. */
+export function layerCompression(mt: string): "gzip" | "zstd" | "none" | undefined {
+  if (mt === MediaTypes.ociLayerGzip || mt === MediaTypes.dockerLayerGzip) return "gzip";
+  if (mt === MediaTypes.ociLayer || mt === MediaTypes.dockerLayer) return "none";
+  if (mt === MediaTypes.ociLayerZstd) return "zstd";
+  return undefined;
+}
+
+/** mediaTypesFor returns the manifest, config and gzip-layer media types of a format. */
+export function mediaTypesFor(format: ImageFormat): { manifest: string; config: string; layerGzip: string; index: string } {
+  return format === "docker"
+    ? { manifest: MediaTypes.dockerManifest, config: MediaTypes.dockerConfig, layerGzip: MediaTypes.dockerLayerGzip, index: MediaTypes.dockerManifestList }
+    : { manifest: MediaTypes.ociManifest, config: MediaTypes.ociConfig, layerGzip: MediaTypes.ociLayerGzip, index: MediaTypes.ociIndex };
+}
+
+const digestSchema = z.string().refine(isDigest, { message: "expected sha256:<64 lowercase hex digits>" }).transform((s) => s as Digest);
+const stringMap = z.record(z.string(), z.string());
+
+export const platformSchema = z.object({
+  architecture: z.string(),
+  os: z.string(),
+  "os.version": z.string().optional(),
+  "os.features": z.array(z.string()).optional(),
+  variant: z.string().optional(),
+});
+
+export const descriptorSchema = z.object({
+  mediaType: z.string(),
+  digest: digestSchema,
+  size: z.number().int().nonnegative(),
+  urls: z.array(z.string()).optional(),
+  annotations: stringMap.optional(),
+  platform: platformSchema.optional(),
+  artifactType: z.string().optional(),
+});
+
+export const manifestSchema = z.object({
+  schemaVersion: z.literal(2),
+  mediaType: z.string().optional(),
+  artifactType: z.string().optional(),
+  config: descriptorSchema,
+  layers: z.array(descriptorSchema),
+  subject: descriptorSchema.optional(),
+  annotations: stringMap.optional(),
+});
+
+export const indexSchema = z.object({
+  schemaVersion: z.literal(2),
+  mediaType: z.string().optional(),
+  artifactType: z.string().optional(),
+  manifests: z.array(descriptorSchema),
+  subject: descriptorSchema.optional(),
+  annotations: stringMap.optional(),
+});
+
+const emptyObjectMap = z.record(z.string(), z.object({}).passthrough());
+
+export const containerConfigSchema = z
+  .object({
+    User: z.string().optional(),
+    ExposedPorts: emptyObjectMap.optional(),
+    Env: z.array(z.string()).optional(),
+    Entrypoint: z.array(z.string()).nullable().optional(),
+    Cmd: z.array(z.string()).nullable().optional(),
+    Volumes: emptyObjectMap.optional(),
+    WorkingDir: z.string().optional(),
+    Labels: stringMap.nullable().optional(),
+    StopSignal: z.string().optional(),
+    ArgsEscaped: z.boolean().optional(),
+    Shell: z.array(z.string()).optional(),
+    OnBuild: z.array(z.string()).nullable().optional(),
+    Healthcheck: z.object({}).passthrough().optional(),
+  })
+  .passthrough();
+
+export const historySchema = z.object({
+  created: z.string().optional(),
+  created_by: z.string().optional(),
+  author: z.string().optional(),
+  comment: z.string().optional(),
+  empty_layer: z.boolean().optional(),
+});
+
+export const imageConfigSchema = z
+  .object({
+    created: z.string().optional(),
+    author: z.string().optional(),
+    architecture: z.string(),
+    os: z.string(),
+    "os.version": z.string().optional(),
+    variant: z.string().optional(),
+    config: containerConfigSchema.optional(),
+    rootfs: z.object({ type: z.literal("layers"), diff_ids: z.array(digestSchema) }),
+    history: z.array(historySchema).optional(),
+  })
+  .passthrough();
+
+export type Platform = z.infer<typeof platformSchema>;
+export type Descriptor = z.infer<typeof descriptorSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+export type Index = z.infer<typeof indexSchema>;
+export type ContainerConfig = z.infer<typeof containerConfigSchema>;
+export type History = z.infer<typeof historySchema>;
+export type ImageConfig = z.infer<typeof imageConfigSchema>;
+
+/** ImageFormatError says a manifest, index or config from outside is not valid JSON of its kind. */
+export class ImageFormatError extends TsbuildError {
+  constructor(message: string) {
+    super("ImageFormat", message);
+  }
+}
+
+/**
+ * parseJsonBytes decodes bytes from outside (a blob, a registry response) and validates them
+ * with schema. `what` names the object for the error, e.g. "manifest sha256:...".
+ */
+export function parseJsonBytes<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (err) {
+    throw new ImageFormatError(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+  const res = schema.safeParse(raw);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    throw new ImageFormatError(`${what} is not a valid image object${where}: ${issue?.message ?? "invalid"}`);
+  }
+  return res.data;
+}
+
+/** parseManifestOrIndex validates bytes as a manifest or an index, deciding by mediaType (or by shape when absent). */
+export function parseManifestOrIndex(bytes: Uint8Array, what: string): { kind: "manifest"; manifest: Manifest } | { kind: "index"; index: Index } {
+  const probe = parseJsonBytes(bytes, z.object({ mediaType: z.string().optional(), manifests: z.unknown().optional() }).passthrough(), what);
+  const isIndex = isIndexType(probe.mediaType) || (probe.mediaType === undefined && probe.manifests !== undefined);
+  if (isIndex) return { kind: "index", index: parseJsonBytes(bytes, indexSchema, what) };
+  return { kind: "manifest", manifest: parseJsonBytes(bytes, manifestSchema, what) };
+}
+
+/**
+ * encodeJson produces the canonical bytes tsbuild writes for manifests, indexes and configs:
+ * object keys sorted bytewise, no whitespace, and `<`, `>`, `&` escaped as Go's encoding/json
+ * does, so equal values always give equal bytes and digests. Digests are always taken over these
+ * exact bytes; JSON read from outside is never re-encoded.
+ */
+export function encodeJson(value: unknown): Buffer {
+  const text = canonicalJson(value).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return Buffer.from(text, "utf8");
+}
+
+/** descriptorOf describes bytes of a given media type. */
+export function descriptorOf(mediaType: string, bytes: Uint8Array, extra: Partial<Descriptor> = {}): Descriptor {
+  return { mediaType, digest: sha256(bytes), size: bytes.byteLength, ...extra };
+}

@@ -1,0 +1,189 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, lchown, link, lutimes, mkdir, open, readdir, rm, symlink, unlink } from "node:fs/promises";
+import { promisify } from "node:util";
+import type { Digest } from "../core/digest.js";
+import type { ByteStream } from "./bytes.js";
+import { decompressLayer, LimitError } from "./decompress.js";
+import { lstatOrUndefined, RootedDir, splitEntryName, UnpackError } from "./rooted.js";
+import { readTar, type TarHeader } from "./tar-reader.js";
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./tar-entry.js";
+
+/** UnpackLimits bound what one layer may cost; README "Limits" documents the defaults. */
+export interface UnpackLimits {
+  readonly maxUncompressedBytes: number;
+  readonly maxEntries: number;
+  readonly maxHeaderBytes: number;
+  readonly maxPathBytes: number;
+  readonly maxDepth: number;
+}
+
+/** DEFAULT_UNPACK_LIMITS are generous for real images (the largest common layers are a few GiB with ~100k files) and stop bombs. */
+export const DEFAULT_UNPACK_LIMITS: UnpackLimits = {
+  maxUncompressedBytes: 16 * 1024 ** 3,
+  maxEntries: 1_000_000,
+  maxHeaderBytes: 1024 * 1024,
+  maxPathBytes: 4096,
+  maxDepth: 256,
+};
+
+/** UnpackOptions choose what the unpacker may create. */
+export interface UnpackOptions {
+  readonly limits?: Partial<UnpackLimits>;
+  /** keepSetuid keeps setuid/setgid bits on files (the builder's rootfs needs them; a plain extract does not). */
+  readonly keepSetuid?: boolean;
+  /** chown applies the entries' uid/gid; defaults to true when running as root. */
+  readonly chown?: boolean;
+  /** devices says what to do with device nodes: skip them (default, reported) or refuse the layer. */
+  readonly devices?: "skip" | "refuse";
+}
+
+/** UnpackResult reports the layer's diffID, counts, and entries that were skipped on purpose. */
+export interface UnpackResult {
+  readonly diffId: Digest;
+  readonly entries: number;
+  readonly skipped: readonly { readonly entry: string; readonly reason: string }[];
+}
+
+interface Ctx {
+  readonly dir: RootedDir;
+  readonly opts: UnpackOptions;
+  readonly limits: UnpackLimits;
+  readonly chown: boolean;
+  readonly created: Set<string>;
+  readonly touched: Set<string>;
+  readonly dirs: Map<string, TarHeader>;
+  readonly skipped: { entry: string; reason: string }[];
+}
+
+/**
+ * unpackLayer applies one layer (gzip or plain tar, by magic) onto the snapshot directory `dest`,
+ * which holds the lower layers already applied. Whiteouts delete lower content (`.wh..wh..opq`
+ * applies first whatever its position: only children this layer did not create are removed).
+ * It is safe against hostile tars: absolute names, `..`, and any write, whiteout or hardlink
+ * whose parent is a symlink are refused with an UnpackError naming the entry (see RootedDir for
+ * how paths are resolved); hardlinks may only point at earlier non-directory entries inside the
+ * rootfs; device nodes are skipped or refused (Node cannot mknod); setuid/setgid bits are
+ * dropped unless `keepSetuid`; sizes, entry count, header size, path length and depth are capped
+ * (LimitError). xattrs are read byte-exact but not applied: Node has no setxattr. `dest` must be
+ * private to this call while it runs. On error the snapshot is partial; callers discard it.
+ */
+export async function unpackLayer(source: ByteStream, dest: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
+  const limits = { ...DEFAULT_UNPACK_LIMITS, ...opts.limits };
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const ctx: Ctx = { dir: new RootedDir(dest), opts, limits, chown: opts.chown ?? isRoot, created: new Set(), touched: new Set(), dirs: new Map(), skipped: [] };
+  await mkdir(dest, { recursive: true });
+  const hash = createHash("sha256");
+  let count = 0;
+  for await (const { header, body } of readTar(decompressLayer(source, limits.maxUncompressedBytes, hash), { maxHeaderBytes: limits.maxHeaderBytes })) {
+    if (++count > limits.maxEntries) throw new LimitError(`layer has more than ${limits.maxEntries} entries (the limit)`);
+    await applyEntry(ctx, header, body);
+  }
+  await finishDirs(ctx);
+  return { diffId: `sha256:${hash.digest("hex")}` as Digest, entries: count, skipped: ctx.skipped };
+}
+
+function markCreated(ctx: Ctx, parts: readonly string[]): void {
+  ctx.created.add(parts.join("/"));
+  for (let i = 1; i < parts.length; i++) ctx.touched.add(parts.slice(0, i).join("/"));
+}
+
+async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  // `tar -C dir -cf x.tar .` writes the root itself as "./"; the snapshot root keeps its own attributes.
+  if (h.type === "directory" && h.name.split("/").every((p) => p === "" || p === ".")) return;
+  const parts = splitEntryName(h.name, ctx.limits.maxPathBytes, ctx.limits.maxDepth);
+  const base = parts[parts.length - 1] as string;
+  if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(ctx, parts, h.name);
+  // Deviation: device nodes are skipped, not created: Node.js cannot mknod (grammar/DEVIATIONS.md).
+  if (h.type === "character-device" || h.type === "block-device") {
+    if (ctx.opts.devices === "refuse") throw new UnpackError(h.name, "is a device node, and this unpack refuses device nodes");
+    ctx.skipped.push({ entry: h.name, reason: "device node (tsbuild does not create device nodes)" });
+    return;
+  }
+  const parent = (await ctx.dir.parent(parts, h.name, true)) as string;
+  const abs = `${parent}/${base}`;
+  const existing = await lstatOrUndefined(abs);
+  markCreated(ctx, parts);
+  if (h.type === "directory") {
+    if (!existing?.isDirectory()) {
+      if (existing) await unlink(abs);
+      await mkdir(abs, { mode: 0o700 });
+    }
+    ctx.dirs.set(abs, h);
+    return;
+  }
+  if (existing) await rm(abs, { recursive: true, force: true });
+  if (h.type === "file") return writeFile(ctx, abs, h, body);
+  if (h.type === "symlink") await symlink(h.linkname, abs);
+  else if (h.type === "link") return hardlink(ctx, abs, h); // a hardlink shares its target's inode, owner, mode and times
+  else if (h.type === "fifo") await promisify(execFile)("mkfifo", ["-m", "600", abs]);
+  await setMeta(ctx, abs, h);
+}
+
+function modeOf(ctx: Ctx, h: TarHeader): number {
+  return ctx.opts.keepSetuid ? h.mode & 0o7777 : h.mode & (h.type === "directory" ? 0o3777 : 0o1777);
+}
+
+async function writeFile(ctx: Ctx, abs: string, h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  const fh = await open(abs, "wx", 0o600);
+  try {
+    for await (const chunk of body) await fh.write(chunk);
+    if (ctx.chown) await fh.chown(h.uid, h.gid);
+    await fh.chmod(modeOf(ctx, h));
+    await fh.utimes(h.mtime, h.mtime);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function setMeta(ctx: Ctx, abs: string, h: TarHeader): Promise<void> {
+  if (ctx.chown) await lchown(abs, h.uid, h.gid);
+  // Symlink modes are not settable on Linux; chmod would follow the link.
+  if (h.type !== "symlink") await chmod(abs, modeOf(ctx, h));
+  await lutimes(abs, h.mtime, h.mtime);
+}
+
+async function hardlink(ctx: Ctx, abs: string, h: TarHeader): Promise<void> {
+  const target = splitEntryName(h.linkname, ctx.limits.maxPathBytes, ctx.limits.maxDepth, h.name);
+  const parent = await ctx.dir.parent(target, h.name, false);
+  const st = parent === undefined ? undefined : await lstatOrUndefined(`${parent}/${target[target.length - 1]}`);
+  if (!st) throw new UnpackError(h.name, `is a hardlink to ${JSON.stringify(h.linkname)}, which does not exist in the rootfs`);
+  if (st.isDirectory()) throw new UnpackError(h.name, `is a hardlink to the directory ${JSON.stringify(h.linkname)}`);
+  await link(`${parent}/${target[target.length - 1]}`, abs);
+}
+
+async function applyWhiteout(ctx: Ctx, parts: string[], entry: string): Promise<void> {
+  const base = parts[parts.length - 1] as string;
+  const dirParts = parts.slice(0, -1);
+  if (base === OPAQUE_MARKER) {
+    const parent = await ctx.dir.parent([...dirParts, base], entry, false);
+    if (parent === undefined || !(await lstatOrUndefined(parent))?.isDirectory()) return;
+    return removeLower(ctx, parent, dirParts.join("/"));
+  }
+  const name = base.slice(WHITEOUT_PREFIX.length);
+  if (name === "" || name === "." || name === ".." || name.startsWith(WHITEOUT_PREFIX)) {
+    throw new UnpackError(entry, `is a malformed whiteout (${JSON.stringify(base)} names no file)`);
+  }
+  const target = [...dirParts, name];
+  if (ctx.created.has(target.join("/"))) return; // whiteouts only hide lower layers' files
+  const parent = await ctx.dir.parent(target, entry, false);
+  if (parent !== undefined) await rm(`${parent}/${name}`, { recursive: true, force: true });
+}
+
+/** removeLower deletes every child of a directory that this layer did not create, keeping directories it wrote into. */
+async function removeLower(ctx: Ctx, abs: string, rel: string): Promise<void> {
+  for (const child of await readdir(abs)) {
+    const r = rel ? `${rel}/${child}` : child;
+    if (ctx.touched.has(r) || ctx.dirs.has(`${abs}/${child}`)) await removeLower(ctx, `${abs}/${child}`, r);
+    else if (!ctx.created.has(r)) await rm(`${abs}/${child}`, { recursive: true, force: true });
+  }
+}
+
+/** finishDirs applies directory owners, modes and mtimes last (deepest first), since creating children changes them. */
+async function finishDirs(ctx: Ctx): Promise<void> {
+  const dirs = [...ctx.dirs].sort(([a], [b]) => b.length - a.length);
+  for (const [abs, h] of dirs) {
+    if (!(await lstatOrUndefined(abs))?.isDirectory()) continue; // removed or replaced later in the same layer
+    await setMeta(ctx, abs, h);
+  }
+}

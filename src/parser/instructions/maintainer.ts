@@ -1,0 +1,12 @@
+/** MAINTAINER: deprecated author field (the lint rule MaintainerDeprecated flags it). */
+import type { MaintainerInstruction } from "../ast.js";
+import { baseOf, type Lowering } from "./common.js";
+import { flagsFor } from "./flags.js";
+import { singleArg } from "./single.js";
+
+/** lowerMaintainer takes exactly one argument, the whole rest of the line. */
+export function lowerMaintainer(l: Lowering): MaintainerInstruction {
+  const name = singleArg(l);
+  flagsFor(l, "maintainer");
+  return { ...baseOf(l.raw), kind: "MAINTAINER", name };
+}

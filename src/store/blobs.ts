@@ -1,0 +1,193 @@
+import { createHash, randomBytes } from "node:crypto";
+import { constants as fsc } from "node:fs";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable, Transform, type TransformCallback } from "node:stream";
+import { hexOf, isDigest, parseDigest, type Digest } from "../core/digest.js";
+import { DigestMismatchError, NotFoundError, SizeMismatchError, StoreError } from "./errors.js";
+
+/** BlobInfo names a stored blob by digest and size in bytes. */
+export interface BlobInfo {
+  readonly digest: Digest;
+  readonly size: number;
+}
+
+/** BlobExpectation is what a writer knows in advance: the descriptor it is fetching, if any. */
+export interface BlobExpectation {
+  readonly digest?: Digest;
+  readonly size?: number;
+}
+
+/** BlobSource is anything that yields the blob's bytes in order. */
+export type BlobSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** fsyncDir makes a rename or unlink in dir durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** tempName is `<pid>-<random>.tmp`; fsck uses the pid to tell a live writer's file from a stray one. */
+function tempName(): string {
+  return `${process.pid}-${randomBytes(8).toString("hex")}.tmp`;
+}
+
+/**
+ * BlobStore is the content-addressed blob area of a store root: `<root>/blobs/sha256/<hex>`.
+ * Every blob enters through {@link BlobStore.write}, the one commit protocol (temp file under
+ * `<root>/tmp/`, hash while writing, fsync, verify size and digest, rename into place, fsync the
+ * directory), so nothing ever exists under a digest's name unless its bytes have that digest.
+ * Reads verify too: {@link BlobStore.open} hashes while streaming and fails at the end.
+ */
+export class BlobStore {
+  readonly root: string;
+  readonly blobDir: string;
+  readonly tmpDir: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.blobDir = join(root, "blobs", "sha256");
+    this.tmpDir = join(root, "tmp");
+  }
+
+  /** path returns where a digest's blob lives; the digest is re-checked so no string reaches the filesystem unvalidated. */
+  path(digest: Digest): string {
+    return join(this.blobDir, hexOf(parseDigest(digest)));
+  }
+
+  /** stat returns the blob's size, or undefined when it is not stored. */
+  async stat(digest: Digest): Promise<BlobInfo | undefined> {
+    try {
+      const st = await stat(this.path(digest));
+      return { digest, size: st.size };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  /** has reports whether the blob is stored. */
+  async has(digest: Digest): Promise<boolean> {
+    return (await this.stat(digest)) !== undefined;
+  }
+
+  /**
+   * write commits a blob by the one commit protocol and returns its digest and size. With an
+   * expectation, a size or digest that differs fails the write (naming both digests) and nothing
+   * is committed; the temp file is always removed on failure. Concurrent writers of the same blob
+   * are safe: each writes its own temp file, and rename replaces identical bytes atomically.
+   */
+  async write(source: BlobSource, expected: BlobExpectation = {}): Promise<BlobInfo> {
+    await mkdir(this.blobDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = join(this.tmpDir, tempName());
+    const fh = await open(tmp, "wx", 0o644);
+    let committed = false;
+    try {
+      const hash = createHash("sha256");
+      let size = 0;
+      const chunks = source instanceof Uint8Array ? [source] : source;
+      for await (const chunk of chunks) {
+        size += chunk.byteLength;
+        if (expected.size !== undefined && size > expected.size) {
+          throw new SizeMismatchError(expected.digest ?? "(blob)", expected.size, size, "blob");
+        }
+        hash.update(chunk);
+        await fh.write(chunk);
+      }
+      await fh.sync();
+      await fh.close();
+      const digest = `sha256:${hash.digest("hex")}` as Digest;
+      if (expected.size !== undefined && size !== expected.size) {
+        throw new SizeMismatchError(expected.digest ?? digest, expected.size, size, "blob");
+      }
+      if (expected.digest !== undefined && digest !== expected.digest) {
+        throw new DigestMismatchError(expected.digest, digest, "blob");
+      }
+      await rename(tmp, this.path(digest));
+      committed = true;
+      await fsyncDir(this.blobDir);
+      return { digest, size };
+    } finally {
+      if (!committed) {
+        await fh.close().catch(() => undefined); // already closed on the success path; a second close is expected to fail
+        await unlink(tmp).catch(() => undefined); // the temp file may not exist if open failed midway; nothing else to undo
+      }
+    }
+  }
+
+  /**
+   * open returns a stream of the blob's bytes that hashes while streaming. After the last byte
+   * (so only once the consumer has drained it) the stream errors with DigestMismatchError or
+   * SizeMismatchError naming the digest if the bytes are not what the name promises. The caller
+   * owns the stream and must consume or destroy it.
+   */
+  async open(digest: Digest, expectedSize?: number): Promise<Readable> {
+    let fh;
+    try {
+      fh = await open(this.path(digest), "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NotFoundError(`blob ${digest} is not in the store at ${this.root}`);
+      throw err;
+    }
+    const file = fh.createReadStream();
+    const verifier = verifyingStream(digest, expectedSize);
+    file.on("error", (err) => verifier.destroy(err));
+    verifier.on("close", () => file.destroy());
+    return file.pipe(verifier);
+  }
+
+  /** readAll reads a whole blob (verified) into memory, refusing blobs over maxBytes. */
+  async readAll(digest: Digest, maxBytes: number): Promise<Buffer> {
+    const info = await this.stat(digest);
+    if (!info) throw new NotFoundError(`blob ${digest} is not in the store at ${this.root}`);
+    if (info.size > maxBytes) throw new StoreError(`blob ${digest} is ${info.size} bytes, over the ${maxBytes}-byte limit for this kind of object`);
+    const parts: Buffer[] = [];
+    for await (const chunk of await this.open(digest)) parts.push(chunk as Buffer);
+    return Buffer.concat(parts);
+  }
+
+  /** list yields every stored blob digest; names that are not digests are skipped (fsck reports them). */
+  async list(): Promise<Digest[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.blobDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+    return names.map((n) => `sha256:${n}`).filter(isDigest);
+  }
+
+  /** delete removes a blob; a blob already gone is not an error. */
+  async delete(digest: Digest): Promise<void> {
+    try {
+      await unlink(this.path(digest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+}
+
+/** verifyingStream passes bytes through and fails at the end if they do not hash to digest (or have another size). */
+export function verifyingStream(digest: Digest, expectedSize?: number): Transform {
+  const hash = createHash("sha256");
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      cb(null, chunk);
+    },
+    flush(cb: TransformCallback) {
+      const actual = `sha256:${hash.digest("hex")}`;
+      if (expectedSize !== undefined && size !== expectedSize) cb(new SizeMismatchError(digest, expectedSize, size, "blob"));
+      else if (actual !== digest) cb(new DigestMismatchError(digest, actual, "blob"));
+      else cb();
+    },
+  });
+}

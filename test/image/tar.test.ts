@@ -1,0 +1,124 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { sha256 } from "../../src/core/digest.js";
+import { readTar, type TarHeader } from "../../src/image/tar-reader.js";
+import { writeLayerTar } from "../../src/image/tar.js";
+import { compareTarPaths, type LayerEntry } from "../../src/image/tar-entry.js";
+
+async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
+async function headers(tarBytes: Buffer): Promise<{ h: TarHeader; body: Buffer }[]> {
+  const out: { h: TarHeader; body: Buffer }[] = [];
+  for await (const e of readTar([tarBytes])) out.push({ h: e.header, body: await collect(e.body) });
+  return out;
+}
+
+function describeEntry(h: TarHeader): string {
+  const x = [...h.xattrs].map(([k, v]) => ` xattr:${k}=${v.toString("hex")}`).join("");
+  return `${h.type} ${JSON.stringify(h.name)} mode=${h.mode.toString(8)} ${h.uid}:${h.gid} size=${h.size} mtime=${h.mtime}${h.linkname ? ` -> ${JSON.stringify(h.linkname)}` : ""}${x}`;
+}
+
+function golden(name: string, actual: string): void {
+  const file = join(import.meta.dirname, "../../fixtures/image", `${name}.golden`);
+  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) {
+    mkdirSync(join(file, ".."), { recursive: true });
+    writeFileSync(file, actual);
+  }
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+const CAP = Buffer.from("0100000200200000000000000000000000000000", "hex"); // binary security.capability: has NUL and 0x80+ bytes
+CAP[3] = 0xff;
+const longName = `deep/${"d".repeat(120)}/${"é".repeat(3)}file`;
+
+const ENTRIES: LayerEntry[] = [
+  { type: "file", path: "a-b", mode: 0o644, content: Buffer.from("dash"), mtime: 100 },
+  { type: "directory", path: "a", mode: 0o755, mtime: 200 },
+  { type: "file", path: "a/b", mode: 0, uid: 1000, gid: 1000, content: Buffer.from("mode zero"), mtime: 2_000_000_000 },
+  { type: "symlink", path: "link", target: "a/b", mode: 0o777, mtime: 5 },
+  { type: "hardlink", path: "a/hard", target: "a/b", mtime: 5 },
+  { type: "file", path: "bin/ping", mode: 0o4755, content: Buffer.from("ELF"), xattrs: { "security.capability": CAP }, mtime: 5 },
+  { type: "directory", path: "bin", mtime: 5 },
+  { type: "whiteout", path: "a/gone" },
+  { type: "opaque", path: "opq" },
+  { type: "directory", path: "opq", mtime: 5 },
+  { type: "file", path: longName, content: Buffer.from("long"), uid: 300000, gid: 7_000_000, mtime: 5 },
+  { type: "directory", path: "deep", mtime: 5 },
+  { type: "directory", path: `deep/${"d".repeat(120)}`, mtime: 5 },
+  { type: "character-device", path: "dev/null", mode: 0o666, devmajor: 1, devminor: 3, mtime: 5 },
+  { type: "fifo", path: "dev/fifo", mtime: 5 },
+];
+
+describe("layer tar writer", () => {
+  it("sorts depth-first bytewise (a, a/b, a-b), not by full path", () => {
+    expect(["a-b", "a/b", "a"].sort(compareTarPaths)).toEqual(["a", "a/b", "a-b"]);
+  });
+
+  it("writes the golden layer: order, headers, PAX with binary xattr, big ids, SOURCE_DATE_EPOCH clamp", async () => {
+    const tar = await collect(writeLayerTar(ENTRIES, { sourceDateEpoch: 1_000_000_000 }));
+    const list = await headers(tar);
+    const text = list.map(({ h }) => describeEntry(h)).join("\n") + `\n${sha256(tar)}\n`;
+    golden("layer-tar", text);
+    const ping = list.find((e) => e.h.name === "bin/ping");
+    expect(ping?.h.xattrs.get("security.capability")?.equals(CAP)).toBe(true);
+    expect(list.find((e) => e.h.name === longName)?.h).toMatchObject({ uid: 300000, gid: 7_000_000 });
+    expect(list.find((e) => e.h.name === "a/b")?.h).toMatchObject({ mode: 0, mtime: 1_000_000_000 });
+    expect(list.find((e) => e.h.name === "a-b")?.h.mtime).toBe(100);
+  });
+
+  it("is byte-identical across runs and independent of input order", async () => {
+    const a = await collect(writeLayerTar(ENTRIES));
+    const b = await collect(writeLayerTar([...ENTRIES].reverse()));
+    expect(sha256(a)).toBe(sha256(b));
+  });
+
+  it("names directories with a trailing slash and is readable by GNU tar", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbuild-tar-"));
+    const file = join(dir, "layer.tar");
+    writeFileSync(file, await collect(writeLayerTar(ENTRIES.filter((e) => e.type !== "character-device"))));
+    const listing = execFileSync("tar", ["-tf", file], { encoding: "utf8" }).split("\n");
+    expect(listing).toContain("a/");
+    expect(listing).toContain("opq/.wh..wh..opq");
+    expect(listing).toContain("a/.wh.gone");
+    expect(listing).toContain(longName);
+    expect(listing.filter((l) => l.includes("PaxHeader"))).toEqual([]);
+  });
+
+  it("refuses duplicate paths and '..'", () => {
+    expect(() => writeLayerTar([{ type: "directory", path: "x" }, { type: "directory", path: "./x/" }])).toThrow(/two entries/);
+    expect(() => writeLayerTar([{ type: "directory", path: "a/../b" }])).toThrow(/"\.\."/);
+  });
+
+  it("streams file content and fails when a file's size differs from what was announced", async () => {
+    const ok = await collect(writeLayerTar([{ type: "file", path: "f", content: { size: 3, open: async function* () { yield Buffer.from("ab"); yield Buffer.from("c"); } } }]));
+    expect((await headers(ok))[0]?.body.toString()).toBe("abc");
+    const bad = writeLayerTar([{ type: "file", path: "f", content: { size: 5, open: async function* () { yield Buffer.from("ab"); } } }]);
+    await expect(collect(bad)).rejects.toThrow(/f shrank/);
+  });
+});
+
+describe("entriesFromDir", () => {
+  it("walks with lstat in depth-first bytewise order, keeps symlinks and turns shared inodes into hardlinks", async () => {
+    const { entriesFromDir } = await import("../../src/image/tar-walk.js");
+    const { linkSync, symlinkSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "tsbuild-walk-"));
+    mkdirSync(join(dir, "a"));
+    writeFileSync(join(dir, "a", "b"), "x");
+    writeFileSync(join(dir, "a-b"), "y");
+    linkSync(join(dir, "a", "b"), join(dir, "z"));
+    symlinkSync("/etc/passwd", join(dir, "l"));
+    const entries = await entriesFromDir(dir);
+    expect(entries.map((e) => `${e.type}:${e.path}`)).toEqual(["directory:a", "file:a/b", "file:a-b", "symlink:l", "hardlink:z"]);
+    const list = await headers(await collect(writeLayerTar(entries)));
+    expect(list.map((e) => e.h.name)).toEqual(["a", "a/b", "a-b", "l", "z"]);
+    expect(list[3]?.h.linkname).toBe("/etc/passwd");
+    expect(list[4]?.h).toMatchObject({ type: "link", linkname: "a/b" });
+  });
+});
