@@ -140,6 +140,12 @@ function defineSuite(name: DriverName): void {
     expect(stderr).toBe("err\n");
   });
 
+  it("feeds stdin to the container", async () => {
+    const { stdout, result } = await run({ script: "tr a-z A-Z", stdin: "hello\n" });
+    expect(result.exitCode).toBe(0);
+    expect(stdout).toBe("HELLO\n");
+  });
+
   it("enforces a read-only rootfs", async () => {
     const { stderr } = await run({ script: "touch /rootfs-write", spec: { readonlyRootfs: true } });
     expect(stderr).toMatch(/Read-only file system/);

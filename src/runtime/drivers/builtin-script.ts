@@ -186,5 +186,5 @@ export function builtinScript(plan: BuiltinPlan): string {
   // The setup runs as the first process of the new pid namespace (its pid 1, a child of this
   // shell) so that this shell reports how it ended: `wait` gives 128+n when a signal killed it.
   // Its own stderr goes to /dev/null (bash reports killed jobs there); the child gets the real one.
-  return `exec 3>&2 2>/dev/null\n(\nexec 2>&3 3>&-\n${lines.join("\n")}\n) &\nwait $!\nexit $?\n`;
+  return `exec 3>&2 2>/dev/null\n(\nexec 2>&3 3>&-\n${lines.join("\n")}\n) <&0 &\nwait $!\nexit $?\n`;
 }
