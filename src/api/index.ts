@@ -16,7 +16,7 @@ export { importImage, images, tag, removeImage, inspect, save, load, checkStore,
 export type { UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
 export { resolveStoreRoot } from "../store/root.js";
 export { buildSpec } from "../runtime/spec.js";
-export type { SpecInput, SpecMount, SpecLimits, SpecUser, NetworkMode } from "../runtime/spec.js";
+export type { SpecInput, SpecMount, SpecLimits, SpecUser, NetworkMode, EtcFiles } from "../runtime/spec.js";
 export { resolveUser } from "../runtime/user.js";
 export { createOciDriver } from "../runtime/drivers/oci.js";
 export { createBuiltinDriver } from "../runtime/drivers/builtin.js";

@@ -246,4 +246,21 @@ function isolationTests(name: DriverName, c: Sandbox): void {
       clearInterval(timer);
     }
   });
+
+  it("binds /etc/hosts, resolv.conf and hostname, confined even over a hostile symlink", async () => {
+    const etc = { hosts: join(c.work, "hosts"), resolvConf: join(c.work, "resolv.conf"), hostname: join(c.work, "hostname") };
+    writeFileSync(etc.hosts, "127.0.0.1 localhost conformance\n");
+    writeFileSync(etc.resolvConf, "nameserver 127.0.0.53\n");
+    writeFileSync(etc.hostname, "conformance\n");
+    const hostile = makeBusyboxRootfs();
+    try {
+      symlinkSync(join(c.sentinel, "secret"), join(hostile.rootfs, "etc/resolv.conf"));
+      const script = "cat /etc/hosts /etc/resolv.conf /etc/hostname; echo changed > /etc/resolv.conf";
+      const { stdout } = await runIn(c.driver, hostile.rootfs, c.work, { script, spec: { etcFiles: etc } });
+      expect(stdout).toBe("127.0.0.1 localhost conformance\nnameserver 127.0.0.53\nconformance\n");
+      expect(readFileSync(join(c.sentinel, "secret"), "utf8")).toBe("HOSTSECRET\n");
+    } finally {
+      hostile.cleanup();
+    }
+  });
 }
