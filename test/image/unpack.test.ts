@@ -187,6 +187,9 @@ describe("unpackLayer", () => {
     const t = await makeTar([{ name: "f", body: "data" }]);
     await expect(unpack(Buffer.concat([t, Buffer.from("garbage")]))).rejects.toThrow(/trailing data/);
     await expect(unpack(t.subarray(0, 700))).rejects.toThrow(/truncated/);
+    const gz = gzipSync(t);
+    await expect(unpack(Buffer.concat([gz, Buffer.from("trailing")]))).rejects.toThrow(/gzip stream is corrupt/);
+    await expect(unpack(gz.subarray(0, gz.length - 10))).rejects.toThrow(/gzip stream is corrupt.*truncated|unexpected end/);
   });
 
   it("round-trips the layer tar writer, including hardlinks, whiteouts and long names", async () => {
