@@ -19,7 +19,7 @@ export interface StoredImage {
   readonly refs: readonly string[];
 }
 
-/** readImage loads and validates an image by manifest digest. */
+/** readImage loads and validates an image by manifest digest, and records that it was used now. */
 export async function readImage(store: Store, digest: Digest): Promise<StoredImage> {
   const rec = store.meta.getImage(digest);
   if (!rec) throw new NotFoundError(`no image with manifest ${digest} in the store`);
@@ -27,6 +27,7 @@ export async function readImage(store: Store, digest: Digest): Promise<StoredIma
   const manifest = parseJsonBytes(manifestBytes, manifestSchema, `manifest ${digest}`);
   const configBytes = await store.blobs.readAll(manifest.config.digest, MAX_CONFIG_BYTES);
   const config = parseJsonBytes(configBytes, imageConfigSchema, `config ${manifest.config.digest}`);
+  store.meta.touchImage(digest);
   return { digest, mediaType: rec.mediaType, manifestBytes, manifest, config, refs: store.meta.refsTo(digest) };
 }
 

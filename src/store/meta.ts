@@ -107,6 +107,7 @@ export class MetaStore {
     return String(this.db.pragma("journal_mode", { simple: true }));
   }
 
+  /** close closes the database connection; the MetaStore is unusable afterwards. */
   close(): void {
     this.db.close();
   }
