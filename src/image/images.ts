@@ -37,6 +37,8 @@ export async function readImage(store: Store, digest: Digest): Promise<StoredIma
  * least 4 digits, as `docker images` shows it).
  */
 export function resolveImage(store: Store, ref: string): Digest {
+  const byName = refByName(store, ref);
+  if (byName) return byName;
   const images = store.meta.listImages();
   const hex = ref.startsWith("sha256:") ? ref.slice(7) : ref;
   if (/^[a-f0-9]{4,64}$/.test(hex)) {
@@ -54,6 +56,16 @@ export function resolveImage(store: Store, ref: string): Digest {
   const d = store.meta.getRef(refKey(name));
   if (!d) throw new NotFoundError(`no such image: ${ref} (see \`tsbuild images\`; import, load or pull it first)`);
   return d;
+}
+
+/** refByName returns the digest a tagged name points at, or undefined when ref is not a stored name. */
+function refByName(store: Store, ref: string): Digest | undefined {
+  if (ref.includes("@") || ref.startsWith("sha256:")) return undefined;
+  try {
+    return store.meta.getRef(refKey(parseImageName(ref)));
+  } catch {
+    return undefined; // not a valid name (an ID prefix, say); resolveImage tries the other forms
+  }
 }
 
 /**
