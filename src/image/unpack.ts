@@ -34,8 +34,11 @@ export interface UnpackOptions {
   readonly keepSetuid?: boolean;
   /** chown applies the entries' uid/gid; defaults to true when running as root. */
   readonly chown?: boolean;
-  /** devices says what to do with device nodes: skip them (default, reported) or refuse the layer. */
-  readonly devices?: "skip" | "refuse";
+  /**
+   * devices says what to do with device nodes: skip them (default, reported), refuse the layer, or
+   * create them with mknod(1) — allowed only when running as root, since only root may mknod.
+   */
+  readonly devices?: "skip" | "refuse" | "create";
 }
 
 /** UnpackResult reports the layer's diffID, counts, and entries that were skipped on purpose. */
@@ -50,6 +53,7 @@ interface Ctx {
   readonly opts: UnpackOptions;
   readonly limits: UnpackLimits;
   readonly chown: boolean;
+  readonly isRoot: boolean;
   readonly created: Set<string>;
   readonly touched: Set<string>;
   readonly dirs: Map<string, TarHeader>;
@@ -63,7 +67,7 @@ interface Ctx {
  * It is safe against hostile tars: absolute names, `..`, and any write, whiteout or hardlink
  * whose parent is a symlink are refused with an UnpackError naming the entry (see RootedDir for
  * how paths are resolved); hardlinks may only point at earlier non-directory entries inside the
- * rootfs; device nodes are skipped or refused (Node cannot mknod); setuid/setgid bits are
+ * rootfs; device nodes are skipped, refused, or (as root, on request) made with mknod(1); setuid/setgid bits are
  * dropped unless `keepSetuid`; sizes, entry count, header size, path length and depth are capped
  * (LimitError). xattrs are read byte-exact but not applied: Node has no setxattr. `dest` must be
  * private to this call while it runs. On error the snapshot is partial; callers discard it.
@@ -71,7 +75,7 @@ interface Ctx {
 export async function unpackLayer(source: ByteStream, dest: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
   const limits = { ...DEFAULT_UNPACK_LIMITS, ...opts.limits };
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const ctx: Ctx = { dir: new RootedDir(dest), opts, limits, chown: opts.chown ?? isRoot, created: new Set(), touched: new Set(), dirs: new Map(), skipped: [] };
+  const ctx: Ctx = { dir: new RootedDir(dest), opts, limits, chown: opts.chown ?? isRoot, isRoot, created: new Set(), touched: new Set(), dirs: new Map(), skipped: [] };
   await mkdir(dest, { recursive: true });
   const hash = createHash("sha256");
   let count = 0;
@@ -94,10 +98,11 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
   const parts = splitEntryName(h.name, ctx.limits.maxPathBytes, ctx.limits.maxDepth);
   const base = parts[parts.length - 1] as string;
   if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(ctx, parts, h.name);
-  // Deviation: device nodes are skipped, not created: Node.js cannot mknod (grammar/DEVIATIONS.md).
-  if (h.type === "character-device" || h.type === "block-device") {
-    if (ctx.opts.devices === "refuse") throw new UnpackError(h.name, "is a device node, and this unpack refuses device nodes");
-    ctx.skipped.push({ entry: h.name, reason: "device node (tsbuild does not create device nodes)" });
+  // Deviation: device nodes are skipped unless asked for as root: Node.js cannot mknod (grammar/DEVIATIONS.md).
+  const isDevice = h.type === "character-device" || h.type === "block-device";
+  if (isDevice && ctx.opts.devices === "refuse") throw new UnpackError(h.name, "is a device node, and this unpack refuses device nodes");
+  if (isDevice && !(ctx.opts.devices === "create" && ctx.isRoot)) {
+    ctx.skipped.push({ entry: h.name, reason: ctx.opts.devices === "create" ? "device node (creating one needs root)" : "device node (not created unless devices: \"create\")" });
     return;
   }
   const parent = (await ctx.dir.parent(parts, h.name, true)) as string;
@@ -117,6 +122,7 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
   if (h.type === "symlink") await symlink(h.linkname, abs);
   else if (h.type === "link") return hardlink(ctx, abs, h); // a hardlink shares its target's inode, owner, mode and times
   else if (h.type === "fifo") await promisify(execFile)("mkfifo", ["-m", "600", abs]);
+  else if (isDevice) await promisify(execFile)("mknod", ["-m", "600", abs, h.type === "block-device" ? "b" : "c", String(h.devmajor), String(h.devminor)]);
   await setMeta(ctx, abs, h);
 }
 

@@ -131,6 +131,11 @@ describe("unpackLayer", () => {
     expect(res.skipped).toEqual([{ entry: "dev/sda-evil", reason: expect.stringMatching(/device node/) }]);
     expect(existsSync(join(root, "dev/sda-evil"))).toBe(false);
     await expect(unpack(t, { devices: "refuse" })).rejects.toThrow(/"dev\/sda-evil".*device node/);
+    if (process.getuid?.() !== 0) return console.warn("not root: device creation is not tested");
+    await unpack(t, { devices: "create" });
+    const st = lstatSync(join(root, "dev/sda-evil"));
+    expect(st.isBlockDevice()).toBe(true);
+    expect(st.rdev).toBe(8 * 256);
   });
 
   it("drops setuid/setgid bits unless keepSetuid", async () => {
