@@ -1,3 +1,13 @@
+/**
+ * The safe layer unpacker. Approach: Node.js has no openat/openat2, so instead of walking with
+ * directory file descriptors every entry name is split into validated components (no absolute
+ * names, no `..`) and its parents are checked one at a time under the snapshot root with lstat
+ * (src/image/rooted.ts): a parent that is a symlink or not a directory refuses the layer, a
+ * missing one is created. The final component is never followed: an existing file or symlink is
+ * removed and the entry created fresh (`wx`, so an open never writes through a link). The
+ * snapshot directory belongs to the unpacker while it runs, so nothing swaps a checked parent
+ * for a symlink between check and use.
+ */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmod, lchown, link, lutimes, mkdir, open, readdir, rm, symlink, unlink } from "node:fs/promises";
