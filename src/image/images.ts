@@ -70,7 +70,7 @@ function refByName(store: Store, ref: string): Digest | undefined {
 
 /**
  * addImage stores manifest bytes (exactly as given) after checking that they validate and that
- * the config and every layer are already in the store, then records the image and points each
+ * the config (a valid image config) and every layer are already in the store, then records the image and points each
  * tag at it. Returns the manifest digest.
  */
 export async function addImage(store: Store, manifestBytes: Buffer, tags: readonly string[]): Promise<Digest> {
@@ -82,11 +82,13 @@ export async function addImage(store: Store, manifestBytes: Buffer, tags: readon
     if (!st) throw new NotFoundError(`manifest needs blob ${d.digest} (${d.mediaType}), which is not in the store`);
     if (st.size !== d.size) throw new StoreError(`blob ${d.digest} is ${st.size} bytes but the manifest says ${d.size}`);
   }
+  const configBytes = await store.blobs.readAll(manifest.config.digest, MAX_CONFIG_BYTES);
+  const created = Date.parse(parseJsonBytes(configBytes, imageConfigSchema, `config ${manifest.config.digest}`).created ?? "");
   const desc = descriptorOf(mediaType, manifestBytes);
   await store.blobs.write(manifestBytes, { digest: desc.digest, size: desc.size });
   const keys = tags.map((t) => refKey(parseImageName(t)));
   store.meta.db.transaction(() => {
-    store.meta.putImage({ digest: desc.digest, mediaType, configDigest: manifest.config.digest, size: manifest.layers.reduce((n, l) => n + l.size, manifest.config.size + desc.size) });
+    store.meta.putImage({ digest: desc.digest, mediaType, configDigest: manifest.config.digest, ...(Number.isFinite(created) ? { imageCreated: created } : {}), size: manifest.layers.reduce((n, l) => n + l.size, manifest.config.size + desc.size) });
     for (const k of keys) store.meta.setRef(k, desc.digest);
   })();
   return desc.digest;
@@ -147,6 +149,7 @@ export interface ImageRow {
   readonly tag: string;
   readonly id: Digest;
   readonly digest: Digest;
+  /** created is the config's creation time in ms (as `docker images` shows), else when the image was stored. */
   readonly created: number;
   readonly size: number;
 }
@@ -156,7 +159,7 @@ export function listImages(store: Store): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of store.meta.listImages()) {
     const names = store.meta.refsTo(img.digest);
-    const base = { id: img.configDigest, digest: img.digest, created: img.createdAt, size: img.size };
+    const base = { id: img.configDigest, digest: img.digest, created: img.imageCreated ?? img.createdAt, size: img.size };
     if (names.length === 0) rows.push({ repository: "<none>", tag: "<none>", ...base });
     for (const n of names) {
       const { repository, tag } = splitRefKey(n);

@@ -39,6 +39,7 @@ describe("image store operations", () => {
     const info = await inspectImage(store, "app:1");
     expect(info).toMatchObject({ Digest: a.digest, Id: a.configDigest, RepoTags: ["app:1", "app:2"] });
     expect((info.Config as { created: string }).created).toBe("2023-11-14T22:13:20Z");
+    expect(listImages(store)[0]?.created).toBe(1_700_000_000_000);
     const unpacked = join(dir, "out");
     await unpackImage(store, "app:1", unpacked);
     expect(readFileSync(join(unpacked, "bin/tool"), "utf8")).toContain("echo hi");
