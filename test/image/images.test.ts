@@ -164,4 +164,17 @@ describe("image store operations", () => {
     await expect(loadArchive(store, file)).rejects.toThrow(/names \.\.\/\.\.\/etc\/passwd, which is not in the archive/);
     expect(store.meta.listImages()).toEqual([]);
   });
+
+  it("saves to a stream and loads from a stream (docker save | gzip | docker load)", async () => {
+    const a = await importRootfs(store, rootfsTar, ["app:1"]);
+    const { PassThrough } = await import("node:stream");
+    const { createGzip } = await import("node:zlib");
+    const pipe = new PassThrough();
+    const gz = pipe.pipe(createGzip());
+    const saved = saveArchive(store, ["app:1"], pipe, "docker").then(() => pipe.end());
+    const other = openStore(join(dir, "store-stream"));
+    const [res] = await Promise.all([loadArchive(other, { name: "stdin", stream: gz }), saved]);
+    expect(res.images).toEqual([{ digest: a.digest, tags: ["docker.io/library/app:1"] }]);
+    other.close();
+  });
 });
