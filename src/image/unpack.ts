@@ -190,8 +190,11 @@ async function applyWhiteout(ctx: Ctx, parts: string[], entry: string): Promise<
 async function removeLower(ctx: Ctx, abs: string, rel: string): Promise<void> {
   for (const child of await readdir(abs)) {
     const r = rel ? `${rel}/${child}` : child;
-    if (ctx.touched.has(r) || ctx.dirs.has(`${abs}/${child}`)) await removeLower(ctx, `${abs}/${child}`, r);
-    else if (!ctx.created.has(r)) await rm(`${abs}/${child}`, { recursive: true, force: true });
+    const p = `${abs}/${child}`;
+    // Only real directories are descended into: a child this layer replaced with a symlink must not lead the removal outside.
+    const isDir = (await lstatOrUndefined(p))?.isDirectory() === true;
+    if (isDir && (ctx.touched.has(r) || ctx.dirs.has(p))) await removeLower(ctx, p, r);
+    else if (!ctx.created.has(r)) await rm(p, { recursive: true, force: true });
   }
 }
 

@@ -175,6 +175,17 @@ describe("unpackLayer", () => {
     sentinelClean();
   });
 
+  it("never follows a symlink out when applying an opaque marker", async () => {
+    const t = await makeTar([
+      { name: "d/x", body: "upper" },
+      { name: "d", type: "symlink", linkname: outside },
+      { name: ".wh..wh..opq" },
+    ]);
+    await unpack(t);
+    expect(readlinkSync(join(root, "d"))).toBe(outside);
+    sentinelClean();
+  });
+
   it("caps a gzip bomb at maxUncompressedBytes", async () => {
     const bomb = gzipSync(Buffer.concat([await makeTar([{ name: "zeros", body: "\0".repeat(8 * 1024 * 1024) }])]));
     expect(bomb.length).toBeLessThan(64 * 1024);
