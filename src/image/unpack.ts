@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import type { Digest } from "../core/digest.js";
 import type { ByteStream } from "./bytes.js";
 import { decompressLayer, LimitError } from "./decompress.js";
-import { lstatOrUndefined, RootedDir, splitEntryName, UnpackError } from "./rooted.js";
+import { isPlainDir, lstatOrUndefined, RootedDir, splitEntryName, UnpackError } from "./rooted.js";
 import { readTar, type TarHeader } from "./tar-reader.js";
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./tar-entry.js";
 
@@ -66,7 +66,7 @@ interface Ctx {
   readonly isRoot: boolean;
   readonly created: Set<string>;
   readonly touched: Set<string>;
-  readonly dirs: Map<string, TarHeader>;
+  readonly dirs: Map<string, { h: TarHeader; parts: readonly string[] }>;
   readonly skipped: { entry: string; reason: string }[];
 }
 
@@ -124,7 +124,7 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
       if (existing) await unlink(abs);
       await mkdir(abs, { mode: 0o700 });
     }
-    ctx.dirs.set(abs, h);
+    ctx.dirs.set(abs, { h, parts });
     return;
   }
   if (existing) await rm(abs, { recursive: true, force: true });
@@ -201,8 +201,9 @@ async function removeLower(ctx: Ctx, abs: string, rel: string): Promise<void> {
 /** finishDirs applies directory owners, modes and mtimes last (deepest first), since creating children changes them. */
 async function finishDirs(ctx: Ctx): Promise<void> {
   const dirs = [...ctx.dirs].sort(([a], [b]) => b.length - a.length);
-  for (const [abs, h] of dirs) {
-    if (!(await lstatOrUndefined(abs))?.isDirectory()) continue; // removed or replaced later in the same layer
+  for (const [abs, { h, parts }] of dirs) {
+    // Skip directories removed or replaced later in the layer, including ones now reached through a symlink.
+    if (!(await isPlainDir(ctx.dir, parts))) continue;
     await setMeta(ctx, abs, h);
   }
 }

@@ -186,6 +186,17 @@ describe("unpackLayer", () => {
     sentinelClean();
   });
 
+  it("never changes the mode of a directory reached through a symlink that replaced a directory", async () => {
+    mkdirSync(join(outside, "b"), { mode: 0o755 });
+    const t = await makeTar([
+      { name: "a/", type: "directory" },
+      { name: "a/b/", type: "directory", mode: 0o777 },
+      { name: "a", type: "symlink", linkname: outside },
+    ]);
+    await unpack(t);
+    expect(lstatSync(join(outside, "b")).mode & 0o7777).toBe(0o755);
+  });
+
   it("caps a gzip bomb at maxUncompressedBytes", async () => {
     const bomb = gzipSync(Buffer.concat([await makeTar([{ name: "zeros", body: "\0".repeat(8 * 1024 * 1024) }])]));
     expect(bomb.length).toBeLessThan(64 * 1024);
