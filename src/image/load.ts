@@ -8,7 +8,7 @@ import { withLease } from "../store/lease.js";
 import { MAX_MANIFEST_BYTES } from "../store/reach.js";
 import type { Store } from "../store/store.js";
 import type { ByteStream } from "./bytes.js";
-import { decompressLayer, detectCompression } from "./decompress.js";
+import { decompressLayer, detectCompression, LimitError } from "./decompress.js";
 import { addImage, MAX_CONFIG_BYTES } from "./images.js";
 import { parseImageName } from "./name.js";
 import { encodeJson, imageConfigSchema, indexSchema, isIndexType, MediaTypes, parseJsonBytes, type Descriptor, type Manifest } from "./oci.js";
@@ -52,7 +52,9 @@ export async function loadArchive(store: Store, file: string | { name: string; s
 async function readArchive(store: Store, input: ByteStream): Promise<ArchiveContents> {
   const out: ArchiveContents = { files: new Map(), json: new Map(), links: new Map() };
   const source = decompressLayer(input, DEFAULT_UNPACK_LIMITS.maxUncompressedBytes);
+  let count = 0;
   for await (const { header, body } of readTar(source)) {
+    if (++count > DEFAULT_UNPACK_LIMITS.maxEntries) throw new LimitError(`archive has more than ${DEFAULT_UNPACK_LIMITS.maxEntries} entries (the limit)`);
     const path = posix.normalize(header.name).replace(/^(\.\/)+|^\/+/, "");
     if (header.type === "symlink") out.links.set(path, posix.normalize(posix.join(posix.dirname(path), header.linkname)));
     if (header.type !== "file") continue;
