@@ -1,0 +1,112 @@
+/**
+ * Confined file system access for the build context: every path is resolved one component at a
+ * time from an open directory descriptor, never from a joined string. Node has no openat(2), so
+ * `/proc/self/fd/<dirfd>/<name>` stands in for it: the kernel resolves the descriptor to the
+ * directory it names and looks `name` up inside it; O_NOFOLLOW refuses a symlink as the last
+ * component. A directory renamed or swapped for a symlink after the walk is caught by comparing
+ * device and inode of what was opened with what the walk recorded.
+ */
+import { constants, existsSync, promises as fsp, type BigIntStats, type Dirent } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { ContextError, type ContextEntry } from "./context-types.js";
+
+const PROC_FD = "/proc/self/fd";
+
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** O_NONBLOCK: a FIFO swapped in after the walk must not hang the open; O_NOCTTY: never adopt a terminal. */
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/** requireProcFd checks that /proc is mounted (confined access depends on it). */
+export function requireProcFd(): void {
+  if (!existsSync(PROC_FD)) {
+    throw new ContextError("ContextRead", `${PROC_FD} is missing: tsbuild needs /proc mounted to read a build context safely`);
+  }
+}
+
+/** at names `name` inside the directory open as `dir`; `name` must be a single component from readdir or the tree. */
+export function at(dir: FileHandle, name: string): string {
+  if (name === "" || name === "." || name === ".." || name.includes("/")) {
+    throw new ContextError("ContextRead", `internal: ${JSON.stringify(name)} is not a single path component`);
+  }
+  return `${PROC_FD}/${dir.fd}/${name}`;
+}
+
+/** openRoot opens the context directory itself (the user named it, so a symlink to it is followed). */
+export async function openRoot(root: string): Promise<FileHandle> {
+  try {
+    return await fsp.open(root, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === "ENOENT" ? "does not exist" : e.code === "ENOTDIR" ? "is not a directory" : e.message;
+    throw new ContextError("ContextNotFound", `build context ${root} ${why}; pass an existing directory as the context`, { cause: err });
+  }
+}
+
+/** openDirAt opens the subdirectory `name` of `dir` without following a symlink. */
+export function openDirAt(dir: FileHandle, name: string): Promise<FileHandle> {
+  return fsp.open(at(dir, name), DIR_FLAGS);
+}
+
+/** openFileAt opens the regular file `name` of `dir` read-only without following a symlink or blocking. */
+export function openFileAt(dir: FileHandle, name: string): Promise<FileHandle> {
+  return fsp.open(at(dir, name), FILE_FLAGS);
+}
+
+/** lstatAt is lstat(2) of `name` inside `dir`, with nanosecond times. */
+export function lstatAt(dir: FileHandle, name: string): Promise<BigIntStats> {
+  return fsp.lstat(at(dir, name), { bigint: true });
+}
+
+/** readlinkAt reads the target of the symlink `name` inside `dir`. */
+export function readlinkAt(dir: FileHandle, name: string): Promise<string> {
+  return fsp.readlink(at(dir, name));
+}
+
+/** readdirOf lists the directory open as `dir`. */
+export function readdirOf(dir: FileHandle): Promise<Dirent[]> {
+  return fsp.readdir(`${PROC_FD}/${dir.fd}`, { withFileTypes: true });
+}
+
+/** sameInode reports whether a stat names the inode the walk recorded for entry. */
+export function sameInode(st: BigIntStats, entry: ContextEntry): boolean {
+  return st.ino === entry.ino && st.dev === entry.dev;
+}
+
+/** unchanged reports whether size, mtime and ctime of a file are what the walk recorded. */
+export function unchanged(st: BigIntStats, entry: ContextEntry): boolean {
+  return sameInode(st, entry) && st.size === entry.size && st.mtimeNs === entry.mtimeNs && st.ctimeNs === entry.ctimeNs;
+}
+
+/** changedError says a context path changed between the walk and a later read. */
+export function changedError(path: string, what: string): ContextError {
+  return new ContextError(
+    "ContextChanged",
+    `build context path "${path}" ${what} while the build was reading the context; the context must not change during a build — retry when edits are done`,
+  );
+}
+
+/**
+ * openDirChain opens the context directory `path` ("." or `a/b`) by walking from the root one
+ * component at a time, checking each directory against the walk's record. The caller closes
+ * the returned handle; intermediate ones are closed here.
+ */
+export async function openDirChain(root: FileHandle, path: string, entries: ReadonlyMap<string, ContextEntry>): Promise<FileHandle> {
+  let cur = root;
+  let prefix = ".";
+  try {
+    for (const name of path === "." ? [] : path.split("/")) {
+      prefix = prefix === "." ? name : `${prefix}/${name}`;
+      const next = await openDirAt(cur, name).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === "ELOOP" || err.code === "ENOTDIR" || err.code === "ENOENT" ? changedError(prefix, "was replaced or removed") : err;
+      });
+      if (cur !== root) await cur.close();
+      cur = next;
+      const want = entries.get(prefix);
+      if (!want || !sameInode(await cur.stat({ bigint: true }), want)) throw changedError(prefix, "was replaced");
+    }
+    return cur;
+  } catch (err) {
+    if (cur !== root) await cur.close();
+    throw err;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Content digests of context selections, for cache keys. A file's bytes are read only when the
+ * stat-keyed hash cache has no record of its exact (path, size, mtime, ctime, inode, device,
+ * mode, owner); reads are streamed through a fixed buffer, so memory does not grow with file
+ * size. Files are opened through the directory chain of context-fs.ts and checked against the
+ * walk's record before and after reading: a file that changes meanwhile fails the build clearly.
+ */
+import { createHash } from "node:crypto";
+import type { FileHandle } from "node:fs/promises";
+import { parseDigest, type Digest } from "../core/digest.js";
+import type { CopyOp, ExecOp } from "../planner/plan.js";
+import type { FileStatKey, HashCache } from "../store/hashcache.js";
+import { changedError, openDirChain, openFileAt, openRoot, requireProcFd, sameInode, unchanged } from "./context-fs.js";
+import { select, selectMount, type Selection } from "./context-select.js";
+import type { BuildContext, ContextEntry } from "./context-types.js";
+
+/** ContentReader hashes the bytes of an open file and returns sha256 hex; tests inject one to count reads. */
+export type ContentReader = (handle: FileHandle, entry: ContextEntry) => Promise<string>;
+
+/** HashOptions configures hashing. */
+export interface HashOptions {
+  /** The stat-keyed cache; without one every selected file is read. */
+  readonly cache?: HashCache | undefined;
+  readonly reader?: ContentReader | undefined;
+  /** Files hashed at the same time within one directory (default 8: each holds one 1 MiB buffer). */
+  readonly concurrency?: number | undefined;
+}
+
+/** READ_BUFFER_BYTES is the read size; 1 MiB keeps syscalls few and memory bounded. */
+const READ_BUFFER_BYTES = 1024 * 1024;
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/** DIGEST_VERSION names the record format below; change it when the format changes. */
+const DIGEST_VERSION = "tsbuild.context.v1";
+
+/** buffers holds idle read buffers, so hashing many small files does not allocate 1 MiB each. */
+const buffers: Buffer[] = [];
+const MAX_IDLE_BUFFERS = 16;
+
+/** streamSha256 is the default ContentReader: sequential reads through one pooled buffer. */
+export const streamSha256: ContentReader = async (handle) => {
+  const hash = createHash("sha256");
+  const buf = buffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    if (buffers.length < MAX_IDLE_BUFFERS) buffers.push(buf);
+  }
+  return hash.digest("hex");
+};
+
+/** keyOf is the hash cache key of a walked file. */
+function keyOf(e: ContextEntry): FileStatKey {
+  return { path: e.path, size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, dev: e.dev, mode: e.mode, uid: e.uid, gid: e.gid };
+}
+
+/** hashOpenFile reads one file and checks it did not change before, during or after the read. */
+async function hashOpenFile(handle: FileHandle, entry: ContextEntry, reader: ContentReader): Promise<string> {
+  const before = await handle.stat({ bigint: true });
+  if (!before.isFile() || !sameInode(before, entry)) throw changedError(entry.path, "was replaced");
+  if (!unchanged(before, entry)) throw changedError(entry.path, "was modified");
+  const hex = await reader(handle, entry);
+  const after = await handle.stat({ bigint: true });
+  if (!unchanged(after, entry)) throw changedError(entry.path, "was modified");
+  return hex;
+}
+
+/** hashDir hashes the files of one directory, `concurrency` at a time. */
+async function hashDir(dir: FileHandle, files: readonly ContextEntry[], reader: ContentReader, concurrency: number, out: Map<string, string>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const entry = files[next++] as ContextEntry;
+      const name = entry.path.slice(entry.path.lastIndexOf("/") + 1);
+      const handle = await openFileAt(dir, name).catch((err: NodeJS.ErrnoException) => {
+        throw err.code === "ELOOP" || err.code === "ENOENT" || err.code === "ENXIO" ? changedError(entry.path, "was replaced or removed") : err;
+      });
+      try {
+        out.set(entry.path, await hashOpenFile(handle, entry, reader));
+      } finally {
+        await handle.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+}
+
+/**
+ * hashFiles returns path -> sha256 hex for the regular files among `entries`, from the cache
+ * where it knows the exact stat, else by reading (and then recording) them.
+ */
+export async function hashFiles(ctx: BuildContext, entries: readonly ContextEntry[], opts: HashOptions = {}): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const byDir = new Map<string, ContextEntry[]>();
+  for (const e of entries) {
+    if (e.type !== "file") continue;
+    const cached = e.size === 0n ? EMPTY_SHA256 : opts.cache?.get(keyOf(e));
+    if (cached) out.set(e.path, cached);
+    else {
+      const slash = e.path.lastIndexOf("/");
+      const dir = slash < 0 ? "." : e.path.slice(0, slash);
+      const list = byDir.get(dir);
+      if (list) list.push(e);
+      else byDir.set(dir, [e]);
+    }
+  }
+  if (byDir.size === 0) return out;
+  requireProcFd();
+  const root = await openRoot(ctx.root);
+  const fresh = new Map<string, string>();
+  try {
+    if (!sameInode(await root.stat({ bigint: true }), ctx.entries.get(".") as ContextEntry)) throw changedError(".", "was replaced");
+    for (const [dir, files] of byDir) {
+      const handle = await openDirChain(root, dir, ctx.entries);
+      try {
+        await hashDir(handle, files, opts.reader ?? streamSha256, opts.concurrency ?? 8, fresh);
+      } finally {
+        if (handle !== root) await handle.close();
+      }
+    }
+  } finally {
+    await root.close();
+  }
+  opts.cache?.putMany(entries.filter((e) => fresh.has(e.path)).map((e) => ({ key: keyOf(e), sha256: fresh.get(e.path) as string })));
+  for (const [p, h] of fresh) out.set(p, h);
+  return out;
+}
+
+/**
+ * hashSelection is the content digest of a selection: per root its source and resolved path,
+ * the followed symlinks, and per entry its context-relative path, type, mode (with setuid,
+ * setgid, sticky), uid, gid, symlink target and file content hash. Times, inode and device
+ * are not covered, so an mtime-only touch, or the same tree in another directory, gives the
+ * same digest.
+ */
+export async function hashSelection(ctx: BuildContext, sel: Selection, opts: HashOptions = {}): Promise<Digest> {
+  const content = await hashFiles(ctx, sel.entries, opts);
+  const h = createHash("sha256");
+  h.update(DIGEST_VERSION + "\n");
+  for (const r of sel.roots) h.update(JSON.stringify(["root", r.source, r.path]) + "\n");
+  for (const l of sel.links) h.update(JSON.stringify(["link", l.path, l.target ?? ""]) + "\n");
+  for (const e of sel.entries) {
+    h.update(JSON.stringify([e.path, e.type, e.mode, e.uid, e.gid, e.target ?? "", content.get(e.path) ?? ""]) + "\n");
+  }
+  return parseDigest(`sha256:${h.digest("hex")}`);
+}
+
+/** ContextSelector says which context paths one op reads: COPY/ADD sources and flags, or a bind mount source. */
+export type ContextSelector =
+  | { readonly kind: "copy"; readonly sources: readonly string[]; readonly excludes: readonly string[]; readonly parents: boolean }
+  | { readonly kind: "mount"; readonly source: string };
+
+/** ContextHasher gives the content digest of what selectors read from one opened context. */
+export interface ContextHasher {
+  digestOf(selectors: readonly ContextSelector[]): Promise<Digest>;
+}
+
+/** selectorsOf lists what an op reads from the build context (none for ops that read no context). */
+export function selectorsOf(op: CopyOp | ExecOp): ContextSelector[] {
+  if (op.kind === "copy") {
+    if (op.from !== "context") return [];
+    const sources = op.sources.flatMap((s) => (s.kind === "path" ? [s.path] : []));
+    return sources.length === 0 ? [] : [{ kind: "copy", sources, excludes: op.excludes, parents: op.parents }];
+  }
+  return op.mounts.filter((m) => m.type === "bind" && m.fromContext).map((m) => ({ kind: "mount", source: m.source ?? "." }));
+}
+
+/**
+ * createContextHasher binds a context and hash options. digestOf hashes each selector's
+ * selection and combines them in order; a selector that fails (a missing source, a pattern
+ * error, a file changed while read) rejects with its ContextError.
+ */
+export function createContextHasher(ctx: BuildContext, opts: HashOptions = {}): ContextHasher {
+  return {
+    async digestOf(selectors) {
+      const h = createHash("sha256");
+      h.update(DIGEST_VERSION + "/selectors\n");
+      for (const s of selectors) {
+        const sel = s.kind === "copy" ? select(ctx, s.sources, { excludes: s.excludes, parents: s.parents }) : selectMount(ctx, s.source);
+        h.update(`${s.kind} ${await hashSelection(ctx, sel, opts)}\n`);
+      }
+      return parseDigest(`sha256:${h.digest("hex")}`);
+    },
+  };
+}

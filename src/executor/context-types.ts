@@ -1,0 +1,76 @@
+/**
+ * Types of the build context model: one in-memory snapshot of the context directory's metadata
+ * (taken by openContext), the entries a COPY/ADD or bind mount selects from it, and the errors.
+ */
+import { TsbuildError } from "../core/errors.js";
+import type { DockerignoreResult } from "../core/dockerignore.js";
+
+/** EntryType is what a context entry is; FIFOs, sockets and devices never become entries. */
+export type EntryType = "file" | "dir" | "symlink";
+
+/** ContextEntry is one file, directory or symlink of the context, as lstat saw it during the walk. */
+export interface ContextEntry {
+  /** Slash-separated path relative to the context root; the root itself is ".". */
+  readonly path: string;
+  readonly type: EntryType;
+  /** Permission bits plus setuid, setgid and sticky (`st_mode & 0o7777`). */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+  readonly dev: bigint;
+  /** The symlink's target, verbatim (never followed); undefined for other types. */
+  readonly target: string | undefined;
+}
+
+/** ContextWarning is something the walk skipped on purpose; the caller decides how to show it. */
+export interface ContextWarning {
+  readonly code: "ContextSpecialFile" | "ContextVanished";
+  readonly path: string;
+  readonly message: string;
+}
+
+/** BuildContext is an opened context directory: its ignore rules and the metadata of every kept entry. */
+export interface BuildContext {
+  /** The context directory as given (absolute). */
+  readonly root: string;
+  /** The ignore file that applied, or undefined when there is none. */
+  readonly ignoreFile: string | undefined;
+  readonly ignore: DockerignoreResult | undefined;
+  /** Every entry not excluded by the ignore file, by path (the root is "."). */
+  readonly entries: ReadonlyMap<string, ContextEntry>;
+  /** Child names of every kept directory, sorted bytewise. */
+  readonly children: ReadonlyMap<string, readonly string[]>;
+  readonly warnings: readonly ContextWarning[];
+}
+
+/** ContextError is a build context problem the user can act on; `code` says which. */
+export class ContextError extends TsbuildError {
+  constructor(code: "ContextNotFound" | "ContextSourceNotFound" | "ContextPattern" | "ContextChanged" | "ContextIgnoreFile" | "ContextRead", message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** compareBytes orders strings by their UTF-8 bytes (code point order), as Go's sort.Strings does. */
+export function compareBytes(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (astral code points) sort after every BMP code unit in UTF-8 order.
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** joinPath joins a context directory path and a child name ("." is the root). */
+export function joinPath(dir: string, name: string): string {
+  return dir === "." ? name : `${dir}/${name}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * The build context walk: lstat/readdir from the root through directory descriptors, never
+ * following a symlink, never opening a file. Paths the ignore file excludes are neither stat'ed
+ * nor listed, except that an excluded directory is still listed when a `!` exception could
+ * re-include something inside it (as BuildKit's walker does); it then becomes an entry only if
+ * something below it is kept.
+ */
+import type { BigIntStats } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import type { IgnoreMatcher } from "../core/dockerignore.js";
+import { lstatAt, openDirAt, readdirOf, readlinkAt, sameInode, changedError } from "./context-fs.js";
+import { compareBytes, joinPath, type ContextEntry, type ContextWarning, type EntryType } from "./context-types.js";
+
+/** WalkResult is the metadata snapshot of a context. */
+export interface WalkResult {
+  readonly entries: Map<string, ContextEntry>;
+  readonly children: Map<string, string[]>;
+  readonly warnings: ContextWarning[];
+}
+
+const S_IFMT = 0o170000;
+const TYPES: Readonly<Record<number, EntryType>> = { 0o100000: "file", 0o040000: "dir", 0o120000: "symlink" };
+const SPECIAL: Readonly<Record<number, string>> = { 0o010000: "FIFO", 0o140000: "socket", 0o020000: "character device", 0o060000: "block device" };
+
+/** entryOf converts an lstat result; undefined for FIFOs, sockets and devices. */
+export function entryOf(path: string, st: BigIntStats, target: string | undefined): ContextEntry | undefined {
+  const type = TYPES[Number(st.mode) & S_IFMT];
+  if (!type) return undefined;
+  return {
+    path, type, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid),
+    size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, target,
+  };
+}
+
+/** literalPrefix is the part of a pattern before its first wildcard or escape. */
+function literalPrefix(pattern: string): string {
+  const i = pattern.search(/[*?[\\]/);
+  return i < 0 ? pattern : pattern.slice(0, i);
+}
+
+/** mayReinclude reports whether a `!` exception could keep something below the excluded directory `dir`. */
+function mayReinclude(matcher: IgnoreMatcher, dir: string): boolean {
+  if (!matcher.hasExclusions) return false;
+  const slash = dir + "/";
+  return matcher.patterns.some((p) => {
+    if (!p.exclusion) return false;
+    const lit = literalPrefix(p.pattern);
+    return lit.startsWith(slash) || slash.startsWith(lit);
+  });
+}
+
+/** Walker carries one walk's state. */
+class Walker {
+  readonly entries = new Map<string, ContextEntry>();
+  readonly children = new Map<string, string[]>();
+  readonly warnings: ContextWarning[] = [];
+  constructor(private readonly matcher: IgnoreMatcher | undefined) {}
+
+  /** visit lists the directory `path` (open as `dir`); returns whether anything below it was kept. */
+  async visit(dir: FileHandle, path: string): Promise<boolean> {
+    const names = (await readdirOf(dir)).map((d) => ({ name: d.name, isDir: d.isDirectory() }));
+    names.sort((a, b) => compareBytes(a.name, b.name));
+    const kept: string[] = [];
+    const stats = await Promise.all(names.map(async ({ name, isDir }) => {
+      const rel = joinPath(path, name);
+      if (this.matcher?.matches(rel)) return { name, rel, excludedDir: isDir && mayReinclude(this.matcher, rel) };
+      return { name, rel, entry: await this.stat(dir, name, rel) };
+    }));
+    for (const s of stats) {
+      if ("excludedDir" in s) {
+        if (s.excludedDir && (await this.descend(dir, s.name, s.rel, true))) kept.push(s.name);
+        continue;
+      }
+      if (!s.entry) continue;
+      this.entries.set(s.rel, s.entry);
+      kept.push(s.name);
+      if (s.entry.type === "dir") await this.descend(dir, s.name, s.rel, false);
+    }
+    this.children.set(path, kept);
+    return kept.length > 0;
+  }
+
+  /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings. */
+  private async stat(dir: FileHandle, name: string, rel: string): Promise<ContextEntry | undefined> {
+    let st: BigIntStats;
+    try {
+      st = await lstatAt(dir, name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      this.warnings.push({ code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` });
+      return undefined;
+    }
+    const isLink = (Number(st.mode) & S_IFMT) === 0o120000;
+    const entry = entryOf(rel, st, isLink ? await readlinkAt(dir, name) : undefined);
+    if (!entry) {
+      // Deviation: BuildKit transfers FIFOs, sockets and device nodes as metadata; tsbuild skips
+      // them with a warning (they are never opened, and an image rarely wants them).
+      const kind = SPECIAL[Number(st.mode) & S_IFMT] ?? "special file";
+      this.warnings.push({ code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` });
+    }
+    return entry;
+  }
+
+  /**
+   * descend opens and visits a subdirectory. For an excluded directory that kept something,
+   * the directory itself becomes an entry (from fstat of what was opened).
+   */
+  private async descend(dir: FileHandle, name: string, rel: string, excluded: boolean): Promise<boolean> {
+    const sub = await openDirAt(dir, name).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === "ELOOP" || err.code === "ENOTDIR" || err.code === "ENOENT" ? changedError(rel, "was replaced or removed") : err;
+    });
+    try {
+      const st = await sub.stat({ bigint: true });
+      const known = this.entries.get(rel);
+      if (known && !sameInode(st, known)) throw changedError(rel, "was replaced");
+      const any = await this.visit(sub, rel);
+      if (excluded && any) this.entries.set(rel, entryOf(rel, st, undefined) as ContextEntry);
+      else if (excluded) this.children.delete(rel);
+      return any;
+    } finally {
+      await sub.close();
+    }
+  }
+}
+
+/** walkContext snapshots the metadata of the context open as `root`, applying the ignore matcher. */
+export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | undefined): Promise<WalkResult> {
+  const w = new Walker(matcher);
+  const st = await root.stat({ bigint: true });
+  w.entries.set(".", entryOf(".", st, undefined) as ContextEntry);
+  await w.visit(root, ".");
+  return { entries: w.entries, children: w.children, warnings: w.warnings };
+}
