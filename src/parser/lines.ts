@@ -201,19 +201,20 @@ export class LineReader {
       text += this.text.slice(line.start, c.cut);
       more = c.more;
     }
-    for (const range of blanks) this.emptyContinuation(range);
+    for (const range of blanks) this.emptyContinuation(range, text);
     const comments = this.pending;
     this.pending = [];
     return { text, map, comments, end: this.lastEnd, tooLong };
   }
 
   // Deviation: one warning per blank line at that line; BuildKit gives one per instruction (grammar/DEVIATIONS.md).
-  private emptyContinuation(range: SourceRange): void {
+  private emptyContinuation(range: SourceRange, joined: string): void {
+    const shown = joined.length > 100 ? `${joined.slice(0, 100)}...` : joined;
     this.diagnostics.push({
       code: "NoEmptyContinuation",
       severity: "warning",
-      // The lint rule of the same name prints this text (BuildKit's linter message).
-      message: "Empty continuation line",
+      // BuildKit's parser warning text; the lint rule of the same name reports it as is.
+      message: `Empty continuation line found in: ${shown}`,
       file: this.file,
       range,
       notes: [{ message: "empty continuation lines will become errors in a future release: remove the blank line or end the instruction before it" }],
