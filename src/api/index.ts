@@ -15,3 +15,7 @@ export type { LintOptions, RuleName } from "../parser/lint/index.js";
 export { importImage, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack } from "./images.js";
 export type { UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
 export { resolveStoreRoot } from "../store/root.js";
+export { build } from "./build.js";
+export type { BuildOptions, BuildResult } from "./build.js";
+export { RunStepError, BuildCanceledError, ProcessExitError } from "../core/errors.js";
+export type { BuildEvent, BuildEventListener } from "../core/events.js";
