@@ -9,8 +9,8 @@ import type { Digest } from "../core/digest.js";
 import type { Diagnostic } from "../core/diagnostic.js";
 import { DockerfileSyntaxError, InputError } from "../core/errors.js";
 import type { BuildEventListener } from "../core/events.js";
-import { createContextHasher, openContext, type BuildContext } from "../executor/context.js";
-import { Scheduler, type ContextHasher } from "../executor/index.js";
+import { createContextHasher, openContext } from "../executor/context.js";
+import { Scheduler } from "../executor/index.js";
 import { exportImage } from "../executor/export.js";
 import { createFsCache } from "../executor/ops/cache.js";
 import { createOpRunner } from "../executor/ops/runner.js";
@@ -108,19 +108,6 @@ async function resolveBases(store: Store, refs: readonly string[]): Promise<Map<
   return out;
 }
 
-/** adaptHasher presents the context hasher with the executor's ContextHasher shape. */
-function adaptHasher(ctx: BuildContext): ContextHasher {
-  const hasher = createContextHasher(ctx);
-  return {
-    digestOf: (sel) =>
-      hasher.digestOf(
-        sel.wildcard === false
-          ? sel.sources.map((source) => ({ kind: "mount" as const, source }))
-          : [{ kind: "copy" as const, sources: sel.sources, excludes: sel.excludes, parents: false }],
-      ),
-  };
-}
-
 async function readDockerfile(opts: BuildOptions, contextDir: string): Promise<{ text: string; file: string; path: string | undefined }> {
   if (opts.dockerfileText !== undefined) return { text: opts.dockerfileText, file: opts.dockerfile ?? "Dockerfile", path: undefined };
   const path = opts.dockerfile ? (isAbsolute(opts.dockerfile) ? opts.dockerfile : resolve(opts.dockerfile)) : resolve(contextDir, "Dockerfile");
@@ -161,7 +148,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const { plan: p, warnings } = planOrThrow(parsed.ast, opts, df.file, images);
     const context = await openContext(contextDir, { dockerfile: df.path });
     const services = await createServices(store, context, opts);
-    const scheduler = new Scheduler({ runner: createOpRunner(services), cache: createFsCache(store), context: adaptHasher(context), ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}) });
+    const scheduler = new Scheduler({ runner: createOpRunner(services), cache: createFsCache(store), context: createContextHasher(context), ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}) });
     const res = await scheduler.execute(p.vertices, { signal: opts.signal, onEvent: opts.onEvent, dockerfile: df.file, noCache: opts.noCache, noCacheFilter: opts.noCacheFilter });
     const root = res.results.get(p.root);
     if (!root) throw new InputError("internal: the build finished without a result for its target");

@@ -20,5 +20,3 @@ export type { UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, R
 export { resolveStoreRoot } from "../store/root.js";
 export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
-export { RunStepError, BuildCanceledError, ProcessExitError } from "../core/errors.js";
-export type { BuildEvent, BuildEventListener } from "../core/events.js";
