@@ -24,3 +24,6 @@ export { resolveUser } from "../runtime/user.js";
 export { createOciDriver } from "../runtime/drivers/oci.js";
 export { createBuiltinDriver } from "../runtime/drivers/builtin.js";
 export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../runtime/driver.js";
+
+export { build } from "./build.js";
+export type { BuildOptions, BuildResult } from "./build.js";

@@ -144,7 +144,7 @@ export interface ContainerConfig {
 
 /** HistoryEntry is one image history record. `created` is set by the executor (or SOURCE_DATE_EPOCH). */
 export interface HistoryEntry {
-  readonly created_by: string;
+  readonly created_by?: string;
   readonly comment?: string;
   readonly empty_layer?: boolean;
   readonly created?: string;

@@ -11,6 +11,7 @@ import { registerLoad } from "./load.js";
 import { registerFsck } from "./fsck.js";
 import { registerDf } from "./df.js";
 import { registerPrune } from "./prune.js";
+import { registerBuild } from "./build.js";
 
 /** registerCommands adds every tsbuild subcommand to the program; one module per command. */
 export function registerCommands(program: Command): void {
@@ -27,4 +28,5 @@ export function registerCommands(program: Command): void {
   registerFsck(program);
   registerDf(program);
   registerPrune(program);
+  registerBuild(program);
 }

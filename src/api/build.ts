@@ -1,0 +1,171 @@
+/**
+ * build() is the composition root of `tsbuild build`: read everything the plan depends on
+ * (Dockerfile, base images from the store, build args), plan, then execute on the scheduler with
+ * the real ops, and export the image into the store (read -> plan -> apply).
+ */
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import type { Digest } from "../core/digest.js";
+import type { Diagnostic } from "../core/diagnostic.js";
+import { DockerfileSyntaxError, InputError } from "../core/errors.js";
+import type { BuildEventListener } from "../core/events.js";
+import { createContextHasher, openContext } from "../executor/context.js";
+import { Scheduler } from "../executor/index.js";
+import { exportImage } from "../executor/export.js";
+import { createFsCache } from "../executor/ops/cache.js";
+import { createOpRunner } from "../executor/ops/runner.js";
+import { hostPlatform } from "../image/platform.js";
+import { parse } from "../parser/index.js";
+import type { Dockerfile, Instruction } from "../parser/ast.js";
+import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../planner/index.js";
+import { resolveStoreRoot } from "../store/root.js";
+import { openStore, type Store } from "../store/store.js";
+import { createServices, type RuntimeName } from "./services.js";
+import { readImage, resolveImage } from "../image/images.js";
+
+/** BuildOptions are the inputs of one build. Unknown options are type errors. */
+export interface BuildOptions {
+  /** The build context directory. */
+  readonly context: string;
+  /** Dockerfile path (default `<context>/Dockerfile`), or its text with `dockerfileText`. */
+  readonly dockerfile?: string;
+  readonly dockerfileText?: string;
+  readonly target?: string;
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly tags?: readonly string[];
+  readonly noCache?: boolean;
+  readonly noCacheFilter?: readonly string[];
+  /** Secrets for `RUN --mount=type=secret`, by id. */
+  readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
+  /** Seconds since the epoch: image and layer times are set or clamped to it (reproducible builds). */
+  readonly sourceDateEpoch?: number;
+  /** Parallel ops (default: CPU cores). */
+  readonly jobs?: number;
+  /** Store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root, else the XDG data dir). */
+  readonly root?: string;
+  /** Sandbox driver: runc, crun, builtin, or auto (the first installed of runc, crun, then builtin). */
+  readonly runtime?: RuntimeName | "auto";
+  readonly signal?: AbortSignal;
+  readonly onEvent?: BuildEventListener;
+}
+
+/** BuildResult describes the image a build produced. */
+export interface BuildResult {
+  readonly manifestDigest: Digest;
+  readonly configDigest: Digest;
+  readonly tags: readonly string[];
+  readonly layers: readonly { readonly digest: Digest; readonly diffId: Digest; readonly size: number }[];
+  readonly size: number;
+  readonly cached: number;
+  readonly executed: number;
+  readonly durationMs: number;
+  readonly warnings: readonly Diagnostic[];
+}
+
+function throwOnErrors(diags: readonly Diagnostic[]): void {
+  if (diags.some((d) => d.severity === "error")) throw new DockerfileSyntaxError(diags);
+}
+
+/** parseTriggers parses an image's ONBUILD trigger texts. */
+function parseTriggers(texts: readonly string[] | undefined, ref: string): Instruction[] {
+  return (texts ?? []).map((t) => {
+    const r = parse(t, { file: `ONBUILD of ${ref}` });
+    throwOnErrors(r.diagnostics);
+    const ins = r.ast.instructions[0];
+    if (!ins) throw new InputError(`image ${ref} has an empty ONBUILD trigger`);
+    return ins;
+  });
+}
+
+/** withoutNulls drops null fields (Docker writes `"Entrypoint": null`) so the config fits the planner's type. */
+function withoutNulls(config: object | null | undefined): ContainerConfig {
+  return Object.fromEntries(Object.entries(config ?? {}).filter(([, v]) => v !== null)) as ContainerConfig;
+}
+
+/** resolveBases looks every base image up in the local store (registry pulls come later). */
+async function resolveBases(store: Store, refs: readonly string[]): Promise<Map<string, ResolvedImage>> {
+  const out = new Map<string, ResolvedImage>();
+  for (const ref of refs) {
+    let digest: Digest;
+    try {
+      digest = resolveImage(store, ref);
+    } catch (err) {
+      throw new InputError(`base image ${ref} is not in the local store (${store.root}); import or load it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
+    }
+    const img = await readImage(store, digest);
+    const c = img.config;
+    out.set(ref, {
+      ref: img.refs[0] ?? ref,
+      digest,
+      platform: { os: c.os, architecture: c.architecture, variant: c.variant },
+      config: withoutNulls(c.config),
+      history: (c.history ?? []).map((h) => ({ ...h })),
+      author: c.author,
+      onbuild: parseTriggers(c.config?.OnBuild ?? undefined, ref),
+    });
+  }
+  return out;
+}
+
+async function readDockerfile(opts: BuildOptions, contextDir: string): Promise<{ text: string; file: string; path: string | undefined }> {
+  if (opts.dockerfileText !== undefined) return { text: opts.dockerfileText, file: opts.dockerfile ?? "Dockerfile", path: undefined };
+  const path = opts.dockerfile ? (isAbsolute(opts.dockerfile) ? opts.dockerfile : resolve(opts.dockerfile)) : resolve(contextDir, "Dockerfile");
+  const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot read Dockerfile ${path}: ${err.code === "ENOENT" ? "no such file" : err.message}`);
+  });
+  return { text, file: opts.dockerfile ?? "Dockerfile", path };
+}
+
+function planOrThrow(ast: Dockerfile, opts: BuildOptions, file: string, images: ReadonlyMap<string, ResolvedImage>) {
+  const platform = hostPlatform();
+  const r = plan(ast, {
+    file,
+    target: opts.target,
+    buildArgs: new Map(Object.entries(opts.buildArgs ?? {})),
+    buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant },
+    images,
+    labels: new Map(Object.entries(opts.labels ?? {})),
+  });
+  throwOnErrors(r.diagnostics);
+  if (!r.plan) throw new DockerfileSyntaxError(r.diagnostics);
+  return { plan: r.plan, warnings: r.diagnostics };
+}
+
+/** build runs one build and resolves with the stored image; failures are typed errors. */
+export async function build(opts: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const contextDir = resolve(opts.context);
+  const df = await readDockerfile(opts, contextDir);
+  const parsed = parse(df.text, { file: df.file });
+  throwOnErrors(parsed.diagnostics);
+  const store = openStore(resolveStoreRoot(opts.root === undefined ? {} : { flag: opts.root }));
+  try {
+    const platform = hostPlatform();
+    const refs = imageRefs(parsed.ast, { file: df.file, target: opts.target, buildArgs: new Map(Object.entries(opts.buildArgs ?? {})), buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant } });
+    throwOnErrors(refs.diagnostics);
+    const images = await resolveBases(store, refs.refs);
+    const { plan: p, warnings } = planOrThrow(parsed.ast, opts, df.file, images);
+    const context = await openContext(contextDir, { dockerfile: df.path });
+    const services = await createServices(store, context, opts);
+    const scheduler = new Scheduler({ runner: createOpRunner(services), cache: createFsCache(store), context: createContextHasher(context), ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}) });
+    const res = await scheduler.execute(p.vertices, { signal: opts.signal, onEvent: opts.onEvent, dockerfile: df.file, noCache: opts.noCache, noCacheFilter: opts.noCacheFilter });
+    const root = res.results.get(p.root);
+    if (!root) throw new InputError("internal: the build finished without a result for its target");
+    const created = opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
+    const exported = await exportImage(store, p.image, root, { tags: opts.tags ?? [], created });
+    return {
+      manifestDigest: exported.manifestDigest,
+      configDigest: exported.configDigest,
+      tags: opts.tags ?? [],
+      layers: exported.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })),
+      size: exported.size,
+      cached: res.cached.length,
+      executed: res.executed.length,
+      durationMs: Date.now() - started,
+      warnings,
+    };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * createServices wires the executor's op services to the concrete runtime: the sandbox driver
+ * (runc, crun or builtin), overlay snapshots, the image unpacker and confined path resolution.
+ * This is the one place that chooses implementations (the executor only knows the interfaces).
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import type { Digest } from "../core/digest.js";
+import { InputError } from "../core/errors.js";
+import type { BuildContext } from "../executor/context.js";
+import type { LayerBlob, OpServices } from "../executor/ops/types.js";
+import { readImage } from "../image/images.js";
+import { unpackImage } from "../image/unpack-image.js";
+import { resolveInRoot } from "../runtime/confined.js";
+import type { Driver } from "../runtime/driver.js";
+import { createBuiltinDriver } from "../runtime/drivers/builtin.js";
+import { createOciDriver } from "../runtime/drivers/oci.js";
+import { findOnPath } from "../runtime/process.js";
+import { diffUpper, mountSnapshot } from "../runtime/snapshot.js";
+import { buildSpec } from "../runtime/spec.js";
+import { resolveUser } from "../runtime/user.js";
+import type { Store } from "../store/store.js";
+
+/** RuntimeName names a sandbox driver. */
+export type RuntimeName = "runc" | "crun" | "builtin";
+
+/** pickDriver returns the requested driver, or with "auto" the first of runc, crun, builtin that works here. */
+export async function pickDriver(name: RuntimeName | "auto", stateRoot: string): Promise<Driver> {
+  if (name === "builtin") return createBuiltinDriver();
+  if (name !== "auto") return createOciDriver({ runtime: name, stateRoot });
+  for (const rt of ["runc", "crun"] as const) {
+    if (await findOnPath(rt)) return createOciDriver({ runtime: rt, stateRoot });
+  }
+  return createBuiltinDriver();
+}
+
+/** blobsOf describes an image's layers (blob descriptors plus diffIDs from its config). */
+async function blobsOf(store: Store, digest: Digest): Promise<LayerBlob[]> {
+  const img = await readImage(store, digest);
+  return img.manifest.layers.map((l, i) => {
+    const diffId = img.config.rootfs.diff_ids[i];
+    if (!diffId) throw new InputError(`image ${digest} has fewer diffIDs than layers`);
+    return { digest: l.digest, size: l.size, mediaType: l.mediaType, diffId: diffId as Digest };
+  });
+}
+
+export interface ServiceOptions {
+  readonly runtime?: RuntimeName | "auto";
+  readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
+  readonly sourceDateEpoch?: number;
+}
+
+/** createServices returns OpServices for one build on `store`. */
+export async function createServices(store: Store, context: BuildContext | undefined, opts: ServiceOptions): Promise<OpServices> {
+  const driver = await pickDriver(opts.runtime ?? "auto", `${store.root}/runtime`);
+  const workRoot = `${store.root}/work`;
+  const layerRoot = `${store.root}/layers`;
+  await mkdir(workRoot, { recursive: true, mode: 0o700 });
+  await mkdir(layerRoot, { recursive: true, mode: 0o700 });
+  const secrets = new Map(Object.entries(opts.secrets ?? {}).map(([k, v]) => [k, typeof v === "string" ? Buffer.from(v) : v]));
+  return {
+    store,
+    context,
+    workRoot,
+    layerRoot,
+    mountSnapshot,
+    diffUpper,
+    resolveUser,
+    resolveInRoot,
+    secrets,
+    sourceDateEpoch: opts.sourceDateEpoch,
+    async runSandbox(input, io) {
+      const bundle = `${workRoot}/bundle-${randomBytes(8).toString("hex")}`;
+      await mkdir(bundle, { mode: 0o700 });
+      try {
+        return await driver.run(buildSpec(input), { dir: bundle, id: `tsbuild-${randomBytes(6).toString("hex")}` }, io);
+      } finally {
+        await rm(bundle, { recursive: true, force: true });
+      }
+    },
+    async unpackImage(digest, dest) {
+      await unpackImage(store, digest, dest);
+      return blobsOf(store, digest);
+    },
+  };
+}

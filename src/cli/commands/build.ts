@@ -1,0 +1,132 @@
+/**
+ * `tsbuild build [CONTEXT]` (also `tsbuild CONTEXT`): build an image from a Dockerfile into the
+ * local store. Progress goes to stderr (plain text), the image ID to stdout with --quiet.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { build, DockerfileSyntaxError, formatDiagnostic, InputError, RunStepError, codeFrame, type BuildEvent } from "../../api/index.js";
+import { createPlainRenderer } from "../progress/plain.js";
+
+interface BuildFlags {
+  file?: string;
+  tag: string[];
+  target?: string;
+  buildArg: string[];
+  label: string[];
+  secret: string[];
+  noCache?: boolean;
+  noCacheFilter: string[];
+  progress: string;
+  root?: string;
+  runtime: string;
+  jobs?: string;
+  iidfile?: string;
+  quiet?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** keyValues parses repeated K=V flags; a bare K takes its value from the environment. */
+function keyValues(list: readonly string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    const key = eq < 0 ? item : item.slice(0, eq);
+    if (key === "") throw new InputError(`invalid ${flag} ${JSON.stringify(item)}: expected KEY=VALUE`);
+    const value = eq < 0 ? process.env[key] : item.slice(eq + 1);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** secrets parses `--secret id=ID[,src=FILE|,env=VAR]` (BuildKit's form); the value never reaches a log. */
+function secrets(list: readonly string[]): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const item of list) {
+    const fields = Object.fromEntries(item.split(",").map((f) => [f.slice(0, f.indexOf("=") < 0 ? f.length : f.indexOf("=")), f.slice(f.indexOf("=") + 1)]));
+    const id = fields.id;
+    if (!id) throw new InputError(`invalid --secret ${JSON.stringify(item)}: expected id=ID,src=FILE or id=ID,env=VAR`);
+    const src = fields.src ?? fields.source;
+    if (src) out[id] = readFileSync(src);
+    else {
+      const v = process.env[fields.env ?? id];
+      if (v === undefined) throw new InputError(`--secret ${id}: environment variable ${fields.env ?? id} is not set`);
+      out[id] = Buffer.from(v);
+    }
+  }
+  return out;
+}
+
+/** report prints a build failure with its Dockerfile code frame when known. */
+function report(err: unknown, dockerfileText: string | undefined): void {
+  const w = (s: string) => process.stderr.write(`${s}\n`);
+  if (err instanceof DockerfileSyntaxError) {
+    for (const d of err.diagnostics) w(formatDiagnostic(d, dockerfileText));
+  } else if (err instanceof RunStepError) {
+    w(`ERROR: failed to solve: ${err.message}`);
+    if (err.range && dockerfileText !== undefined) w(`${err.file ?? "Dockerfile"}:${err.range.start.line}\n${codeFrame(dockerfileText, err.range)}`);
+    if (err.lastLines.length > 0) w(`last output lines:\n${err.lastLines.map((l) => `  ${l}`).join("\n")}`);
+  } else {
+    w(`ERROR: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function action(context: string | undefined, flags: BuildFlags): Promise<void> {
+  const ctx = context ?? ".";
+  const dockerfilePath = flags.file ?? `${ctx}/Dockerfile`;
+  const text = flags.file === "-" ? readFileSync(0, "utf8") : undefined;
+  const abort = new AbortController();
+  const onSigint = () => abort.abort(new Error("interrupted"));
+  process.once("SIGINT", onSigint);
+  const render = flags.progress === "quiet" || flags.quiet ? () => undefined : flags.progress === "json" ? (e: BuildEvent) => process.stderr.write(`${JSON.stringify(e)}\n`) : createPlainRenderer((l) => process.stderr.write(`${l}\n`));
+  try {
+    const r = await build({
+      context: ctx,
+      ...(text !== undefined ? { dockerfileText: text, dockerfile: "-" } : { dockerfile: dockerfilePath }),
+      ...(flags.target ? { target: flags.target } : {}),
+      buildArgs: keyValues(flags.buildArg, "--build-arg"),
+      labels: keyValues(flags.label, "--label"),
+      secrets: secrets(flags.secret),
+      tags: flags.tag,
+      noCache: flags.noCache === true,
+      noCacheFilter: flags.noCacheFilter,
+      ...(flags.root ? { root: flags.root } : {}),
+      runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
+      ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
+      ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: Number(process.env.SOURCE_DATE_EPOCH) } : {}),
+      signal: abort.signal,
+      onEvent: render,
+    });
+    if (flags.iidfile) writeFileSync(flags.iidfile, r.configDigest);
+    if (flags.quiet || flags.progress === "quiet") process.stdout.write(`${r.configDigest}\n`);
+    else process.stderr.write(`#${"*"} built ${r.manifestDigest} (config ${r.configDigest})${r.tags.length ? `, tagged ${r.tags.join(", ")}` : ""}; ${r.executed} steps run, ${r.cached} cached, ${(r.durationMs / 1000).toFixed(1)}s\n`);
+  } catch (err) {
+    report(err, text ?? (() => { try { return readFileSync(dockerfilePath, "utf8"); } catch { return undefined; } })());
+    process.exitCode = 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+/** registerBuild adds `tsbuild build` and makes it the default command (`tsbuild .`). */
+export function registerBuild(program: Command): void {
+  program
+    .command("build [context]", { isDefault: true })
+    .description("build an image from a Dockerfile into the local store")
+    .option("-f, --file <path>", "Dockerfile path (default: CONTEXT/Dockerfile; - reads stdin)")
+    .option("-t, --tag <name>", "name and tag the image (repeatable)", collect, [])
+    .option("--target <stage>", "build this stage instead of the last one")
+    .option("--build-arg <k=v>", "set a build-time variable (repeatable)", collect, [])
+    .option("--label <k=v>", "add a label to the image (repeatable)", collect, [])
+    .option("--secret <spec>", "expose a secret to RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR", collect, [])
+    .option("--no-cache", "do not use the build cache")
+    .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])
+    .option("--progress <mode>", "progress output: plain, json or quiet", "plain")
+    .option("-q, --quiet", "print only the image ID")
+    .option("--iidfile <file>", "write the image ID to a file")
+    .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
+    .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
+    .option("--jobs <n>", "how many steps run at once (default: CPU cores)")
+    .addHelpText("after", "\nExamples:\n  tsbuild .\n  tsbuild build -t app:dev --build-arg VERSION=1.2 .\n  tsbuild build -f docker/Dockerfile --target test ctx/")
+    .action(action);
+}

@@ -1,0 +1,156 @@
+/**
+ * The exec op (RUN): runs argv in the sandbox on a writable snapshot of inputs[0], with the step's
+ * mounts, and commits the changes as a layer. A non-zero exit rejects with ProcessExitError.
+ */
+import { createHash } from "node:crypto";
+import { lstat, mkdir, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { posix } from "node:path";
+import { Writable } from "node:stream";
+import { InputError, ProcessExitError } from "../../core/errors.js";
+import type { ExecMount, ExecOp } from "../../planner/plan.js";
+import type { SpecMount } from "../../runtime/spec-input.js";
+import type { OpContext, ResolvedInput } from "../types.js";
+import { scratchDir, withReadOnlyView, withWritableStep } from "./step.js";
+import type { FsResult, OpServices } from "./types.js";
+
+/** BUILD_HOSTNAME is the hostname RUN steps see, as in BuildKit. */
+export const BUILD_HOSTNAME = "buildkitsandbox";
+
+function logStream(ctx: OpContext, stream: "stdout" | "stderr"): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      ctx.log(stream, chunk);
+      done();
+    },
+  });
+}
+
+/** cacheMountDir is the persistent host dir of a `type=cache` mount, keyed by its id. */
+async function cacheMountDir(services: OpServices, m: ExecMount): Promise<string> {
+  const dir = `${services.store.root}/cache-mounts/${createHash("sha256").update(m.cacheId ?? m.target).digest("hex")}`;
+  await mkdir(dir, { recursive: true, mode: m.mode ?? 0o755 });
+  return dir;
+}
+
+/** Mounts collects spec mounts plus what must be released after the run. */
+interface Mounts {
+  readonly spec: SpecMount[];
+  readonly views: Promise<unknown>[];
+}
+
+/** bindFromInput mounts an input read-only and binds the requested subpath for the whole run. */
+function bindFromInput(services: OpServices, fs: FsResult, m: ExecMount, out: Mounts, ready: Promise<void>): Promise<void> {
+  return new Promise<void>((resolveBound, reject) => {
+    const view = withReadOnlyView(services, fs, async (root) => {
+      const src = await services.resolveInRoot(root, m.source ?? "/");
+      if (!src) throw new InputError(`RUN --mount source ${JSON.stringify(m.source ?? "/")} does not exist in the mounted stage or image`);
+      out.spec.push({ type: "bind", source: src, destination: m.target, readonly: m.readOnly });
+      resolveBound();
+      await ready; // keep the view mounted until the run is over
+    });
+    view.catch(reject);
+    out.views.push(view);
+  });
+}
+
+/** contextBind resolves a bind mount of the build context (type=bind without from). */
+function contextBind(services: OpServices, m: ExecMount): SpecMount {
+  const ctx = services.context;
+  if (!ctx) throw new InputError(`RUN --mount=type=bind,target=${m.target} reads the build context, but this build has none`);
+  const rel = (m.source ?? ".").replace(/^\/+/, "") || ".";
+  const entry = ctx.entries.get(rel.replace(/\/+$/, "") || ".");
+  if (!entry || entry.type === "symlink") throw new InputError(`RUN --mount source ${JSON.stringify(m.source ?? ".")}: not found in the build context`);
+  // entry.path comes from tsbuild's own confined walk of the context, not from the Dockerfile.
+  return { type: "bind", source: entry.path === "." ? ctx.root : `${ctx.root}/${entry.path}`, destination: m.target, readonly: m.readOnly };
+}
+
+async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>): Promise<Mounts> {
+  const out: Mounts = { spec: [], views: [] };
+  for (const [i, m] of op.mounts.entries()) {
+    if (m.type === "cache") out.spec.push({ type: "bind", source: await cacheMountDir(services, m), destination: m.target });
+    else if (m.type === "tmpfs") out.spec.push({ type: "tmpfs", source: "tmpfs", destination: m.target });
+    else if (m.type === "bind" && m.input !== undefined) await bindFromInput(services, inputs[m.input]!.result, m, out, ready);
+    else if (m.type === "bind") out.spec.push(contextBind(services, m));
+    else if (m.type === "secret") {
+      const secret = services.secrets?.get(m.secretId ?? "");
+      if (secret === undefined) {
+        if (m.required) throw new InputError(`secret ${JSON.stringify(m.secretId)} is required by RUN --mount=type=secret but was not given (use --secret id=${m.secretId},src=FILE)`);
+        continue;
+      }
+      const file = `${scratch}/secret-${i}`;
+      await writeFile(file, secret, { mode: m.mode ?? 0o400 });
+      out.spec.push({ type: "bind", source: file, destination: m.target, readonly: true });
+    } else {
+      throw new InputError(`RUN --mount=type=${m.type} is not supported by tsbuild yet`);
+    }
+  }
+  for (const f of op.files) {
+    const file = `${scratch}/pipe-${f.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+    await writeFile(file, f.content, { mode: f.mode });
+    out.spec.push({ type: "bind", source: file, destination: `/dev/pipes/${f.name}`, readonly: true });
+  }
+  return out;
+}
+
+/**
+ * missingPaths lists `dest` and those of its ancestors that do not exist in the rootfs yet,
+ * deepest first: the mount points the runtime will create, which must not stay in the layer.
+ */
+async function missingPaths(services: OpServices, rootfs: string, dest: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = posix.normalize(dest); p !== "/" && p !== "."; p = posix.dirname(p)) {
+    if ((await services.resolveInRoot(rootfs, p)) !== undefined) break;
+    out.push(p);
+  }
+  return out;
+}
+
+/** removeMountPoints deletes created mount points that are still empty, deepest first. */
+async function removeMountPoints(services: OpServices, rootfs: string, paths: readonly string[]): Promise<void> {
+  for (const p of paths) {
+    const host = await services.resolveInRoot(rootfs, p);
+    if (host === undefined) continue;
+    const st = await lstat(host);
+    if (st.isDirectory()) await rmdir(host).catch(() => undefined); // a directory the step filled stays
+    else if (st.isFile() && st.size === 0) await unlink(host);
+  }
+}
+
+/** runExec carries out an exec vertex. */
+export async function runExec(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], ctx: OpContext): Promise<FsResult> {
+  const scratch = await scratchDir(services, "exec");
+  let finish!: () => void;
+  const ready = new Promise<void>((r) => (finish = r));
+  const mounts = await buildMounts(services, op, inputs, scratch, ready);
+  try {
+    return await withWritableStep(services, inputs[0]!.result, async (rootfs) => {
+      const user = await services.resolveUser(rootfs, op.user);
+      await services.resolveInRoot(rootfs, op.cwd, "dir");
+      const created: string[] = [];
+      for (const m of mounts.spec) created.push(...(await missingPaths(services, rootfs, m.destination)));
+      const res = await services.runSandbox(
+        {
+          rootfs,
+          argv: op.argv,
+          env: op.env,
+          cwd: op.cwd,
+          user,
+          hostname: BUILD_HOSTNAME,
+          mounts: mounts.spec,
+          network: op.network === "none" ? "none" : "host",
+          limits: {},
+          tty: false,
+          readonlyRootfs: false,
+        },
+        { stdout: logStream(ctx, "stdout"), stderr: logStream(ctx, "stderr"), signal: ctx.signal },
+      );
+      await removeMountPoints(services, rootfs, created);
+      if (res.aborted) throw ctx.signal.reason ?? new Error("aborted");
+      if (res.exitCode !== 0) throw new ProcessExitError(op.argv, res.exitCode);
+    });
+  } finally {
+    finish();
+    await Promise.allSettled(mounts.views);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

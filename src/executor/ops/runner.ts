@@ -1,0 +1,68 @@
+/**
+ * createOpRunner returns the executor's real OpRunner: image (a base image unpacked flattened, kept
+ * per manifest digest), scratch (the empty filesystem), exec (RUN), copy (COPY/ADD) and mkdir
+ * (WORKDIR), each producing an FsResult.
+ */
+import { randomBytes } from "node:crypto";
+import { chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { hexOf, type Digest } from "../../core/digest.js";
+import type { MkdirOp, Vertex } from "../../planner/plan.js";
+import type { OpContext, OpRunner, ResolvedInput } from "../types.js";
+import { runCopy } from "./copy.js";
+import { runExec } from "./exec.js";
+import { withWritableStep } from "./step.js";
+import type { FsResult, OpServices } from "./types.js";
+import { dirIn } from "./write.js";
+
+/** baseImage unpacks a base image once per store (atomically, via a temp dir and rename). */
+async function baseImage(services: OpServices, digest: Digest): Promise<FsResult> {
+  const dir = `${services.layerRoot}/base-${hexOf(digest)}`;
+  const marker = `${dir}.json`;
+  const known = await readFile(marker, "utf8").catch(() => undefined);
+  if (known !== undefined && (await stat(dir).then(() => true, () => false))) return { layers: [{ dir, blobs: JSON.parse(known) }] };
+  const tmp = `${services.layerRoot}/tmp-base-${randomBytes(8).toString("hex")}`;
+  await mkdir(tmp, { recursive: true, mode: 0o755 });
+  try {
+    const blobs = await services.unpackImage(digest, tmp);
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+    await writeFile(marker, JSON.stringify(blobs));
+    return { layers: [{ dir, blobs }] };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** runMkdir creates WORKDIR with parents, owned by the stage's USER when one is set. */
+async function runMkdir(services: OpServices, op: MkdirOp, parent: FsResult): Promise<FsResult> {
+  return withWritableStep(services, parent, async (rootfs) => {
+    const existed = await services.resolveInRoot(rootfs, op.path);
+    const host = await dirIn(services, rootfs, op.path);
+    if (existed === undefined && op.user !== "") {
+      const u = await services.resolveUser(rootfs, op.user);
+      await chown(host, u.uid, u.gid);
+    }
+  });
+}
+
+/** createOpRunner wires the ops to their services. */
+export function createOpRunner(services: OpServices): OpRunner<FsResult> {
+  return {
+    async run(vertex: Vertex, inputs: readonly ResolvedInput<FsResult>[], ctx: OpContext): Promise<FsResult> {
+      const op = vertex.op;
+      switch (op.kind) {
+        case "scratch":
+          return { layers: [] };
+        case "image":
+          return baseImage(services, op.digest);
+        case "exec":
+          return runExec(services, op, inputs, ctx);
+        case "copy":
+          return runCopy(services, op, inputs);
+        case "mkdir":
+          return runMkdir(services, op, inputs[0]!.result);
+      }
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * withWritableStep runs `fn` on a writable snapshot of `parent` (its layer dirs as overlay lowers,
+ * a fresh upper), then commits the upper as a new layer and keeps it as
+ * `<layerRoot>/<diffID hex>`. Every mount and scratch dir is released on all paths.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { hexOf } from "../../core/digest.js";
+import { commitLayer } from "./layer.js";
+import type { FsResult, OpServices } from "./types.js";
+
+/** scratchDir makes a fresh private directory under the work root and returns its path. */
+export async function scratchDir(services: OpServices, kind: string): Promise<string> {
+  const dir = `${services.workRoot}/${kind}-${randomBytes(8).toString("hex")}`;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** emptyLower returns a permanent empty dir that stands in as the lower of an empty filesystem. */
+async function emptyLower(services: OpServices): Promise<string> {
+  const dir = `${services.layerRoot}/empty`;
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  return dir;
+}
+
+/** lowersOf lists a filesystem's layer dirs top first, as overlayfs wants them. */
+export async function lowersOf(services: OpServices, fs: FsResult): Promise<string[]> {
+  const dirs = fs.layers.map((l) => l.dir).reverse();
+  return dirs.length > 0 ? dirs : [await emptyLower(services)];
+}
+
+/** withReadOnlyView mounts `fs` read-only for reading (COPY --from, RUN --mount=from=). */
+export async function withReadOnlyView<T>(services: OpServices, fs: FsResult, fn: (root: string) => Promise<T>): Promise<T> {
+  const dir = await scratchDir(services, "ro");
+  await mkdir(`${dir}/merged`);
+  const snap = await services.mountSnapshot({ lowers: await lowersOf(services, fs), target: `${dir}/merged`, readOnly: true });
+  try {
+    return await fn(snap.target);
+  } finally {
+    await snap.release();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** withWritableStep runs fn on a writable view of parent and returns parent plus the new layer. */
+export async function withWritableStep(services: OpServices, parent: FsResult, fn: (rootfs: string) => Promise<void>): Promise<FsResult> {
+  const dir = await scratchDir(services, "step");
+  try {
+    const upper = `${dir}/upper`;
+    const work = `${dir}/work`;
+    const target = `${dir}/merged`;
+    await Promise.all([mkdir(upper, { mode: 0o755 }), mkdir(work), mkdir(target)]);
+    const snap = await services.mountSnapshot({ lowers: await lowersOf(services, parent), upper, work, target });
+    try {
+      await fn(snap.target);
+    } finally {
+      await snap.release();
+    }
+    const blob = await commitLayer(services, upper);
+    const final = `${services.layerRoot}/${hexOf(blob.diffId)}`;
+    // The same diffID means the same content: keep the first dir (a concurrent step may hold it as a lower).
+    const exists = await stat(final).then(() => true, () => false);
+    if (!exists) await rename(upper, final);
+    return { layers: [...parent.layers, { dir: final, blobs: [blob] }] };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

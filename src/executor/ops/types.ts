@@ -1,0 +1,57 @@
+/**
+ * The executor's op layer: what a vertex result is, and the services the ops use. The services
+ * are injected by the composition root (src/api), so the executor depends on runtime TYPES only
+ * (docs/ARCHITECTURE.md) and tests can substitute any of them.
+ */
+import type { Digest } from "../../core/digest.js";
+import type { RunIo, RunResult } from "../../runtime/driver.js";
+import type { DiffEntry } from "../../runtime/diff.js";
+import type { MountSnapshotOptions, Snapshot } from "../../runtime/snapshot.js";
+import type { SpecInput } from "../../runtime/spec-input.js";
+import type { ResolvedUser } from "../../runtime/user.js";
+import type { Store } from "../../store/store.js";
+import type { BuildContext } from "../context-types.js";
+
+/** LayerBlob describes one image layer: compressed blob in the store, and its diffID. */
+export interface LayerBlob {
+  readonly digest: Digest;
+  readonly size: number;
+  readonly mediaType: string;
+  readonly diffId: Digest;
+}
+
+/**
+ * LayerDir is a directory in overlay upper format standing for one or more image layers: a base
+ * image unpacked flattened (all its layers), or one build step's upper dir (one layer).
+ */
+export interface LayerDir {
+  readonly dir: string;
+  readonly blobs: readonly LayerBlob[];
+}
+
+/** FsResult is a vertex result: the filesystem it produced, as layer dirs, base first. */
+export interface FsResult {
+  readonly layers: readonly LayerDir[];
+}
+
+/** OpServices are the capabilities ops use; src/api wires the real ones. */
+export interface OpServices {
+  readonly store: Store;
+  /** The build context, when the build has one. */
+  readonly context: BuildContext | undefined;
+  /** Scratch space for mounts and temporary dirs (same filesystem as the store). */
+  readonly workRoot: string;
+  /** Where layer dirs are kept, keyed by diffID (they back the cache across builds). */
+  readonly layerRoot: string;
+  readonly mountSnapshot: (o: MountSnapshotOptions) => Promise<Snapshot>;
+  readonly diffUpper: (upper: string) => Promise<DiffEntry[]>;
+  readonly runSandbox: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
+  readonly resolveUser: (rootfs: string, user: string) => Promise<ResolvedUser>;
+  readonly resolveInRoot: (root: string, path: string, create?: "dir" | "file") => Promise<string | undefined>;
+  /** Unpacks the image with this manifest digest, flattened, into dest (an empty dir). */
+  readonly unpackImage: (manifest: Digest, dest: string) => Promise<LayerBlob[]>;
+  /** Secret values by id (`--secret`); never written to a layer, key or history. */
+  readonly secrets?: ReadonlyMap<string, Uint8Array>;
+  /** SOURCE_DATE_EPOCH in seconds, when set: layer mtimes are clamped to it. */
+  readonly sourceDateEpoch: number | undefined;
+}

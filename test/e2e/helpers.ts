@@ -1,0 +1,86 @@
+// End-to-end build helpers: a throwaway store with a busybox base image, contexts written from
+// tables, and a way to read a built image's files and config.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { build, type BuildOptions, type BuildResult } from "../../src/api/index.js";
+import { importRootfs } from "../../src/image/import.js";
+import { readImage, resolveImage } from "../../src/image/images.js";
+import { unpackImage } from "../../src/image/unpack-image.js";
+import { openStore } from "../../src/store/store.js";
+import { busyboxAvailable, makeBusyboxRootfs } from "../helpers/rootfs.js";
+
+/** e2eMissing names what end-to-end builds lack here (root, busybox, an OCI runtime), or undefined. */
+export function e2eMissing(): string | undefined {
+  if (process.getuid?.() !== 0) return "builds need root (namespaces and overlay mounts)";
+  if (!busyboxAvailable()) return "busybox-static is not installed (apt-get install busybox-static)";
+  try {
+    execFileSync("runc", ["--version"], { stdio: "ignore" });
+  } catch {
+    return "runc is not installed (apt-get install runc)";
+  }
+  return undefined;
+}
+
+export interface Env {
+  readonly root: string;
+  readonly dir: string;
+  build(files: Record<string, string>, opts?: Partial<BuildOptions>): Promise<BuildResult>;
+  context(files: Record<string, string>): string;
+  cleanup(): void;
+}
+
+/** makeEnv creates a store holding `busybox:latest` made from Debian's busybox-static. */
+export async function makeEnv(): Promise<Env> {
+  const dir = mkdtempSync(join(tmpdir(), "tsbuild-e2e-"));
+  const root = join(dir, "store");
+  const fs = makeBusyboxRootfs();
+  const tar = join(dir, "busybox.tar");
+  execFileSync("tar", ["-C", fs.rootfs, "-cf", tar, "."]);
+  fs.cleanup();
+  const store = openStore(root);
+  try {
+    await importRootfs(store, tar, ["busybox:latest"], { sourceDateEpoch: 0 });
+  } finally {
+    store.close();
+  }
+  let n = 0;
+  const context = (files: Record<string, string>): string => {
+    const ctx = join(dir, `ctx-${n++}`);
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(ctx, name)), { recursive: true });
+      writeFileSync(join(ctx, name), content);
+    }
+    mkdirSync(ctx, { recursive: true });
+    return ctx;
+  };
+  return {
+    root,
+    dir,
+    context,
+    build: (files, opts = {}) => build({ context: context(files), root, runtime: "runc", ...opts }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Built is a built image, unpacked for inspection. */
+export interface Built {
+  readonly rootfs: string;
+  readonly config: Record<string, unknown> & { config: Record<string, unknown>; history: { created_by?: string; empty_layer?: boolean }[]; rootfs: { diff_ids: string[] } };
+  read(path: string): string;
+}
+
+/** unpack unpacks the image `ref` from the env's store into a fresh dir. */
+export async function unpack(env: Env, ref: string): Promise<Built> {
+  const store = openStore(env.root);
+  try {
+    const digest = resolveImage(store, ref);
+    const img = await readImage(store, digest);
+    const rootfs = mkdtempSync(join(env.dir, "unpacked-"));
+    await unpackImage(store, digest, rootfs);
+    return { rootfs, config: img.config as unknown as Built["config"], read: (p) => readFileSync(join(rootfs, p), "utf8") };
+  } finally {
+    store.close();
+  }
+}
