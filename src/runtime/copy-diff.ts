@@ -1,5 +1,5 @@
 import type { BigIntStats } from "node:fs";
-import { chmod, lchown, lstat, lutimes, mkdir, rename, rm, utimes } from "node:fs/promises";
+import { chmod, lchown, link, lstat, lutimes, mkdir, rename, rm, utimes } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { copyNode, layerAttrs } from "./copy-populate.js";
@@ -96,13 +96,24 @@ async function planChanges(base: CopyBase, target: string, rel: string, same: bo
   return out;
 }
 
-async function moveOrCopy(from: string, to: string, st: BigIntStats, attrs: XattrWrite[], xattrs: Record<string, Buffer>): Promise<void> {
+/** Copies tracks what moveOrCopy copied across filesystems: attributes still to set, and the first copy of each hardlinked inode. */
+interface Copies {
+  readonly attrs: XattrWrite[];
+  readonly inodes: Map<string, string>;
+}
+
+/** moveOrCopy moves a changed entry into the upper dir; across filesystems it copies, keeping hardlinks linked. */
+async function moveOrCopy(copies: Copies, from: string, to: string, st: BigIntStats, xattrs: Record<string, Buffer>): Promise<void> {
   try {
     await rename(from, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+    const key = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1n ? copies.inodes.get(key) : undefined;
+    if (first !== undefined) return link(first, to);
     await copyNode(from, st, to);
-    attrs.push({ path: to, xattrs });
+    copies.attrs.push({ path: to, xattrs });
+    if (st.nlink > 1n) copies.inodes.set(key, to);
   }
 }
 
@@ -118,13 +129,14 @@ export async function writeCopyDiff(base: CopyBase, target: string, upper: strin
   const changes = await planChanges(base, target, "", true);
   const attrs = await readXattrTree(target);
   const writes: XattrWrite[] = [];
+  const copies: Copies = { attrs: writes, inodes: new Map() };
   const whiteouts: string[] = [];
   const dirs: Change[] = [];
   for (const c of changes) {
     const to = `${upper}/${c.rel}`;
     const xattrs = layerAttrs(attrs.get(c.rel));
     if (c.kind === "whiteout") whiteouts.push(to);
-    else if (c.kind === "move" && c.st) await moveOrCopy(`${target}/${c.rel}`, to, c.st, writes, xattrs);
+    else if (c.kind === "move" && c.st) await moveOrCopy(copies, `${target}/${c.rel}`, to, c.st, xattrs);
     else if (c.st) {
       await mkdir(to);
       await lchown(to, Number(c.st.uid), Number(c.st.gid));

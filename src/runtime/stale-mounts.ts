@@ -66,7 +66,8 @@ async function ownerAlive(dir: string): Promise<boolean> {
   try {
     text = await readFile(`${dir}/owner`, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw err;
     // createSnapshotDirs writes the owner file right after mkdir: a young ownerless dir may be in that gap.
     return Date.now() - (await lstat(dir)).mtimeMs < OWNERLESS_GRACE_MS;
   }

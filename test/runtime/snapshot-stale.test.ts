@@ -80,5 +80,9 @@ describe.skipIf(skip)("cleanupStaleMounts", () => {
       await unmount(outside);
     }
     expect(await cleanupStaleMounts(join(tmp, "missing"))).toEqual({ unmounted: [], removed: [] });
+    const old = join(root, "stray-file");
+    writeFileSync(old, "");
+    execFileSync("touch", ["-d", "@1000000000", old]);
+    expect((await cleanupStaleMounts(root)).removed).toEqual([old]);
   });
 });

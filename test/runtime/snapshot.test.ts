@@ -5,7 +5,7 @@ import { appendFileSync, chmodSync, closeSync, existsSync, openSync, readdirSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSnapshotDirs, diffUpper, mountSnapshot, removeSnapshotDirs, type SnapshotMode } from "../../src/runtime/snapshot.js";
+import { createSnapshotDirs, diffUpper, mountSnapshot, removeSnapshotDirs, unmount, type SnapshotMode } from "../../src/runtime/snapshot.js";
 import { makeWhiteouts } from "../../src/runtime/nodes.js";
 import { expectGolden } from "../helpers/golden.js";
 import { mountsUnder, normalizeDiff, setXattr, shouldSkip, stampTimes } from "../helpers/snapshot.js";
@@ -68,9 +68,10 @@ function runSequence(t: string): void {
   renameSync(join(t, "etc/to-move"), join(t, "etc/moved"));
 }
 
-async function runIn(mode: SnapshotMode, lowers: string[]) {
+async function runIn(mode: SnapshotMode, lowers: string[], upperOn?: string) {
   const dirs = await createSnapshotDirs(join(tmp, "mounts"));
-  const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode });
+  const upper = upperOn ?? dirs.upper;
+  const snap = await mountSnapshot({ lowers, upper, work: dirs.work, target: dirs.target, mode });
   expect(snap.mode).toBe(mode);
   try {
     expect(execFileSync("cat", [join(dirs.target, "etc/added"), join(dirs.target, "o/visible")], { encoding: "utf8" })).toBe("added\nvisible\n");
@@ -79,7 +80,7 @@ async function runIn(mode: SnapshotMode, lowers: string[]) {
     await snap.release();
   }
   expect(mountsUnder(dirs.dir)).toEqual([]);
-  return diffUpper(dirs.upper);
+  return diffUpper(upper);
 }
 
 describe.skipIf(skip)("snapshot: RUN-like sequence", () => {
@@ -120,6 +121,19 @@ describe.skipIf(skip)("snapshot: RUN-like sequence", () => {
       expect(readdirSync(dirs.target)).toEqual([]);
     });
   }
+
+  it("the copy fallback gives the same diff with its upper dir on another filesystem", async () => {
+    const other = join(tmp, "tmpfs-upper");
+    mkdirSync(other);
+    execFileSync("mount", ["-t", "tmpfs", "tsbuild-test", other]);
+    try {
+      const overlay = await normalizeDiff(await runIn("overlay", lowers));
+      const copy = await normalizeDiff(await runIn("copy", lowers, other));
+      expect(copy).toEqual(overlay);
+    } finally {
+      await unmount(other);
+    }
+  });
 
   it("a copy refuses a 0/0 device made by the step, as overlayfs does", async () => {
     const dirs = await createSnapshotDirs(join(tmp, "mounts"));
