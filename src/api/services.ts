@@ -16,7 +16,8 @@ import type { Driver } from "../runtime/driver.js";
 import { createBuiltinDriver } from "../runtime/drivers/builtin.js";
 import { createOciDriver } from "../runtime/drivers/oci.js";
 import { findOnPath } from "../runtime/process.js";
-import { diffUpper, mountSnapshot } from "../runtime/snapshot.js";
+import { cleanupStaleMounts, createSnapshotDirs, diffUpper, mountSnapshot } from "../runtime/snapshot.js";
+import { removeSnapshotDirs } from "../runtime/stale-mounts.js";
 import { buildSpec } from "../runtime/spec.js";
 import { resolveUser } from "../runtime/user.js";
 import type { Store } from "../store/store.js";
@@ -57,6 +58,9 @@ export async function createServices(store: Store, context: BuildContext | undef
   const layerRoot = `${store.root}/layers`;
   await mkdir(workRoot, { recursive: true, mode: 0o700 });
   await mkdir(layerRoot, { recursive: true, mode: 0o700 });
+  const mountsRoot = `${store.root}/mounts`;
+  // A tsbuild killed mid-step leaves mounts behind; clean those of dead processes before starting.
+  await cleanupStaleMounts(mountsRoot);
   const secrets = new Map(Object.entries(opts.secrets ?? {}).map(([k, v]) => [k, typeof v === "string" ? Buffer.from(v) : v]));
   return {
     store,
@@ -64,6 +68,8 @@ export async function createServices(store: Store, context: BuildContext | undef
     workRoot,
     layerRoot,
     mountSnapshot,
+    createSnapshotDirs: () => createSnapshotDirs(mountsRoot),
+    removeSnapshotDirs,
     diffUpper,
     resolveUser,
     resolveInRoot,

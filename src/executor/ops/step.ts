@@ -4,7 +4,7 @@
  * `<layerRoot>/<diffID hex>`. Every mount and scratch dir is released on all paths.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, stat } from "node:fs/promises";
 import { hexOf } from "../../core/digest.js";
 import { commitLayer } from "./layer.js";
 import type { FsResult, OpServices } from "./types.js";
@@ -31,25 +31,24 @@ export async function lowersOf(services: OpServices, fs: FsResult): Promise<stri
 
 /** withReadOnlyView mounts `fs` read-only for reading (COPY --from, RUN --mount=from=). */
 export async function withReadOnlyView<T>(services: OpServices, fs: FsResult, fn: (root: string) => Promise<T>): Promise<T> {
-  const dir = await scratchDir(services, "ro");
-  await mkdir(`${dir}/merged`);
-  const snap = await services.mountSnapshot({ lowers: await lowersOf(services, fs), target: `${dir}/merged`, readOnly: true });
+  const dirs = await services.createSnapshotDirs();
   try {
-    return await fn(snap.target);
+    const snap = await services.mountSnapshot({ lowers: await lowersOf(services, fs), target: dirs.target, readOnly: true });
+    try {
+      return await fn(snap.target);
+    } finally {
+      await snap.release();
+    }
   } finally {
-    await snap.release();
-    await rm(dir, { recursive: true, force: true });
+    await services.removeSnapshotDirs(dirs);
   }
 }
 
 /** withWritableStep runs fn on a writable view of parent and returns parent plus the new layer. */
 export async function withWritableStep(services: OpServices, parent: FsResult, fn: (rootfs: string) => Promise<void>): Promise<FsResult> {
-  const dir = await scratchDir(services, "step");
+  const dirs = await services.createSnapshotDirs();
   try {
-    const upper = `${dir}/upper`;
-    const work = `${dir}/work`;
-    const target = `${dir}/merged`;
-    await Promise.all([mkdir(upper, { mode: 0o755 }), mkdir(work), mkdir(target)]);
+    const { upper, work, target } = dirs;
     const snap = await services.mountSnapshot({ lowers: await lowersOf(services, parent), upper, work, target });
     try {
       await fn(snap.target);
@@ -63,6 +62,6 @@ export async function withWritableStep(services: OpServices, parent: FsResult, f
     if (!exists) await rename(upper, final);
     return { layers: [...parent.layers, { dir: final, blobs: [blob] }] };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await services.removeSnapshotDirs(dirs);
   }
 }

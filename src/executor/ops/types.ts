@@ -7,6 +7,7 @@ import type { Digest } from "../../core/digest.js";
 import type { RunIo, RunResult } from "../../runtime/driver.js";
 import type { DiffEntry } from "../../runtime/diff.js";
 import type { MountSnapshotOptions, Snapshot } from "../../runtime/snapshot.js";
+import type { SnapshotDirs } from "../../runtime/stale-mounts.js";
 import type { SpecInput } from "../../runtime/spec-input.js";
 import type { ResolvedUser } from "../../runtime/user.js";
 import type { Store } from "../../store/store.js";
@@ -44,6 +45,10 @@ export interface OpServices {
   /** Where layer dirs are kept, keyed by diffID (they back the cache across builds). */
   readonly layerRoot: string;
   readonly mountSnapshot: (o: MountSnapshotOptions) => Promise<Snapshot>;
+  /** Makes `<mounts>/<id>/{upper,work,merged}` owned by this process, so a later start can clean up after a crash. */
+  readonly createSnapshotDirs: () => Promise<SnapshotDirs>;
+  /** Removes snapshot dirs once nothing is mounted inside them. */
+  readonly removeSnapshotDirs: (dirs: SnapshotDirs) => Promise<void>;
   readonly diffUpper: (upper: string) => Promise<DiffEntry[]>;
   readonly runSandbox: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   readonly resolveUser: (rootfs: string, user: string) => Promise<ResolvedUser>;
