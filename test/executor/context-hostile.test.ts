@@ -172,6 +172,15 @@ describe("special files and ignored files (A7)", () => {
   });
 });
 
+describe("names", () => {
+  it("leaves out a name that is not valid UTF-8, with a warning", async () => {
+    writeFileSync(Buffer.concat([Buffer.from(ctxDir + "/"), Buffer.from([0xff, 0x61])]), "x");
+    const ctx = await openContext(ctxDir);
+    expect([...ctx.entries.keys()]).toEqual([".", "app.txt", "d"]);
+    expect(ctx.warnings.map((w) => w.code)).toEqual(["ContextVanished"]);
+  });
+});
+
 describe("huge files (A6)", () => {
   it("hashes a 512 MiB sparse file by streaming, with bounded memory", async () => {
     const big = join(ctxDir, "sparse");
