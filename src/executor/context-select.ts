@@ -157,7 +157,31 @@ function resolveOrThrow(ctx: BuildContext, source: string, path: string): Resolv
   return r;
 }
 
-/** selectParents handles one `--parents` source. */
+/**
+ * rootsFor resolves one clean source path into roots: itself (must exist) without wildcards,
+ * else every match below the wildcard-free leading directory (possibly none).
+ */
+function rootsFor(ctx: BuildContext, source: string, clean: string, wildcards: boolean, include: IgnoreMatcher | undefined, exclude: IgnoreMatcher | undefined, links: ContextEntry[]): SelectedRoot[] {
+  const { dir, pattern } = wildcards ? splitWildcards(clean) : { dir: clean, pattern: "" };
+  if (pattern === "") {
+    const r = resolveOrThrow(ctx, source, clean);
+    links.push(...r.links);
+    return [rootOf(ctx, source, r, include, exclude)];
+  }
+  const base = resolvePath(ctx, dir, true);
+  if (!isResolved(base) || base.entry.type !== "dir") return [];
+  links.push(...base.links);
+  return globUnder(ctx, source, base.path, pattern).map((m) => {
+    const r = resolveOrThrow(ctx, source, m);
+    links.push(...r.links);
+    return rootOf(ctx, source, r, include, exclude);
+  });
+}
+
+/**
+ * selectParents handles one `--parents` source: the pivot (which may hold wildcards) gives the
+ * roots, the rest is an include pattern below each; without wildcards the full path must exist.
+ */
 function selectParents(ctx: BuildContext, source: string, exclude: IgnoreMatcher | undefined, links: ContextEntry[]): SelectedRoot[] {
   const cut = source.indexOf("/./");
   const pivot = cut < 0 ? "." : cleanSource(source.slice(0, cut));
@@ -166,28 +190,7 @@ function selectParents(ctx: BuildContext, source: string, exclude: IgnoreMatcher
   if (!containsWildcards(pivot) && !containsWildcards(pattern)) {
     links.push(...resolveOrThrow(ctx, source, cleanSource(`${pivot}/${pattern}`)).links);
   }
-  const r = resolveOrThrow(ctx, source, pivot);
-  links.push(...r.links);
-  return [rootOf(ctx, source, r, include, exclude)];
-}
-
-/** selectPlain handles one source without `--parents`. */
-function selectPlain(ctx: BuildContext, source: string, exclude: IgnoreMatcher | undefined, links: ContextEntry[], wildcards: boolean): SelectedRoot[] {
-  const clean = cleanSource(source);
-  const { dir, pattern } = wildcards ? splitWildcards(clean) : { dir: clean, pattern: "" };
-  if (pattern === "") {
-    const r = resolveOrThrow(ctx, source, clean);
-    links.push(...r.links);
-    return [rootOf(ctx, source, r, undefined, exclude)];
-  }
-  const base = resolvePath(ctx, dir, true);
-  if (!isResolved(base) || base.entry.type !== "dir") return [];
-  links.push(...base.links);
-  return globUnder(ctx, source, base.path, pattern).map((m) => {
-    const r = resolveOrThrow(ctx, source, m);
-    links.push(...r.links);
-    return rootOf(ctx, source, r, undefined, exclude);
-  });
+  return rootsFor(ctx, source, pivot, true, include, exclude, links);
 }
 
 /** unionOf merges roots and links into one sorted list, one entry per path. */
@@ -208,7 +211,7 @@ export function select(ctx: BuildContext, sources: readonly string[], opts: Sele
   const links: ContextEntry[] = [];
   for (const source of sources) {
     const exclude = opts.excludes && opts.excludes.length > 0 ? matcherOrThrow(opts.excludes, source) : undefined;
-    roots.push(...(opts.parents ? selectParents(ctx, source, exclude, links) : selectPlain(ctx, source, exclude, links, true)));
+    roots.push(...(opts.parents ? selectParents(ctx, source, exclude, links) : rootsFor(ctx, source, cleanSource(source), true, undefined, exclude, links)));
   }
   return { roots, links: unionOf([], links), entries: unionOf(roots, links) };
 }
@@ -216,6 +219,6 @@ export function select(ctx: BuildContext, sources: readonly string[], opts: Sele
 /** selectMount returns what `RUN --mount=type=bind` of context path `source` reads (no wildcards). */
 export function selectMount(ctx: BuildContext, source: string): Selection {
   const links: ContextEntry[] = [];
-  const roots = selectPlain(ctx, source, undefined, links, false);
+  const roots = rootsFor(ctx, source, cleanSource(source), false, undefined, undefined, links);
   return { roots, links: unionOf([], links), entries: unionOf(roots, links) };
 }

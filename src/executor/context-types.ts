@@ -22,6 +22,8 @@ export interface ContextEntry {
   readonly ctimeNs: bigint;
   readonly ino: bigint;
   readonly dev: bigint;
+  /** Number of hard links to the inode (a file with several is copied as hardlinks). */
+  readonly nlink: number;
   /** The symlink's target, verbatim (never followed); undefined for other types. */
   readonly target: string | undefined;
 }

@@ -28,7 +28,7 @@ export function entryOf(path: string, st: BigIntStats, target: string | undefine
   if (!type) return undefined;
   return {
     path, type, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid),
-    size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, target,
+    size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, nlink: Number(st.nlink), target,
   };
 }
 

@@ -1,6 +1,6 @@
 // What the content digest of a context selection covers: path, type, mode, owner, symlink
 // target and bytes; never times, inode or the directory the context lives in.
-import { chmodSync, chownSync, lchownSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lchownSync, linkSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContext, select, hashSelection } from "../../src/executor/context.js";
@@ -81,6 +81,20 @@ describe("context digest", () => {
     writeFileSync(join(dir, "app2.js"), "console.log('hi')\n");
     rmSync(join(dir, "app.js"));
     expect(await digestOfDir(dir)).not.toBe(before);
+  });
+
+  it("records hard links between selected files", async () => {
+    const before = await digestOfDir(dir);
+    rmSync(join(dir, "lib/util.js"));
+    linkSync(join(dir, "app.js"), join(dir, "lib/util.js"));
+    const linked = await digestOfDir(dir);
+    rmSync(join(dir, "lib/util.js"));
+    writeFileSync(join(dir, "lib/util.js"), "console.log('hi')\n");
+    chmodSync(join(dir, "lib/util.js"), 0o644);
+    const copied = await digestOfDir(dir);
+    expect(new Set([before, linked, copied]).size).toBe(3);
+    // Selected alone, a hard-linked file is a plain file.
+    expect(await digestOfDir(dir, ["lib/util.js"])).toBe(await digestOfDir(dir, ["lib/util.js"]));
   });
 
   it("is the same for copies in two directories with different mtimes, umask and paths", async () => {

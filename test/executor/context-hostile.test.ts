@@ -167,7 +167,7 @@ describe("special files and ignored files (A7)", () => {
       await hashSelection(ctx, select(ctx, ["."]), { reader });
     });
     expect(ctx.warnings).toEqual([]);
-    expect(reads).toEqual([".dockerignore", "app.txt", "keep/a"]);
+    expect(reads.sort()).toEqual([".dockerignore", "app.txt", "keep/a"]);
     expect(touched.filter((p) => /secret|pipe|b\.log/.test(p))).toEqual([]);
   });
 });

@@ -72,6 +72,13 @@ describe("select", () => {
     expect(select(ctx, ["./x/./y/*.txt"], { parents: true }).roots[0]?.path).toBe("x");
     expect(rootPaths(ctx, ["./src/**/*.txt"], { parents: true })).toEqual([[".", "src", "src/x", "src/x/y", "src/x/y/c.txt"]]);
     expect(rootPaths(ctx, ["src/x"], { parents: true })).toEqual([[".", "src", "src/x", "src/x/b.go", "src/x/y", "src/x/y/c.go", "src/x/y/c.txt"]]);
+    const star = select(ctx, ["./src/*/./y/*.go"], { parents: true });
+    // A wildcard pivot gives one root per match; as in fsutil, the include pattern applies below
+    // a root, so a file the pivot matched is taken as it is.
+    expect(star.roots.map((r) => [r.path, r.entries.map((e) => e.path)])).toEqual([
+      ["src/main.go", ["src/main.go"]],
+      ["src/x", ["src/x", "src/x/y", "src/x/y/c.go"]],
+    ]);
     expect(() => select(ctx, ["./nope/a.txt"], { parents: true })).toThrow(/source ".\/nope\/a.txt" not found/);
     expect(select(ctx, ["./nope/*.txt"], { parents: true }).roots[0]?.entries.map((e) => e.path)).toEqual(["."]);
   });
