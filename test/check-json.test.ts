@@ -52,6 +52,22 @@ describe("tsbuild check --format json", () => {
     expect(out.diagnostics).toEqual([]);
   });
 
+  it("--list-rules prints the whole catalog", () => {
+    const r = spawnSync(process.execPath, [CLI, "check", "--list-rules"], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const names = [...r.stdout.matchAll(/^([A-Za-z]+) \(/gm)].map((m) => m[1]);
+    expect(names).toHaveLength(21);
+    expect(r.stdout).toContain("InvalidDefinitionDescription (warning, experimental: off unless enabled)");
+  });
+
+  it("reads standard input for -", () => {
+    const r = spawnSync(process.execPath, [CLI, "check", "--format", "json", "-"], { cwd: ROOT, encoding: "utf8", input: "FROM alpine\nMAINTAINER me\n" });
+    expect(r.status).toBe(0);
+    const out = output.parse(JSON.parse(r.stdout));
+    expect(out.file).toBe("<stdin>");
+    expect(out.diagnostics.map((d) => d.code)).toEqual(["MaintainerDeprecated"]);
+  });
+
   it("rejects an unknown format", () => {
     const r = spawnSync(process.execPath, [CLI, "check", "--format", "xml"], { cwd: ROOT, encoding: "utf8" });
     expect(r.status).toBe(1);

@@ -102,7 +102,7 @@ describe("pattern matching (moby/patternmatcher semantics)", () => {
     expect(matcher(["a", "b"]).hasExclusions).toBe(false);
   });
 
-  it.each([["["], ["a[b"], ["[]a]"], ["[a-]"], ["[-a]"], ["x[^]"], ["tail\\"], ["!"], ["!/"]])("rejects %s", (pattern) => {
+  it.each([["["], ["a[b"], ["[]a]"], ["[a-]"], ["[-a]"], ["x[^]"], ["tail\\"], ["!"], ["!/"], ["[z-a]"], ["*x*\\"]])("rejects %s", (pattern) => {
     const m = createPatternMatcher([pattern]);
     expect("error" in m).toBe(true);
   });

@@ -1,4 +1,6 @@
 // The build checks: every rule fires on a bad file and stays quiet on a good one; check options.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDockerignore } from "../src/core/dockerignore.js";
 import { RULE_NAMES, RULES, lint, parseCheckOptions, type LintOptions } from "../src/parser/lint/index.js";
@@ -143,6 +145,14 @@ describe("check options", () => {
     expect(run(text).filter((d) => d.code === "MaintainerDeprecated").map((d) => d.line)).toEqual([4]);
   });
 
+  it("a bad # check= comment is ignored with a warning, and the instruction is still checked", () => {
+    const out = run("FROM alpine\n# check=skip\nMAINTAINER a\n");
+    expect(out.map((d) => [d.code, d.severity, d.line])).toEqual([
+      ["InvalidCheckOptions", "warning", 2],
+      ["MaintainerDeprecated", "warning", 3],
+    ]);
+  });
+
   it("BUILDKIT_DOCKERFILE_CHECK replaces the directive", () => {
     expect(codes("# check=skip=all\n" + bad, { checkOverride: "skip=MaintainerDeprecated" })).toEqual(["StageNameCasing"]);
   });
@@ -170,5 +180,37 @@ describe("check options", () => {
       expect(spec.url).toMatch(/^https:\/\/docs\.docker\.com\/go\/dockerfile\/rule\/[a-z-]+\/$/);
     }
     expect(RULE_NAMES.filter((n) => RULES[n].experimental)).toEqual(["InvalidDefinitionDescription"]);
+  });
+});
+
+describe("robustness", () => {
+  /** dockerfiles lists every file named Dockerfile below dir. */
+  function dockerfiles(dir: string): string[] {
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? dockerfiles(p) : n === "Dockerfile" ? [p] : [];
+    });
+  }
+
+  it("never throws on the conformance corpus and the parser fixtures, broken files included", () => {
+    const root = resolve(import.meta.dirname, "..");
+    const files = [...dockerfiles(resolve(root, "../shared/conformance")), ...dockerfiles(join(root, "fixtures"))];
+    expect(files.length).toBeGreaterThan(30);
+    for (const f of files) {
+      const { ast, diagnostics } = parseDockerfile(readFileSync(f, "utf8"), f);
+      for (const d of lint(ast, { parserDiagnostics: diagnostics })) expect(d.file).toBe(f);
+    }
+  });
+
+  it("never throws on scrambled input", () => {
+    const tokens = "FROM RUN COPY ARG ENV EXPOSE WORKDIR $ ${ } :- / \\ \n \" ' <<EOF EOF --from= --platform= AS # check=skip= = [ ]".split(" ");
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let k = 0; k < 200; k++) {
+      let text = "";
+      for (let i = 0; i < 50; i++) text += (tokens[Math.floor(next() * tokens.length)] ?? "") + (next() < 0.3 ? "\n" : " ");
+      expect(() => lint(parseDockerfile(text).ast)).not.toThrow();
+    }
   });
 });

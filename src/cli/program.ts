@@ -13,6 +13,7 @@ export function makeProgram(): Command {
   const program = new Command("tsbuild")
     .description("Build container images from Dockerfiles without a daemon, and run them.")
     .version(version(), "-V, --version", "print the tsbuild version")
+    .option("--root <dir>", "store directory (default: $TSBUILD_ROOT, /var/lib/tsbuild for root, else $XDG_DATA_HOME/tsbuild)")
     .showSuggestionAfterError(true)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();

@@ -91,7 +91,10 @@ export function validateGlob(p: readonly number[]): PatternError | undefined {
   return undefined;
 }
 
-/** classEnd returns the index just past the class that starts at `start`, or the error. */
+/**
+ * classEnd returns the index just past the class that starts at `start`, or the error. A range
+ * whose end is below its start (`[z-a]`) is an error too: patternmatcher's regexp rejects it.
+ */
 function classEnd(p: readonly number[], start: number): number | PatternError {
   const unclosed = { message: "unclosed or malformed character class `[`", offset: start };
   let i = start + 1;
@@ -101,25 +104,25 @@ function classEnd(p: readonly number[], start: number): number | PatternError {
     if (p[i] === 0x5d && items > 0) return i + 1;
     const lo = classChar(p, i);
     if (lo === undefined) return unclosed;
-    i = lo;
+    i = lo.next;
     if (p[i] === 0x2d) {
       const hi = classChar(p, i + 1);
       if (hi === undefined) return unclosed;
-      i = hi;
+      if (hi.cp < lo.cp) return { message: "character class range is out of order", offset: start };
+      i = hi.next;
     }
     items++;
   }
 }
 
-/** classChar validates one (possibly escaped) class character at i; returns the next index. */
-function classChar(p: readonly number[], i: number): number | undefined {
+/** classChar validates one (possibly escaped) class character at i; returns it and the next index. */
+function classChar(p: readonly number[], i: number): { cp: number; next: number } | undefined {
   const c = p[i];
   if (c === undefined || c === 0x2d || c === 0x5d) return undefined;
-  let j = i;
-  if (c === BACKSLASH) j++;
-  if (p[j] === undefined) return undefined;
-  j++;
-  return j < p.length ? j : undefined;
+  const j = c === BACKSLASH ? i + 1 : i;
+  const cp = p[j];
+  if (cp === undefined || j + 1 >= p.length) return undefined;
+  return { cp, next: j + 1 };
 }
 
 /**
@@ -159,41 +162,42 @@ function compileNodes(p: readonly number[]): { nodes: Node[]; mode: Mode } {
   for (let tok = 0; i < p.length; tok++) {
     const c = p[i] as number;
     if (c === 0x2a && p[i + 1] === 0x2a) {
-      i += 2;
-      if (p[i] === SLASH) i++;
-      if (i >= p.length) {
-        nodes.push({ k: "all" });
-        mode = mode === "exact" ? "prefix" : "nfa";
-      } else {
-        nodes.push({ k: "group" }, { k: "groupBody" });
-        mode = "nfa";
-      }
-      if (tok === 0) mode = "suffix";
-    } else if (c === 0x2a) {
-      nodes.push({ k: "star" });
-      mode = "nfa";
-      i++;
-    } else if (c === 0x3f) {
-      nodes.push({ k: "one" });
-      mode = "nfa";
-      i++;
-    } else if (c === BACKSLASH && i + 1 < p.length) {
-      // Deviation: `\x` is always the literal x (filepath.Match), never a regexp class like `\d`.
-      nodes.push({ k: "lit", cp: p[i + 1] as number });
-      mode = "nfa";
-      i += 2;
-    } else if (c === 0x5b) {
-      const { node, next } = readClass(p, i);
-      nodes.push(node);
-      mode = "nfa";
-      i = next;
-    } else {
-      // Deviation: `^` is literal here; patternmatcher's regexp turns it into an anchor.
-      nodes.push({ k: "lit", cp: c });
-      i++;
+      const d = doubleStar(p, i + 2, mode);
+      nodes.push(...d.nodes);
+      mode = tok === 0 ? "suffix" : d.mode;
+      i = d.next;
+      continue;
     }
+    const one = singleToken(p, i);
+    nodes.push(one.node);
+    if (one.special) mode = "nfa";
+    i = one.next;
   }
   return { nodes, mode };
+}
+
+/** doubleStar compiles the `**` ending just before `i`: `**` + `/` + more, or a final `**`. */
+function doubleStar(p: readonly number[], i: number, mode: Mode): { nodes: Node[]; mode: Mode; next: number } {
+  const next = p[i] === SLASH ? i + 1 : i;
+  if (next >= p.length) return { nodes: [{ k: "all" }], mode: mode === "exact" ? "prefix" : "nfa", next };
+  return { nodes: [{ k: "group" }, { k: "groupBody" }], mode: "nfa", next };
+}
+
+/** singleToken compiles one `*`, `?`, escape, class or literal at `i`; `special` if not a plain literal. */
+function singleToken(p: readonly number[], i: number): { node: Node; next: number; special: boolean } {
+  const c = p[i] as number;
+  if (c === 0x2a) return { node: { k: "star" }, next: i + 1, special: true };
+  if (c === 0x3f) return { node: { k: "one" }, next: i + 1, special: true };
+  if (c === BACKSLASH && i + 1 < p.length) {
+    // Deviation: `\x` is always the literal x (filepath.Match), never a regexp class like `\d`.
+    return { node: { k: "lit", cp: p[i + 1] as number }, next: i + 2, special: true };
+  }
+  if (c === 0x5b) {
+    const { node, next } = readClass(p, i);
+    return { node, next, special: true };
+  }
+  // Deviation: `^` is literal here; patternmatcher's regexp turns it into an anchor.
+  return { node: { k: "lit", cp: c }, next: i + 1, special: false };
 }
 
 /** closure adds node i and everything reachable from it without input. */

@@ -58,6 +58,7 @@ export class RootedDir {
         await mkdir(p, { mode: 0o755 });
         continue;
       }
+      // Deviation: containerd follows parent symlinks scoped inside the rootfs; tsbuild refuses them (grammar/DEVIATIONS.md).
       if (st.isSymbolicLink()) throw new UnpackError(entry, `its parent ${parts.slice(0, i + 1).join("/")} is a symlink; writing through symlinks could escape the rootfs, so the layer is refused`);
       if (!st.isDirectory()) throw new UnpackError(entry, `its parent ${parts.slice(0, i + 1).join("/")} is not a directory`);
     }

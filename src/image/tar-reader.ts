@@ -108,7 +108,7 @@ export interface TarEntry {
  * tar-stream's extractor because that extractor decodes PAX values as UTF-8 text (mangling
  * binary xattrs such as security.capability) and accepts PAX records of up to 4 MiB. This
  * reader keeps xattrs byte-exact, caps header records (`maxHeaderBytes`), verifies checksums,
- * requires the end-of-archive marker, and refuses non-zero bytes after it.
+ * and refuses non-zero bytes after the end-of-archive marker.
  */
 export async function* readTar(source: ByteStream, limits: TarReadLimits = {}): AsyncGenerator<TarEntry> {
   const src = new ByteSource(source);
@@ -120,7 +120,10 @@ export async function* readTar(source: ByteStream, limits: TarReadLimits = {}): 
   let longLink: string | undefined;
   for (;;) {
     const block = await src.read(BLOCK);
-    if (block.length < BLOCK) throw new TarFormatError(`tar is truncated at byte ${offset + block.length} (no end-of-archive marker)`);
+    // A stream that ends cleanly between entries is accepted, as Go's archive/tar does: umoci and
+    // other Go tools write layers without the end-of-archive blocks. Integrity is the digest's job.
+    if (block.length === 0) return;
+    if (block.length < BLOCK) throw new TarFormatError(`tar is truncated at byte ${offset + block.length} (inside a header block)`);
     if (block.every((x) => x === 0)) {
       if (!(await src.restIsZero())) throw new TarFormatError(`tar has trailing data after its end-of-archive marker at byte ${offset}`);
       return;

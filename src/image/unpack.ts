@@ -89,9 +89,12 @@ function markCreated(ctx: Ctx, parts: readonly string[]): void {
 }
 
 async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  // `tar -C dir -cf x.tar .` writes the root itself as "./"; the snapshot root keeps its own attributes.
+  if (h.type === "directory" && h.name.split("/").every((p) => p === "" || p === ".")) return;
   const parts = splitEntryName(h.name, ctx.limits.maxPathBytes, ctx.limits.maxDepth);
   const base = parts[parts.length - 1] as string;
   if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(ctx, parts, h.name);
+  // Deviation: device nodes are skipped, not created: Node.js cannot mknod (grammar/DEVIATIONS.md).
   if (h.type === "character-device" || h.type === "block-device") {
     if (ctx.opts.devices === "refuse") throw new UnpackError(h.name, "is a device node, and this unpack refuses device nodes");
     ctx.skipped.push({ entry: h.name, reason: "device node (tsbuild does not create device nodes)" });

@@ -15,6 +15,11 @@ export class DirectiveReader {
   escapeChar: "\\" | "`" = "\\";
   private done = false;
 
+  /** active is true while directives may still follow (only lines at the very top can be directives). */
+  get active(): boolean {
+    return !this.done;
+  }
+
   constructor(
     private readonly file: string,
     private readonly diagnostics: Diagnostic[],
@@ -44,13 +49,8 @@ export class DirectiveReader {
       }
       this.escapeChar = value;
     }
-    this.directives.push({ name: key as Directive["name"], value, range });
+    this.directives.push({ name: key as Directive["name"], value, range: range });
     return true;
-  }
-
-  /** stop ends directive reading (called for lines that never reach offer, e.g. inside continuations). */
-  stop(): void {
-    this.done = true;
   }
 
   private error(message: string, range: SourceRange, hint: string): void {

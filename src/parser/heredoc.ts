@@ -62,15 +62,19 @@ function skipBraces(s: string, i: number, end: number): number {
 export function rawWords(s: string, a: number, b: number): RawWord[] | undefined {
   const words: RawWord[] = [];
   let start = -1;
+  // True while the word so far is `<<`-like followed by blanks; tested once per word, so linear.
+  let heredocPrefix = false;
   for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i);
     if (isGoSpace(c)) {
-      if (start >= 0 && !HEREDOC_PREFIX_RE.test(s.slice(start, i))) {
+      if (start >= 0 && !heredocPrefix) heredocPrefix = HEREDOC_PREFIX_RE.test(s.slice(start, i));
+      if (start >= 0 && !heredocPrefix) {
         words.push({ text: s.slice(start, i), start, end: i });
         start = -1;
       }
       continue;
     }
+    heredocPrefix = false;
     if (start < 0) start = i;
     if (c === 92) i++;
     else if (c === 39 || c === 34 || (c === 36 && s.charCodeAt(i + 1) === 123)) {

@@ -18,6 +18,8 @@ interface PhysicalLine {
   readonly start: number;
   readonly end: number;
   readonly next: number;
+  /** The line broke MAX_LINE_BYTES (reported as LineTooLong). */
+  readonly tooLong: boolean;
 }
 
 /** LogicalLine is one instruction's joined text with its map back to the source. */
@@ -29,6 +31,8 @@ export interface LogicalLine {
   readonly comments: readonly Comment[];
   /** Source position after the last physical line used (comments and blank lines inside included). */
   readonly end: Position;
+  /** True when one of its physical lines broke MAX_LINE_BYTES (already reported as LineTooLong). */
+  readonly tooLong: boolean;
 }
 
 /** utf8Length counts the UTF-8 bytes of s[a, b). */
@@ -54,7 +58,10 @@ export class LineReader {
   private pending: Comment[] = [];
   private pos = 0;
   private lineNo = 0;
-  private lastEnd: Position = { line: 1, column: 1, offset: 0 };
+  /** Line number, start and end (without line ending) of the last physical line read; Positions are built on demand. */
+  private lastLine = 1;
+  private lastStart = 0;
+  private lastStop = 0;
 
   constructor(
     readonly text: string,
@@ -64,13 +71,19 @@ export class LineReader {
     this.directives = new DirectiveReader(file, diagnostics);
   }
 
+  /** escapeChar is the escape character in force (a directive may change it at the top). */
   get escapeChar(): "\\" | "`" {
     return this.directives.escapeChar;
   }
 
-  /** endOfInput is the position after the last character. */
+  /** endOfInput is the position after the content of the last physical line read so far. */
   get endOfInput(): Position {
     return this.lastEnd;
+  }
+
+  /** lastEnd is the position after the last physical line read (without its line ending). */
+  private get lastEnd(): Position {
+    return { line: this.lastLine, column: this.lastStop - this.lastStart + 1, offset: this.lastStop };
   }
 
   /** readPhysical returns the next physical line, or undefined at the end of the text. */
@@ -83,16 +96,19 @@ export class LineReader {
     let end = nl === -1 ? t.length : nl;
     while (end > start && t.charCodeAt(end - 1) === 13) end--;
     this.pos = next;
-    const line: PhysicalLine = { number: ++this.lineNo, start, end, next };
-    this.lastEnd = { line: line.number, column: end - start + 1, offset: end };
-    this.checkLength(line, nl === -1 ? t.length : nl);
+    const line = { number: ++this.lineNo, start, end, next, tooLong: false };
+    this.lastLine = line.number;
+    this.lastStart = start;
+    this.lastStop = end;
+    line.tooLong = this.checkLength(line, nl === -1 ? t.length : nl);
     return line;
   }
 
-  private checkLength(line: PhysicalLine, rawEnd: number): void {
-    if (rawEnd - line.start <= MAX_LINE_BYTES / 3) return;
+  /** checkLength reports a line over MAX_LINE_BYTES and returns whether it was one. */
+  private checkLength(line: PhysicalLine, rawEnd: number): boolean {
+    if (rawEnd - line.start <= MAX_LINE_BYTES / 3) return false;
     const bytes = utf8Length(this.text, line.start, rawEnd);
-    if (bytes <= MAX_LINE_BYTES) return;
+    if (bytes <= MAX_LINE_BYTES) return false;
     this.diagnostics.push({
       code: "LineTooLong",
       severity: "error",
@@ -101,6 +117,7 @@ export class LineReader {
       range: this.span(line, line.start, line.end),
       notes: [{ message: "split the line with the escape character (line continuation) or move long data into a file" }],
     });
+    return true;
   }
 
   private span(line: PhysicalLine, a: number, b: number): SourceRange {
@@ -147,8 +164,7 @@ export class LineReader {
   next(): LogicalLine | undefined {
     for (let line = this.readPhysical(); line; line = this.readPhysical()) {
       const first = this.firstNonSpace(line);
-      const range = this.span(line, first, line.end);
-      if (this.directives.offer(this.text.slice(first, line.end), range)) continue;
+      if (this.directives.active && this.directives.offer(this.text.slice(first, line.end), this.span(line, first, line.end))) continue;
       if (this.text.charCodeAt(first) === 35 /* # */) {
         this.comment(line, first);
         continue;
@@ -164,6 +180,8 @@ export class LineReader {
 
   /** join collects continuation lines after the first one into a logical line. */
   private join(firstLine: PhysicalLine, first: number, cut: number, more: boolean): LogicalLine {
+    let tooLong = firstLine.tooLong;
+    const blanks: SourceRange[] = [];
     const map = new OffsetMap();
     map.add(0, first, firstLine.number, first - firstLine.start + 1);
     let text = this.text.slice(first, cut);
@@ -174,27 +192,30 @@ export class LineReader {
         continue;
       }
       if (nonSpace === line.end) {
-        this.emptyContinuation(line);
+        blanks.push(this.span(line, line.start, line.end));
         continue;
       }
+      tooLong ||= line.tooLong;
       const c = this.continuation(line.start, line.end);
       map.add(text.length, line.start, line.number, 1);
       text += this.text.slice(line.start, c.cut);
       more = c.more;
     }
+    for (const range of blanks) this.emptyContinuation(range, text);
     const comments = this.pending;
     this.pending = [];
-    return { text, map, comments, end: this.lastEnd };
+    return { text, map, comments, end: this.lastEnd, tooLong };
   }
 
   // Deviation: one warning per blank line at that line; BuildKit gives one per instruction (grammar/DEVIATIONS.md).
-  private emptyContinuation(line: PhysicalLine): void {
+  private emptyContinuation(range: SourceRange, joined: string): void {
+    const shown = joined.length > 100 ? `${joined.slice(0, 100)}...` : joined;
     this.diagnostics.push({
       code: "NoEmptyContinuation",
       severity: "warning",
-      message: "Empty continuation line",
+      message: `Empty continuation line found in: ${shown}`,
       file: this.file,
-      range: this.span(line, line.start, line.end),
+      range,
       notes: [{ message: "empty continuation lines will become errors in a future release: remove the blank line or end the instruction before it" }],
     });
   }
@@ -213,6 +234,7 @@ export class LineReader {
         return { content: this.text.slice(bodyStart, line.start), range: { start, end: this.lastEnd }, terminated: true };
       }
     }
-    return { content: this.text.slice(bodyStart), range: { start, end: this.lastEnd }, terminated: false };
+    const end = this.pos > bodyStart ? this.lastEnd : start;
+    return { content: this.text.slice(bodyStart), range: { start, end }, terminated: false };
   }
 }

@@ -34,6 +34,7 @@ export class OffsetMap {
   /** find returns the last segment whose start is <= i (binary search; no recursion). */
   private find(i: number, preferEarlier: boolean): Segment {
     const segs = this.segments;
+    if (segs.length === 1) return segs[0] as Segment;
     let lo = 0;
     let hi = segs.length - 1;
     while (lo < hi) {

@@ -9,7 +9,7 @@ import { decode } from "./decode.js";
 import { heredocsIn } from "./heredoc.js";
 import { LineReader, type LogicalLine } from "./lines.js";
 import type { RawInstruction } from "./raw.js";
-import { lineToRaw, type RawContext } from "./to-raw.js";
+import { lineToRaw, shallowRaw, type RawContext } from "./to-raw.js";
 
 /** ParseRawOptions: `file` is the name diagnostics use (default `Dockerfile`). */
 export interface ParseRawOptions {
@@ -68,6 +68,7 @@ function readHeredocs(reader: LineReader, line: LogicalLine, ctx: RawContext): H
 /** instruction completes one logical line: parse it, then read its heredoc bodies. */
 function instruction(reader: LineReader, line: LogicalLine, file: string, diagnostics: Diagnostic[]): RawInstruction {
   const ctx: RawContext = { file, escapeChar: reader.escapeChar, diagnostics, map: line.map };
+  if (line.tooLong) return { ...shallowRaw(line.text, ctx), range: { start: line.map.position(0), end: line.end }, comments: line.comments };
   const raw = lineToRaw(line.text, 0, line.text.length, ctx);
   const heredocs = canContainHeredoc(raw) && line.text.includes("<<") ? readHeredocs(reader, line, ctx) : [];
   const end = heredocs.length > 0 ? reader.endOfInput : line.end;

@@ -167,3 +167,29 @@ export function lineToRaw(s: string, a0: number, b0: number, ctx: RawContext, de
     trigger,
   };
 }
+
+/**
+ * shallowRaw keeps an instruction whose line broke the length limit (already an error) as just
+ * its keyword and the rest as one argument, so a hostile line costs no flag, JSON or heredoc work.
+ */
+export function shallowRaw(s: string, ctx: RawContext): RawInstruction {
+  const [a, b] = trimBounds(s, 0, s.length);
+  let kwEnd = a;
+  while (kwEnd < b && !isLineSpace(s.charCodeAt(kwEnd))) kwEnd++;
+  let restStart = kwEnd;
+  while (restStart < b && isLineSpace(s.charCodeAt(restStart))) restStart++;
+  const rest: Word = { value: s.slice(restStart, b), range: ctx.map.range(restStart, b) };
+  return {
+    keyword: s.slice(a, kwEnd),
+    keywordRange: ctx.map.range(a, kwEnd),
+    range: ctx.map.range(a, b),
+    flags: [],
+    args: restStart < b ? [rest] : [],
+    json: false,
+    rest,
+    text: rest.value,
+    heredocs: [],
+    comments: [],
+    trigger: undefined,
+  };
+}

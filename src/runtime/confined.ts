@@ -15,9 +15,11 @@ function isMissing(err: unknown): boolean {
  * container) against the host directory `root` one component at a time with lstat, expanding
  * symlinks as if `root` were `/`: absolute targets restart at `root` and `..` never climbs above
  * it. Returns the host path (no component of which was a symlink when checked), or undefined when
- * a component does not exist. Throws InputError on a symlink loop.
+ * a component does not exist. With `create`, missing components are made instead (directories,
+ * and for "file" an empty last component), as runtimes do for mount targets. Throws InputError on
+ * a symlink loop.
  */
-export async function resolveInRoot(root: string, untrusted: string): Promise<string | undefined> {
+export async function resolveInRoot(root: string, untrusted: string, create?: "dir" | "file"): Promise<string | undefined> {
   const pending = untrusted.split("/").reverse();
   const done: string[] = [];
   let links = 0;
@@ -33,8 +35,13 @@ export async function resolveInRoot(root: string, untrusted: string): Promise<st
     try {
       stat = await fs.lstat(host);
     } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
+      if (!isMissing(err) || create === undefined) {
+        if (isMissing(err)) return undefined;
+        throw err;
+      }
+      if (create === "file" && pending.length === 0) await fs.writeFile(host, "", { flag: "wx" });
+      else await fs.mkdir(host);
+      stat = await fs.lstat(host);
     }
     if (!stat.isSymbolicLink()) {
       done.push(part);

@@ -5,10 +5,10 @@ import { statusFromExit } from "./process.js";
 
 /** SuperviseHooks are the driver-specific ways to stop a container and to signal its main process. */
 export interface SuperviseHooks {
-  /** killAll must kill every process of the container; the supervisor falls back to SIGKILL of the group. */
-  killAll(): Promise<void>;
+  /** killAll must kill every process of the container (`pid`: the supervised command); SIGKILL of its group follows. */
+  killAll(pid: number | undefined): Promise<void>;
   /** forward delivers `signal` to the container's main process. */
-  forward(signal: NodeJS.Signals): Promise<void>;
+  forward(signal: NodeJS.Signals, pid: number | undefined): Promise<void>;
 }
 
 /** Supervised is how the supervised command ended, plus any error raised while stopping it. */
@@ -38,20 +38,20 @@ function killGroup(pid: number | undefined): void {
  * supervise runs `argv` (a runtime or launcher that stays in the foreground for the container's
  * life) in its own process group, streams its stdout and stderr into `io` without ending them,
  * enforces `io.signal` and `io.timeoutMs` through `hooks.killAll` (then SIGKILL of the group
- * after KILL_GRACE_MS) and forwards `io.signals`. Resolves when the command exited and its
+ * after KILL_GRACE_MS) and forwards `io.signals`. `env` replaces the inherited environment. Resolves when the command exited and its
  * output is drained; rejects when it cannot be started.
  */
-export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks): Promise<Supervised> {
+export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks, env?: NodeJS.ProcessEnv): Promise<Supervised> {
   const [cmd, ...args] = argv;
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
-  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true, env: env ?? process.env });
   const state = { timedOut: false, aborted: false, stopError: undefined as unknown, stopping: false };
   const timers: NodeJS.Timeout[] = [];
   const stop = (): void => {
     if (state.stopping) return;
     state.stopping = true;
     timers.push(setTimeout(() => killGroup(child.pid), KILL_GRACE_MS));
-    hooks.killAll().catch((err: unknown) => {
+    hooks.killAll(child.pid).catch((err: unknown) => {
       state.stopError = err;
       killGroup(child.pid);
     });
@@ -66,7 +66,7 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
     timers.push(setTimeout(() => ((state.timedOut = true), stop()), io.timeoutMs));
   }
   const unsubscribe = io.signals?.subscribe((sig) => {
-    hooks.forward(sig).catch((err: unknown) => (state.stopError ??= err));
+    hooks.forward(sig, child.pid).catch((err: unknown) => (state.stopError ??= err));
   });
   // Both are pipes (stdio "pipe" above), so never null.
   const stdout = child.stdout!;

@@ -1,24 +1,24 @@
 /**
- * `tsbuild check [FILE] [--format text|json] [--build-arg K=V]...`: run the build checks on a
- * Dockerfile (default ./Dockerfile) with the .dockerignore that applies to it
+ * `tsbuild check [FILE|-] [--format text|json] [--build-arg K=V]...`: run the build checks on a
+ * Dockerfile (default ./Dockerfile; `-` reads standard input) with the .dockerignore that applies to it
  * (`<FILE>.dockerignore`, else `.dockerignore` next to it). Prints every syntax error and
  * finding; exit code 1 when any is an error, 0 for warnings only or a clean file.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
-import { InputError, checkDockerfile, chooseDockerignore, formatDiagnostic, type CheckResult, type Diagnostic } from "../../api/index.js";
+import { InputError, RULES, RULE_NAMES, checkDockerfile, chooseDockerignore, formatDiagnostic, type CheckResult, type Diagnostic } from "../../api/index.js";
 
 const FORMATS = ["text", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
-/** readText reads a file the user named, turning fs errors into an InputError. */
-function readBytes(file: string, what: string): Uint8Array {
+/** readBytes reads a file the user named (or fd 0), turning fs errors into an InputError. */
+function readBytes(file: string | 0, what: string): Uint8Array {
   try {
     return readFileSync(file);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new InputError(`cannot read ${what} ${file}: ${reason}`, { cause: err });
+    throw new InputError(`cannot read ${what}${file === 0 ? "" : ` ${file}`}: ${reason}`, { cause: err });
   }
 }
 
@@ -53,12 +53,24 @@ function render(result: CheckResult, format: Format, ignore: { text: string; fil
 
 /** checkCommand runs the command and returns the exit code. */
 export function checkCommand(file: string, format: Format, buildArgs: readonly string[]): number {
-  const source = readBytes(file, "Dockerfile");
-  const ignoreFile = chooseDockerignore(file, dirname(file), (p) => existsSync(p));
+  const stdin = file === "-";
+  const source = stdin ? readBytes(0, "standard input") : readBytes(file, "Dockerfile");
+  // Standard input has no directory, so no ignore file applies to it.
+  const ignoreFile = stdin ? undefined : chooseDockerignore(file, dirname(file), (p) => existsSync(p));
   const ignore = ignoreFile === undefined ? undefined : { file: ignoreFile, text: new TextDecoder().decode(readBytes(ignoreFile, "ignore file")) };
-  const result = checkDockerfile({ source, file, dockerignore: ignore, buildArgs: parseBuildArgs(buildArgs) });
+  const name = stdin ? "<stdin>" : file;
+  const result = checkDockerfile({ source, file: name, dockerignore: ignore, buildArgs: parseBuildArgs(buildArgs) });
   process.stdout.write(render(result, format, ignore) + "\n");
   return result.diagnostics.some((d) => d.severity === "error") ? 1 : 0;
+}
+
+/** listRules prints the rule catalog: name, default severity, experimental flag, title and docs. */
+function listRules(): string {
+  return RULE_NAMES.map((name) => {
+    const r = RULES[name];
+    const tag = r.experimental ? `${r.severity}, experimental: off unless enabled` : r.severity;
+    return `${name} (${tag})\n  ${r.title}\n  ${r.docs}\n  ${r.url}`;
+  }).join("\n\n");
 }
 
 /** registerCheck adds the `check` subcommand. */
@@ -66,10 +78,15 @@ export function registerCheck(program: Command): void {
   program
     .command("check")
     .description("run the Dockerfile build checks (BuildKit's lint rules) and report syntax errors")
-    .argument("[file]", "Dockerfile to check", "Dockerfile")
+    .argument("[file]", "Dockerfile to check, or - for standard input", "Dockerfile")
     .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "text")
     .option("--build-arg <KEY=VALUE>", "build argument, as for a build (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .action((file: string, opts: { format: string; buildArg: string[] }) => {
+    .option("--list-rules", "print every check with its description, then exit")
+    .action((file: string, opts: { format: string; buildArg: string[]; listRules?: boolean }) => {
+      if (opts.listRules) {
+        process.stdout.write(listRules() + "\n");
+        return;
+      }
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new InputError(`unknown --format ${JSON.stringify(opts.format)}: use ${FORMATS.join(" or ")}`);
       }

@@ -1,10 +1,30 @@
 import type { Command } from "commander";
 import { registerParse } from "./parse.js";
 import { registerCheck } from "./check.js";
+import { registerImport } from "./import.js";
+import { registerImages } from "./images.js";
+import { registerTag } from "./tag.js";
+import { registerRmi } from "./rmi.js";
+import { registerInspect } from "./inspect.js";
+import { registerSave } from "./save.js";
+import { registerLoad } from "./load.js";
+import { registerFsck } from "./fsck.js";
+import { registerDf } from "./df.js";
+import { registerPrune } from "./prune.js";
 
 /** registerCommands adds every tsbuild subcommand to the program; one module per command. */
 export function registerCommands(program: Command): void {
   void program;
   registerParse(program);
   registerCheck(program);
+  registerImport(program);
+  registerImages(program);
+  registerTag(program);
+  registerRmi(program);
+  registerInspect(program);
+  registerSave(program);
+  registerLoad(program);
+  registerFsck(program);
+  registerDf(program);
+  registerPrune(program);
 }

@@ -107,14 +107,17 @@ function buildInput(ast: Dockerfile, options: LintOptions): RuleInput {
   return { ast, options, expander, global, stages, steps };
 }
 
-/** parserFindings turns parser warnings that are lint rules (NoEmptyContinuation) into findings. */
+/**
+ * parserFindings turns parser warnings that are lint rules (NoEmptyContinuation) into findings.
+ * Deviation: the parser reports each blank continuation line; BuildKit one per instruction.
+ */
 function parserFindings(options: LintOptions): Finding[] {
   return (options.parserDiagnostics ?? [])
     .filter((d): d is Diagnostic & { code: RuleName } => isRuleName(d.code))
     .map((d) => ({ rule: d.code, message: d.message, range: d.range, at: undefined }));
 }
 
-/** byPosition orders diagnostics by start offset, then rule name, for stable output. */
+/** byPosition orders diagnostics by start offset, then rule name (Deviation: BuildKit keeps check order). */
 function byPosition(a: Diagnostic, b: Diagnostic): number {
   return a.range.start.offset - b.range.start.offset || a.code.localeCompare(b.code);
 }

@@ -150,17 +150,20 @@ export interface WalkInput {
   readonly baseImageEnv: ((image: string) => readonly string[] | undefined) | undefined;
 }
 
-/** parentOf finds the stage a FROM builds on: another stage whose name is the expanded base. */
-export function parentOf(stage: StageInfo, all: readonly StageInfo[], global: GlobalScope, expander: Expander): StageInfo | undefined {
+/**
+ * parentOf finds the stage a FROM builds on: the latest earlier stage whose name equals the
+ * base name expanded with the global ARGs (lower-cased), from `earlier` (name -> stage).
+ */
+function parentOf(stage: StageInfo, earlier: ReadonlyMap<string, StageInfo>, global: GlobalScope, expander: Expander): StageInfo | undefined {
   const base = expander.word(stage.from.image.value, global.values)?.value.toLowerCase();
-  if (base === undefined) return undefined;
-  return all.find((s) => s.index < stage.index && s.name === base);
+  return base === undefined ? undefined : earlier.get(base);
 }
 
 /** initialState is the state a stage starts from: its parent's end state, or a base image's. */
 function initialState(stage: StageInfo, parentEnd: State | undefined, input: WalkInput): State {
   if (parentEnd) return parentEnd;
   // Every image BuildKit builds on has a PATH (it adds a default one when missing).
+  // Deviation: other base image variables are known only through `baseImageEnv`.
   const env = new Map([["PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]]);
   const image = input.expander.word(stage.from.image.value, input.global.values)?.value;
   for (const name of (image !== undefined ? input.baseImageEnv?.(image) : undefined) ?? []) {
@@ -215,15 +218,17 @@ function apply(ins: Instruction, s: State, input: WalkInput): State {
 /** walkSteps runs the walk over all stages and returns one Step per stage instruction, in file order. */
 export function walkSteps(input: WalkInput): Step[] {
   const ends = new Map<number, State>();
+  const earlier = new Map<string, StageInfo>();
   const steps: Step[] = [];
   for (const stage of input.stages) {
-    const parent = parentOf(stage, input.stages, input.global, input.expander);
+    const parent = parentOf(stage, earlier, input.global, input.expander);
     let state = initialState(stage, parent ? ends.get(parent.index) : undefined, input);
     for (const instruction of stage.instructions) {
       steps.push({ instruction, stage, parent, ...state });
       state = apply(instruction, state, input);
     }
     ends.set(stage.index, state);
+    if (stage.name !== undefined) earlier.set(stage.name, stage);
   }
   return steps;
 }

@@ -1,8 +1,10 @@
 import { promises as fs } from "node:fs";
 import { posix } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, TsbuildError } from "../../core/index.js";
 import { createCgroup } from "../cgroup-limits.js";
 import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
+import { prepareMountTargets } from "../mount-targets.js";
 import { CONTAINER_ID_RE, type BundleOptions, type Driver, type RunIo, type RunResult } from "../driver.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, runCommand, signalFromStatus } from "../process.js";
@@ -25,6 +27,9 @@ export interface OciDriverOptions {
 
 /** DEFAULT_STATE_ROOT is where runtime state lives unless the caller picks another directory. */
 export const DEFAULT_STATE_ROOT = "/run/tsbuild/runtime";
+
+/** KILL_RETRY_MS bounds how long killAll waits for a container that is still starting. */
+const KILL_RETRY_MS = 3000;
 
 /** shellQuote quotes one word for sh. */
 function shellQuote(word: string): string {
@@ -90,6 +95,21 @@ class OciDriver implements Driver {
   }
 
   /**
+   * killAll sends SIGKILL to the container's init (the pid namespace then takes every other
+   * process with it). A container still being created cannot be signalled yet, so this retries
+   * for up to KILL_RETRY_MS; after that it throws and the caller kills the runtime's process group.
+   */
+  private async killAll(id: string): Promise<void> {
+    const deadline = Date.now() + KILL_RETRY_MS;
+    for (;;) {
+      const result = await runCommand(this.command(["kill", id, "KILL"]));
+      if (result.code === 0) return;
+      if (Date.now() > deadline) throw new TsbuildError("Runtime", `${this.name} kill ${id} failed: ${result.stderr.trim()}`);
+      await sleep(50);
+    }
+  }
+
+  /**
    * launch prepares one run. runc keeps the stopped container (`run --keep`) so the OOM counter of
    * `<rel>/container` can be read before deletion. crun on v2 reports kills hierarchically, so its
    * parent `<rel>` is read. crun on v1/hybrid runs in `<rel>`, created and limited by tsbuild.
@@ -113,12 +133,11 @@ class OciDriver implements Driver {
   async run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
     if (!CONTAINER_ID_RE.test(bundle.id)) throw new InputError(`container id "${bundle.id}" must match ${CONTAINER_ID_RE}`);
     const rel = posix.join("/", this.cgroupParent, bundle.id);
-    const killAll = async (): Promise<void> => {
-      await runCommand(this.command(["kill", bundle.id, "KILL"]));
-    };
+    const killAll = (): Promise<void> => this.killAll(bundle.id);
     const forward = async (signal: NodeJS.Signals): Promise<void> => {
       await runCommand(this.command(["kill", bundle.id, signal]));
     };
+    await prepareMountTargets(spec, await fs.realpath(spec.root.path));
     try {
       await fs.mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
       const launch = await this.launch(spec, bundle, rel);

@@ -1,0 +1,95 @@
+import type { Digest } from "../core/digest.js";
+import { InputError } from "../core/errors.js";
+import { importRootfs, type ImportOptions, type ImportResult } from "../image/import.js";
+import { inspectImage, listImages, removeImages, tagImage, type ImageRow, type RemoveResult } from "../image/images.js";
+import { saveArchive, saveLayoutDir, type ExportPlan } from "../image/layout.js";
+import { loadArchive, type LoadResult } from "../image/load.js";
+import { unpackImage } from "../image/unpack-image.js";
+import type { UnpackOptions, UnpackResult } from "../image/unpack.js";
+import { fsck, type FsckReport } from "../store/fsck.js";
+import { diskUsage, prune, type DiskUsage, type PruneOptions, type PruneReport } from "../store/gc.js";
+import { resolveStoreRoot } from "../store/root.js";
+import { openStore, type Store } from "../store/store.js";
+
+/** StoreOptions choose the store: `root` as `--root` gives it, else TSBUILD_ROOT or the default (see resolveStoreRoot). */
+export interface StoreOptions {
+  readonly root?: string;
+}
+
+/** withStore opens the store for one operation and always closes it. */
+async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T> | T): Promise<T> {
+  const store = openStore(resolveStoreRoot({ flag: opts.root }));
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** sourceDateEpoch reads SOURCE_DATE_EPOCH from the environment (seconds), refusing a malformed value. */
+function sourceDateEpoch(): number | undefined {
+  const v = process.env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === "") return undefined;
+  if (!/^\d+$/.test(v)) throw new InputError(`SOURCE_DATE_EPOCH=${JSON.stringify(v)} is not a whole number of seconds since 1970`);
+  return Number(v);
+}
+
+/** importImage stores a rootfs tar as a one-layer image named by tags (SOURCE_DATE_EPOCH sets its creation time). */
+export function importImage(file: string, tags: readonly string[], opts: StoreOptions & ImportOptions = {}): Promise<ImportResult> {
+  return withStore(opts, (s) => importRootfs(s, file, tags, { sourceDateEpoch: sourceDateEpoch(), ...opts }));
+}
+
+/** images lists stored images, one row per name. */
+export function images(opts: StoreOptions = {}): Promise<ImageRow[]> {
+  return withStore(opts, (s) => listImages(s));
+}
+
+/** tag gives the image SRC names another name DST. */
+export function tag(src: string, dst: string, opts: StoreOptions = {}): Promise<Digest> {
+  return withStore(opts, (s) => tagImage(s, src, dst));
+}
+
+/** removeImage untags or deletes images as `docker rmi` does. */
+export function removeImage(refs: readonly string[], force: boolean, opts: StoreOptions = {}): Promise<RemoveResult> {
+  return withStore(opts, (s) => removeImages(s, refs, force));
+}
+
+/** inspect returns an image's names, digests, manifest and config. */
+export function inspect(ref: string, opts: StoreOptions = {}): Promise<Record<string, unknown>> {
+  return withStore(opts, (s) => inspectImage(s, ref));
+}
+
+/** SaveFormat is an export shape: an OCI layout tar, a tar `docker load` accepts, or an OCI layout directory. */
+export type SaveFormat = "oci" | "docker" | "oci-dir";
+
+/** save exports images to a file or (oci-dir) a directory. */
+export function save(refs: readonly string[], output: string, format: SaveFormat, opts: StoreOptions = {}): Promise<ExportPlan> {
+  return withStore(opts, (s) => (format === "oci-dir" ? saveLayoutDir(s, refs, output) : saveArchive(s, refs, output, format)));
+}
+
+/** load stores the images of an archive made by `tsbuild save`, `docker save` or an OCI layout tar. */
+export function load(file: string, opts: StoreOptions = {}): Promise<LoadResult> {
+  return withStore(opts, (s) => loadArchive(s, file));
+}
+
+/** checkStore runs fsck on the store. */
+export function checkStore(opts: StoreOptions = {}): Promise<FsckReport> {
+  return withStore(opts, (s) => fsck(s));
+}
+
+/** storeUsage reports the store's disk usage. */
+export function storeUsage(opts: StoreOptions = {}): Promise<DiskUsage> {
+  return withStore(opts, (s) => diskUsage(s));
+}
+
+/** pruneStore removes unused images, cache entries and blobs (never leased content). */
+export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<PruneReport> {
+  return withStore(opts, (s) => prune(s, opts));
+}
+
+export type { UnpackOptions, UnpackResult, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };
+
+/** unpack applies an image's layers into a directory with the safe unpacker. */
+export function unpack(ref: string, dest: string, opts: StoreOptions & UnpackOptions = {}): Promise<UnpackResult[]> {
+  return withStore(opts, (s) => unpackImage(s, ref, dest, opts));
+}

@@ -1,0 +1,17 @@
+/** `tsbuild fsck`: verify every blob, ref and manifest of the store; remove stray temp files. */
+import type { Command } from "commander";
+import { checkStore } from "../../api/index.js";
+import { storeOpts } from "../store-format.js";
+
+/** registerFsck adds the `fsck` subcommand; the exit code is 1 when a problem remains. */
+export function registerFsck(program: Command): void {
+  program
+    .command("fsck")
+    .description("re-hash every blob, check refs and manifests resolve, remove stray temp files")
+    .action(async (_opts: unknown, cmd: Command) => {
+      const report = await checkStore(storeOpts(cmd));
+      for (const p of report.problems) process.stderr.write(`${p.fixed ? "fixed" : "error"}: ${p.message}\n`);
+      process.stdout.write(`checked ${report.blobsChecked} blobs and ${report.refsChecked} refs: ${report.ok ? "ok" : "problems found"}\n`);
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,20 @@
+/** `tsbuild save REF... -o FILE [--format oci|docker|oci-dir]`: export images. */
+import type { Command } from "commander";
+import { InputError, save, type SaveFormat } from "../../api/index.js";
+import { storeOpts } from "../store-format.js";
+
+const FORMATS: readonly SaveFormat[] = ["oci", "docker", "oci-dir"];
+
+/** registerSave adds the `save` subcommand. */
+export function registerSave(program: Command): void {
+  program
+    .command("save")
+    .description("export images as an OCI layout tar, a tar docker load accepts, or an OCI layout directory")
+    .argument("<refs...>", "image names, IDs or digests")
+    .requiredOption("-o, --output <path>", "file to write (a directory for --format oci-dir)")
+    .option("--format <format>", `oci, docker (OCI layout plus docker's manifest.json) or oci-dir`, "oci")
+    .action(async (refs: string[], opts: { output: string; format: string }, cmd: Command) => {
+      if (!FORMATS.includes(opts.format as SaveFormat)) throw new InputError(`unknown --format ${JSON.stringify(opts.format)}: use ${FORMATS.join(", ")}`);
+      await save(refs, opts.output, opts.format as SaveFormat, storeOpts(cmd));
+    });
+}

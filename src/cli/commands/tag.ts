@@ -1,0 +1,16 @@
+/** `tsbuild tag SOURCE TARGET`: give an image another name. */
+import type { Command } from "commander";
+import { tag } from "../../api/index.js";
+import { storeOpts } from "../store-format.js";
+
+/** registerTag adds the `tag` subcommand. */
+export function registerTag(program: Command): void {
+  program
+    .command("tag")
+    .description("create a name TARGET that refers to the image SOURCE")
+    .argument("<source>", "image name, ID or digest")
+    .argument("<target>", "new NAME[:TAG]")
+    .action(async (source: string, target: string, _opts: unknown, cmd: Command) => {
+      await tag(source, target, storeOpts(cmd));
+    });
+}

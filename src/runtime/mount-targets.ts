@@ -1,0 +1,39 @@
+import { promises as fs } from "node:fs";
+import { posix } from "node:path";
+import { InputError } from "../core/index.js";
+import { resolveInRoot } from "./confined.js";
+import type { OciSpec } from "./oci-types.js";
+
+/**
+ * KERNEL_FS are mount types whose target must be an ordinary directory of the rootfs: a rootfs
+ * whose /proc, /dev or /sys is a symlink is refused (as runc does for /proc), because runtimes
+ * that follow it would set up devices or proc on whatever it points to.
+ */
+const KERNEL_FS = new Set(["proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup"]);
+
+/**
+ * prepareMountTargets resolves each top-level mount destination of `spec` inside `rootfs` (the
+ * real path of the rootfs; mounts nested under an earlier mount are left to the runtime) and
+ * creates missing targets: a file for a bind mount of a file, a directory otherwise. Symlinks
+ * are followed only inside the rootfs. Returns destination -> path relative to the rootfs.
+ * Throws InputError when a kernel filesystem's target is not an ordinary directory.
+ */
+export async function prepareMountTargets(spec: OciSpec, rootfs: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const seen: string[] = [];
+  for (const m of spec.mounts) {
+    if (seen.some((d) => m.destination.startsWith(d === "/" ? "/" : `${d}/`))) continue;
+    seen.push(m.destination);
+    const isFile = m.type === "bind" && (await fs.stat(m.source)).isFile();
+    const host = await resolveInRoot(rootfs, m.destination, isFile ? "file" : "dir");
+    const rel = posix.relative(rootfs, host ?? rootfs);
+    if (KERNEL_FS.has(m.type)) {
+      const stat = await fs.lstat(posix.join(rootfs, rel));
+      if (`/${rel}` !== posix.normalize(m.destination) || !stat.isDirectory()) {
+        throw new InputError(`the rootfs's ${m.destination} must be an ordinary directory, not a symlink or file (it leads to /${rel})`);
+      }
+    }
+    out.set(m.destination, rel);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+import { mkdir, mkdtemp, realpath, rm, symlink } from "node:fs/promises";
+import { TsbuildError } from "../core/index.js";
+import { runCapture } from "./exec-capture.js";
+import { isMountedAt } from "./mountinfo.js";
+
+/** MAX_LOWERS is overlayfs's own limit on stacked lower dirs (OVL_MAX_STACK). */
+export const MAX_LOWERS = 500;
+/** MAX_MOUNT_DATA is the kernel's limit on mount(2) option data: one page. */
+const MAX_MOUNT_DATA = 4095;
+/**
+ * OVERLAY_OPTIONS turn off the overlay features whose on-disk forms a layer diff would have to
+ * interpret (redirected directories, metadata-only copy-up, the inode index).
+ */
+const OVERLAY_OPTIONS = "redirect_dir=off,index=off,metacopy=off";
+
+/** OverlayMount is an overlay to create: `lowers` top first; without `upper` (and `work`) the mount is read-only. */
+export interface OverlayMount {
+  readonly lowers: readonly string[];
+  readonly upper?: string;
+  readonly work?: string;
+  readonly target: string;
+}
+
+/** linksDirFor is the directory of short aliases an overlay at `target` is mounted through; it lives until unmount. */
+export function linksDirFor(target: string): string {
+  return `${target}.lowers`;
+}
+
+/**
+ * overlayOptions builds the mount data from names relative to the links dir: `0`..`n-1` for the
+ * lowers (top first), `u` and `w` for upper and work. A read-only overlay needs two lowers at
+ * least, so empty dirs `e0`/`e1` pad a short stack.
+ */
+function overlayOptions(m: OverlayMount): string {
+  const lowers = m.lowers.map((_, i) => String(i));
+  if (!m.upper) while (lowers.length < 2) lowers.push(`e${lowers.length}`);
+  if (m.upper && lowers.length === 0) lowers.push("e0");
+  const rw = m.upper ? ",upperdir=u,workdir=w" : "";
+  return `lowerdir=${lowers.join(":")}${rw},${OVERLAY_OPTIONS}`;
+}
+
+/**
+ * mountOverlay mounts overlayfs at `target`. The kernel takes at most one page of mount data, so
+ * the paths are not written into it: a links dir next to the target holds one short symlink per
+ * layer, and `mount` runs with that dir as its working directory so the data holds only relative
+ * names (500 lowers need under 2 KiB). On failure the links dir is removed again.
+ */
+export async function mountOverlay(m: OverlayMount): Promise<void> {
+  if (m.lowers.length > MAX_LOWERS) throw new TsbuildError("Snapshot", `a snapshot of ${m.lowers.length} layers exceeds overlayfs's limit of ${MAX_LOWERS}; squash some layers`);
+  if (Boolean(m.upper) !== Boolean(m.work)) throw new TsbuildError("Snapshot", "an overlay mount needs both an upper and a work dir, or neither");
+  const links = linksDirFor(m.target);
+  await rm(links, { recursive: true, force: true });
+  await mkdir(links, { mode: 0o700 });
+  try {
+    for (const [i, lower] of m.lowers.entries()) await symlink(await realpath(lower), `${links}/${i}`);
+    for (const e of ["e0", "e1"]) await mkdir(`${links}/${e}`);
+    if (m.upper && m.work) {
+      await symlink(await realpath(m.upper), `${links}/u`);
+      await symlink(await realpath(m.work), `${links}/w`);
+    }
+    const data = overlayOptions(m);
+    if (data.length > MAX_MOUNT_DATA) throw new TsbuildError("Snapshot", `overlay mount data for ${m.target} is ${data.length} bytes, over the kernel's ${MAX_MOUNT_DATA}`);
+    const r = await runCapture(["mount", "-t", "overlay", "overlay", "-o", data, "--", m.target], { cwd: links, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new TsbuildError("Snapshot", `mounting the overlay at ${m.target} failed: ${r.stderr.trim() || `mount exited with ${r.code}`}`);
+  } catch (err) {
+    await rm(links, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * unmount detaches whatever is mounted at `target` (an absolute path without symlinks), falling
+ * back to a lazy detach (`umount -l`) when the mount is busy, until nothing is mounted there.
+ * Resolves at once when nothing is mounted; rejects when a mount stays.
+ */
+export async function unmount(target: string): Promise<void> {
+  for (let i = 0; i < 8 && (await isMountedAt(target)); i++) {
+    const r = await runCapture(["umount", "--", target], { timeoutMs: 60_000 });
+    if (r.code === 0 || !(await isMountedAt(target))) continue;
+    const lazy = await runCapture(["umount", "-l", "--", target], { timeoutMs: 60_000 });
+    if (lazy.code !== 0 && (await isMountedAt(target))) {
+      throw new TsbuildError("Snapshot", `cannot unmount ${target}: ${lazy.stderr.trim() || r.stderr.trim()}`);
+    }
+  }
+  if (await isMountedAt(target)) throw new TsbuildError("Snapshot", `${target} is still mounted after 8 unmounts`);
+}
+
+const probes = new Map<bigint, Promise<boolean>>();
+
+/**
+ * overlaySupported says whether an overlay with its upper dir on the filesystem of `dir` can be
+ * mounted here, by mounting a tiny one under `dir`. The answer is computed once per filesystem.
+ */
+export function overlaySupported(dir: string, dev: bigint): Promise<boolean> {
+  let probe = probes.get(dev);
+  if (!probe) {
+    probe = probeOverlay(dir);
+    probes.set(dev, probe);
+  }
+  return probe;
+}
+
+async function probeOverlay(dir: string): Promise<boolean> {
+  const root = await mkdtemp(`${dir}/.overlay-probe-`);
+  try {
+    for (const d of ["l", "u", "w", "m"]) await mkdir(`${root}/${d}`);
+    const m = { lowers: [`${root}/l`], upper: `${root}/u`, work: `${root}/w`, target: `${root}/m` };
+    try {
+      await mountOverlay(m);
+    } catch (err) {
+      // A failed probe is the answer: overlayfs is missing or refuses this filesystem.
+      if (err instanceof TsbuildError) return false;
+      throw err;
+    }
+    await unmount(m.target);
+    return true;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
