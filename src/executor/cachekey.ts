@@ -22,7 +22,7 @@ export function contextSelections(vertex: Pick<Vertex, "op">): ContextSelection[
   if (op.kind === "copy") {
     if (op.from !== "context") return [];
     const sources = op.sources.flatMap((s) => (s.kind === "path" ? [s.path] : []));
-    return sources.length === 0 ? [] : [{ sources, excludes: op.excludes, wildcard: true, followLinks: true }];
+    return sources.length === 0 ? [] : [{ sources, excludes: op.excludes, wildcard: true, followLinks: true, parents: op.parents }];
   }
   if (op.kind === "exec") {
     return op.mounts

@@ -8,11 +8,11 @@
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { parseDigest, type Digest } from "../core/digest.js";
-import type { CopyOp, ExecOp } from "../planner/plan.js";
 import type { FileStatKey, HashCache } from "../store/hashcache.js";
 import { forEachContextFile } from "./context-read.js";
 import { select, selectMount, type Selection } from "./context-select.js";
 import type { BuildContext, ContextEntry } from "./context-types.js";
+import type { ContextHasher, ContextSelection } from "./types.js";
 
 /** ContentReader hashes the bytes of an open file and returns sha256 hex; tests inject one to count reads. */
 export type ContentReader = (handle: FileHandle, entry: ContextEntry) => Promise<string>;
@@ -24,6 +24,10 @@ export interface HashOptions {
   readonly reader?: ContentReader | undefined;
   /** Files hashed at the same time (default 8: each holds one 1 MiB buffer). */
   readonly concurrency?: number | undefined;
+  /** Path -> sha256 hex already computed from this same context snapshot (read and extended). */
+  readonly memo?: Map<string, string> | undefined;
+  /** Stops hashing before the next file when aborted. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** READ_BUFFER_BYTES is the read size; 1 MiB keeps syscalls few and memory bounded. */
@@ -66,17 +70,21 @@ export async function hashFiles(ctx: BuildContext, entries: readonly ContextEntr
   const toRead: ContextEntry[] = [];
   for (const e of entries) {
     if (e.type !== "file") continue;
-    const cached = e.size === 0n ? EMPTY_SHA256 : opts.cache?.get(keyOf(e));
+    const cached = e.size === 0n ? EMPTY_SHA256 : (opts.memo?.get(e.path) ?? opts.cache?.get(keyOf(e)));
     if (cached) out.set(e.path, cached);
     else toRead.push(e);
   }
   const fresh = new Map<string, string>();
   const reader = opts.reader ?? streamSha256;
   await forEachContextFile(ctx, toRead, async (handle, entry) => {
+    opts.signal?.throwIfAborted();
     fresh.set(entry.path, await reader(handle, entry));
   }, opts.concurrency);
   opts.cache?.putMany(toRead.map((e) => ({ key: keyOf(e), sha256: fresh.get(e.path) as string })));
-  for (const [p, h] of fresh) out.set(p, h);
+  for (const [p, h] of fresh) {
+    out.set(p, h);
+    opts.memo?.set(p, h);
+  }
   return out;
 }
 
@@ -114,41 +122,37 @@ export async function hashSelection(ctx: BuildContext, sel: Selection, opts: Has
   return parseDigest(`sha256:${h.digest("hex")}`);
 }
 
-/** ContextSelector says which context paths one op reads: COPY/ADD sources and flags, or a bind mount source. */
-export type ContextSelector =
-  | { readonly kind: "copy"; readonly sources: readonly string[]; readonly excludes: readonly string[]; readonly parents: boolean }
-  | { readonly kind: "mount"; readonly source: string };
-
-/** ContextHasher gives the content digest of what selectors read from one opened context. */
-export interface ContextHasher {
-  digestOf(selectors: readonly ContextSelector[]): Promise<Digest>;
-}
-
-/** selectorsOf lists what an op reads from the build context (none for ops that read no context). */
-export function selectorsOf(op: CopyOp | ExecOp): ContextSelector[] {
-  if (op.kind === "copy") {
-    if (op.from !== "context") return [];
-    const sources = op.sources.flatMap((s) => (s.kind === "path" ? [s.path] : []));
-    return sources.length === 0 ? [] : [{ kind: "copy", sources, excludes: op.excludes, parents: op.parents }];
-  }
-  return op.mounts.filter((m) => m.type === "bind" && m.fromContext).map((m) => ({ kind: "mount", source: m.source ?? "." }));
-}
-
 /**
- * createContextHasher binds a context and hash options. digestOf hashes each selector's
- * selection and combines them in order; a selector that fails (a missing source, a pattern
- * error, a file changed while read) rejects with its ContextError.
+ * createContextHasher implements the executor's ContextHasher over one opened context. Calls
+ * run one at a time (so concurrent steps do not multiply read buffers) and share what they
+ * hashed, so a file selected by several steps is read at most once per build. A missing source,
+ * a pattern error or a file changed while read rejects with its ContextError; an aborted
+ * `signal` rejects with its reason before the next file is read.
  */
 export function createContextHasher(ctx: BuildContext, opts: HashOptions = {}): ContextHasher {
+  const memo = new Map<string, string>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = async (selection: ContextSelection, signal: AbortSignal | undefined): Promise<Digest> => {
+    signal?.throwIfAborted();
+    const sel = selectFor(ctx, selection);
+    return hashSelection(ctx, sel, { ...opts, memo, signal });
+  };
   return {
-    async digestOf(selectors) {
-      const h = createHash("sha256");
-      h.update(DIGEST_VERSION + "/selectors\n");
-      for (const s of selectors) {
-        const sel = s.kind === "copy" ? select(ctx, s.sources, { excludes: s.excludes, parents: s.parents }) : selectMount(ctx, s.source);
-        h.update(`${s.kind} ${await hashSelection(ctx, sel, opts)}\n`);
-      }
-      return parseDigest(`sha256:${h.digest("hex")}`);
+    digestOf(selection, signal) {
+      const next = queue.then(() => run(selection, signal));
+      queue = next.catch(() => undefined);
+      return next;
     },
   };
+}
+
+/** selectFor turns an executor ContextSelection into a Selection. */
+export function selectFor(ctx: BuildContext, s: ContextSelection): Selection {
+  if (s.wildcard === false) {
+    if (s.sources.length !== 1 || s.excludes.length > 0 || s.parents) {
+      throw new TypeError("a literal (wildcard: false) context selection takes exactly one source and no excludes or parents");
+    }
+    return selectMount(ctx, s.sources[0] as string, s.followLinks ?? true);
+  }
+  return select(ctx, s.sources, { excludes: s.excludes, parents: s.parents ?? false, followLinks: s.followLinks ?? true });
 }

@@ -20,6 +20,8 @@ export interface ContextSelection {
   readonly wildcard?: boolean;
   /** Whether a source that is itself a symlink is followed to its target (COPY does, as BuildKit). Default true. */
   readonly followLinks?: boolean;
+  /** COPY --parents: `/./` marks the pivot, the rest is an include pattern (`**` allowed). Default false. */
+  readonly parents?: boolean;
 }
 
 /**
@@ -28,8 +30,8 @@ export interface ContextSelection {
  * relative to the matched source, its type, mode, uid/gid, size, content and symlink target, and
  * nothing else (not mtimes, inodes or the context's location on disk). Equal selections of equal
  * content give equal digests; a change to any covered attribute changes the digest. It rejects
- * when a non-wildcard source is missing or a wildcard matches nothing, with an error naming the
- * source (BuildKit: `"/x": not found`). The scheduler calls it for every such vertex of a plan at
+ * when a non-wildcard source is missing, with an error naming the source (BuildKit: `"/x": not
+ * found`); a wildcard that matches nothing selects nothing (BuildKit's AllowEmptyWildcard). The scheduler calls it for every such vertex of a plan at
  * once, before any op runs, and aborts `signal` when the build stops. Implemented by
  * src/executor/context.ts.
  */

@@ -91,7 +91,8 @@ describe("cacheKey", () => {
 describe("contextSelections", () => {
   it("selects the path sources of a COPY from the context, with its excludes", () => {
     const op = copyOp({ sources: [{ kind: "path", path: "a/*.js" }, { kind: "url", url: "https://x/y" }, { kind: "inline", file: { name: "EOF", content: "x", mode: 0o644 } }], excludes: ["*.map"] });
-    expect(contextSelections({ op })).toEqual([{ sources: ["a/*.js"], excludes: ["*.map"], wildcard: true, followLinks: true }]);
+    expect(contextSelections({ op })).toEqual([{ sources: ["a/*.js"], excludes: ["*.map"], wildcard: true, followLinks: true, parents: false }]);
+    expect(contextSelections({ op: copyOp({ parents: true }) })[0]?.parents).toBe(true);
     expect(contextSelections({ op: copyOp({ from: "input" }) })).toEqual([]);
     expect(contextSelections({ op: copyOp({ sources: [{ kind: "url", url: "https://x/y" }] }) })).toEqual([]);
   });

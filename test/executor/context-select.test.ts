@@ -2,10 +2,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ContextError, openContext, select, selectMount } from "../../src/executor/context.js";
-import { createContextHasher, selectorsOf } from "../../src/executor/context-hash.js";
+import { ContextError, createContextHasher, hashSelection, openContext, select, selectFor, selectMount } from "../../src/executor/context.js";
+import { contextSelections, type ContextHasher, type ContextSelection } from "../../src/executor/index.js";
 import type { CopyOp, ExecOp } from "../../src/planner/plan.js";
-import { rootPaths, tempDir, writeTree } from "./context-helpers.js";
+import { countingReader, rootPaths, tempDir, writeTree } from "./context-helpers.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -83,17 +83,41 @@ describe("select", () => {
     expect(select(ctx, ["./nope/*.txt"], { parents: true }).roots[0]?.entries.map((e) => e.path)).toEqual(["."]);
   });
 
-  it("turns planner ops into selectors and digests them", async () => {
+  it("implements the executor's ContextHasher for contextSelections of COPY and RUN --mount", async () => {
     const ctx = await openContext(dir);
     const copy = { kind: "copy", from: "context", sources: [{ kind: "path", path: "x" }, { kind: "url", url: "https://e/x" }], excludes: ["*.md"], parents: false } as unknown as CopyOp;
     const exec = { kind: "exec", mounts: [{ type: "bind", fromContext: true, source: "src" }, { type: "cache", fromContext: false }] } as unknown as ExecOp;
-    expect(selectorsOf(copy)).toEqual([{ kind: "copy", sources: ["x"], excludes: ["*.md"], parents: false }]);
-    expect(selectorsOf(exec)).toEqual([{ kind: "mount", source: "src" }]);
-    const hasher = createContextHasher(ctx);
-    const both = await hasher.digestOf([...selectorsOf(copy), ...selectorsOf(exec)]);
-    expect(both).toMatch(/^sha256:[a-f0-9]{64}$/);
-    expect(await hasher.digestOf(selectorsOf(copy))).not.toBe(both);
-    await expect(hasher.digestOf([{ kind: "mount", source: "missing" }])).rejects.toThrow(/source "missing" not found/);
+    const [copySel] = contextSelections({ op: copy });
+    const [mountSel] = contextSelections({ op: exec });
+    const hasher: ContextHasher = createContextHasher(ctx);
+    const copyDigest = await hasher.digestOf(copySel as ContextSelection);
+    expect(copyDigest).toBe(await hashSelection(ctx, select(ctx, ["x"], { excludes: ["*.md"] })));
+    expect(await hasher.digestOf(mountSel as ContextSelection)).toBe(await hashSelection(ctx, selectMount(ctx, "src")));
+    expect(await hasher.digestOf({ sources: ["./x/./y/*.txt"], excludes: [], parents: true })).not.toBe(copyDigest);
+    await expect(hasher.digestOf({ sources: ["missing"], excludes: [], wildcard: false })).rejects.toThrow(/source "missing" not found/);
+    const aborted = new AbortController();
+    aborted.abort(new Error("stopped"));
+    await expect(hasher.digestOf(copySel as ContextSelection, aborted.signal)).rejects.toThrow("stopped");
+  });
+
+  it("reads a file once per hasher even when several steps select it", async () => {
+    const ctx = await openContext(dir);
+    const { reader, reads } = countingReader();
+    const hasher = createContextHasher(ctx, { reader });
+    const [a, b] = await Promise.all([
+      hasher.digestOf({ sources: ["x"], excludes: [] }),
+      hasher.digestOf({ sources: ["x/y/a.txt", "x/z.txt"], excludes: [] }),
+    ]);
+    expect(a).not.toBe(b);
+    expect(reads.sort()).toEqual(["x/y/a.txt", "x/y/b.txt", "x/z.txt"]);
+  });
+
+  it("follows a symlink source only when followLinks is true", async () => {
+    writeTree(dir, { "ln": { link: "x/y" } });
+    const ctx = await openContext(dir);
+    expect(selectFor(ctx, { sources: ["ln"], excludes: [] }).roots.map((r) => r.path)).toEqual(["x/y"]);
+    expect(selectFor(ctx, { sources: ["ln"], excludes: [], followLinks: false }).roots.map((r) => r.entries.map((e) => e.type))).toEqual([["symlink"]]);
+    expect(selectFor(ctx, { sources: ["ln"], excludes: [], wildcard: false, followLinks: false }).entries.map((e) => e.path)).toEqual(["ln"]);
   });
 });
 
