@@ -45,10 +45,12 @@ export const streamSha256: ContentReader = async (handle) => {
   const hash = createHash("sha256");
   const buf = buffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
   try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+    // Positional reads from 0: the result does not depend on the descriptor's offset.
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
       hash.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
     }
   } finally {
     if (buffers.length < MAX_IDLE_BUFFERS) buffers.push(buf);

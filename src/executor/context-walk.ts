@@ -91,7 +91,12 @@ class Walker {
       return undefined;
     }
     const isLink = (Number(st.mode) & S_IFMT) === 0o120000;
-    const entry = entryOf(rel, st, isLink ? await readlinkAt(dir, name) : undefined);
+    const target = isLink
+      ? await readlinkAt(dir, name).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === "EINVAL" || err.code === "ENOENT" ? changedError(rel, "was replaced") : err;
+        })
+      : undefined;
+    const entry = entryOf(rel, st, target);
     if (!entry) {
       // Deviation: BuildKit transfers FIFOs, sockets and device nodes as metadata; tsbuild skips
       // them with a warning (they are never opened, and an image rarely wants them).
