@@ -132,7 +132,10 @@ class Walker {
 export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | undefined): Promise<WalkResult> {
   const w = new Walker(matcher);
   const st = await root.stat({ bigint: true });
-  w.entries.set(".", entryOf(".", st, undefined) as ContextEntry);
+  // BuildKit does not transfer the context directory's own metadata (the walk sends what is
+  // below it, into a snapshot root made 0755 root:root), so neither its mode nor its owner
+  // reaches a COPY: the root entry carries those fixed values.
+  w.entries.set(".", { ...(entryOf(".", st, undefined) as ContextEntry), mode: 0o755, uid: 0, gid: 0 });
   await w.visit(root, ".");
   return { entries: w.entries, children: w.children, warnings: w.warnings };
 }

@@ -106,12 +106,15 @@ describe("context digest", () => {
     } finally {
       process.umask(old);
     }
-    chmodSync(other.dir, 0o755);
-    chmodSync(dir, 0o755);
+    // The context directories themselves differ (mkdtemp makes 0700; one is chowned): as in
+    // BuildKit, the context root's own metadata is not part of the context.
+    chmodSync(other.dir, 0o750);
+    chownSync(other.dir, 5, 5);
     setAllTimes(dir, SPEC, 1_500_000_000);
     setAllTimes(other.dir, SPEC, 1_700_000_000);
     chownAll(dir, SPEC, 0, 0);
     chownAll(other.dir, SPEC, 0, 0);
+    chownSync(other.dir, 5, 5);
     try {
       expect(await digestOfDir(other.dir)).toBe(await digestOfDir(dir));
       expect(await digestOfDir(other.dir, ["lib", "*.js"])).toBe(await digestOfDir(dir, ["lib", "*.js"]));
