@@ -8,11 +8,11 @@
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { parseDigest, type Digest } from "../core/digest.js";
+import type { CopyOp, ExecOp } from "../planner/plan.js";
 import type { FileStatKey, HashCache } from "../store/hashcache.js";
 import { forEachContextFile } from "./context-read.js";
 import { select, selectMount, type Selection } from "./context-select.js";
 import type { BuildContext, ContextEntry } from "./context-types.js";
-import type { ContextHasher, ContextSelection } from "./types.js";
 
 /** ContentReader hashes the bytes of an open file and returns sha256 hex; tests inject one to count reads. */
 export type ContentReader = (handle: FileHandle, entry: ContextEntry) => Promise<string>;
@@ -124,37 +124,55 @@ export async function hashSelection(ctx: BuildContext, sel: Selection, opts: Has
   return parseDigest(`sha256:${h.digest("hex")}`);
 }
 
+/** ContextSelector says which context paths one op reads: COPY/ADD sources and flags, or a bind mount source. */
+export type ContextSelector =
+  | { readonly kind: "copy"; readonly sources: readonly string[]; readonly excludes: readonly string[]; readonly parents: boolean }
+  | { readonly kind: "mount"; readonly source: string };
+
+/** ContextHasher gives the content digest of what selectors read from one opened context. */
+export interface ContextHasher {
+  digestOf(selectors: readonly ContextSelector[], signal?: AbortSignal): Promise<Digest>;
+}
+
+/** selectorsOf lists what an op reads from the build context (none for ops that read no context). */
+export function selectorsOf(op: CopyOp | ExecOp): ContextSelector[] {
+  if (op.kind === "copy") {
+    if (op.from !== "context") return [];
+    const sources = op.sources.flatMap((s) => (s.kind === "path" ? [s.path] : []));
+    return sources.length === 0 ? [] : [{ kind: "copy", sources, excludes: op.excludes, parents: op.parents }];
+  }
+  return op.mounts.filter((m) => m.type === "bind" && m.fromContext).map((m) => ({ kind: "mount", source: m.source ?? "." }));
+}
+
+/** selectFor turns one selector into the Selection it reads. */
+export function selectFor(ctx: BuildContext, s: ContextSelector): Selection {
+  return s.kind === "copy" ? select(ctx, s.sources, { excludes: s.excludes, parents: s.parents }) : selectMount(ctx, s.source);
+}
+
 /**
- * createContextHasher implements the executor's ContextHasher over one opened context. Calls
- * run one at a time (so concurrent steps do not multiply read buffers) and share what they
- * hashed, so a file selected by several steps is read at most once per build. A missing source,
- * a pattern error or a file changed while read rejects with its ContextError; an aborted
- * `signal` rejects with its reason before the next file is read.
+ * createContextHasher binds a context and hash options. digestOf hashes each selector's
+ * selection and combines them in order. Calls run one at a time (so steps hashed together do
+ * not multiply read buffers) and share what they hashed, so a file several steps select is read
+ * at most once. A missing source, a pattern error or a file changed while read rejects with
+ * its ContextError; an aborted `signal` rejects with its reason before the next file is read.
  */
 export function createContextHasher(ctx: BuildContext, opts: HashOptions = {}): ContextHasher {
   const memo = new Map<string, string>();
   let queue: Promise<unknown> = Promise.resolve();
-  const run = async (selection: ContextSelection, signal: AbortSignal | undefined): Promise<Digest> => {
-    signal?.throwIfAborted();
-    const sel = selectFor(ctx, selection);
-    return hashSelection(ctx, sel, { ...opts, memo, signal });
+  const run = async (selectors: readonly ContextSelector[], signal: AbortSignal | undefined): Promise<Digest> => {
+    const h = createHash("sha256");
+    h.update(DIGEST_VERSION + "/selectors\n");
+    for (const s of selectors) {
+      signal?.throwIfAborted();
+      h.update(`${s.kind} ${await hashSelection(ctx, selectFor(ctx, s), { ...opts, memo, signal })}\n`);
+    }
+    return parseDigest(`sha256:${h.digest("hex")}`);
   };
   return {
-    digestOf(selection, signal) {
-      const next = queue.then(() => run(selection, signal));
+    digestOf(selectors, signal) {
+      const next = queue.then(() => run(selectors, signal));
       queue = next.catch(() => undefined);
       return next;
     },
   };
-}
-
-/** selectFor turns an executor ContextSelection into a Selection. */
-export function selectFor(ctx: BuildContext, s: ContextSelection): Selection {
-  if (s.wildcard === false) {
-    if (s.sources.length !== 1 || s.excludes.length > 0 || s.parents) {
-      throw new TypeError("a literal (wildcard: false) context selection takes exactly one source and no excludes or parents");
-    }
-    return selectMount(ctx, s.sources[0] as string, s.followLinks ?? true);
-  }
-  return select(ctx, s.sources, { excludes: s.excludes, parents: s.parents ?? false, followLinks: s.followLinks ?? true });
 }

@@ -64,13 +64,14 @@ class Walker {
     const stats = await Promise.all(names.map(async ({ name, isDir }) => {
       const rel = joinPath(path, name);
       if (this.matcher?.matches(rel)) return { name, rel, excludedDir: isDir && mayReinclude(this.matcher, rel) };
-      return { name, rel, entry: await this.stat(dir, name, rel) };
+      return { name, rel, ...(await this.stat(dir, name, rel)) };
     }));
     for (const s of stats) {
       if ("excludedDir" in s) {
         if (s.excludedDir && (await this.descend(dir, s.name, s.rel, true))) kept.push(s.name);
         continue;
       }
+      if (s.warning) this.warnings.push(s.warning);
       if (!s.entry) continue;
       this.entries.set(s.rel, s.entry);
       kept.push(s.name);
@@ -81,14 +82,13 @@ class Walker {
   }
 
   /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings. */
-  private async stat(dir: FileHandle, name: string, rel: string): Promise<ContextEntry | undefined> {
+  private async stat(dir: FileHandle, name: string, rel: string): Promise<{ entry?: ContextEntry; warning?: ContextWarning }> {
     let st: BigIntStats;
     try {
       st = await lstatAt(dir, name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      this.warnings.push({ code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` });
-      return undefined;
+      return { warning: { code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` } };
     }
     const isLink = (Number(st.mode) & S_IFMT) === 0o120000;
     const target = isLink
@@ -101,9 +101,9 @@ class Walker {
       // Deviation: BuildKit transfers FIFOs, sockets and device nodes as metadata; tsbuild skips
       // them with a warning (they are never opened, and an image rarely wants them).
       const kind = SPECIAL[Number(st.mode) & S_IFMT] ?? "special file";
-      this.warnings.push({ code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` });
+      return { warning: { code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` } };
     }
-    return entry;
+    return { entry };
   }
 
   /**

@@ -16,6 +16,16 @@ export interface SpecMount {
   readonly readonly?: boolean;
 }
 
+/**
+ * EtcFiles are host files bind-mounted over the container's /etc/hosts, /etc/resolv.conf and
+ * /etc/hostname (as Docker does; the caller writes them per container).
+ */
+export interface EtcFiles {
+  readonly hosts?: string;
+  readonly resolvConf?: string;
+  readonly hostname?: string;
+}
+
 /** SpecLimits are the cgroup limits; an absent field means unlimited. `cpus` may be fractional. */
 export interface SpecLimits {
   readonly memoryBytes?: number;
@@ -43,5 +53,6 @@ export interface SpecInput {
   readonly limits: SpecLimits;
   readonly tty: boolean;
   readonly readonlyRootfs: boolean;
+  readonly etcFiles?: EtcFiles;
   readonly arch?: string;
 }

@@ -11,9 +11,9 @@ import {
   defaultMounts,
   defaultRlimits,
 } from "./spec-defaults.js";
-import type { SpecInput, SpecLimits, SpecMount } from "./spec-input.js";
+import type { EtcFiles, SpecInput, SpecLimits, SpecMount } from "./spec-input.js";
 
-export type { SpecInput, SpecLimits, SpecMount, SpecUser, NetworkMode } from "./spec-input.js";
+export type { EtcFiles, SpecInput, SpecLimits, SpecMount, SpecUser, NetworkMode } from "./spec-input.js";
 
 /** OCI_VERSION is the runtime-spec version tsbuild writes; runc 1.1 and crun 1.8 accept it. */
 export const OCI_VERSION = "1.0.2";
@@ -38,6 +38,9 @@ function validate(input: SpecInput): void {
     if (!posix.isAbsolute(m.destination)) throw new InputError(`mount destination "${m.destination}" must be absolute`);
     if (m.type === "bind" && !posix.isAbsolute(m.source)) throw new InputError(`bind mount source "${m.source}" must be absolute`);
   }
+  for (const source of Object.values(input.etcFiles ?? {})) {
+    if (typeof source === "string" && !posix.isAbsolute(source)) throw new InputError(`/etc file source "${source}" must be absolute`);
+  }
   const { memoryBytes, pidsLimit, cpus } = input.limits;
   if (memoryBytes !== undefined && (!Number.isSafeInteger(memoryBytes) || memoryBytes < 6 * 1024 * 1024)) {
     throw new InputError(`memory limit ${memoryBytes} bytes is below the minimum of 6 MiB`);
@@ -46,6 +49,18 @@ function validate(input: SpecInput): void {
     throw new InputError(`pids limit ${pidsLimit} must be a positive integer`);
   }
   if (cpus !== undefined && !(cpus > 0 && cpus <= 1024)) throw new InputError(`cpus ${cpus} must be between 0 and 1024`);
+}
+
+/** etcMounts binds the given files over /etc/hosts, /etc/resolv.conf and /etc/hostname. */
+function etcMounts(files: EtcFiles | undefined): OciMount[] {
+  const pairs: [string | undefined, string][] = [
+    [files?.resolvConf, "/etc/resolv.conf"],
+    [files?.hostname, "/etc/hostname"],
+    [files?.hosts, "/etc/hosts"],
+  ];
+  return pairs.flatMap(([source, destination]) =>
+    source === undefined ? [] : [{ destination, type: "bind", source, options: ["rbind", "rprivate"] }],
+  );
 }
 
 function userMount(m: SpecMount): OciMount {
@@ -73,7 +88,8 @@ function resources(limits: SpecLimits): OciResources {
  * buildSpec turns `input` into a runtime-spec config.json with Docker's default profile: the 14
  * default capabilities (for uid 0 bounding = permitted = effective, mask 0xa80425fb; other users
  * keep only the bounding set, as execve as non-root leaves them), empty inheritable and ambient
- * sets, no_new_privs, the default seccomp profile, masked and read-only paths, the default mounts,
+ * sets, no_new_privs, the default seccomp profile, masked and read-only paths, the default mounts
+ * (plus /etc/hosts, /etc/resolv.conf and /etc/hostname when `etcFiles` names them),
  * private rootfs propagation and new mount, pid, uts, ipc and cgroup namespaces (plus network
  * for `none`). Pure: the same input always gives the same spec. Throws InputError on bad input.
  */
@@ -98,7 +114,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     },
     root: { path: input.rootfs, readonly: input.readonlyRootfs },
     hostname: input.hostname,
-    mounts: [...defaultMounts(), ...input.mounts.map(userMount)],
+    mounts: [...defaultMounts(), ...etcMounts(input.etcFiles), ...input.mounts.map(userMount)],
     linux: {
       namespaces: namespaces.map((type) => ({ type })),
       resources: resources(input.limits),

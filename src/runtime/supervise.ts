@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { TsbuildError } from "../core/index.js";
 import type { RunIo } from "./driver.js";
 import { statusFromExit } from "./process.js";
@@ -34,18 +34,21 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
+/** StopState records why a supervised command is being stopped. */
+interface StopState {
+  timedOut: boolean;
+  aborted: boolean;
+  stopError: unknown;
+  stopping: boolean;
+}
+
 /**
- * supervise runs `argv` (a runtime or launcher that stays in the foreground for the container's
- * life) in its own process group, streams its stdout and stderr into `io` without ending them,
- * enforces `io.signal` and `io.timeoutMs` through `hooks.killAll` (then SIGKILL of the group
- * after KILL_GRACE_MS) and forwards `io.signals`. `env` replaces the inherited environment. Resolves when the command exited and its
- * output is drained; rejects when it cannot be started.
+ * watchStops arms `io.signal`, `io.timeoutMs` and `io.signals` for `child`: each stop runs
+ * `hooks.killAll` once, with SIGKILL of the process group after KILL_GRACE_MS (or at once if
+ * killAll fails). Returns the state and a function that disarms everything.
  */
-export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks, env?: NodeJS.ProcessEnv): Promise<Supervised> {
-  const [cmd, ...args] = argv;
-  if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
-  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true, env: env ?? process.env });
-  const state = { timedOut: false, aborted: false, stopError: undefined as unknown, stopping: false };
+function watchStops(child: ChildProcess, io: RunIo, hooks: SuperviseHooks): { state: StopState; timers: NodeJS.Timeout[]; disarm: () => void } {
+  const state: StopState = { timedOut: false, aborted: false, stopError: undefined, stopping: false };
   const timers: NodeJS.Timeout[] = [];
   const stop = (): void => {
     if (state.stopping) return;
@@ -62,12 +65,30 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
   };
   if (io.signal?.aborted) onAbort();
   io.signal?.addEventListener("abort", onAbort, { once: true });
-  if (io.timeoutMs !== undefined) {
-    timers.push(setTimeout(() => ((state.timedOut = true), stop()), io.timeoutMs));
-  }
+  if (io.timeoutMs !== undefined) timers.push(setTimeout(() => ((state.timedOut = true), stop()), io.timeoutMs));
   const unsubscribe = io.signals?.subscribe((sig) => {
     hooks.forward(sig, child.pid).catch((err: unknown) => (state.stopError ??= err));
   });
+  const disarm = (): void => {
+    for (const t of timers) clearTimeout(t);
+    io.signal?.removeEventListener("abort", onAbort);
+    unsubscribe?.();
+  };
+  return { state, timers, disarm };
+}
+
+/**
+ * supervise runs `argv` (a runtime or launcher that stays in the foreground for the container's
+ * life) in its own process group, streams its stdout and stderr into `io` without ending them,
+ * enforces `io.signal` and `io.timeoutMs` through `hooks.killAll` (then SIGKILL of the group
+ * after KILL_GRACE_MS) and forwards `io.signals`. `env` replaces the inherited environment.
+ * Resolves when the command exited and its output is drained; rejects when it cannot be started.
+ */
+export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks, env?: NodeJS.ProcessEnv): Promise<Supervised> {
+  const [cmd, ...args] = argv;
+  if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
+  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true, env: env ?? process.env });
+  const { state, timers, disarm } = watchStops(child, io, hooks);
   // Both are pipes (stdio "pipe" above), so never null.
   const stdout = child.stdout!;
   const stderr = child.stderr!;
@@ -79,16 +100,11 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
     io.stdin.pipe(child.stdin);
   }
   const cleanup = (): void => {
-    for (const t of timers) clearTimeout(t);
-    io.signal?.removeEventListener("abort", onAbort);
-    unsubscribe?.();
+    disarm();
     if (io.stdin && child.stdin) io.stdin.unpipe(child.stdin);
   };
   return new Promise((resolve, reject) => {
-    child.on("error", (err) => {
-      cleanup();
-      reject(err);
-    });
+    child.on("error", (err) => (cleanup(), reject(err)));
     child.on("exit", () => {
       timers.push(setTimeout(() => (stdout.destroy(), stderr.destroy()), DRAIN_MS));
     });

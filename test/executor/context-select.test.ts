@@ -2,8 +2,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ContextError, createContextHasher, hashSelection, openContext, select, selectFor, selectMount } from "../../src/executor/context.js";
-import { contextSelections, type ContextHasher, type ContextSelection } from "../../src/executor/index.js";
+import { ContextError, createContextHasher, openContext, select, selectFor, selectMount, selectorsOf } from "../../src/executor/context.js";
+import { contextSelectors, type ContextHasher } from "../../src/executor/index.js";
 import type { CopyOp, ExecOp } from "../../src/planner/plan.js";
 import { countingReader, rootPaths, tempDir, writeTree } from "./context-helpers.js";
 
@@ -83,21 +83,22 @@ describe("select", () => {
     expect(select(ctx, ["./nope/*.txt"], { parents: true }).roots[0]?.entries.map((e) => e.path)).toEqual(["."]);
   });
 
-  it("implements the executor's ContextHasher for contextSelections of COPY and RUN --mount", async () => {
+  it("turns planner ops into selectors and digests them (the executor's ContextHasher)", async () => {
     const ctx = await openContext(dir);
     const copy = { kind: "copy", from: "context", sources: [{ kind: "path", path: "x" }, { kind: "url", url: "https://e/x" }], excludes: ["*.md"], parents: false } as unknown as CopyOp;
     const exec = { kind: "exec", mounts: [{ type: "bind", fromContext: true, source: "src" }, { type: "cache", fromContext: false }] } as unknown as ExecOp;
-    const [copySel] = contextSelections({ op: copy });
-    const [mountSel] = contextSelections({ op: exec });
+    expect(selectorsOf(copy)).toEqual([{ kind: "copy", sources: ["x"], excludes: ["*.md"], parents: false }]);
+    expect(selectorsOf(exec)).toEqual([{ kind: "mount", source: "src" }]);
+    expect(contextSelectors({ op: copy })).toEqual(selectorsOf(copy));
     const hasher: ContextHasher = createContextHasher(ctx);
-    const copyDigest = await hasher.digestOf(copySel as ContextSelection);
-    expect(copyDigest).toBe(await hashSelection(ctx, select(ctx, ["x"], { excludes: ["*.md"] })));
-    expect(await hasher.digestOf(mountSel as ContextSelection)).toBe(await hashSelection(ctx, selectMount(ctx, "src")));
-    expect(await hasher.digestOf({ sources: ["./x/./y/*.txt"], excludes: [], parents: true })).not.toBe(copyDigest);
-    await expect(hasher.digestOf({ sources: ["missing"], excludes: [], wildcard: false })).rejects.toThrow(/source "missing" not found/);
+    const both = await hasher.digestOf([...selectorsOf(copy), ...selectorsOf(exec)]);
+    expect(both).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(await hasher.digestOf(selectorsOf(copy))).not.toBe(both);
+    expect(await hasher.digestOf([{ kind: "copy", sources: ["./x/./y/*.txt"], excludes: [], parents: true }])).not.toBe(await hasher.digestOf(selectorsOf(copy)));
+    await expect(hasher.digestOf([{ kind: "mount", source: "missing" }])).rejects.toThrow(/source "missing" not found/);
     const aborted = new AbortController();
     aborted.abort(new Error("stopped"));
-    await expect(hasher.digestOf(copySel as ContextSelection, aborted.signal)).rejects.toThrow("stopped");
+    await expect(hasher.digestOf(selectorsOf(copy), aborted.signal)).rejects.toThrow("stopped");
   });
 
   it("reads a file once per hasher even when several steps select it", async () => {
@@ -105,19 +106,20 @@ describe("select", () => {
     const { reader, reads } = countingReader();
     const hasher = createContextHasher(ctx, { reader });
     const [a, b] = await Promise.all([
-      hasher.digestOf({ sources: ["x"], excludes: [] }),
-      hasher.digestOf({ sources: ["x/y/a.txt", "x/z.txt"], excludes: [] }),
+      hasher.digestOf([{ kind: "copy", sources: ["x"], excludes: [], parents: false }]),
+      hasher.digestOf([{ kind: "copy", sources: ["x/y/a.txt", "x/z.txt"], excludes: [], parents: false }]),
     ]);
     expect(a).not.toBe(b);
     expect(reads.sort()).toEqual(["x/y/a.txt", "x/y/b.txt", "x/z.txt"]);
   });
 
-  it("follows a symlink source only when followLinks is true", async () => {
+  it("follows a symlink source to its target inside the context; without following, keeps the link", async () => {
     writeTree(dir, { "ln": { link: "x/y" } });
     const ctx = await openContext(dir);
-    expect(selectFor(ctx, { sources: ["ln"], excludes: [] }).roots.map((r) => r.path)).toEqual(["x/y"]);
-    expect(selectFor(ctx, { sources: ["ln"], excludes: [], followLinks: false }).roots.map((r) => r.entries.map((e) => e.type))).toEqual([["symlink"]]);
-    expect(selectFor(ctx, { sources: ["ln"], excludes: [], wildcard: false, followLinks: false }).entries.map((e) => e.path)).toEqual(["ln"]);
+    expect(selectFor(ctx, { kind: "copy", sources: ["ln"], excludes: [], parents: false }).roots.map((r) => r.path)).toEqual(["x/y"]);
+    expect(selectFor(ctx, { kind: "mount", source: "ln" }).roots.map((r) => r.path)).toEqual(["x/y"]);
+    expect(select(ctx, ["ln"], { followLinks: false }).roots.map((r) => r.entries.map((e) => e.type))).toEqual([["symlink"]]);
+    expect(selectMount(ctx, "ln", false).entries.map((e) => e.path)).toEqual(["ln"]);
   });
 });
 

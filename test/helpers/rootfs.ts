@@ -23,24 +23,29 @@ export function busyboxAvailable(): boolean {
   return out.includes("BusyBox");
 }
 
-/**
- * makeBusyboxRootfs builds a minimal rootfs under a new temp dir: /bin/busybox with one symlink
- * per applet, the usual top-level directories, and /etc/passwd and /etc/group with root, app
- * (1000) and nobody. The caller must call cleanup().
- */
-export function makeBusyboxRootfs(): TestRootfs {
-  const dir = mkdtempSync(join(tmpdir(), "tsbuild-rootfs-"));
-  const rootfs = join(dir, "rootfs");
-  for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "home/app", "work", "usr/bin", "sbin"]) {
-    mkdirSync(join(rootfs, d), { recursive: true });
-  }
-  chmodSync(join(rootfs, "tmp"), 0o1777);
+function installBusybox(rootfs: string): void {
   copyFileSync(BUSYBOX, join(rootfs, "bin/busybox"));
   chmodSync(join(rootfs, "bin/busybox"), 0o755);
   const applets = execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n").filter((a) => /^[\w.[-]+$/.test(a));
   for (const applet of applets) {
     if (applet !== "busybox") symlinkSync("busybox", join(rootfs, "bin", applet));
   }
+}
+
+/**
+ * makeBusyboxRootfs builds a minimal rootfs under a new temp dir: /bin/busybox with one symlink
+ * per applet, the usual top-level directories, and /etc/passwd and /etc/group with root, app
+ * (1000) and nobody; `busybox: false` leaves out the binaries (for tests that only read /etc).
+ * The caller must call cleanup().
+ */
+export function makeBusyboxRootfs(options: { readonly busybox?: boolean } = {}): TestRootfs {
+  const dir = mkdtempSync(join(tmpdir(), "tsbuild-rootfs-"));
+  const rootfs = join(dir, "rootfs");
+  for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "home/app", "work", "usr/bin", "sbin"]) {
+    mkdirSync(join(rootfs, d), { recursive: true });
+  }
+  chmodSync(join(rootfs, "tmp"), 0o1777);
+  if (options.busybox !== false) installBusybox(rootfs);
   writeFileSync(join(rootfs, "etc/passwd"), PASSWD);
   writeFileSync(join(rootfs, "etc/group"), GROUP);
   writeFileSync(join(rootfs, "etc/hostname"), "rootfs\n");

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { createBuiltinDriver } from "../../src/runtime/drivers/builtin.js";
 import { createOciDriver } from "../../src/runtime/drivers/oci.js";
-import type { Driver, RunResult } from "../../src/runtime/driver.js";
+import type { Driver, RunResult, SignalSource } from "../../src/runtime/driver.js";
 import { buildSpec, type SpecInput } from "../../src/runtime/spec.js";
 import { busyboxAvailable } from "./rootfs.js";
 
@@ -45,6 +45,8 @@ export interface SandboxRun {
   readonly spec?: Partial<SpecInput>;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  readonly signals?: SignalSource;
+  readonly stdin?: string;
 }
 
 let counter = 0;
@@ -81,6 +83,9 @@ export async function runIn(driver: Driver, rootfs: string, bundleParent: string
     stderr: err,
     ...(run.timeoutMs !== undefined ? { timeoutMs: run.timeoutMs } : {}),
     ...(run.signal ? { signal: run.signal } : {}),
+    ...(run.signals ? { signals: run.signals } : {}),
+    ...(run.stdin !== undefined ? { stdin: Readable.from([run.stdin]) } : {}),
   });
+  await new Promise((r) => setImmediate(r));
   return { result, stdout: Buffer.concat(chunks.out).toString(), stderr: Buffer.concat(chunks.err).toString(), ms: Date.now() - started };
 }

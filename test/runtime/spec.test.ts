@@ -31,6 +31,10 @@ const CASES: Record<string, SpecInput> = {
     limits: { memoryBytes: 256 * 1024 * 1024, pidsLimit: 256, cpus: 1.5 },
     cwd: "/work",
   },
+  "etc-files": {
+    ...BASE,
+    etcFiles: { hosts: "/run/tsbuild/c1/hosts", resolvConf: "/run/tsbuild/c1/resolv.conf", hostname: "/run/tsbuild/c1/hostname" },
+  },
   "mounts-readonly-tty": {
     ...BASE,
     tty: true,

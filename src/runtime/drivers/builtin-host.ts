@@ -11,17 +11,18 @@ export interface BuiltinTools {
   readonly mount: string;
   readonly mknod: string;
   readonly pivotRoot: string;
+  readonly cp: string;
   readonly ip: string | undefined;
 }
 
-const REQUIRED = { sh: "bash", unshare: "unshare", setpriv: "setpriv", env: "env", umount: "umount", mount: "mount", mknod: "mknod", pivotRoot: "pivot_root" } as const;
+const REQUIRED = { sh: "bash", unshare: "unshare", setpriv: "setpriv", env: "env", umount: "umount", mount: "mount", mknod: "mknod", pivotRoot: "pivot_root", cp: "cp" } as const;
 
 /** HOST_PATH is the PATH the builtin driver's setup script runs with. */
 export const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /**
  * findBuiltinTools locates util-linux (unshare, setpriv, mount, umount, pivot_root), coreutils
- * (env, mknod) and bash on `pathEnv` (bash, unlike dash, can close any fd number); `ip` (iproute2) is optional and only brings loopback up for
+ * (env, mknod, cp) and bash on `pathEnv` (bash, unlike dash, can close any fd number); `ip` (iproute2) is optional and only brings loopback up for
  * `--network none`. Throws naming the missing programs.
  */
 export async function findBuiltinTools(pathEnv = HOST_PATH): Promise<BuiltinTools> {

@@ -91,8 +91,9 @@ class BuiltinDriver implements Driver {
     const join = cgroupDirs.map((d) => `echo $$ > ${q(posix.join(d, "cgroup.procs"))}`);
     const ns = ["--mount", "--uts", "--ipc", "--pid", "--cgroup", "--propagation", "private"];
     if (spec.linux.namespaces.some((n) => n.type === "network")) ns.push("--net");
-    const exec = `exec ${q(this.tools.unshare)} ${ns.join(" ")} -- ${q(this.tools.sh)} -c "$0"`;
-    return [this.tools.sh, "-c", [...join, exec].join(" && "), script];
+    // --norc: bash would otherwise read ~/.bashrc when its stdin is a socket (Node's stdio pipes).
+    const exec = `exec ${q(this.tools.unshare)} ${ns.join(" ")} -- ${q(this.tools.sh)} --norc --noprofile -c "$0"`;
+    return [this.tools.sh, "--norc", "--noprofile", "-c", [...join, exec].join(" && "), script];
   }
 
   async run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult> {

@@ -1,0 +1,4 @@
+// Runs the CVE-2024-21626 cwd check (cwd /proc/self/fd/N, N = 3..64) against the builtin driver.
+import { describeCwdEscape } from "./conformance-suite.js";
+
+describeCwdEscape("builtin");
