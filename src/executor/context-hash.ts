@@ -10,7 +10,7 @@ import type { FileHandle } from "node:fs/promises";
 import { parseDigest, type Digest } from "../core/digest.js";
 import type { CopyOp, ExecOp } from "../planner/plan.js";
 import type { FileStatKey, HashCache } from "../store/hashcache.js";
-import { changedError, openDirChain, openFileAt, openRoot, requireProcFd, sameInode, unchanged } from "./context-fs.js";
+import { forEachContextFile } from "./context-read.js";
 import { select, selectMount, type Selection } from "./context-select.js";
 import type { BuildContext, ContextEntry } from "./context-types.js";
 
@@ -22,8 +22,12 @@ export interface HashOptions {
   /** The stat-keyed cache; without one every selected file is read. */
   readonly cache?: HashCache | undefined;
   readonly reader?: ContentReader | undefined;
-  /** Files hashed at the same time within one directory (default 8: each holds one 1 MiB buffer). */
+  /** Files hashed at the same time (default 8: each holds one 1 MiB buffer). */
   readonly concurrency?: number | undefined;
+  /** Path -> sha256 hex already computed from this same context snapshot (read and extended). */
+  readonly memo?: Map<string, string> | undefined;
+  /** Stops hashing before the next file when aborted. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** READ_BUFFER_BYTES is the read size; 1 MiB keeps syscalls few and memory bounded. */
@@ -41,10 +45,12 @@ export const streamSha256: ContentReader = async (handle) => {
   const hash = createHash("sha256");
   const buf = buffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER_BYTES);
   try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+    // Positional reads from 0: the result does not depend on the descriptor's offset.
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
       hash.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
     }
   } finally {
     if (buffers.length < MAX_IDLE_BUFFERS) buffers.push(buf);
@@ -57,84 +63,52 @@ function keyOf(e: ContextEntry): FileStatKey {
   return { path: e.path, size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, dev: e.dev, mode: e.mode, uid: e.uid, gid: e.gid };
 }
 
-/** hashOpenFile reads one file and checks it did not change before, during or after the read. */
-async function hashOpenFile(handle: FileHandle, entry: ContextEntry, reader: ContentReader): Promise<string> {
-  const before = await handle.stat({ bigint: true });
-  if (!before.isFile() || !sameInode(before, entry)) throw changedError(entry.path, "was replaced");
-  if (!unchanged(before, entry)) throw changedError(entry.path, "was modified");
-  const hex = await reader(handle, entry);
-  const after = await handle.stat({ bigint: true });
-  if (!unchanged(after, entry)) throw changedError(entry.path, "was modified");
-  return hex;
-}
-
-/** hashDir hashes the files of one directory, `concurrency` at a time. */
-async function hashDir(dir: FileHandle, files: readonly ContextEntry[], reader: ContentReader, concurrency: number, out: Map<string, string>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const entry = files[next++] as ContextEntry;
-      const name = entry.path.slice(entry.path.lastIndexOf("/") + 1);
-      const handle = await openFileAt(dir, name).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === "ELOOP" || err.code === "ENOENT" || err.code === "ENXIO" ? changedError(entry.path, "was replaced or removed") : err;
-      });
-      try {
-        out.set(entry.path, await hashOpenFile(handle, entry, reader));
-      } finally {
-        await handle.close();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-}
-
 /**
  * hashFiles returns path -> sha256 hex for the regular files among `entries`, from the cache
  * where it knows the exact stat, else by reading (and then recording) them.
  */
 export async function hashFiles(ctx: BuildContext, entries: readonly ContextEntry[], opts: HashOptions = {}): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const byDir = new Map<string, ContextEntry[]>();
+  const toRead: ContextEntry[] = [];
   for (const e of entries) {
     if (e.type !== "file") continue;
-    const cached = e.size === 0n ? EMPTY_SHA256 : opts.cache?.get(keyOf(e));
+    const cached = e.size === 0n ? EMPTY_SHA256 : (opts.memo?.get(e.path) ?? opts.cache?.get(keyOf(e)));
     if (cached) out.set(e.path, cached);
-    else {
-      const slash = e.path.lastIndexOf("/");
-      const dir = slash < 0 ? "." : e.path.slice(0, slash);
-      const list = byDir.get(dir);
-      if (list) list.push(e);
-      else byDir.set(dir, [e]);
-    }
+    else toRead.push(e);
   }
-  if (byDir.size === 0) return out;
-  requireProcFd();
-  const root = await openRoot(ctx.root);
   const fresh = new Map<string, string>();
-  try {
-    if (!sameInode(await root.stat({ bigint: true }), ctx.entries.get(".") as ContextEntry)) throw changedError(".", "was replaced");
-    for (const [dir, files] of byDir) {
-      const handle = await openDirChain(root, dir, ctx.entries);
-      try {
-        await hashDir(handle, files, opts.reader ?? streamSha256, opts.concurrency ?? 8, fresh);
-      } finally {
-        if (handle !== root) await handle.close();
-      }
-    }
-  } finally {
-    await root.close();
+  const reader = opts.reader ?? streamSha256;
+  await forEachContextFile(ctx, toRead, async (handle, entry) => {
+    opts.signal?.throwIfAborted();
+    fresh.set(entry.path, await reader(handle, entry));
+  }, opts.concurrency);
+  opts.cache?.putMany(toRead.map((e) => ({ key: keyOf(e), sha256: fresh.get(e.path) as string })));
+  for (const [p, h] of fresh) {
+    out.set(p, h);
+    opts.memo?.set(p, h);
   }
-  opts.cache?.putMany(entries.filter((e) => fresh.has(e.path)).map((e) => ({ key: keyOf(e), sha256: fresh.get(e.path) as string })));
-  for (const [p, h] of fresh) out.set(p, h);
   return out;
+}
+
+/**
+ * hardlinkOf returns the earlier selected path that shares e's inode (the copy writes e as a
+ * hard link to it), or "". `seen` maps "dev:ino" to the first path selected for it.
+ */
+function hardlinkOf(e: ContextEntry, seen: Map<string, string>): string {
+  if (e.type !== "file" || e.nlink < 2) return "";
+  const id = `${e.dev}:${e.ino}`;
+  const first = seen.get(id);
+  if (first !== undefined) return first;
+  seen.set(id, e.path);
+  return "";
 }
 
 /**
  * hashSelection is the content digest of a selection: per root its source and resolved path,
  * the followed symlinks, and per entry its context-relative path, type, mode (with setuid,
- * setgid, sticky), uid, gid, symlink target and file content hash. Times, inode and device
- * are not covered, so an mtime-only touch, or the same tree in another directory, gives the
- * same digest.
+ * setgid, sticky), uid, gid, symlink target, file content hash and which earlier selected path
+ * it is a hard link of. Times, inode and device numbers are not covered, so an mtime-only
+ * touch, or the same tree in another directory, gives the same digest.
  */
 export async function hashSelection(ctx: BuildContext, sel: Selection, opts: HashOptions = {}): Promise<Digest> {
   const content = await hashFiles(ctx, sel.entries, opts);
@@ -142,8 +116,10 @@ export async function hashSelection(ctx: BuildContext, sel: Selection, opts: Has
   h.update(DIGEST_VERSION + "\n");
   for (const r of sel.roots) h.update(JSON.stringify(["root", r.source, r.path]) + "\n");
   for (const l of sel.links) h.update(JSON.stringify(["link", l.path, l.target ?? ""]) + "\n");
+  const firstLink = new Map<string, string>();
   for (const e of sel.entries) {
-    h.update(JSON.stringify([e.path, e.type, e.mode, e.uid, e.gid, e.target ?? "", content.get(e.path) ?? ""]) + "\n");
+    const link = hardlinkOf(e, firstLink);
+    h.update(JSON.stringify([e.path, e.type, e.mode, e.uid, e.gid, e.target ?? "", content.get(e.path) ?? "", link]) + "\n");
   }
   return parseDigest(`sha256:${h.digest("hex")}`);
 }
@@ -155,7 +131,7 @@ export type ContextSelector =
 
 /** ContextHasher gives the content digest of what selectors read from one opened context. */
 export interface ContextHasher {
-  digestOf(selectors: readonly ContextSelector[]): Promise<Digest>;
+  digestOf(selectors: readonly ContextSelector[], signal?: AbortSignal): Promise<Digest>;
 }
 
 /** selectorsOf lists what an op reads from the build context (none for ops that read no context). */
@@ -168,21 +144,35 @@ export function selectorsOf(op: CopyOp | ExecOp): ContextSelector[] {
   return op.mounts.filter((m) => m.type === "bind" && m.fromContext).map((m) => ({ kind: "mount", source: m.source ?? "." }));
 }
 
+/** selectFor turns one selector into the Selection it reads. */
+export function selectFor(ctx: BuildContext, s: ContextSelector): Selection {
+  return s.kind === "copy" ? select(ctx, s.sources, { excludes: s.excludes, parents: s.parents }) : selectMount(ctx, s.source);
+}
+
 /**
  * createContextHasher binds a context and hash options. digestOf hashes each selector's
- * selection and combines them in order; a selector that fails (a missing source, a pattern
- * error, a file changed while read) rejects with its ContextError.
+ * selection and combines them in order. Calls run one at a time (so steps hashed together do
+ * not multiply read buffers) and share what they hashed, so a file several steps select is read
+ * at most once. A missing source, a pattern error or a file changed while read rejects with
+ * its ContextError; an aborted `signal` rejects with its reason before the next file is read.
  */
 export function createContextHasher(ctx: BuildContext, opts: HashOptions = {}): ContextHasher {
+  const memo = new Map<string, string>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = async (selectors: readonly ContextSelector[], signal: AbortSignal | undefined): Promise<Digest> => {
+    const h = createHash("sha256");
+    h.update(DIGEST_VERSION + "/selectors\n");
+    for (const s of selectors) {
+      signal?.throwIfAborted();
+      h.update(`${s.kind} ${await hashSelection(ctx, selectFor(ctx, s), { ...opts, memo, signal })}\n`);
+    }
+    return parseDigest(`sha256:${h.digest("hex")}`);
+  };
   return {
-    async digestOf(selectors) {
-      const h = createHash("sha256");
-      h.update(DIGEST_VERSION + "/selectors\n");
-      for (const s of selectors) {
-        const sel = s.kind === "copy" ? select(ctx, s.sources, { excludes: s.excludes, parents: s.parents }) : selectMount(ctx, s.source);
-        h.update(`${s.kind} ${await hashSelection(ctx, sel, opts)}\n`);
-      }
-      return parseDigest(`sha256:${h.digest("hex")}`);
+    digestOf(selectors, signal) {
+      const next = queue.then(() => run(selectors, signal));
+      queue = next.catch(() => undefined);
+      return next;
     },
   };
 }

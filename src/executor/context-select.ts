@@ -20,6 +20,8 @@ import { compareBytes, ContextError, joinPath, type BuildContext, type ContextEn
 export interface SelectOptions {
   readonly excludes?: readonly string[];
   readonly parents?: boolean;
+  /** Follow a source that is itself a symlink (default true, as COPY in BuildKit). */
+  readonly followLinks?: boolean;
 }
 
 /** SelectedRoot is one resolved source root and what is read below it. */
@@ -150,44 +152,56 @@ function rootOf(ctx: BuildContext, source: string, r: Resolved, include: IgnoreM
   return { source, path: r.path, entries: [r.entry, ...below] };
 }
 
-/** resolveOrThrow resolves a clean path following the last symlink, or throws the not-found error. */
-function resolveOrThrow(ctx: BuildContext, source: string, path: string): Resolved {
-  const r = resolvePath(ctx, path, true);
+/** RootSpec is how one source's roots are found and filled. */
+interface RootSpec {
+  readonly source: string;
+  readonly wildcards: boolean;
+  /** Follow a symlink that is the source itself (COPY: yes, as BuildKit's FollowSymlinks). */
+  readonly follow: boolean;
+  readonly include: IgnoreMatcher | undefined;
+  readonly exclude: IgnoreMatcher | undefined;
+}
+
+/** resolveOrThrow resolves a clean path, or throws the not-found error. */
+function resolveOrThrow(ctx: BuildContext, source: string, path: string, follow: boolean): Resolved {
+  const r = resolvePath(ctx, path, follow);
   if (!isResolved(r)) throw notFound(ctx, source, r);
   return r;
 }
 
-/** selectParents handles one `--parents` source. */
-function selectParents(ctx: BuildContext, source: string, exclude: IgnoreMatcher | undefined, links: ContextEntry[]): SelectedRoot[] {
+/**
+ * rootsFor resolves one clean source path into roots: itself (must exist) without wildcards,
+ * else every match below the wildcard-free leading directory (possibly none).
+ */
+function rootsFor(ctx: BuildContext, spec: RootSpec, clean: string, links: ContextEntry[]): SelectedRoot[] {
+  const { dir, pattern } = spec.wildcards ? splitWildcards(clean) : { dir: clean, pattern: "" };
+  const paths = pattern === "" ? [clean] : (() => {
+    const base = resolvePath(ctx, dir, true);
+    if (!isResolved(base) || base.entry.type !== "dir") return [];
+    links.push(...base.links);
+    return globUnder(ctx, spec.source, base.path, pattern);
+  })();
+  return paths.map((p) => {
+    const r = resolveOrThrow(ctx, spec.source, p, spec.follow);
+    links.push(...r.links);
+    return rootOf(ctx, spec.source, r, spec.include, spec.exclude);
+  });
+}
+
+/**
+ * selectParents handles one `--parents` source: the pivot (which may hold wildcards) gives the
+ * roots, the rest is an include pattern below each; without wildcards the full path must exist.
+ */
+function selectParents(ctx: BuildContext, spec: RootSpec, links: ContextEntry[]): SelectedRoot[] {
+  const { source } = spec;
   const cut = source.indexOf("/./");
   const pivot = cut < 0 ? "." : cleanSource(source.slice(0, cut));
   const pattern = cleanSource(cut < 0 ? source : source.slice(cut + 3));
   const include = matcherOrThrow([pattern === "." ? "" : pattern], source);
   if (!containsWildcards(pivot) && !containsWildcards(pattern)) {
-    links.push(...resolveOrThrow(ctx, source, cleanSource(`${pivot}/${pattern}`)).links);
+    links.push(...resolveOrThrow(ctx, source, cleanSource(`${pivot}/${pattern}`), spec.follow).links);
   }
-  const r = resolveOrThrow(ctx, source, pivot);
-  links.push(...r.links);
-  return [rootOf(ctx, source, r, include, exclude)];
-}
-
-/** selectPlain handles one source without `--parents`. */
-function selectPlain(ctx: BuildContext, source: string, exclude: IgnoreMatcher | undefined, links: ContextEntry[], wildcards: boolean): SelectedRoot[] {
-  const clean = cleanSource(source);
-  const { dir, pattern } = wildcards ? splitWildcards(clean) : { dir: clean, pattern: "" };
-  if (pattern === "") {
-    const r = resolveOrThrow(ctx, source, clean);
-    links.push(...r.links);
-    return [rootOf(ctx, source, r, undefined, exclude)];
-  }
-  const base = resolvePath(ctx, dir, true);
-  if (!isResolved(base) || base.entry.type !== "dir") return [];
-  links.push(...base.links);
-  return globUnder(ctx, source, base.path, pattern).map((m) => {
-    const r = resolveOrThrow(ctx, source, m);
-    links.push(...r.links);
-    return rootOf(ctx, source, r, undefined, exclude);
-  });
+  return rootsFor(ctx, { ...spec, include }, pivot, links);
 }
 
 /** unionOf merges roots and links into one sorted list, one entry per path. */
@@ -208,14 +222,19 @@ export function select(ctx: BuildContext, sources: readonly string[], opts: Sele
   const links: ContextEntry[] = [];
   for (const source of sources) {
     const exclude = opts.excludes && opts.excludes.length > 0 ? matcherOrThrow(opts.excludes, source) : undefined;
-    roots.push(...(opts.parents ? selectParents(ctx, source, exclude, links) : selectPlain(ctx, source, exclude, links, true)));
+    const spec: RootSpec = { source, wildcards: true, follow: opts.followLinks ?? true, include: undefined, exclude };
+    roots.push(...(opts.parents ? selectParents(ctx, spec, links) : rootsFor(ctx, spec, cleanSource(source), links)));
   }
   return { roots, links: unionOf([], links), entries: unionOf(roots, links) };
 }
 
-/** selectMount returns what `RUN --mount=type=bind` of context path `source` reads (no wildcards). */
-export function selectMount(ctx: BuildContext, source: string): Selection {
+/**
+ * selectMount returns what `RUN --mount=type=bind` of context path `source` reads: no
+ * wildcards, a missing path is an error; a symlink source is followed unless `follow` is false.
+ */
+export function selectMount(ctx: BuildContext, source: string, follow = true): Selection {
   const links: ContextEntry[] = [];
-  const roots = selectPlain(ctx, source, undefined, links, false);
+  const spec: RootSpec = { source, wildcards: false, follow, include: undefined, exclude: undefined };
+  const roots = rootsFor(ctx, spec, cleanSource(source), links);
   return { roots, links: unionOf([], links), entries: unionOf(roots, links) };
 }

@@ -10,7 +10,7 @@ export type EntryType = "file" | "dir" | "symlink";
 
 /** ContextEntry is one file, directory or symlink of the context, as lstat saw it during the walk. */
 export interface ContextEntry {
-  /** Slash-separated path relative to the context root; the root itself is ".". */
+  /** Slash-separated path relative to the context root; the root itself is "." (mode 0755, owner 0:0). */
   readonly path: string;
   readonly type: EntryType;
   /** Permission bits plus setuid, setgid and sticky (`st_mode & 0o7777`). */
@@ -22,6 +22,8 @@ export interface ContextEntry {
   readonly ctimeNs: bigint;
   readonly ino: bigint;
   readonly dev: bigint;
+  /** Number of hard links to the inode (a file with several is copied as hardlinks). */
+  readonly nlink: number;
   /** The symlink's target, verbatim (never followed); undefined for other types. */
   readonly target: string | undefined;
 }

@@ -28,7 +28,7 @@ export function entryOf(path: string, st: BigIntStats, target: string | undefine
   if (!type) return undefined;
   return {
     path, type, mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid),
-    size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, target,
+    size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, nlink: Number(st.nlink), target,
   };
 }
 
@@ -64,13 +64,14 @@ class Walker {
     const stats = await Promise.all(names.map(async ({ name, isDir }) => {
       const rel = joinPath(path, name);
       if (this.matcher?.matches(rel)) return { name, rel, excludedDir: isDir && mayReinclude(this.matcher, rel) };
-      return { name, rel, entry: await this.stat(dir, name, rel) };
+      return { name, rel, ...(await this.stat(dir, name, rel)) };
     }));
     for (const s of stats) {
       if ("excludedDir" in s) {
         if (s.excludedDir && (await this.descend(dir, s.name, s.rel, true))) kept.push(s.name);
         continue;
       }
+      if (s.warning) this.warnings.push(s.warning);
       if (!s.entry) continue;
       this.entries.set(s.rel, s.entry);
       kept.push(s.name);
@@ -81,24 +82,28 @@ class Walker {
   }
 
   /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings. */
-  private async stat(dir: FileHandle, name: string, rel: string): Promise<ContextEntry | undefined> {
+  private async stat(dir: FileHandle, name: string, rel: string): Promise<{ entry?: ContextEntry; warning?: ContextWarning }> {
     let st: BigIntStats;
     try {
       st = await lstatAt(dir, name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      this.warnings.push({ code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` });
-      return undefined;
+      return { warning: { code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` } };
     }
     const isLink = (Number(st.mode) & S_IFMT) === 0o120000;
-    const entry = entryOf(rel, st, isLink ? await readlinkAt(dir, name) : undefined);
+    const target = isLink
+      ? await readlinkAt(dir, name).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === "EINVAL" || err.code === "ENOENT" ? changedError(rel, "was replaced") : err;
+        })
+      : undefined;
+    const entry = entryOf(rel, st, target);
     if (!entry) {
       // Deviation: BuildKit transfers FIFOs, sockets and device nodes as metadata; tsbuild skips
       // them with a warning (they are never opened, and an image rarely wants them).
       const kind = SPECIAL[Number(st.mode) & S_IFMT] ?? "special file";
-      this.warnings.push({ code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` });
+      return { warning: { code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` } };
     }
-    return entry;
+    return { entry };
   }
 
   /**
@@ -127,7 +132,10 @@ class Walker {
 export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | undefined): Promise<WalkResult> {
   const w = new Walker(matcher);
   const st = await root.stat({ bigint: true });
-  w.entries.set(".", entryOf(".", st, undefined) as ContextEntry);
+  // BuildKit does not transfer the context directory's own metadata (the walk sends what is
+  // below it, into a snapshot root made 0755 root:root), so neither its mode nor its owner
+  // reaches a COPY: the root entry carries those fixed values.
+  w.entries.set(".", { ...(entryOf(".", st, undefined) as ContextEntry), mode: 0o755, uid: 0, gid: 0 });
   await w.visit(root, ".");
   return { entries: w.entries, children: w.children, warnings: w.warnings };
 }

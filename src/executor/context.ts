@@ -13,7 +13,8 @@ import { walkContext } from "./context-walk.js";
 
 export * from "./context-types.js";
 export { select, selectMount, type Selection, type SelectedRoot, type SelectOptions } from "./context-select.js";
-export { hashSelection, createContextHasher, selectorsOf, type ContextHasher, type ContextSelector, type HashOptions, type ContentReader } from "./context-hash.js";
+export { forEachContextFile, type FileVisitor } from "./context-read.js";
+export { hashSelection, hashFiles, createContextHasher, selectFor, selectorsOf, streamSha256, type ContextHasher, type ContextSelector, type HashOptions, type ContentReader } from "./context-hash.js";
 
 /** MAX_IGNORE_FILE_BYTES caps the ignore file: real ones are a few kB; a huge one is a mistake or an attack (moby#38986). */
 export const MAX_IGNORE_FILE_BYTES = 16 * 1024 * 1024;

@@ -7,3 +7,4 @@ export { Scheduler, type ExecuteOptions, type ExecuteResult, type SchedulerOptio
 export { cacheKey, contextSelectors, readsCache, type CachePolicy } from "./cachekey.js";
 export { LOG_TAIL_LINES } from "./log-tail.js";
 export type { ByteProgress, CacheStore, ContextHasher, ContextSelector, OpContext, OpRunner, ResolvedInput } from "./types.js";
+export { openContext, createContextHasher, forEachContextFile, select, selectMount, ContextError, type BuildContext, type ContextEntry, type OpenContextOptions, type Selection } from "./context.js";

@@ -58,7 +58,12 @@ export class HashCache {
     } catch (err) {
       throw new StoreError(`cannot open the context hash cache ${file}: ${(err as Error).message}; delete the file to rebuild it`, { cause: err });
     }
-    this.checkVersion(file);
+    try {
+      this.checkVersion(file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     this.getStmt = this.db.prepare("SELECT sha256 FROM hashes WHERE key = ?");
     this.putStmt = this.db.prepare(
       "INSERT INTO hashes (key, sha256, last_used) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET sha256 = excluded.sha256, last_used = excluded.last_used",

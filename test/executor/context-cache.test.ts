@@ -71,6 +71,18 @@ describe("hash cache", () => {
     cache.close();
   });
 
+  it("refuses a hash cache written by a newer tsbuild, naming the file", () => {
+    const other = tempDir("tsbuild-cache-version-");
+    try {
+      const cache = new HashCache(other.dir);
+      cache.db.prepare("UPDATE schema_version SET version = 99").run();
+      cache.close();
+      expect(() => new HashCache(other.dir)).toThrow(/hashcache\.db has schema version 99, newer than this tsbuild/);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it("keys on every stat field and ignores malformed rows", () => {
     const cache = new HashCache(storeDir);
     const key: FileStatKey = { path: "a", size: 1n, mtimeNs: 2n, ctimeNs: 3n, ino: 4n, dev: 5n, mode: 0o644, uid: 0, gid: 0 };

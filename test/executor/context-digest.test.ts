@@ -1,6 +1,6 @@
 // What the content digest of a context selection covers: path, type, mode, owner, symlink
 // target and bytes; never times, inode or the directory the context lives in.
-import { chmodSync, chownSync, lchownSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lchownSync, linkSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContext, select, hashSelection } from "../../src/executor/context.js";
@@ -83,6 +83,20 @@ describe("context digest", () => {
     expect(await digestOfDir(dir)).not.toBe(before);
   });
 
+  it("records hard links between selected files", async () => {
+    const before = await digestOfDir(dir);
+    rmSync(join(dir, "lib/util.js"));
+    linkSync(join(dir, "app.js"), join(dir, "lib/util.js"));
+    const linked = await digestOfDir(dir);
+    rmSync(join(dir, "lib/util.js"));
+    writeFileSync(join(dir, "lib/util.js"), "console.log('hi')\n");
+    chmodSync(join(dir, "lib/util.js"), 0o644);
+    const copied = await digestOfDir(dir);
+    expect(new Set([before, linked, copied]).size).toBe(3);
+    // Selected alone, a hard-linked file is a plain file.
+    expect(await digestOfDir(dir, ["lib/util.js"])).toBe(await digestOfDir(dir, ["lib/util.js"]));
+  });
+
   it("is the same for copies in two directories with different mtimes, umask and paths", async () => {
     // Modes are set explicitly (as `cp -a` or an archive would); umask only shapes creation.
     const other = tempDir("tsbuild-ctx-copy-");
@@ -92,12 +106,15 @@ describe("context digest", () => {
     } finally {
       process.umask(old);
     }
-    chmodSync(other.dir, 0o755);
-    chmodSync(dir, 0o755);
+    // The context directories themselves differ (mkdtemp makes 0700; one is chowned): as in
+    // BuildKit, the context root's own metadata is not part of the context.
+    chmodSync(other.dir, 0o750);
+    chownSync(other.dir, 5, 5);
     setAllTimes(dir, SPEC, 1_500_000_000);
     setAllTimes(other.dir, SPEC, 1_700_000_000);
     chownAll(dir, SPEC, 0, 0);
     chownAll(other.dir, SPEC, 0, 0);
+    chownSync(other.dir, 5, 5);
     try {
       expect(await digestOfDir(other.dir)).toBe(await digestOfDir(dir));
       expect(await digestOfDir(other.dir, ["lib", "*.js"])).toBe(await digestOfDir(dir, ["lib", "*.js"]));

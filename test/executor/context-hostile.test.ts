@@ -133,6 +133,62 @@ describe("changes after the walk (A3)", () => {
   });
 });
 
+describe("swap race (A3)", () => {
+  it("never reads outside the context while a directory and a symlink to the host swap places", async () => {
+    writeTree(ctxDir, { "dir/a": "a", "dir/b": "b" });
+    writeFileSync(join(sent, "a"), "HOST SECRET\n");
+    writeFileSync(join(sent, "b"), "HOST SECRET\n");
+    symlinkSync(sent, join(ctxDir, "evil"));
+    const baseline = await hashSelection(await openContext(ctxDir), select(await openContext(ctxDir), ["dir"]));
+    const seen: string[] = [];
+    const reader = async (h: fs.promises.FileHandle, e: Parameters<typeof streamSha256>[1]): Promise<string> => {
+      const { buffer, bytesRead } = await h.read(Buffer.alloc(64), 0, 64, 0);
+      seen.push(buffer.subarray(0, bytesRead).toString());
+      return streamSha256(h, e);
+    };
+    let stop = false;
+    let swaps = 0;
+    // Each turn of the event loop flips `dir` between the real directory and the symlink to the
+    // host directory, while the walk's and the reads' system calls run on libuv's thread pool.
+    const swap = (): void => {
+      if (swaps % 2 === 0) {
+        renameSync(join(ctxDir, "dir"), join(ctxDir, "tmp"));
+        renameSync(join(ctxDir, "evil"), join(ctxDir, "dir"));
+      } else {
+        renameSync(join(ctxDir, "dir"), join(ctxDir, "evil"));
+        renameSync(join(ctxDir, "tmp"), join(ctxDir, "dir"));
+      }
+      swaps++;
+      if (!stop || swaps % 2 === 1) setImmediate(swap);
+    };
+    setImmediate(swap);
+    const outcomes = { ok: 0, refused: 0 };
+    try {
+      for (let i = 0; i < 100; i++) {
+        try {
+          const ctx = await openContext(ctxDir);
+          expect(await hashSelection(ctx, select(ctx, ["dir"]), { reader })).toBe(baseline);
+          outcomes.ok++;
+        } catch (err) {
+          if (!(err instanceof ContextError)) throw err;
+          outcomes.refused++;
+        }
+      }
+    } finally {
+      stop = true;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    expect(swaps % 2).toBe(0);
+    expect(swaps).toBeGreaterThan(100);
+    expect(outcomes.ok + outcomes.refused).toBe(100);
+    expect(outcomes.refused).toBeGreaterThan(0);
+    // Once the swapping stops, the same context hashes as before.
+    const calm = await openContext(ctxDir);
+    expect(await hashSelection(calm, select(calm, ["dir"]), { reader })).toBe(baseline);
+    expect(seen.filter((c) => c.includes("HOST SECRET"))).toEqual([]);
+  });
+});
+
 describe("special files and ignored files (A7)", () => {
   let server: Server | undefined;
   afterEach(() => server?.close());
@@ -167,8 +223,17 @@ describe("special files and ignored files (A7)", () => {
       await hashSelection(ctx, select(ctx, ["."]), { reader });
     });
     expect(ctx.warnings).toEqual([]);
-    expect(reads).toEqual([".dockerignore", "app.txt", "keep/a"]);
+    expect(reads.sort()).toEqual([".dockerignore", "app.txt", "keep/a"]);
     expect(touched.filter((p) => /secret|pipe|b\.log/.test(p))).toEqual([]);
+  });
+});
+
+describe("names", () => {
+  it("leaves out a name that is not valid UTF-8, with a warning", async () => {
+    writeFileSync(Buffer.concat([Buffer.from(ctxDir + "/"), Buffer.from([0xff, 0x61])]), "x");
+    const ctx = await openContext(ctxDir);
+    expect([...ctx.entries.keys()]).toEqual([".", "app.txt", "d"]);
+    expect(ctx.warnings.map((w) => w.code)).toEqual(["ContextVanished"]);
   });
 });
 

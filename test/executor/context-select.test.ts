@@ -2,10 +2,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ContextError, openContext, select, selectMount } from "../../src/executor/context.js";
-import { createContextHasher, selectorsOf } from "../../src/executor/context-hash.js";
+import { ContextError, createContextHasher, openContext, select, selectFor, selectMount, selectorsOf } from "../../src/executor/context.js";
+import { contextSelectors, type ContextHasher } from "../../src/executor/index.js";
 import type { CopyOp, ExecOp } from "../../src/planner/plan.js";
-import { rootPaths, tempDir, writeTree } from "./context-helpers.js";
+import { countingReader, rootPaths, tempDir, writeTree } from "./context-helpers.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -72,21 +72,54 @@ describe("select", () => {
     expect(select(ctx, ["./x/./y/*.txt"], { parents: true }).roots[0]?.path).toBe("x");
     expect(rootPaths(ctx, ["./src/**/*.txt"], { parents: true })).toEqual([[".", "src", "src/x", "src/x/y", "src/x/y/c.txt"]]);
     expect(rootPaths(ctx, ["src/x"], { parents: true })).toEqual([[".", "src", "src/x", "src/x/b.go", "src/x/y", "src/x/y/c.go", "src/x/y/c.txt"]]);
+    const star = select(ctx, ["./src/*/./y/*.go"], { parents: true });
+    // A wildcard pivot gives one root per match; as in fsutil, the include pattern applies below
+    // a root, so a file the pivot matched is taken as it is.
+    expect(star.roots.map((r) => [r.path, r.entries.map((e) => e.path)])).toEqual([
+      ["src/main.go", ["src/main.go"]],
+      ["src/x", ["src/x", "src/x/y", "src/x/y/c.go"]],
+    ]);
     expect(() => select(ctx, ["./nope/a.txt"], { parents: true })).toThrow(/source ".\/nope\/a.txt" not found/);
     expect(select(ctx, ["./nope/*.txt"], { parents: true }).roots[0]?.entries.map((e) => e.path)).toEqual(["."]);
   });
 
-  it("turns planner ops into selectors and digests them", async () => {
+  it("turns planner ops into selectors and digests them (the executor's ContextHasher)", async () => {
     const ctx = await openContext(dir);
     const copy = { kind: "copy", from: "context", sources: [{ kind: "path", path: "x" }, { kind: "url", url: "https://e/x" }], excludes: ["*.md"], parents: false } as unknown as CopyOp;
     const exec = { kind: "exec", mounts: [{ type: "bind", fromContext: true, source: "src" }, { type: "cache", fromContext: false }] } as unknown as ExecOp;
     expect(selectorsOf(copy)).toEqual([{ kind: "copy", sources: ["x"], excludes: ["*.md"], parents: false }]);
     expect(selectorsOf(exec)).toEqual([{ kind: "mount", source: "src" }]);
-    const hasher = createContextHasher(ctx);
+    expect(contextSelectors({ op: copy })).toEqual(selectorsOf(copy));
+    const hasher: ContextHasher = createContextHasher(ctx);
     const both = await hasher.digestOf([...selectorsOf(copy), ...selectorsOf(exec)]);
     expect(both).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(await hasher.digestOf(selectorsOf(copy))).not.toBe(both);
+    expect(await hasher.digestOf([{ kind: "copy", sources: ["./x/./y/*.txt"], excludes: [], parents: true }])).not.toBe(await hasher.digestOf(selectorsOf(copy)));
     await expect(hasher.digestOf([{ kind: "mount", source: "missing" }])).rejects.toThrow(/source "missing" not found/);
+    const aborted = new AbortController();
+    aborted.abort(new Error("stopped"));
+    await expect(hasher.digestOf(selectorsOf(copy), aborted.signal)).rejects.toThrow("stopped");
+  });
+
+  it("reads a file once per hasher even when several steps select it", async () => {
+    const ctx = await openContext(dir);
+    const { reader, reads } = countingReader();
+    const hasher = createContextHasher(ctx, { reader });
+    const [a, b] = await Promise.all([
+      hasher.digestOf([{ kind: "copy", sources: ["x"], excludes: [], parents: false }]),
+      hasher.digestOf([{ kind: "copy", sources: ["x/y/a.txt", "x/z.txt"], excludes: [], parents: false }]),
+    ]);
+    expect(a).not.toBe(b);
+    expect(reads.sort()).toEqual(["x/y/a.txt", "x/y/b.txt", "x/z.txt"]);
+  });
+
+  it("follows a symlink source to its target inside the context; without following, keeps the link", async () => {
+    writeTree(dir, { "ln": { link: "x/y" } });
+    const ctx = await openContext(dir);
+    expect(selectFor(ctx, { kind: "copy", sources: ["ln"], excludes: [], parents: false }).roots.map((r) => r.path)).toEqual(["x/y"]);
+    expect(selectFor(ctx, { kind: "mount", source: "ln" }).roots.map((r) => r.path)).toEqual(["x/y"]);
+    expect(select(ctx, ["ln"], { followLinks: false }).roots.map((r) => r.entries.map((e) => e.type))).toEqual([["symlink"]]);
+    expect(selectMount(ctx, "ln", false).entries.map((e) => e.path)).toEqual(["ln"]);
   });
 });
 
