@@ -1,5 +1,7 @@
 // `tsbuild check --format json` output, validated with a zod schema against the built CLI.
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -66,6 +68,24 @@ describe("tsbuild check --format json", () => {
     const out = output.parse(JSON.parse(r.stdout));
     expect(out.file).toBe("<stdin>");
     expect(out.diagnostics.map((d) => d.code)).toEqual(["MaintainerDeprecated"]);
+  });
+
+  it("picks <FILE>.dockerignore next to a Dockerfile in another directory, else that directory's .dockerignore", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbuild-check-"));
+    try {
+      mkdirSync(join(dir, "svc"));
+      writeFileSync(join(dir, "svc/app.Dockerfile"), "FROM alpine\nCOPY a /a\nCOPY b /b\n");
+      writeFileSync(join(dir, "svc/.dockerignore"), "a\n");
+      const run = (): string[] => {
+        const r = spawnSync(process.execPath, [CLI, "check", "--format", "json", "svc/app.Dockerfile"], { cwd: dir, encoding: "utf8" });
+        return output.parse(JSON.parse(r.stdout)).diagnostics.map((d) => d.message);
+      };
+      expect(run()).toEqual(['Attempting to Copy file "a" that is excluded by .dockerignore']);
+      writeFileSync(join(dir, "svc/app.Dockerfile.dockerignore"), "b\n");
+      expect(run()).toEqual(['Attempting to Copy file "b" that is excluded by .dockerignore']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects an unknown format", () => {

@@ -62,13 +62,17 @@ export function inspect(ref: string, opts: StoreOptions = {}): Promise<Record<st
 /** SaveFormat is an export shape: an OCI layout tar, a tar `docker load` accepts, or an OCI layout directory. */
 export type SaveFormat = "oci" | "docker" | "oci-dir";
 
-/** save exports images to a file or (oci-dir) a directory. */
-export function save(refs: readonly string[], output: string, format: SaveFormat, opts: StoreOptions = {}): Promise<ExportPlan> {
-  return withStore(opts, (s) => (format === "oci-dir" ? saveLayoutDir(s, refs, output) : saveArchive(s, refs, output, format)));
+/** save exports images to a file, a writable stream (tar formats), or (oci-dir) a directory. */
+export function save(refs: readonly string[], output: string | NodeJS.WritableStream, format: SaveFormat, opts: StoreOptions = {}): Promise<ExportPlan> {
+  return withStore(opts, (s) => {
+    if (format !== "oci-dir") return saveArchive(s, refs, output, format);
+    if (typeof output !== "string") throw new InputError("--format oci-dir writes a directory: give -o DIR");
+    return saveLayoutDir(s, refs, output);
+  });
 }
 
-/** load stores the images of an archive made by `tsbuild save`, `docker save` or an OCI layout tar. */
-export function load(file: string, opts: StoreOptions = {}): Promise<LoadResult> {
+/** load stores the images of an archive made by `tsbuild save`, `docker save` or an OCI layout tar (a path, or a named stream). */
+export function load(file: string | { name: string; stream: AsyncIterable<Uint8Array> }, opts: StoreOptions = {}): Promise<LoadResult> {
   return withStore(opts, (s) => loadArchive(s, file));
 }
 

@@ -12,6 +12,9 @@ export { chooseDockerignore, parseDockerignore, createPatternMatcher } from "../
 export type { IgnoreMatcher, DockerignoreResult } from "../core/dockerignore.js";
 export { lint, RULES, RULE_NAMES } from "../parser/lint/index.js";
 export type { LintOptions, RuleName } from "../parser/lint/index.js";
+export { RunStepError, BuildCanceledError, ProcessExitError } from "../core/errors.js";
+export { EventChannel } from "../core/event-channel.js";
+export type { BuildEvent, BuildEventListener, VertexEvent, VertexStatus, ProgressEvent, LogEvent, DiagnosticEvent } from "../core/events.js";
 export { importImage, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack } from "./images.js";
 export type { UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
 export { resolveStoreRoot } from "../store/root.js";

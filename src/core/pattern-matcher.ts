@@ -40,12 +40,16 @@ export interface CompiledPattern {
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 
+/** UNCLEAN finds what path.Clean would change: `.`/`..` elements, `//`, a trailing `/`. */
+const UNCLEAN = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|.\/$/;
+
 /**
  * goClean is Go's path.Clean: collapses `//`, removes `.` elements, resolves `..` lexically,
  * drops a trailing slash; the empty path becomes `.`.
  */
 export function goClean(p: string): string {
   if (p === "") return ".";
+  if (!UNCLEAN.test(p)) return p;
   const rooted = p.startsWith("/");
   const out: string[] = [];
   for (const part of p.split("/")) {
@@ -250,17 +254,41 @@ function step(nodes: readonly Node[], cur: Uint8Array, next: Uint8Array, cp: num
   }
 }
 
-/** runNfa reports whether the whole input is accepted. */
+/** runNfa reports whether the whole input is accepted; two state sets are reused across steps. */
 function runNfa(nodes: readonly Node[], input: string): boolean {
   let cur = new Uint8Array(nodes.length + 1);
+  let next = new Uint8Array(nodes.length + 1);
   closure(nodes, cur, 0);
   for (const ch of input) {
-    const next = new Uint8Array(nodes.length + 1);
+    next.fill(0);
     step(nodes, cur, next, ch.codePointAt(0) as number);
-    cur = next;
+    [cur, next] = [next, cur];
     if (!cur.includes(1)) return false;
   }
   return cur[nodes.length] === 1;
+}
+
+/**
+ * literalEnds returns the literal text every match must start and end with: the `lit` nodes
+ * before the first other node and after the last one. A cheap test on them rejects most paths
+ * before the NFA runs.
+ */
+function literalEnds(nodes: readonly Node[]): { prefix: string; suffix: string } {
+  const lit = (n: Node | undefined): n is Extract<Node, { k: "lit" }> => n?.k === "lit";
+  let a = 0;
+  while (lit(nodes[a])) a++;
+  let b = nodes.length;
+  while (b > a && lit(nodes[b - 1])) b--;
+  const text = (from: number, to: number): string =>
+    String.fromCodePoint(...nodes.slice(from, to).map((n) => (n as Extract<Node, { k: "lit" }>).cp));
+  return { prefix: text(0, a), suffix: text(b, nodes.length) };
+}
+
+/** nfaMatcher wraps runNfa with the literal prefix/suffix pre-check. */
+function nfaMatcher(nodes: readonly Node[]): (path: string) => boolean {
+  const { prefix, suffix } = literalEnds(nodes);
+  const min = prefix.length + suffix.length;
+  return (path) => path.length >= min && path.startsWith(prefix) && path.endsWith(suffix) && runNfa(nodes, path);
 }
 
 /**
@@ -281,6 +309,6 @@ export function compilePattern(raw: string, exclusion: boolean): CompiledPattern
     // (`**foo` matches `xfoo`).
     const suffix = raw.slice(2);
     matchPath = (path) => path.endsWith(suffix) || (suffix.startsWith("/") && path === suffix.slice(1));
-  } else matchPath = (path) => runNfa(nodes, path);
+  } else matchPath = nfaMatcher(nodes);
   return { pattern: raw, exclusion, matchPath };
 }

@@ -3,10 +3,11 @@
  * promise, the event emission with its per-vertex state machine, and the failure/abort policy
  * (the first failure aborts the rest; an abort waits for every op this build alone started).
  */
+import { setMaxListeners } from "node:events";
 import type { Digest } from "../core/digest.js";
 import { BuildCanceledError, RunStepError } from "../core/errors.js";
 import type { Vertex } from "../planner/plan.js";
-import { cacheKey, contextSelections, readsCache } from "./cachekey.js";
+import { cacheKey, contextSelectors, readsCache } from "./cachekey.js";
 import type { ExecuteOptions, ExecuteResult, Scheduler, SchedulerOptions } from "./scheduler.js";
 import type { SharedRun, RunListener } from "./shared-run.js";
 import type { ResolvedInput } from "./types.js";
@@ -20,6 +21,7 @@ interface Node<R> {
   readonly result: Promise<R>;
 }
 
+/** BuildRun executes one plan for Scheduler.execute; it is used once. */
 export class BuildRun<R> {
   private readonly abort = new AbortController();
   private failure: RunStepError | undefined;
@@ -36,6 +38,8 @@ export class BuildRun<R> {
     private readonly options: ExecuteOptions,
   ) {
     this.events = new VertexEvents(scheduler.now, options.onEvent);
+    // Every waiting vertex listens on the build's signal; thousands of listeners are expected, not a leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** execute walks the vertices; see Scheduler.execute for the contract. */
@@ -70,7 +74,7 @@ export class BuildRun<R> {
       if (seen.has(v.digest)) throw new TypeError(`plan lists vertex ${v.digest} (${v.name}) twice`);
       const missing = v.inputs.find((i) => !seen.has(i));
       if (missing) throw new TypeError(`vertex ${v.digest} (${v.name}) comes before its input ${missing}: vertices must be in topological order`);
-      if (!this.seams.context && contextSelections(v).length > 0) {
+      if (!this.seams.context && contextSelectors(v).length > 0) {
         throw new TypeError(`vertex ${v.digest} (${v.name}) reads the build context but the scheduler has no ContextHasher`);
       }
       seen.add(v.digest);
@@ -79,11 +83,11 @@ export class BuildRun<R> {
 
   private async computeKey(v: Vertex): Promise<Digest> {
     const signal = this.abort.signal;
-    const hasher = this.seams.context;
+    const selectors = contextSelectors(v);
     const runner = this.seams.runner;
     const [inputKeys, context, extra] = await Promise.all([
       this.dependencies(v.inputs.map((i) => this.nodes.get(i)!.key)),
-      Promise.all(contextSelections(v).map((s) => hasher!.digestOf(s, signal))),
+      selectors.length > 0 ? this.seams.context!.digestOf(selectors).then((d) => [d]) : [],
       runner.sourceDigests ? runner.sourceDigests(v, signal) : [],
     ]);
     const key = cacheKey(v, inputKeys, [...context, ...extra]);
@@ -136,7 +140,8 @@ export class BuildRun<R> {
             lastLines: this.runs.get(v.digest)?.tail.lines() ?? [],
             cause: e,
           });
-    this.events.terminal(v, "error", error.message);
+    // The event carries the op's own message, as BuildKit's `ERROR:` line does; the step is on the vertex.
+    this.events.terminal(v, "error", error.cause instanceof Error ? error.cause.message : String(error.cause));
     this.failure = error;
     this.abort.abort(error);
   }

@@ -7,29 +7,19 @@
  */
 import { canonicalJson, sha256, type Digest } from "../core/digest.js";
 import type { Op, Vertex } from "../planner/plan.js";
-import type { ContextSelection } from "./types.js";
+import { selectorsOf, type ContextSelector } from "./context-hash.js";
 
 /** CACHE_KEY_VERSION changes whenever the key's shape changes, so old records can never match. */
 const CACHE_KEY_VERSION = 1;
 
 /**
- * contextSelections lists what a vertex reads from the build context, in a fixed order: for a COPY
- * or ADD from the context its path sources (inline heredocs and URLs are not context), then for a
- * RUN each bind mount without `from`, in mount order. Empty for every other vertex.
+ * contextSelectors lists what a vertex reads from the build context (context-hash.ts's
+ * selectorsOf): the path sources of a COPY or ADD from the context, or each RUN bind mount
+ * without `from`. Empty for every other vertex.
  */
-export function contextSelections(vertex: Pick<Vertex, "op">): ContextSelection[] {
+export function contextSelectors(vertex: Pick<Vertex, "op">): ContextSelector[] {
   const op = vertex.op;
-  if (op.kind === "copy") {
-    if (op.from !== "context") return [];
-    const sources = op.sources.flatMap((s) => (s.kind === "path" ? [s.path] : []));
-    return sources.length === 0 ? [] : [{ sources, excludes: op.excludes, wildcard: true, followLinks: true }];
-  }
-  if (op.kind === "exec") {
-    return op.mounts
-      .filter((m) => m.fromContext)
-      .map((m) => ({ sources: [m.source ?? "/"], excludes: [], wildcard: false, followLinks: true }));
-  }
-  return [];
+  return op.kind === "copy" || op.kind === "exec" ? selectorsOf(op) : [];
 }
 
 /**
@@ -43,13 +33,15 @@ function keyedOp(op: Op): unknown {
 
 /**
  * cacheKey computes a vertex's cache key from its op, its inputs' cache keys (in the order of
- * `vertex.inputs`) and the content digests of `contextSelections(vertex)` followed by any
- * `OpRunner.sourceDigests`. Throws a TypeError when the number of input keys does not match.
+ * `vertex.inputs`) and content digests: the ContextHasher's digest of `contextSelectors(vertex)`
+ * when there are any, then `OpRunner.sourceDigests`. Throws a TypeError when the number of input keys does not match.
  */
 export function cacheKey(vertex: Pick<Vertex, "op" | "inputs" | "digest">, inputKeys: readonly Digest[], contentDigests: readonly Digest[]): Digest {
   if (inputKeys.length !== vertex.inputs.length) {
     throw new TypeError(`cacheKey: vertex ${vertex.digest} has ${vertex.inputs.length} inputs but ${inputKeys.length} input keys were given`);
   }
+  // Deviation: inputs enter by cache key only, also for COPY --from (BuildKit hashes the selected
+  // files of a built source); see grammar/DEVIATIONS.md "Cache keys".
   return sha256(canonicalJson({ v: CACHE_KEY_VERSION, op: keyedOp(vertex.op), inputs: inputKeys, content: contentDigests }));
 }
 

@@ -4,6 +4,6 @@
  * hasher implement.
  */
 export { Scheduler, type ExecuteOptions, type ExecuteResult, type SchedulerOptions } from "./scheduler.js";
-export { cacheKey, contextSelections, readsCache, type CachePolicy } from "./cachekey.js";
+export { cacheKey, contextSelectors, readsCache, type CachePolicy } from "./cachekey.js";
 export { LOG_TAIL_LINES } from "./log-tail.js";
-export type { ByteProgress, CacheStore, ContextHasher, ContextSelection, OpContext, OpRunner, ResolvedInput } from "./types.js";
+export type { ByteProgress, CacheStore, ContextHasher, ContextSelector, OpContext, OpRunner, ResolvedInput } from "./types.js";

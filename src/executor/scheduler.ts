@@ -46,10 +46,12 @@ export interface ExecuteResult<R> {
 
 /** Scheduler executes plans; see the module comment for its guarantees. */
 export class Scheduler<R> {
+  /** jobs is how many ops may run at once, across every build of this Scheduler. */
   readonly jobs: number;
   private readonly queue: PQueue;
   private readonly inflight = new Map<Digest, SharedRun<R>>();
   private readonly options: SchedulerOptions<R>;
+  /** now is the clock event times are read from. */
   readonly now: () => number;
 
   /** Scheduler checks `jobs` (a positive integer) and throws a RangeError naming a bad value. */

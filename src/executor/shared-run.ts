@@ -21,6 +21,7 @@ export interface RunListener {
 /** Enqueue hands a task to the job queue; the task must not start after `queued` aborts. */
 export type Enqueue = <T>(task: () => Promise<T>, queued: AbortSignal) => Promise<T>;
 
+/** SharedRun is one op execution and its waiters; see the module comment. */
 export class SharedRun<R> {
   readonly key: Digest;
   /** promise settles only after the op has settled and its result was written to the cache. */
@@ -50,6 +51,7 @@ export class SharedRun<R> {
 
   /** start puts the op on the job queue (once); it starts when a slot frees, unless every waiter has aborted by then. */
   start(): void {
+    if (this.waiters === 0) this.queued.abort(new Error("no build waits for this op"));
     const begin = this.begin;
     this.begin = undefined;
     begin?.();

@@ -8,37 +8,17 @@ import type { Diagnostic } from "../core/diagnostic.js";
 import type { Vertex } from "../planner/plan.js";
 
 /**
- * ContextSelection says which part of the build context one vertex reads (STYLE #13: the planner
- * names paths, the executor hashes them). `sources` are paths relative to the context root as
- * written in the Dockerfile after expansion (`.` or `/` is the whole context); `excludes` are the
- * step's own `--exclude` patterns, applied on top of `.dockerignore`.
+ * ContextHasher and ContextSelector come from the build-context engine (context-hash.ts): the
+ * scheduler asks `digestOf(contextSelectors(vertex))` once per vertex that reads the context,
+ * for every such vertex of a plan at once, before any op runs. The digest covers the selected
+ * files' paths, types, modes, owners, contents and link targets, never mtimes; a missing source
+ * rejects with a ContextError naming it, which fails that vertex.
  */
-export interface ContextSelection {
-  readonly sources: readonly string[];
-  readonly excludes: readonly string[];
-  /** Whether `sources` are glob patterns (COPY, ADD) or literal paths (RUN --mount=type=bind). Default true. */
-  readonly wildcard?: boolean;
-  /** Whether a source that is itself a symlink is followed to its target (COPY does, as BuildKit). Default true. */
-  readonly followLinks?: boolean;
-}
+export type { ContextHasher, ContextSelector } from "./context-hash.js";
 
 /**
- * ContextHasher digests build-context content for cache keys. `digestOf` resolves to a digest
- * that covers, for every file the selection matches after `.dockerignore` and `excludes`: its path
- * relative to the matched source, its type, mode, uid/gid, size, content and symlink target, and
- * nothing else (not mtimes, inodes or the context's location on disk). Equal selections of equal
- * content give equal digests; a change to any covered attribute changes the digest. It rejects
- * when a non-wildcard source is missing or a wildcard matches nothing, with an error naming the
- * source (BuildKit: `"/x": not found`). The scheduler calls it for every such vertex of a plan at
- * once, before any op runs, and aborts `signal` when the build stops. Implemented by
- * src/executor/context.ts.
- */
-export interface ContextHasher {
-  digestOf(selection: ContextSelection, signal?: AbortSignal): Promise<Digest>;
-}
-
-/**
- * CacheStore maps cache keys to results. `get` returns undefined on a miss; `put` records a
+ * CacheStore maps cache keys to results. `get` returns undefined on a miss, also when a record
+ * survives but its content is gone (pruned), so the vertex runs again; `put` records a
  * result after its op ran (also under `--no-cache`, which only skips reads). Both may be sync or
  * async; a rejection fails the vertex.
  */

@@ -15,6 +15,7 @@ interface State {
 
 type Terminal = "cached" | "done" | "error" | "canceled";
 
+/** VertexEvents emits one build's events in a valid order per vertex; see the module comment. */
 export class VertexEvents {
   private readonly states = new Map<Digest, State>();
 

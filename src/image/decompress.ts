@@ -57,6 +57,12 @@ export async function* decompressLayer(source: ByteStream, maxBytes: number, has
       yield chunk as Buffer;
     }
     await piping;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && code.startsWith("Z_")) {
+      throw new TsbuildError("CorruptLayer", `layer's gzip stream is corrupt (${(err as Error).message}); it may be truncated or have bytes after its end`, { cause: err });
+    }
+    throw err;
   } finally {
     stream.destroy();
     raw.destroy();

@@ -19,7 +19,7 @@ export interface StoredImage {
   readonly refs: readonly string[];
 }
 
-/** readImage loads and validates an image by manifest digest. */
+/** readImage loads and validates an image by manifest digest, and records that it was used now. */
 export async function readImage(store: Store, digest: Digest): Promise<StoredImage> {
   const rec = store.meta.getImage(digest);
   if (!rec) throw new NotFoundError(`no image with manifest ${digest} in the store`);
@@ -27,6 +27,7 @@ export async function readImage(store: Store, digest: Digest): Promise<StoredIma
   const manifest = parseJsonBytes(manifestBytes, manifestSchema, `manifest ${digest}`);
   const configBytes = await store.blobs.readAll(manifest.config.digest, MAX_CONFIG_BYTES);
   const config = parseJsonBytes(configBytes, imageConfigSchema, `config ${manifest.config.digest}`);
+  store.meta.touchImage(digest);
   return { digest, mediaType: rec.mediaType, manifestBytes, manifest, config, refs: store.meta.refsTo(digest) };
 }
 
@@ -36,6 +37,8 @@ export async function readImage(store: Store, digest: Digest): Promise<StoredIma
  * least 4 digits, as `docker images` shows it).
  */
 export function resolveImage(store: Store, ref: string): Digest {
+  const byName = refByName(store, ref);
+  if (byName) return byName;
   const images = store.meta.listImages();
   const hex = ref.startsWith("sha256:") ? ref.slice(7) : ref;
   if (/^[a-f0-9]{4,64}$/.test(hex)) {
@@ -55,9 +58,19 @@ export function resolveImage(store: Store, ref: string): Digest {
   return d;
 }
 
+/** refByName returns the digest a tagged name points at, or undefined when ref is not a stored name. */
+function refByName(store: Store, ref: string): Digest | undefined {
+  if (ref.includes("@") || ref.startsWith("sha256:")) return undefined;
+  try {
+    return store.meta.getRef(refKey(parseImageName(ref)));
+  } catch {
+    return undefined; // not a valid name (an ID prefix, say); resolveImage tries the other forms
+  }
+}
+
 /**
  * addImage stores manifest bytes (exactly as given) after checking that they validate and that
- * the config and every layer are already in the store, then records the image and points each
+ * the config (a valid image config) and every layer are already in the store, then records the image and points each
  * tag at it. Returns the manifest digest.
  */
 export async function addImage(store: Store, manifestBytes: Buffer, tags: readonly string[]): Promise<Digest> {
@@ -69,11 +82,13 @@ export async function addImage(store: Store, manifestBytes: Buffer, tags: readon
     if (!st) throw new NotFoundError(`manifest needs blob ${d.digest} (${d.mediaType}), which is not in the store`);
     if (st.size !== d.size) throw new StoreError(`blob ${d.digest} is ${st.size} bytes but the manifest says ${d.size}`);
   }
+  const configBytes = await store.blobs.readAll(manifest.config.digest, MAX_CONFIG_BYTES);
+  const created = Date.parse(parseJsonBytes(configBytes, imageConfigSchema, `config ${manifest.config.digest}`).created ?? "");
   const desc = descriptorOf(mediaType, manifestBytes);
   await store.blobs.write(manifestBytes, { digest: desc.digest, size: desc.size });
   const keys = tags.map((t) => refKey(parseImageName(t)));
   store.meta.db.transaction(() => {
-    store.meta.putImage({ digest: desc.digest, mediaType, configDigest: manifest.config.digest, size: manifest.layers.reduce((n, l) => n + l.size, manifest.config.size + desc.size) });
+    store.meta.putImage({ digest: desc.digest, mediaType, configDigest: manifest.config.digest, ...(Number.isFinite(created) ? { imageCreated: created } : {}), size: manifest.layers.reduce((n, l) => n + l.size, manifest.config.size + desc.size) });
     for (const k of keys) store.meta.setRef(k, desc.digest);
   })();
   return desc.digest;
@@ -134,6 +149,7 @@ export interface ImageRow {
   readonly tag: string;
   readonly id: Digest;
   readonly digest: Digest;
+  /** created is the config's creation time in ms (as `docker images` shows), else when the image was stored. */
   readonly created: number;
   readonly size: number;
 }
@@ -143,7 +159,7 @@ export function listImages(store: Store): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of store.meta.listImages()) {
     const names = store.meta.refsTo(img.digest);
-    const base = { id: img.configDigest, digest: img.digest, created: img.createdAt, size: img.size };
+    const base = { id: img.configDigest, digest: img.digest, created: img.imageCreated ?? img.createdAt, size: img.size };
     if (names.length === 0) rows.push({ repository: "<none>", tag: "<none>", ...base });
     for (const n of names) {
       const { repository, tag } = splitRefKey(n);

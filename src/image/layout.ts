@@ -94,11 +94,12 @@ async function mergeIndex(file: string, fresh: Index): Promise<Index> {
 }
 
 /**
- * saveArchive writes one tar file. `oci` is an OCI layout (oci-layout, index.json, blobs);
- * `docker` adds the manifest.json `docker load` reads, pointing at the same blobs, which is what
- * `docker save` writes since Engine 25. The tar is written to a temp file and renamed.
+ * saveArchive writes one tar, to a file (through a temp file renamed into place) or to a stream
+ * such as standard output. `oci` is an OCI layout (oci-layout, index.json, blobs); `docker` adds
+ * the manifest.json `docker load` reads, pointing at the same blobs, which is what `docker save`
+ * writes since Engine 25. Blobs stream through the store's verifying reader.
  */
-export async function saveArchive(store: Store, refs: readonly string[], file: string, format: "oci" | "docker"): Promise<ExportPlan> {
+export async function saveArchive(store: Store, refs: readonly string[], dest: string | NodeJS.WritableStream, format: "oci" | "docker"): Promise<ExportPlan> {
   const plan = await planExport(store, refs);
   const entries: LayerEntry[] = [
     { type: "file", path: "oci-layout", content: Buffer.from(OCI_LAYOUT_FILE), mode: 0o644 },
@@ -113,7 +114,8 @@ export async function saveArchive(store: Store, refs: readonly string[], file: s
     };
     entries.push({ type: "file", path: blobPath(b.digest), mode: 0o644, content: { size: b.size, open } });
   }
-  await atomicWrite(file, (tmp) => pipeline(writeLayerTar(entries), createWriteStream(tmp)));
+  if (typeof dest === "string") await atomicWrite(dest, (tmp) => pipeline(writeLayerTar(entries), createWriteStream(tmp)));
+  else await pipeline(writeLayerTar(entries), dest, { end: false });
   return plan;
 }
 

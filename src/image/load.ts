@@ -7,7 +7,8 @@ import { InputError } from "../core/errors.js";
 import { withLease } from "../store/lease.js";
 import { MAX_MANIFEST_BYTES } from "../store/reach.js";
 import type { Store } from "../store/store.js";
-import { decompressLayer, detectCompression } from "./decompress.js";
+import type { ByteStream } from "./bytes.js";
+import { decompressLayer, detectCompression, LimitError } from "./decompress.js";
 import { addImage, MAX_CONFIG_BYTES } from "./images.js";
 import { parseImageName } from "./name.js";
 import { encodeJson, imageConfigSchema, indexSchema, isIndexType, MediaTypes, parseJsonBytes, type Descriptor, type Manifest } from "./oci.js";
@@ -31,26 +32,29 @@ interface ArchiveContents {
 const dockerManifestSchema = z.array(z.object({ Config: z.string(), RepoTags: z.array(z.string()).nullable().optional(), Layers: z.array(z.string()) }));
 
 /**
- * loadArchive reads a tar (plain or gzip) made by `tsbuild save`, `docker save` (both the
+ * loadArchive reads a tar (plain or gzip; a file path, or a named stream such as standard input) made by `tsbuild save`, `docker save` (both the
  * Engine 25+ OCI-layout form and the legacy `<id>/layer.tar` form) or any OCI layout tar, and
  * stores its images. Every file streams straight into the blob store: files under
  * `blobs/sha256/` must hash to their names (verified on the way in, nothing is committed under a
  * wrong digest); other files are stored under the digest they hash to. index.json wins over
  * manifest.json when both exist.
  */
-export async function loadArchive(store: Store, file: string): Promise<LoadResult> {
+export async function loadArchive(store: Store, file: string | { name: string; stream: ByteStream }): Promise<LoadResult> {
+  const name = typeof file === "string" ? file : file.name;
   return withLease(store, async () => {
-    const contents = await readArchive(store, file);
+    const contents = await readArchive(store, typeof file === "string" ? createReadStream(file) : file.stream);
     if (contents.json.has("index.json")) return loadOciIndex(store, contents);
     if (contents.json.has("manifest.json")) return loadDockerManifest(store, contents);
-    throw new InputError(`${file} is neither an OCI layout (no index.json) nor a docker save archive (no manifest.json)`);
+    throw new InputError(`${name} is neither an OCI layout (no index.json) nor a docker save archive (no manifest.json)`);
   });
 }
 
-async function readArchive(store: Store, file: string): Promise<ArchiveContents> {
+async function readArchive(store: Store, input: ByteStream): Promise<ArchiveContents> {
   const out: ArchiveContents = { files: new Map(), json: new Map(), links: new Map() };
-  const source = decompressLayer(createReadStream(file), DEFAULT_UNPACK_LIMITS.maxUncompressedBytes);
+  const source = decompressLayer(input, DEFAULT_UNPACK_LIMITS.maxUncompressedBytes);
+  let count = 0;
   for await (const { header, body } of readTar(source)) {
+    if (++count > DEFAULT_UNPACK_LIMITS.maxEntries) throw new LimitError(`archive has more than ${DEFAULT_UNPACK_LIMITS.maxEntries} entries (the limit)`);
     const path = posix.normalize(header.name).replace(/^(\.\/)+|^\/+/, "");
     if (header.type === "symlink") out.links.set(path, posix.normalize(posix.join(posix.dirname(path), header.linkname)));
     if (header.type !== "file") continue;

@@ -49,6 +49,7 @@ export function mediaTypesFor(format: ImageFormat): { manifest: string; config: 
 const digestSchema = z.string().refine(isDigest, { message: "expected sha256:<64 lowercase hex digits>" }).transform((s) => s as Digest);
 const stringMap = z.record(z.string(), z.string());
 
+/** platformSchema validates an image index entry's platform (GOOS/GOARCH names). */
 export const platformSchema = z.object({
   architecture: z.string(),
   os: z.string(),
@@ -57,6 +58,7 @@ export const platformSchema = z.object({
   variant: z.string().optional(),
 });
 
+/** descriptorSchema validates a content descriptor; digests must be well-formed sha256 before any path or URL is built from them. */
 export const descriptorSchema = z.object({
   mediaType: z.string(),
   digest: digestSchema,
@@ -67,6 +69,7 @@ export const descriptorSchema = z.object({
   artifactType: z.string().optional(),
 });
 
+/** manifestSchema validates an OCI or Docker v2 schema 2 image manifest. */
 export const manifestSchema = z.object({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
@@ -77,6 +80,7 @@ export const manifestSchema = z.object({
   annotations: stringMap.optional(),
 });
 
+/** indexSchema validates an OCI image index or Docker manifest list. */
 export const indexSchema = z.object({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
@@ -88,6 +92,7 @@ export const indexSchema = z.object({
 
 const emptyObjectMap = z.record(z.string(), z.object({}).passthrough());
 
+/** containerConfigSchema validates the `config` object of an image config, keeping unknown (Docker extension) fields. */
 export const containerConfigSchema = z
   .object({
     User: z.string().optional(),
@@ -106,6 +111,7 @@ export const containerConfigSchema = z
   })
   .passthrough();
 
+/** historySchema validates one `history` entry of an image config. */
 export const historySchema = z.object({
   created: z.string().optional(),
   created_by: z.string().optional(),
@@ -114,6 +120,7 @@ export const historySchema = z.object({
   empty_layer: z.boolean().optional(),
 });
 
+/** imageConfigSchema validates an image config, keeping unknown fields so re-encoding never drops data. */
 export const imageConfigSchema = z
   .object({
     created: z.string().optional(),

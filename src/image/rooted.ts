@@ -66,6 +66,18 @@ export class RootedDir {
   }
 }
 
+/**
+ * isPlainDir reports whether every component of parts, the last included, is a real directory
+ * (no symlinks) under root. Used after the walk, when a layer may have replaced a directory with
+ * a symlink since the path was first checked.
+ */
+export async function isPlainDir(dir: RootedDir, parts: readonly string[]): Promise<boolean> {
+  for (let i = 1; i <= parts.length; i++) {
+    if (!(await lstatOrUndefined(dir.abs(parts.slice(0, i))))?.isDirectory()) return false;
+  }
+  return true;
+}
+
 /** lstatOrUndefined is lstat that returns undefined for a missing path. */
 export async function lstatOrUndefined(p: string): Promise<import("node:fs").Stats | undefined> {
   try {

@@ -111,60 +111,90 @@ export interface TarEntry {
  * and refuses non-zero bytes after the end-of-archive marker.
  */
 export async function* readTar(source: ByteStream, limits: TarReadLimits = {}): AsyncGenerator<TarEntry> {
-  const src = new ByteSource(source);
-  const maxHeader = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER;
-  let offset = 0;
-  let globalPax = new Map<string, Buffer>();
-  let pax = new Map<string, Buffer>();
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  for (;;) {
-    const block = await src.read(BLOCK);
-    // A stream that ends cleanly between entries is accepted, as Go's archive/tar does: umoci and
-    // other Go tools write layers without the end-of-archive blocks. Integrity is the digest's job.
-    if (block.length === 0) return;
-    if (block.length < BLOCK) throw new TarFormatError(`tar is truncated at byte ${offset + block.length} (inside a header block)`);
-    if (block.every((x) => x === 0)) {
-      if (!(await src.restIsZero())) throw new TarFormatError(`tar has trailing data after its end-of-archive marker at byte ${offset}`);
-      return;
+  const r = new TarCursor(new ByteSource(source), limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER);
+  for (let next = await r.nextHeader(); next; next = await r.nextHeader()) {
+    const { header, bodySize } = next;
+    const counter = { consumed: 0 };
+    yield { header, body: r.body(header.name, bodySize, counter) };
+    await r.skipRest(header.name, bodySize, counter);
+  }
+}
+
+/** TarCursor walks a tar stream: header blocks, extension records, entry bodies and padding. */
+class TarCursor {
+  private offset = 0;
+  private globalPax = new Map<string, Buffer>();
+  private pax = new Map<string, Buffer>();
+  private longName: string | undefined;
+  private longLink: string | undefined;
+
+  constructor(
+    private readonly src: ByteSource,
+    private readonly maxHeader: number,
+  ) {}
+
+  /** nextHeader returns the next entry's header (extension records applied), or undefined at the end. */
+  async nextHeader(): Promise<{ header: TarHeader; bodySize: number } | undefined> {
+    for (;;) {
+      const block = await this.src.read(BLOCK);
+      // A stream that ends cleanly between entries is accepted, as Go's archive/tar does: umoci and
+      // other Go tools write layers without the end-of-archive blocks. Integrity is the digest's job.
+      if (block.length === 0) return undefined;
+      if (block.length < BLOCK) throw new TarFormatError(`tar is truncated at byte ${this.offset + block.length} (inside a header block)`);
+      if (block.every((x) => x === 0)) {
+        if (!(await this.src.restIsZero())) throw new TarFormatError(`tar has trailing data after its end-of-archive marker at byte ${this.offset}`);
+        return undefined;
+      }
+      const raw = decodeBlock(block, this.offset);
+      this.offset += BLOCK;
+      if ("xgLK".includes(raw.flag)) {
+        await this.extension(raw);
+        continue;
+      }
+      const header = applyExtensions(raw, new Map([...this.globalPax, ...this.pax]), this.longName, this.longLink, this.offset - BLOCK);
+      this.pax = new Map();
+      this.longName = this.longLink = undefined;
+      // Links, symlinks and directories carry no body whatever their size field says (as in Go's reader).
+      const bodySize = header.type === "file" ? header.size : "125".includes(raw.flag) ? 0 : header.size;
+      return { header, bodySize };
     }
-    const raw = decodeBlock(block, offset);
-    offset += BLOCK;
+  }
+
+  /** extension reads a PAX (x, g) or GNU long name (L, K) record, bounded by maxHeader. */
+  private async extension(raw: RawHeader): Promise<void> {
+    const at = this.offset - BLOCK;
+    if (raw.size > this.maxHeader) throw new TarFormatError(`tar header record at byte ${at} is ${raw.size} bytes, over the ${this.maxHeader}-byte limit`);
     const padded = Math.ceil(raw.size / BLOCK) * BLOCK;
-    if ("xgLK".includes(raw.flag)) {
-      if (raw.size > maxHeader) throw new TarFormatError(`tar header record at byte ${offset - BLOCK} is ${raw.size} bytes, over the ${maxHeader}-byte limit`);
-      const data = await src.read(padded);
-      if (data.length < padded) throw new TarFormatError(`tar is truncated inside a header record at byte ${offset}`);
-      offset += padded;
-      const body = data.subarray(0, raw.size);
-      try {
-        if (raw.flag === "x") pax = decodePaxRecords(body);
-        else if (raw.flag === "g") globalPax = decodePaxRecords(body);
-        else if (raw.flag === "L") longName = cstr(body, 0, body.length);
-        else longLink = cstr(body, 0, body.length);
-      } catch (err) {
-        throw new TarFormatError(`tar entry at byte ${offset - padded - BLOCK}: ${(err as Error).message}`);
-      }
-      continue;
+    const data = await this.src.read(padded);
+    if (data.length < padded) throw new TarFormatError(`tar is truncated inside a header record at byte ${this.offset}`);
+    this.offset += padded;
+    const body = data.subarray(0, raw.size);
+    try {
+      if (raw.flag === "x") this.pax = decodePaxRecords(body);
+      else if (raw.flag === "g") this.globalPax = decodePaxRecords(body);
+      else if (raw.flag === "L") this.longName = cstr(body, 0, body.length);
+      else this.longLink = cstr(body, 0, body.length);
+    } catch (err) {
+      throw new TarFormatError(`tar entry at byte ${at}: ${(err as Error).message}`);
     }
-    const header = applyExtensions(raw, new Map([...globalPax, ...pax]), longName, longLink, offset - BLOCK);
-    pax = new Map();
-    longName = longLink = undefined;
-    const bodySize = header.type === "file" ? header.size : raw.flag === "1" || raw.flag === "2" || raw.flag === "5" ? 0 : header.size;
-    const bodyPadded = Math.ceil(bodySize / BLOCK) * BLOCK;
-    let consumed = 0;
-    const body = (async function* () {
-      for await (const c of src.chunks(bodySize - consumed)) {
-        consumed += c.length;
-        yield c;
-      }
-      if (consumed < bodySize) throw new TarFormatError(`tar entry ${JSON.stringify(header.name)} is truncated (${consumed} of ${bodySize} bytes)`);
-    })();
-    yield { header, body };
-    consumed += await src.skip(bodySize - consumed);
-    if (consumed < bodySize) throw new TarFormatError(`tar entry ${JSON.stringify(header.name)} is truncated (${consumed} of ${bodySize} bytes)`);
-    if ((await src.skip(bodyPadded - bodySize)) < bodyPadded - bodySize) throw new TarFormatError(`tar is truncated after entry ${JSON.stringify(header.name)}`);
-    offset += bodyPadded;
+  }
+
+  /** body streams an entry's bytes, counting them so skipRest knows what is left. */
+  async *body(name: string, size: number, counter: { consumed: number }): AsyncGenerator<Buffer> {
+    for await (const c of this.src.chunks(size - counter.consumed)) {
+      counter.consumed += c.length;
+      yield c;
+    }
+    if (counter.consumed < size) throw new TarFormatError(`tar entry ${JSON.stringify(name)} is truncated (${counter.consumed} of ${size} bytes)`);
+  }
+
+  /** skipRest discards what the consumer left of a body, and the padding to the next block. */
+  async skipRest(name: string, size: number, counter: { consumed: number }): Promise<void> {
+    counter.consumed += await this.src.skip(size - counter.consumed);
+    if (counter.consumed < size) throw new TarFormatError(`tar entry ${JSON.stringify(name)} is truncated (${counter.consumed} of ${size} bytes)`);
+    const padded = Math.ceil(size / BLOCK) * BLOCK;
+    if ((await this.src.skip(padded - size)) < padded - size) throw new TarFormatError(`tar is truncated after entry ${JSON.stringify(name)}`);
+    this.offset += padded;
   }
 }
 

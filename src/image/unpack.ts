@@ -1,3 +1,13 @@
+/**
+ * The safe layer unpacker. Approach: Node.js has no openat/openat2, so instead of walking with
+ * directory file descriptors every entry name is split into validated components (no absolute
+ * names, no `..`) and its parents are checked one at a time under the snapshot root with lstat
+ * (src/image/rooted.ts): a parent that is a symlink or not a directory refuses the layer, a
+ * missing one is created. The final component is never followed: an existing file or symlink is
+ * removed and the entry created fresh (`wx`, so an open never writes through a link). The
+ * snapshot directory belongs to the unpacker while it runs, so nothing swaps a checked parent
+ * for a symlink between check and use.
+ */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmod, lchown, link, lutimes, mkdir, open, readdir, rm, symlink, unlink } from "node:fs/promises";
@@ -5,7 +15,7 @@ import { promisify } from "node:util";
 import type { Digest } from "../core/digest.js";
 import type { ByteStream } from "./bytes.js";
 import { decompressLayer, LimitError } from "./decompress.js";
-import { lstatOrUndefined, RootedDir, splitEntryName, UnpackError } from "./rooted.js";
+import { isPlainDir, lstatOrUndefined, RootedDir, splitEntryName, UnpackError } from "./rooted.js";
 import { readTar, type TarHeader } from "./tar-reader.js";
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./tar-entry.js";
 
@@ -34,8 +44,11 @@ export interface UnpackOptions {
   readonly keepSetuid?: boolean;
   /** chown applies the entries' uid/gid; defaults to true when running as root. */
   readonly chown?: boolean;
-  /** devices says what to do with device nodes: skip them (default, reported) or refuse the layer. */
-  readonly devices?: "skip" | "refuse";
+  /**
+   * devices says what to do with device nodes: skip them (default, reported), refuse the layer, or
+   * create them with mknod(1) — allowed only when running as root, since only root may mknod.
+   */
+  readonly devices?: "skip" | "refuse" | "create";
 }
 
 /** UnpackResult reports the layer's diffID, counts, and entries that were skipped on purpose. */
@@ -50,9 +63,10 @@ interface Ctx {
   readonly opts: UnpackOptions;
   readonly limits: UnpackLimits;
   readonly chown: boolean;
+  readonly isRoot: boolean;
   readonly created: Set<string>;
   readonly touched: Set<string>;
-  readonly dirs: Map<string, TarHeader>;
+  readonly dirs: Map<string, { h: TarHeader; parts: readonly string[] }>;
   readonly skipped: { entry: string; reason: string }[];
 }
 
@@ -63,7 +77,7 @@ interface Ctx {
  * It is safe against hostile tars: absolute names, `..`, and any write, whiteout or hardlink
  * whose parent is a symlink are refused with an UnpackError naming the entry (see RootedDir for
  * how paths are resolved); hardlinks may only point at earlier non-directory entries inside the
- * rootfs; device nodes are skipped or refused (Node cannot mknod); setuid/setgid bits are
+ * rootfs; device nodes are skipped, refused, or (as root, on request) made with mknod(1); setuid/setgid bits are
  * dropped unless `keepSetuid`; sizes, entry count, header size, path length and depth are capped
  * (LimitError). xattrs are read byte-exact but not applied: Node has no setxattr. `dest` must be
  * private to this call while it runs. On error the snapshot is partial; callers discard it.
@@ -71,7 +85,7 @@ interface Ctx {
 export async function unpackLayer(source: ByteStream, dest: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
   const limits = { ...DEFAULT_UNPACK_LIMITS, ...opts.limits };
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const ctx: Ctx = { dir: new RootedDir(dest), opts, limits, chown: opts.chown ?? isRoot, created: new Set(), touched: new Set(), dirs: new Map(), skipped: [] };
+  const ctx: Ctx = { dir: new RootedDir(dest), opts, limits, chown: opts.chown ?? isRoot, isRoot, created: new Set(), touched: new Set(), dirs: new Map(), skipped: [] };
   await mkdir(dest, { recursive: true });
   const hash = createHash("sha256");
   let count = 0;
@@ -94,10 +108,11 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
   const parts = splitEntryName(h.name, ctx.limits.maxPathBytes, ctx.limits.maxDepth);
   const base = parts[parts.length - 1] as string;
   if (base.startsWith(WHITEOUT_PREFIX)) return applyWhiteout(ctx, parts, h.name);
-  // Deviation: device nodes are skipped, not created: Node.js cannot mknod (grammar/DEVIATIONS.md).
-  if (h.type === "character-device" || h.type === "block-device") {
-    if (ctx.opts.devices === "refuse") throw new UnpackError(h.name, "is a device node, and this unpack refuses device nodes");
-    ctx.skipped.push({ entry: h.name, reason: "device node (tsbuild does not create device nodes)" });
+  // Deviation: device nodes are skipped unless asked for as root: Node.js cannot mknod (grammar/DEVIATIONS.md).
+  const isDevice = h.type === "character-device" || h.type === "block-device";
+  if (isDevice && ctx.opts.devices === "refuse") throw new UnpackError(h.name, "is a device node, and this unpack refuses device nodes");
+  if (isDevice && !(ctx.opts.devices === "create" && ctx.isRoot)) {
+    ctx.skipped.push({ entry: h.name, reason: ctx.opts.devices === "create" ? "device node (creating one needs root)" : "device node (not created unless devices: \"create\")" });
     return;
   }
   const parent = (await ctx.dir.parent(parts, h.name, true)) as string;
@@ -109,7 +124,7 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
       if (existing) await unlink(abs);
       await mkdir(abs, { mode: 0o700 });
     }
-    ctx.dirs.set(abs, h);
+    ctx.dirs.set(abs, { h, parts });
     return;
   }
   if (existing) await rm(abs, { recursive: true, force: true });
@@ -117,6 +132,7 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
   if (h.type === "symlink") await symlink(h.linkname, abs);
   else if (h.type === "link") return hardlink(ctx, abs, h); // a hardlink shares its target's inode, owner, mode and times
   else if (h.type === "fifo") await promisify(execFile)("mkfifo", ["-m", "600", abs]);
+  else if (isDevice) await promisify(execFile)("mknod", ["-m", "600", abs, h.type === "block-device" ? "b" : "c", String(h.devmajor), String(h.devminor)]);
   await setMeta(ctx, abs, h);
 }
 
@@ -174,16 +190,20 @@ async function applyWhiteout(ctx: Ctx, parts: string[], entry: string): Promise<
 async function removeLower(ctx: Ctx, abs: string, rel: string): Promise<void> {
   for (const child of await readdir(abs)) {
     const r = rel ? `${rel}/${child}` : child;
-    if (ctx.touched.has(r) || ctx.dirs.has(`${abs}/${child}`)) await removeLower(ctx, `${abs}/${child}`, r);
-    else if (!ctx.created.has(r)) await rm(`${abs}/${child}`, { recursive: true, force: true });
+    const p = `${abs}/${child}`;
+    // Only real directories are descended into: a child this layer replaced with a symlink must not lead the removal outside.
+    const isDir = (await lstatOrUndefined(p))?.isDirectory() === true;
+    if (isDir && (ctx.touched.has(r) || ctx.dirs.has(p))) await removeLower(ctx, p, r);
+    else if (!ctx.created.has(r)) await rm(p, { recursive: true, force: true });
   }
 }
 
 /** finishDirs applies directory owners, modes and mtimes last (deepest first), since creating children changes them. */
 async function finishDirs(ctx: Ctx): Promise<void> {
   const dirs = [...ctx.dirs].sort(([a], [b]) => b.length - a.length);
-  for (const [abs, h] of dirs) {
-    if (!(await lstatOrUndefined(abs))?.isDirectory()) continue; // removed or replaced later in the same layer
+  for (const [abs, { h, parts }] of dirs) {
+    // Skip directories removed or replaced later in the layer, including ones now reached through a symlink.
+    if (!(await isPlainDir(ctx.dir, parts))) continue;
     await setMeta(ctx, abs, h);
   }
 }

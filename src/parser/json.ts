@@ -56,16 +56,26 @@ function overflows(tokens: readonly IToken[]): boolean {
   return tokens.some((t) => t.tokenType.name === "JsonNumber" && !Number.isFinite(Number(t.image)));
 }
 
-/** deepForm decides arrays nested beyond the grammar's bound: never strings, so valid means error. */
-function deepForm(text: string, base: number, depth: number): JsonForm {
-  if (depth > GO_MAX_DEPTH) return INVALID;
+/**
+ * isJsonText reports whether `text` is JSON at all (JSON.parse accepts exactly the syntax of the
+ * grammar's tokens and rules). jsonForm asks it before running the grammar, so a shell-form rest
+ * that merely starts with `[` costs one native parse instead of chevrotain's error path (an
+ * exception with a message per mismatched token, tens of microseconds a line).
+ */
+function isJsonText(text: string): boolean {
   try {
     JSON.parse(text);
+    return true;
   } catch (err) {
     // A syntax error here is the expected "not JSON" outcome: the rest is shell form.
     void err;
-    return INVALID;
+    return false;
   }
+}
+
+/** deepForm decides arrays nested beyond the grammar's bound: never strings, so valid means error. */
+function deepForm(text: string, base: number, depth: number): JsonForm {
+  if (depth > GO_MAX_DEPTH || !isJsonText(text)) return INVALID;
   return { kind: "not-strings", start: base, end: base + text.length };
 }
 
@@ -76,6 +86,7 @@ export function jsonForm(s: string, a: number, b: number): JsonForm {
   const text = s.slice(a, b);
   const depth = maxDepth(text);
   if (depth > GRAMMAR_MAX_DEPTH) return deepForm(text, a, depth);
+  if (!isJsonText(text)) return INVALID;
   const tokens = lexJson(text);
   if (!tokens || overflows(tokens)) return INVALID;
   const { cst, errors } = parseJsonArray(tokens);

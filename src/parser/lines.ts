@@ -213,6 +213,7 @@ export class LineReader {
     this.diagnostics.push({
       code: "NoEmptyContinuation",
       severity: "warning",
+      // BuildKit's parser warning text; the lint rule of the same name reports it as is.
       message: `Empty continuation line found in: ${shown}`,
       file: this.file,
       range,
@@ -225,7 +226,9 @@ export class LineReader {
    * line that equals `name` once its line ending (and, for `<<-`, its leading tabs) is removed.
    */
   readHeredoc(name: string, chomp: boolean): { content: string; range: SourceRange; terminated: boolean } {
-    const start: Position = { line: this.lineNo + 1, column: 1, offset: this.pos };
+    // At the end of a text without a final newline there is no next line: the body starts (empty) where the text ends.
+    const atLineStart = this.pos === 0 || this.text.charCodeAt(this.pos - 1) === 10;
+    const start: Position = atLineStart ? { line: this.lineNo + 1, column: 1, offset: this.pos } : this.lastEnd;
     const bodyStart = this.pos;
     for (let line = this.readPhysical(); line; line = this.readPhysical()) {
       let a = line.start;

@@ -4,7 +4,7 @@ import { TsbuildError } from "../core/index.js";
 import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { copyNode, layerAttrs } from "./copy-populate.js";
 import { makeWhiteouts } from "./nodes.js";
-import { listDir, walkTree } from "./tree.js";
+import { isOverlayWhiteout, listDir, walkTree } from "./tree.js";
 import { readXattrTree, writeXattrs, type XattrWrite } from "./xattr.js";
 
 /** BaseEntry is how a path of a copied snapshot looked before the step ran. */
@@ -80,6 +80,9 @@ async function planChanges(base: CopyBase, target: string, rel: string, same: bo
       continue;
     }
     const st = await lstat(`${target}/${child}`, { bigint: true });
+    if (isOverlayWhiteout(st)) {
+      throw new TsbuildError("Snapshot", `${target}/${child} is a character device 0/0, which layers use for whiteouts (overlayfs refuses to create one too)`);
+    }
     const b = same ? base.entries.get(child) : undefined;
     if (st.isDirectory()) {
       const kept = b !== undefined && b.dir && sameInode(b, st);

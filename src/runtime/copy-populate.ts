@@ -74,9 +74,10 @@ async function applyDir(p: Populate, node: TreeNode, opaque: boolean): Promise<v
  * existing one, anything else replaces the path. Hardlinks are copied as separate files, which
  * is what a copy-up in overlayfs (without its index) does to them as well.
  */
-async function applyLower(p: Populate, lower: string): Promise<void> {
+async function applyLower(p: Populate, lower: string, signal: AbortSignal | undefined): Promise<void> {
   const attrs = await readXattrTree(lower);
   for await (const node of walkTree(lower)) {
+    signal?.throwIfAborted();
     const all = attrs.get(node.rel);
     if (isOverlayWhiteout(node.st) || (node.st.isFile() && all?.[`${OVERLAY_XATTR_PREFIX}whiteout`])) {
       await remove(p, node.rel);
@@ -97,10 +98,11 @@ async function applyLower(p: Populate, lower: string): Promise<void> {
  * populateCopy builds the merged view of `lowers` (top first) in the empty directory `target` by
  * copying, as overlayfs would show it: owners, modes, times and attributes kept. Attributes are
  * set after every chown (which would clear security.capability), directory times last.
+ * `signal` aborts between entries.
  */
-export async function populateCopy(lowers: readonly string[], target: string): Promise<void> {
+export async function populateCopy(lowers: readonly string[], target: string, signal?: AbortSignal): Promise<void> {
   const p: Populate = { target, dirs: new Map(), xattrs: new Map() };
-  for (const lower of [...lowers].reverse()) await applyLower(p, lower);
+  for (const lower of [...lowers].reverse()) await applyLower(p, lower, signal);
   await writeXattrs([...p.xattrs].map(([rel, xattrs]) => ({ path: `${target}/${rel}`, xattrs })));
   const dirs = [...p.dirs].sort(([a], [b]) => b.length - a.length);
   for (const [rel, st] of dirs) await lutimes(`${target}/${rel}`, Number(st.atimeNs) / 1e9, Number(st.mtimeNs) / 1e9);

@@ -69,11 +69,15 @@ export async function mountOverlay(m: OverlayMount): Promise<void> {
 }
 
 /**
- * unmount detaches whatever is mounted at `target` (an absolute path without symlinks), falling
+ * unmount detaches whatever is mounted at `target` (symlinks in the path are resolved), falling
  * back to a lazy detach (`umount -l`) when the mount is busy, until nothing is mounted there.
  * Resolves at once when nothing is mounted; rejects when a mount stays.
  */
-export async function unmount(target: string): Promise<void> {
+export async function unmount(path: string): Promise<void> {
+  const target = await realpath(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return path; // a mount point deleted under its mount is still listed by name
+    throw err;
+  });
   for (let i = 0; i < 8 && (await isMountedAt(target)); i++) {
     const r = await runCapture(["umount", "--", target], { timeoutMs: 60_000 });
     if (r.code === 0 || !(await isMountedAt(target))) continue;
@@ -96,6 +100,7 @@ export function overlaySupported(dir: string, dev: bigint): Promise<boolean> {
   if (!probe) {
     probe = probeOverlay(dir);
     probes.set(dev, probe);
+    probe.catch(() => probes.delete(dev)); // an error (not a "no") is not an answer: ask again next time
   }
   return probe;
 }

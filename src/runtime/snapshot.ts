@@ -1,17 +1,25 @@
-import { rm, stat } from "node:fs/promises";
+// The layer filesystem of RUN steps. Two kinds of layer dirs exist, and every lower is one of them:
+// - a base image is unpacked once (the image module's unpacker, layer after layer) into one
+//   flattened dir: whiteouts already applied, so it is a valid lower as is;
+// - a build step's layer is an overlayfs upper dir (whiteouts are 0/0 character devices, opaque
+//   dirs carry trusted.overlay.opaque=y), written by the kernel or by the copy fallback.
+// An OCI layer unpacked on its own into an empty dir becomes an upper dir with markOverlayWhiteouts
+// (its deletions, read from the tar) or toOverlayWhiteouts (when its `.wh.` files were kept).
+import { realpath, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { TsbuildError } from "../core/index.js";
 import { recordBase, writeCopyDiff, type CopyBase } from "./copy-diff.js";
 import { populateCopy } from "./copy-populate.js";
-import { linksDirFor, mountOverlay, overlaySupported, unmount } from "./overlay.js";
-import { listDir } from "./tree.js";
 import { runCapture, runChecked } from "./exec-capture.js";
 import { readMountinfo } from "./mountinfo.js";
+import { linksDirFor, mountOverlay, overlaySupported, unmount } from "./overlay.js";
+import { listDir } from "./tree.js";
 
 export { diffUpper, type DiffEntry, type DiffKind } from "./diff.js";
 export { unmount, MAX_LOWERS } from "./overlay.js";
-export { cleanupStaleMounts, createSnapshotDirs, type SnapshotDirs, type CleanupReport } from "./stale-mounts.js";
-export { toOverlayWhiteouts } from "./whiteouts.js";
+export { cleanupStaleMounts, createSnapshotDirs, removeSnapshotDirs, type SnapshotDirs, type CleanupReport } from "./stale-mounts.js";
+export { markOverlayWhiteouts, toOverlayWhiteouts, type OverlayMarkers, type WhiteoutConversion } from "./whiteouts.js";
+export { writeXattrs, type XattrWrite, type Xattrs } from "./xattr.js";
 
 /** SnapshotMode is how a snapshot is made: an overlayfs mount, or a copy of the lowers diffed afterwards. */
 export type SnapshotMode = "overlay" | "copy";
@@ -29,6 +37,8 @@ export interface MountSnapshotOptions {
   readonly target: string;
   readonly readOnly?: boolean;
   readonly mode?: SnapshotMode | "auto";
+  /** signal stops a copy in progress (between entries); the caller then removes the snapshot dir. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -61,10 +71,14 @@ function checkOptions(o: MountSnapshotOptions): void {
 /**
  * mountSnapshot makes the layers `lowers` visible at `target`: an overlay mount with `upper` as
  * the writable layer (options in overlay.ts), or, in copy mode, a copy of the merged lowers.
- * Read-only snapshots get no upper (a copy is made read-only with a bind mount). Rejects with a TsbuildError naming the target.
+ * Read-only snapshots get no upper (a copy is made read-only with a bind mount). Rejects with a
+ * TsbuildError naming the target; then nothing is mounted, and a partial copy is left in
+ * `target` for the caller to remove with the snapshot dir.
  */
-export async function mountSnapshot(o: MountSnapshotOptions): Promise<Snapshot> {
-  checkOptions(o);
+export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snapshot> {
+  checkOptions(options);
+  // Mount tables name real paths; a target reached through a symlink would never be found there.
+  const o = { ...options, target: await realpath(options.target) };
   const mode = await chooseMode(o);
   const readOnly = o.readOnly === true;
   if ((await listDir(o.target)).length > 0) throw new TsbuildError("Snapshot", `snapshot target ${o.target} is not empty`);
@@ -75,7 +89,7 @@ export async function mountSnapshot(o: MountSnapshotOptions): Promise<Snapshot> 
       await rm(linksDirFor(o.target), { recursive: true, force: true });
     });
   }
-  await populateCopy(o.lowers, o.target);
+  await populateCopy(o.lowers, o.target, o.signal);
   if (readOnly) await bindReadOnly(o.target);
   const base: CopyBase | undefined = readOnly ? undefined : await recordBase(o.target);
   return handle(o.target, mode, readOnly, async () => {

@@ -50,6 +50,16 @@ export async function createSnapshotDirs(root: string): Promise<SnapshotDirs> {
 /** OWNERLESS_GRACE_MS is how long a snapshot dir without an owner file counts as being set up. */
 const OWNERLESS_GRACE_MS = 60_000;
 
+/**
+ * removeSnapshotDirs deletes a released snapshot's dir (whatever the caller has not moved out of
+ * it, such as the work dir). Rejects, deleting nothing, while anything is still mounted inside.
+ */
+export async function removeSnapshotDirs(dirs: SnapshotDirs): Promise<void> {
+  const inside = (await readMountinfo()).find((m) => m.mountPoint === dirs.dir || m.mountPoint.startsWith(`${dirs.dir}/`));
+  if (inside) throw new TsbuildError("Snapshot", `${inside.mountPoint} is still mounted; release the snapshot before removing ${dirs.dir}`);
+  await rm(dirs.dir, { recursive: true, force: true });
+}
+
 /** ownerAlive says whether the process named by `<dir>/owner` still runs (same pid and start time). */
 async function ownerAlive(dir: string): Promise<boolean> {
   let text: string;

@@ -16,6 +16,9 @@ export interface ImageRecord {
   readonly mediaType: string;
   readonly configDigest: Digest;
   readonly size: number;
+  /** imageCreated is the image config's `created` time (ms), when it has one. */
+  readonly imageCreated?: number;
+  /** createdAt is when the image entered this store (ms). */
   readonly createdAt: number;
   readonly lastUsed: number;
 }
@@ -47,7 +50,7 @@ export interface LeaseRecord {
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE refs (name TEXT PRIMARY KEY, digest TEXT NOT NULL, updated_at INTEGER NOT NULL);
    CREATE TABLE images (digest TEXT PRIMARY KEY, media_type TEXT NOT NULL, config_digest TEXT NOT NULL,
-     size INTEGER NOT NULL, created_at INTEGER NOT NULL, last_used INTEGER NOT NULL);
+     size INTEGER NOT NULL, image_created INTEGER, created_at INTEGER NOT NULL, last_used INTEGER NOT NULL);
    CREATE TABLE cache (key TEXT PRIMARY KEY, digest TEXT NOT NULL, size INTEGER NOT NULL,
      created_at INTEGER NOT NULL, last_used INTEGER NOT NULL);
    CREATE TABLE leases (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
@@ -107,6 +110,7 @@ export class MetaStore {
     return String(this.db.pragma("journal_mode", { simple: true }));
   }
 
+  /** close closes the database connection; the MetaStore is unusable afterwards. */
   close(): void {
     this.db.close();
   }
@@ -141,8 +145,8 @@ export class MetaStore {
 
   /** putImage records an image (keeping its original creation time if it is already known). */
   putImage(rec: Omit<ImageRecord, "createdAt" | "lastUsed">, now = Date.now()): void {
-    this.db.prepare(`INSERT INTO images (digest, media_type, config_digest, size, created_at, last_used) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT(digest) DO UPDATE SET last_used = excluded.last_used`).run(rec.digest, rec.mediaType, rec.configDigest, rec.size, now, now);
+    this.db.prepare(`INSERT INTO images (digest, media_type, config_digest, size, image_created, created_at, last_used) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(digest) DO UPDATE SET last_used = excluded.last_used`).run(rec.digest, rec.mediaType, rec.configDigest, rec.size, rec.imageCreated ?? null, now, now);
   }
 
   /** getImage returns the image record for a manifest digest, or undefined. */
@@ -230,6 +234,7 @@ function toImage(r: Row): ImageRecord {
     mediaType: String(r.media_type),
     configDigest: parseDigest(String(r.config_digest)),
     size: Number(r.size),
+    ...(r.image_created === null || r.image_created === undefined ? {} : { imageCreated: Number(r.image_created) }),
     createdAt: Number(r.created_at),
     lastUsed: Number(r.last_used),
   };

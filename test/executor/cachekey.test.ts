@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sha256, type Digest } from "../../src/core/digest.js";
-import { cacheKey, contextSelections, readsCache } from "../../src/executor/index.js";
+import { cacheKey, contextSelectors, readsCache } from "../../src/executor/index.js";
 import type { CopyOp, ExecMount, Vertex } from "../../src/planner/plan.js";
 import { fakeImage, mustPlan } from "../planner/helpers.js";
 import { exec, scratch, vertex } from "./fakes.js";
@@ -28,7 +28,7 @@ function mount(extra: Partial<ExecMount>): ExecMount {
 function keysOf(vertices: readonly Vertex[], content: Digest = C1): Map<Digest, Digest> {
   const keys = new Map<Digest, Digest>();
   for (const v of vertices) {
-    const contents = contextSelections(v).map(() => content);
+    const contents = contextSelectors(v).length > 0 ? [content] : [];
     keys.set(v.digest, cacheKey(v, v.inputs.map((i) => keys.get(i)!), contents));
   }
   return keys;
@@ -75,7 +75,7 @@ describe("cacheKey", () => {
     const p1 = mustPlan("FROM alpine\nRUN --mount=type=secret,id=token cat /run/secrets/token\n");
     const p2 = mustPlan("FROM alpine\nRUN --mount=type=secret,id=token cat /run/secrets/token\n");
     const root = p1.vertices.find((v) => v.digest === p1.root)!;
-    expect(contextSelections(root)).toEqual([]);
+    expect(contextSelectors(root)).toEqual([]);
     expect(keysOf(p1.vertices, C1).get(p1.root)).toBe(keysOf(p2.vertices, C2).get(p2.root));
     const other = mustPlan("FROM alpine\nRUN --mount=type=secret,id=other cat /run/secrets/token\n");
     expect(keysOf(other.vertices).get(other.root)).not.toBe(keysOf(p1.vertices).get(p1.root));
@@ -88,23 +88,23 @@ describe("cacheKey", () => {
   });
 });
 
-describe("contextSelections", () => {
+describe("contextSelectors", () => {
   it("selects the path sources of a COPY from the context, with its excludes", () => {
     const op = copyOp({ sources: [{ kind: "path", path: "a/*.js" }, { kind: "url", url: "https://x/y" }, { kind: "inline", file: { name: "EOF", content: "x", mode: 0o644 } }], excludes: ["*.map"] });
-    expect(contextSelections({ op })).toEqual([{ sources: ["a/*.js"], excludes: ["*.map"], wildcard: true, followLinks: true }]);
-    expect(contextSelections({ op: copyOp({ from: "input" }) })).toEqual([]);
-    expect(contextSelections({ op: copyOp({ sources: [{ kind: "url", url: "https://x/y" }] }) })).toEqual([]);
+    expect(contextSelectors({ op })).toEqual([{ kind: "copy", sources: ["a/*.js"], excludes: ["*.map"], parents: false }]);
+    expect(contextSelectors({ op: copyOp({ from: "input" }) })).toEqual([]);
+    expect(contextSelectors({ op: copyOp({ sources: [{ kind: "url", url: "https://x/y" }] }) })).toEqual([]);
   });
 
   it("selects each context bind mount of a RUN, and nothing for other mounts", () => {
     const op = exec("make", {
       mounts: [mount({ fromContext: true }), mount({ fromContext: true, source: "src" }), mount({ source: "out", input: 1 }), mount({ type: "cache", target: "/root/.cache" })],
     });
-    expect(contextSelections({ op })).toEqual([
-      { sources: ["/"], excludes: [], wildcard: false, followLinks: true },
-      { sources: ["src"], excludes: [], wildcard: false, followLinks: true },
+    expect(contextSelectors({ op })).toEqual([
+      { kind: "mount", source: "." },
+      { kind: "mount", source: "src" },
     ]);
-    expect(contextSelections({ op: { kind: "mkdir", path: "/w", mode: 0o755, user: "" } })).toEqual([]);
+    expect(contextSelectors({ op: { kind: "mkdir", path: "/w", mode: 0o755, user: "" } })).toEqual([]);
   });
 });
 

@@ -45,6 +45,10 @@ describe("Scheduler: failure", () => {
     expect(e.cause).toBeInstanceOf(ProcessExitError);
     expect(runner.calls).toEqual(["[2/3] RUN false"]);
     expect(statuses(events, "[2/3] RUN false")).toEqual(["queued", "running", "error"]);
+    expect(events.find((x) => x.type === "vertex" && x.status === "error")).toMatchObject({
+      error: 'process "/bin/sh -c false" did not complete successfully: exit code: 2',
+      started: expect.any(Number),
+    });
     expect(statuses(events, "RUN queued")).toEqual(["queued", "canceled"]);
     expect(statuses(events, "RUN after")).toEqual(["queued", "canceled"]);
     checkOrder(events);
@@ -87,6 +91,43 @@ describe("Scheduler: failure", () => {
     expect(statuses(events, "COPY missing")).toEqual(["queued", "error"]);
     expect(statuses(events, "RUN after")).toEqual(["queued", "canceled"]);
     checkOrder(events);
+  });
+});
+
+describe("Scheduler: seams that fail or stall", () => {
+  it("a cache write that fails fails the vertex", async () => {
+    const runner = new FakeRunner();
+    const cache = new MemoryCache<string>();
+    cache.put = () => {
+      throw new Error("disk full");
+    };
+    const scheduler = new Scheduler({ runner, cache, jobs: 1 });
+    await expect(scheduler.execute([vertex("RUN a", exec("a"))])).rejects.toThrow("RUN a: disk full");
+  });
+
+  it("an abort while the context is being hashed cancels the build without waiting for the hash", async () => {
+    const runner = new FakeRunner();
+    let asked = 0;
+    const hasher = {
+      digestOf: () => {
+        asked++;
+        return new Promise<never>(() => undefined);
+      },
+    };
+    const scheduler = new Scheduler({ runner, cache: new MemoryCache<string>(), context: hasher, jobs: 1 });
+    const copy = vertex("COPY .", {
+      kind: "copy", add: false, from: "context", sources: [{ kind: "path", path: "." }], dest: "/", chown: undefined, chmod: undefined,
+      link: false, parents: false, excludes: [], checksum: undefined, unpack: undefined, keepGitDir: false,
+    });
+    const controller = new AbortController();
+    const { events, onEvent } = collect();
+    const done = scheduler.execute([copy], { signal: controller.signal, onEvent });
+    await new Promise((r) => setImmediate(r));
+    controller.abort();
+    await expect(done).rejects.toThrow(BuildCanceledError);
+    expect(asked).toBe(1);
+    expect(statuses(events, "COPY .")).toEqual(["queued", "canceled"]);
+    expect(runner.execCount).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@
 // test hold an op open with a deferred promise, so concurrency is proven by state, not timing.
 import { canonicalJson, sha256, type Digest } from "../../src/core/digest.js";
 import type { BuildEvent } from "../../src/core/events.js";
-import type { CacheStore, ContextHasher, ContextSelection, OpContext, OpRunner, ResolvedInput } from "../../src/executor/index.js";
+import type { CacheStore, ContextHasher, ContextSelector, OpContext, OpRunner, ResolvedInput } from "../../src/executor/index.js";
 import type { ExecOp, Op, Vertex } from "../../src/planner/plan.js";
 
 export interface Deferred<T = void> {
@@ -84,16 +84,17 @@ export class MemoryCache<R> implements CacheStore<R> {
   }
 }
 
-/** FakeHasher digests selections from an in-memory file table (path -> content). */
+/** FakeHasher digests selectors from an in-memory file table (path -> content) and records each call. */
 export class FakeHasher implements ContextHasher {
   readonly files = new Map<string, string>();
-  readonly selections: ContextSelection[] = [];
-  async digestOf(selection: ContextSelection): Promise<Digest> {
-    this.selections.push(selection);
-    const parts = selection.sources.map((s) => {
-      const content = this.files.get(s);
-      if (content === undefined) throw new Error(`"/${s}": not found`);
-      return [s, content];
+  readonly calls: (readonly ContextSelector[])[] = [];
+  async digestOf(selectors: readonly ContextSelector[]): Promise<Digest> {
+    this.calls.push(selectors);
+    const paths = selectors.flatMap((s) => (s.kind === "copy" ? s.sources : [s.source]));
+    const parts = paths.map((p) => {
+      const content = this.files.get(p);
+      if (content === undefined) throw new Error(`"/${p}": not found`);
+      return [p, content];
     });
     return sha256(canonicalJson(parts));
   }

@@ -85,13 +85,27 @@ describe("Scheduler: cache", () => {
     expect(runner.calls).toEqual(["RUN build"]);
   });
 
+  it("keys on the op runner's source digests (an ADD URL's body)", async () => {
+    const { runner, cache } = setup();
+    let body = "v1";
+    const withSources = Object.assign(runner, { sourceDigests: async () => [sha256(body)] });
+    const scheduler = new Scheduler({ runner: withSources, cache, jobs: 2 });
+    const add = vertex("ADD https://example.test/a", exec("add"));
+    await scheduler.execute([add]);
+    await scheduler.execute([add]);
+    expect(runner.execCount).toBe(1);
+    body = "v2";
+    await scheduler.execute([add]);
+    expect(runner.execCount).toBe(2);
+  });
+
   it("never asks the context hasher about secret mounts", async () => {
     const { runner, hasher, scheduler } = setup();
     const secret = { type: "secret" as const, target: "/run/secrets/t", source: undefined, input: undefined, fromContext: false, readOnly: true,
       cacheId: undefined, sharing: undefined, secretId: "t", secretEnv: undefined, required: true, mode: 0o400, uid: 0, gid: 0, size: undefined };
     const v = vertex("RUN secret", exec("cat /run/secrets/t", { mounts: [secret] }), []);
     await scheduler.execute([v]);
-    expect(hasher.selections).toEqual([]);
+    expect(hasher.calls).toEqual([]);
     expect(runner.execCount).toBe(1);
   });
 });

@@ -39,6 +39,7 @@ describe("image store operations", () => {
     const info = await inspectImage(store, "app:1");
     expect(info).toMatchObject({ Digest: a.digest, Id: a.configDigest, RepoTags: ["app:1", "app:2"] });
     expect((info.Config as { created: string }).created).toBe("2023-11-14T22:13:20Z");
+    expect(listImages(store)[0]?.created).toBe(1_700_000_000_000);
     const unpacked = join(dir, "out");
     await unpackImage(store, "app:1", unpacked);
     expect(readFileSync(join(unpacked, "bin/tool"), "utf8")).toContain("echo hi");
@@ -126,5 +127,54 @@ describe("image store operations", () => {
     expect(r.images).toEqual([a.digest]);
     expect(await store.blobs.list()).toEqual([]);
     expect((await fsck(store)).ok).toBe(true);
+  });
+
+  it("loads an OCI layout whose index nests a multi-platform index, choosing the host platform", async () => {
+    const a = await importRootfs(store, rootfsTar, ["app:1"]);
+    const layout = join(dir, "multi");
+    await saveLayoutDir(store, ["app:1"], layout);
+    const { encodeJson, descriptorOf, MediaTypes } = await import("../../src/image/oci.js");
+    const { hostPlatform } = await import("../../src/image/platform.js");
+    const manifest = JSON.parse(readFileSync(join(layout, "blobs/sha256", a.digest.slice(7)), "utf8"));
+    const other = encodeJson({ ...manifest, annotations: { variant: "other-platform" } });
+    writeFileSync(join(layout, "blobs/sha256", sha256(other).slice(7)), other);
+    const nested = encodeJson({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [
+        { ...descriptorOf(MediaTypes.ociManifest, other), platform: { os: "linux", architecture: "s390x-other" } },
+        { mediaType: MediaTypes.ociManifest, digest: a.digest, size: readFileSync(join(layout, "blobs/sha256", a.digest.slice(7))).length, platform: hostPlatform() },
+      ],
+    });
+    writeFileSync(join(layout, "blobs/sha256", sha256(nested).slice(7)), nested);
+    writeFileSync(join(layout, "index.json"), encodeJson({ schemaVersion: 2, manifests: [{ ...descriptorOf(MediaTypes.ociIndex, nested), annotations: { "io.containerd.image.name": "docker.io/library/multi:1" } }] }));
+    const file = join(dir, "multi.tar");
+    execFileSync("tar", ["-C", layout, "-cf", file, "."]);
+    const other2 = openStore(join(dir, "store-multi"));
+    expect((await loadArchive(other2, file)).images).toEqual([{ digest: a.digest, tags: ["docker.io/library/multi:1"] }]);
+    other2.close();
+  });
+
+  it("refuses a docker archive whose manifest.json names files outside the archive", async () => {
+    const evil = join(dir, "evil");
+    mkdirSync(evil);
+    writeFileSync(join(evil, "manifest.json"), JSON.stringify([{ Config: "../../etc/passwd", RepoTags: ["evil:1"], Layers: [] }]));
+    const file = join(dir, "evil.tar");
+    execFileSync("tar", ["-C", evil, "-cf", file, "."]);
+    await expect(loadArchive(store, file)).rejects.toThrow(/names \.\.\/\.\.\/etc\/passwd, which is not in the archive/);
+    expect(store.meta.listImages()).toEqual([]);
+  });
+
+  it("saves to a stream and loads from a stream (docker save | gzip | docker load)", async () => {
+    const a = await importRootfs(store, rootfsTar, ["app:1"]);
+    const { PassThrough } = await import("node:stream");
+    const { createGzip } = await import("node:zlib");
+    const pipe = new PassThrough();
+    const gz = pipe.pipe(createGzip());
+    const saved = saveArchive(store, ["app:1"], pipe, "docker").then(() => pipe.end());
+    const other = openStore(join(dir, "store-stream"));
+    const [res] = await Promise.all([loadArchive(other, { name: "stdin", stream: gz }), saved]);
+    expect(res.images).toEqual([{ digest: a.digest, tags: ["docker.io/library/app:1"] }]);
+    other.close();
   });
 });

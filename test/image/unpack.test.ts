@@ -131,6 +131,11 @@ describe("unpackLayer", () => {
     expect(res.skipped).toEqual([{ entry: "dev/sda-evil", reason: expect.stringMatching(/device node/) }]);
     expect(existsSync(join(root, "dev/sda-evil"))).toBe(false);
     await expect(unpack(t, { devices: "refuse" })).rejects.toThrow(/"dev\/sda-evil".*device node/);
+    if (process.getuid?.() !== 0) return console.warn("not root: device creation is not tested");
+    await unpack(t, { devices: "create" });
+    const st = lstatSync(join(root, "dev/sda-evil"));
+    expect(st.isBlockDevice()).toBe(true);
+    expect(st.rdev).toBe(8 * 256);
   });
 
   it("drops setuid/setgid bits unless keepSetuid", async () => {
@@ -170,6 +175,28 @@ describe("unpackLayer", () => {
     sentinelClean();
   });
 
+  it("never follows a symlink out when applying an opaque marker", async () => {
+    const t = await makeTar([
+      { name: "d/x", body: "upper" },
+      { name: "d", type: "symlink", linkname: outside },
+      { name: ".wh..wh..opq" },
+    ]);
+    await unpack(t);
+    expect(readlinkSync(join(root, "d"))).toBe(outside);
+    sentinelClean();
+  });
+
+  it("never changes the mode of a directory reached through a symlink that replaced a directory", async () => {
+    mkdirSync(join(outside, "b"), { mode: 0o755 });
+    const t = await makeTar([
+      { name: "a/", type: "directory" },
+      { name: "a/b/", type: "directory", mode: 0o777 },
+      { name: "a", type: "symlink", linkname: outside },
+    ]);
+    await unpack(t);
+    expect(lstatSync(join(outside, "b")).mode & 0o7777).toBe(0o755);
+  });
+
   it("caps a gzip bomb at maxUncompressedBytes", async () => {
     const bomb = gzipSync(Buffer.concat([await makeTar([{ name: "zeros", body: "\0".repeat(8 * 1024 * 1024) }])]));
     expect(bomb.length).toBeLessThan(64 * 1024);
@@ -187,6 +214,9 @@ describe("unpackLayer", () => {
     const t = await makeTar([{ name: "f", body: "data" }]);
     await expect(unpack(Buffer.concat([t, Buffer.from("garbage")]))).rejects.toThrow(/trailing data/);
     await expect(unpack(t.subarray(0, 700))).rejects.toThrow(/truncated/);
+    const gz = gzipSync(t);
+    await expect(unpack(Buffer.concat([gz, Buffer.from("trailing")]))).rejects.toThrow(/gzip stream is corrupt/);
+    await expect(unpack(gz.subarray(0, gz.length - 10))).rejects.toThrow(/gzip stream is corrupt.*truncated|unexpected end/);
   });
 
   it("round-trips the layer tar writer, including hardlinks, whiteouts and long names", async () => {

@@ -18,7 +18,8 @@ describe.skipIf(skip)("snapshots with many lowers", () => {
     tmp = mkdtempSync(join(tmpdir(), "tsbuild-lowers-"));
     // Long directory names: 150 absolute paths of ~130 bytes would need ~20 KiB of mount data.
     for (let i = 0; i < LAYERS; i++) {
-      const dir = join(tmp, "layers", `${"x".repeat(64)}-${String(i).padStart(3, "0")}-${"y".repeat(40)}`);
+      // Colons and commas would break a lowerdir= list if paths were written into it.
+      const dir = join(tmp, "layers", `${"x".repeat(64)}-${String(i).padStart(3, "0")}-${i % 7 === 0 ? "a:b,c " : ""}${"y".repeat(40)}`);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, `f${i}`), String(i));
       writeFileSync(join(dir, "shared"), String(i));

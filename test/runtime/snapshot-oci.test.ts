@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOciDriver } from "../../src/runtime/drivers/oci.js";
-import { createSnapshotDirs, diffUpper, mountSnapshot } from "../../src/runtime/snapshot.js";
+import { createSnapshotter } from "../../src/runtime/snapshotter.js";
 import { buildSpec } from "../../src/runtime/spec.js";
 import { busyboxAvailable, makeBusyboxRootfs, type TestRootfs } from "../helpers/rootfs.js";
 import { mountsUnder, normalizeDiff, shouldSkip } from "../helpers/snapshot.js";
@@ -46,10 +46,11 @@ describe.skipIf(skipLocally())("RUN under runc on an overlay snapshot", () => {
     expect(left).toEqual([]);
   });
 
-  it("creates, deletes and replaces a directory: the diff has exactly those entries", async () => {
+  it.each(["overlay", "copy"] as const)("creates, deletes and replaces a directory: the diff has exactly those entries (%s)", async (mode) => {
     const driver = await createOciDriver({ runtime: "runc", stateRoot: join(tmp, "state"), cgroupParent: "tsbuild-test-snapshot" });
-    const dirs = await createSnapshotDirs(join(tmp, "mounts"));
-    const snap = await mountSnapshot({ lowers: [rootfs?.rootfs as string], upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "overlay" });
+    const snapshotter = createSnapshotter(join(tmp, "mounts"), mode);
+    const dirs = await snapshotter.prepare();
+    const snap = await snapshotter.mount({ lowers: [rootfs?.rootfs as string], upper: dirs.upper, work: dirs.work, target: dirs.target });
     const stderr = new PassThrough();
     let errText = "";
     stderr.on("data", (d: Buffer) => (errText += d.toString()));
@@ -67,17 +68,19 @@ describe.skipIf(skipLocally())("RUN under runc on an overlay snapshot", () => {
         tty: false,
         readonlyRootfs: false,
       });
-      const bundle = join(tmp, "bundle");
+      const bundle = join(tmp, `bundle-${mode}`);
       mkdirSync(bundle, { recursive: true });
       const result = await driver.run(spec, { dir: bundle, id: `snap-${dirs.id}` }, { stdout: new PassThrough(), stderr });
       expect(result.exitCode, errText).toBe(0);
     } finally {
       await snap.release();
     }
-    const entries = (await normalizeDiff(await diffUpper(dirs.upper))).map((e) => {
+    const entries = (await normalizeDiff(await snapshotter.diff(dirs.upper))).map((e) => {
       const { path, kind, content } = e as { path: string; kind: string; content?: string };
       return content === undefined ? `${kind} ${path}` : `${kind} ${path} ${JSON.stringify(content)}`;
     });
     expect(entries).toEqual(["dir d", "opaque d", 'file d/x ""', "dir etc", "whiteout etc/old", 'file new "hi\\n"']);
+    await snapshotter.remove(dirs);
+    expect(await snapshotter.cleanup()).toEqual({ unmounted: [], removed: [] });
   });
 });

@@ -44,7 +44,7 @@ describe.skipIf(skip)("cleanupStaleMounts", () => {
   });
 
   it("detaches and removes what a SIGKILLed process left mounted", async () => {
-    const root = join(tmp, "mounts");
+    const root = join(tmp, "mounts with\tspace");
     const target = await mountInKilledChild(root);
     expect(mountsUnder(root)).toEqual([target]);
     expect(readFileSync(join(target, "written"), "utf8")).toBe("by the killed step\n");

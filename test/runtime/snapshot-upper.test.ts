@@ -1,12 +1,13 @@
 // diffUpper on hand-made upper dirs and toOverlayWhiteouts on an OCI-style extracted layer.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeNodes } from "../../src/runtime/nodes.js";
-import { diffUpper, toOverlayWhiteouts } from "../../src/runtime/snapshot.js";
+import { diffUpper, markOverlayWhiteouts, toOverlayWhiteouts } from "../../src/runtime/snapshot.js";
+import { writeLayerXattrs } from "../../src/runtime/snapshotter.js";
 import { readXattrTree, writeXattrs } from "../../src/runtime/xattr.js";
 import { setXattr, shouldSkip } from "../helpers/snapshot.js";
 
@@ -82,11 +83,45 @@ describe.skipIf(skip)("diffUpper and toOverlayWhiteouts", () => {
     expect(execFileSync("stat", ["-c", "%F %t:%T", join(u, "etc/passwd")], { encoding: "utf8" })).toBe("character special file 0:0\n");
   });
 
+  it("writes unpacked files' attributes but never overlayfs's own", async () => {
+    const u = fresh();
+    mkdirSync(join(u, "dir"));
+    writeFileSync(join(u, "ping"), "");
+    const cap = Buffer.from("0100000200200000000000000000000000000000", "hex");
+    const dropped = await writeLayerXattrs([
+      { path: join(u, "ping"), xattrs: { "security.capability": cap } },
+      { path: join(u, "dir"), xattrs: { "trusted.overlay.opaque": Buffer.from("y"), "user.k": Buffer.from("v") } },
+    ]);
+    expect(dropped).toEqual([{ path: join(u, "dir"), name: "trusted.overlay.opaque" }]);
+    const entries = await diffUpper(u);
+    expect(entries.map((e) => `${e.kind} ${e.path} ${Object.keys(e.xattrs).join(",")}`)).toEqual(["dir dir user.k", "file ping security.capability"]);
+    expect(entries[1]?.xattrs["security.capability"]).toEqual(cap);
+  });
+
+  it("marks whiteouts from a list, confined to the layer dir", async () => {
+    const u = fresh();
+    mkdirSync(join(u, "etc"));
+    writeFileSync(join(u, "etc/kept"), "k");
+    symlinkSync(tmp, join(u, "escape"));
+    const r = await markOverlayWhiteouts(u, { whiteouts: ["etc/gone", "etc/kept", "new/parent/x"], opaques: ["etc"] });
+    expect(r).toEqual({ whiteouts: 2, opaques: 1 });
+    expect((await diffUpper(u)).map((e) => `${e.kind} ${e.path}`)).toEqual([
+      "symlink escape", "dir etc", "opaque etc", "whiteout etc/gone", "file etc/kept", "dir new", "dir new/parent", "whiteout new/parent/x",
+    ]);
+    await expect(markOverlayWhiteouts(u, { whiteouts: ["escape/x"], opaques: [] })).rejects.toThrow(/not a directory/);
+    await expect(markOverlayWhiteouts(u, { whiteouts: ["../x"], opaques: [] })).rejects.toThrow(/not a path inside/);
+    await expect(markOverlayWhiteouts(u, { whiteouts: [], opaques: ["/"] })).rejects.toThrow(/layer root/);
+    expect(existsSync(join(tmp, "x"))).toBe(false);
+  });
+
   it("refuses malformed whiteout names", async () => {
     for (const bad of [".wh.", ".wh..", ".wh...", ".wh..wh.x"]) {
       const u = fresh();
       writeFileSync(join(u, bad), "");
       await expect(toOverlayWhiteouts(u)).rejects.toThrow(/malformed whiteout/);
     }
+    const root = fresh();
+    writeFileSync(join(root, ".wh..wh..opq"), "");
+    await expect(toOverlayWhiteouts(root)).rejects.toThrow(/layer root/);
   });
 });

@@ -1,11 +1,11 @@
 // Snapshots: a RUN-like sequence of plain fs calls on an overlay mount (and on the copy fallback)
 // gives exactly the golden DiffEntry list. Needs root; under CI=true it always runs.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, chmodSync, closeSync, openSync, readdirSync, readFileSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSnapshotDirs, diffUpper, mountSnapshot, type SnapshotMode } from "../../src/runtime/snapshot.js";
+import { createSnapshotDirs, diffUpper, mountSnapshot, removeSnapshotDirs, type SnapshotMode } from "../../src/runtime/snapshot.js";
 import { makeWhiteouts } from "../../src/runtime/nodes.js";
 import { expectGolden } from "../helpers/golden.js";
 import { mountsUnder, normalizeDiff, setXattr, shouldSkip, stampTimes } from "../helpers/snapshot.js";
@@ -33,6 +33,9 @@ async function makeLowers(root: string): Promise<string[]> {
   writeFileSync(join(base, "bin/tool2"), "tool2\n", { mode: 0o755 });
   writeFileSync(join(base, "o/hidden"), "hidden\n");
   writeFileSync(join(base, "shadowed"), "shadowed\n");
+  writeFileSync(join(base, "etc/hl-a"), "pair\n");
+  linkSync(join(base, "etc/hl-a"), join(base, "etc/hl-b"));
+  writeFileSync(join(base, "etc/to-move"), "moved\n");
   for (const d of ["etc", "o"]) mkdirSync(join(top, d), { recursive: true });
   writeFileSync(join(top, "etc/added"), "added\n");
   writeFileSync(join(top, "o/visible"), "visible\n");
@@ -61,6 +64,8 @@ function runSequence(t: string): void {
   writeFileSync(join(t, ODD), "odd\n");
   setXattr(join(t, ODD), "user.note", "0x00ff0a3d");
   execFileSync("mkfifo", ["-m", "640", join(t, "fifo")]);
+  appendFileSync(join(t, "etc/hl-a"), "one side\n");
+  renameSync(join(t, "etc/to-move"), join(t, "etc/moved"));
 }
 
 async function runIn(mode: SnapshotMode, lowers: string[]) {
@@ -116,16 +121,41 @@ describe.skipIf(skip)("snapshot: RUN-like sequence", () => {
     });
   }
 
+  it("a copy refuses a 0/0 device made by the step, as overlayfs does", async () => {
+    const dirs = await createSnapshotDirs(join(tmp, "mounts"));
+    const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "copy" });
+    await makeWhiteouts([join(dirs.target, "etc/fake")]);
+    await expect(snap.release()).rejects.toThrow(/etc\/fake is a character device 0\/0/);
+  });
+
   it("release detaches a busy overlay lazily", async () => {
     const dirs = await createSnapshotDirs(join(tmp, "mounts"));
     const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "overlay" });
     const fd = openSync(join(dirs.target, "etc/config"), "r");
     try {
+      await expect(removeSnapshotDirs(dirs)).rejects.toThrow(/still mounted/);
       await snap.release();
       expect(mountsUnder(dirs.dir)).toEqual([]);
     } finally {
       closeSync(fd);
     }
+    await removeSnapshotDirs(dirs);
+    expect(existsSync(dirs.dir)).toBe(false);
+  });
+
+  it("an aborted copy stops and leaves nothing mounted", async () => {
+    const dirs = await createSnapshotDirs(join(tmp, "mounts"));
+    const opts = { lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode: "copy" as const, signal: AbortSignal.abort() };
+    await expect(mountSnapshot(opts)).rejects.toThrow(/abort/i);
+    expect(mountsUnder(dirs.dir)).toEqual([]);
+    await removeSnapshotDirs(dirs);
+  });
+
+  it("auto mode picks overlayfs where the kernel mounts it", async () => {
+    const dirs = await createSnapshotDirs(join(tmp, "mounts"));
+    const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target });
+    await snap.release();
+    expect(snap.mode).toBe("overlay");
   });
 
   it("a writable snapshot without lowers (FROM scratch) works in both modes", async () => {

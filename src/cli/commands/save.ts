@@ -1,4 +1,4 @@
-/** `tsbuild save REF... -o FILE [--format oci|docker|oci-dir]`: export images. */
+/** `tsbuild save REF... [-o FILE] [--format oci|docker|oci-dir]`: export images (to standard output without -o). */
 import type { Command } from "commander";
 import { InputError, save, type SaveFormat } from "../../api/index.js";
 import { storeOpts } from "../store-format.js";
@@ -11,10 +11,11 @@ export function registerSave(program: Command): void {
     .command("save")
     .description("export images as an OCI layout tar, a tar docker load accepts, or an OCI layout directory")
     .argument("<refs...>", "image names, IDs or digests")
-    .requiredOption("-o, --output <path>", "file to write (a directory for --format oci-dir)")
+    .option("-o, --output <path>", "file to write (a directory for --format oci-dir); standard output when omitted")
     .option("--format <format>", `oci, docker (OCI layout plus docker's manifest.json) or oci-dir`, "oci")
-    .action(async (refs: string[], opts: { output: string; format: string }, cmd: Command) => {
+    .action(async (refs: string[], opts: { output?: string; format: string }, cmd: Command) => {
       if (!FORMATS.includes(opts.format as SaveFormat)) throw new InputError(`unknown --format ${JSON.stringify(opts.format)}: use ${FORMATS.join(", ")}`);
-      await save(refs, opts.output, opts.format as SaveFormat, storeOpts(cmd));
+      if (opts.output === undefined && process.stdout.isTTY) throw new InputError("refusing to write a tar archive to a terminal: give -o FILE or redirect the output");
+      await save(refs, opts.output ?? process.stdout, opts.format as SaveFormat, storeOpts(cmd));
     });
 }

@@ -1,6 +1,6 @@
 /** ADD: like COPY, plus URLs, git repositories and archive unpacking (reference.md "ADD"). */
 import type { AddInstruction, Flag, Word } from "../ast.js";
-import { baseOf, report, type Lowering } from "./common.js";
+import { nodeOf, report, type Lowering } from "./common.js";
 import { copyLikeOf, pathSources } from "./copy-like.js";
 import { flagsFor } from "./flags.js";
 
@@ -30,12 +30,10 @@ export function lowerAdd(l: Lowering): AddInstruction {
   const shared = copyLikeOf(l, f);
   const checksum = f.get("checksum");
   if (checksum) checkChecksum(l, checksum, shared.sources);
-  return {
-    ...baseOf(l.raw),
-    ...shared,
-    kind: "ADD",
+  return Object.assign(nodeOf(l.raw, shared), {
+    kind: "ADD" as const,
     checksum,
     keepGitDir: f.bool("keep-git-dir") ?? false,
     unpack: f.bool("unpack"),
-  };
+  });
 }

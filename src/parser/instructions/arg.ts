@@ -1,6 +1,6 @@
 /** ARG: build arguments `NAME[=default] ...` (reference.md "ARG"; dockerfile-language.md section 8). */
 import type { ArgDecl, ArgInstruction } from "../ast.js";
-import { argsRange, baseOf, report, subWord, type Lowering } from "./common.js";
+import { argsRange, nodeOf, report, subWord, type Lowering } from "./common.js";
 
 /**
  * lowerArg splits each word at its first `=`: the key before it, the raw default after it.
@@ -20,5 +20,5 @@ export function lowerArg(l: Lowering): ArgInstruction {
     const defaultValue = eq < 0 ? undefined : subWord(w, eq + 1, w.value.length);
     decls.push({ name, defaultValue, range: w.range });
   }
-  return { ...baseOf(raw), kind: "ARG", decls };
+  return nodeOf(raw, { kind: "ARG", decls });
 }

@@ -31,7 +31,7 @@ export function report(
 }
 
 /** baseOf copies the fields every Instruction shares from the raw instruction. */
-export function baseOf(raw: RawInstruction) {
+function baseOf(raw: RawInstruction) {
   return {
     keyword: raw.keyword,
     keywordRange: raw.keywordRange,
@@ -41,6 +41,18 @@ export function baseOf(raw: RawInstruction) {
     comments: raw.comments,
     text: raw.text,
   };
+}
+
+/** InstructionBase is the fields every Instruction shares (see baseOf). */
+export type InstructionBase = ReturnType<typeof baseOf>;
+
+/**
+ * nodeOf builds an Instruction node: the fields every instruction shares, then `fields` in their
+ * order (the order JSON output shows). It copies with Object.assign, not an object spread: V8
+ * (Node 20) builds `{ ...base, kind: K }` on a slow path that cost microseconds per instruction.
+ */
+export function nodeOf<T extends object>(raw: RawInstruction, fields: T): InstructionBase & T {
+  return Object.assign(baseOf(raw), fields);
 }
 
 /** span is the range from the start of `a` to the end of `b`. */

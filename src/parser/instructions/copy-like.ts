@@ -24,15 +24,14 @@ export interface CopyLikeFields {
  */
 export function copyLikeOf(l: Lowering, f: ParsedFlags): CopyLikeFields {
   const { raw } = l;
-  const name = keywordName(raw);
   if (raw.args.length < 2) {
-    const msg = `${name} requires at least two arguments, but only one was provided. Destination could not be determined`;
+    const msg = `${keywordName(raw)} requires at least two arguments, but only one was provided. Destination could not be determined`;
     report(l, "ArgumentCount", msg, argsRange(raw));
   }
   const dest = raw.args[raw.args.length - 1] ?? emptyWordAt(raw.keywordRange);
   const sources = raw.args.slice(0, -1);
   if (raw.args.length > 0 && heredocName(dest.value) !== undefined) {
-    report(l, "HeredocDestination", `${name} cannot accept a heredoc as a destination`, dest.range);
+    report(l, "HeredocDestination", `${keywordName(raw)} cannot accept a heredoc as a destination`, dest.range);
   }
   // Deviation: --chmod is checked at parse time; BuildKit checks it while dispatching the stage.
   const chmod = f.get("chmod");

@@ -1,6 +1,6 @@
 /** COPY: files from the context, a stage, an image or heredocs (reference.md "COPY"). */
 import type { CopyInstruction, Flag } from "../ast.js";
-import { baseOf, report, type Lowering } from "./common.js";
+import { nodeOf, report, type Lowering } from "./common.js";
 import { copyLikeOf } from "./copy-like.js";
 import { flagsFor } from "./flags.js";
 
@@ -21,5 +21,5 @@ export function lowerCopy(l: Lowering): CopyInstruction {
     const msg = "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround";
     report(l, "VariableInFrom", msg, from.valueRange ?? from.range);
   }
-  return { ...baseOf(l.raw), ...shared, kind: "COPY", from, parents: f.bool("parents") ?? false };
+  return Object.assign(nodeOf(l.raw, shared), { kind: "COPY" as const, from, parents: f.bool("parents") ?? false });
 }

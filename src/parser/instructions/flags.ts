@@ -44,12 +44,16 @@ export interface ParsedFlags {
   bool(name: string): boolean | undefined;
 }
 
+/** NO_FLAGS is the outcome for an instruction without flags (most of them): nothing to check. */
+const NO_FLAGS: ParsedFlags = { all: () => [], get: () => undefined, bool: () => undefined };
+
 /**
  * parseFlags checks `flags` against `spec` and reports every problem (BuildKit stops at the
  * first): unknown names (with a suggestion), repeats of non-list flags, missing or non-boolean
  * values. Rejected occurrences are left out of the result, so the instruction stays usable.
  */
 export function parseFlags(l: Lowering, flags: readonly Flag[], spec: FlagSpec): ParsedFlags {
+  if (flags.length === 0) return NO_FLAGS;
   const accepted = new Map<string, Flag[]>();
   const bools = new Map<string, boolean>();
   for (const f of flags) {
@@ -67,7 +71,8 @@ export function parseFlags(l: Lowering, flags: readonly Flag[], spec: FlagSpec):
       continue;
     }
     if (!checkValue(l, f, kind, bools)) continue;
-    accepted.set(f.name, [...(seen ?? []), f]);
+    if (seen) seen.push(f);
+    else accepted.set(f.name, [f]);
   }
   return {
     all: (name) => accepted.get(name) ?? [],

@@ -1,6 +1,6 @@
 /** FROM: starts a build stage, `FROM [--platform=P] image [AS name]` (reference.md "FROM"). */
 import type { FromInstruction, Word } from "../ast.js";
-import { argsRange, baseOf, emptyWordAt, report, type Lowering } from "./common.js";
+import { argsRange, nodeOf, emptyWordAt, report, type Lowering } from "./common.js";
 import { flagsFor } from "./flags.js";
 
 const STAGE_NAME = /^[a-z][a-z0-9-_.]*$/;
@@ -26,12 +26,11 @@ export function lowerFrom(l: Lowering): FromInstruction {
   } else if (raw.args.length !== 1) {
     report(l, "ArgumentCount", "FROM requires either one or three arguments", argsRange(raw));
   }
-  return {
-    ...baseOf(raw),
+  return nodeOf(raw, {
     kind: "FROM",
     image: image ?? emptyWordAt(raw.keywordRange),
     stageName,
     asKeyword,
     platform: f.get("platform"),
-  };
+  });
 }

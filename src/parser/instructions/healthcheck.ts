@@ -1,7 +1,7 @@
 /** HEALTHCHECK: `NONE`, or `[flags] CMD <command>` (reference.md "HEALTHCHECK"). */
 import type { Flag, HealthcheckInstruction } from "../ast.js";
 import { commandIsEmpty, commandOf } from "./command.js";
-import { argsRange, baseOf, report, span, type Lowering } from "./common.js";
+import { argsRange, nodeOf, report, span, type Lowering } from "./common.js";
 import { parseDuration } from "./duration.js";
 import { flagsFor, type ParsedFlags } from "./flags.js";
 
@@ -51,7 +51,6 @@ function retries(l: Lowering, flag: Flag | undefined): number | undefined {
  */
 export function lowerHealthcheck(l: Lowering): HealthcheckInstruction {
   const { raw } = l;
-  const base = baseOf(raw);
   const typeWord = raw.args[0];
   if (!typeWord) report(l, "ArgumentCount", "HEALTHCHECK requires at least one argument", argsRange(raw));
   const type = typeWord?.value.toUpperCase() ?? "";
@@ -60,7 +59,7 @@ export function lowerHealthcheck(l: Lowering): HealthcheckInstruction {
     const first = extra[0];
     const last = extra[extra.length - 1];
     if (first && last) report(l, "ArgumentCount", "HEALTHCHECK NONE takes no arguments", span(first.range, last.range));
-    return { ...base, kind: "HEALTHCHECK", type: "NONE" };
+    return nodeOf(raw, { kind: "HEALTHCHECK", type: "NONE" });
   }
   const f = flagsFor(l, "healthcheck");
   const command = commandOf(raw, 1);
@@ -69,8 +68,7 @@ export function lowerHealthcheck(l: Lowering): HealthcheckInstruction {
   } else if (typeWord && commandIsEmpty(command)) {
     report(l, "InvalidHealthcheck", "Missing command after HEALTHCHECK CMD", typeWord.range);
   }
-  return {
-    ...base,
+  return nodeOf(raw, {
     kind: "HEALTHCHECK",
     type: "CMD",
     command,
@@ -79,5 +77,5 @@ export function lowerHealthcheck(l: Lowering): HealthcheckInstruction {
     startPeriod: interval(l, f, "start-period"),
     startInterval: interval(l, f, "start-interval"),
     retries: retries(l, f.get("retries")),
-  };
+  });
 }

@@ -9,13 +9,12 @@ import { argsRange, keywordName, report, span, type Lowering } from "./common.js
  */
 export function pairsOf(l: Lowering): KeyValue[] {
   const { raw } = l;
-  const name = keywordName(raw);
   if (raw.args.length === 0) {
-    report(l, "ArgumentCount", `${name} requires at least one argument`, argsRange(raw));
+    report(l, "ArgumentCount", `${keywordName(raw)} requires at least one argument`, argsRange(raw));
     return [];
   }
   if (raw.args.length % 3 !== 0) {
-    report(l, "ArgumentCount", `Bad input to ${name}, too many arguments`, argsRange(raw));
+    report(l, "ArgumentCount", `Bad input to ${keywordName(raw)}, too many arguments`, argsRange(raw));
   }
   const pairs: KeyValue[] = [];
   for (let i = 0; i + 2 < raw.args.length; i += 3) {
@@ -24,7 +23,7 @@ export function pairsOf(l: Lowering): KeyValue[] {
     const sep = raw.args[i + 2];
     if (!key || !value || !sep) break;
     if (key.value === "") {
-      report(l, "BlankName", `${name} names can not be blank`, span(key.range, value.range));
+      report(l, "BlankName", `${keywordName(raw)} names can not be blank`, span(key.range, value.range));
       continue;
     }
     pairs.push({ key, value, legacy: sep.value === "", range: span(key.range, value.range) });

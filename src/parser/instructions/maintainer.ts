@@ -1,6 +1,6 @@
 /** MAINTAINER: deprecated author field (the lint rule MaintainerDeprecated flags it). */
 import type { MaintainerInstruction } from "../ast.js";
-import { baseOf, type Lowering } from "./common.js";
+import { nodeOf, type Lowering } from "./common.js";
 import { flagsFor } from "./flags.js";
 import { singleArg } from "./single.js";
 
@@ -8,5 +8,5 @@ import { singleArg } from "./single.js";
 export function lowerMaintainer(l: Lowering): MaintainerInstruction {
   const name = singleArg(l);
   flagsFor(l, "maintainer");
-  return { ...baseOf(l.raw), kind: "MAINTAINER", name };
+  return nodeOf(l.raw, { kind: "MAINTAINER", name });
 }

@@ -2,7 +2,7 @@
 import type { Diagnostic } from "../../core/diagnostic.js";
 import type { Instruction, OnbuildInstruction } from "../ast.js";
 import type { LowerContext, LowerResult, RawInstruction } from "../raw.js";
-import { argsRange, baseOf, report, type Lowering } from "./common.js";
+import { argsRange, nodeOf, report, type Lowering } from "./common.js";
 import { flagsFor } from "./flags.js";
 
 /** LowerFn lowers one RawInstruction; passed in so this file does not import the dispatcher. */
@@ -34,12 +34,11 @@ function asTriggerDiagnostic(d: Diagnostic): Diagnostic {
 export function lowerOnbuild(l: Lowering, lower: LowerFn): OnbuildInstruction {
   const { raw } = l;
   flagsFor(l, "onbuild");
-  const base = baseOf(raw);
   const trigger = raw.trigger;
   if (!trigger) {
     report(l, "ArgumentCount", "ONBUILD requires at least one argument", argsRange(raw));
-    const empty: Instruction = { ...base, kind: "UNKNOWN" };
-    return { ...base, kind: "ONBUILD", trigger: empty, triggerText: "" };
+    const empty: Instruction = nodeOf(raw, { kind: "UNKNOWN" });
+    return nodeOf(raw, { kind: "ONBUILD", trigger: empty, triggerText: "" });
   }
   const name = trigger.keyword.toUpperCase();
   if (name === "ONBUILD") {
@@ -50,5 +49,5 @@ export function lowerOnbuild(l: Lowering, lower: LowerFn): OnbuildInstruction {
   const withBodies = trigger.heredocs.length === 0 && raw.heredocs.length > 0 ? { ...trigger, heredocs: raw.heredocs } : trigger;
   const inner = lower(withBodies, l.ctx);
   if (!FORBIDDEN.has(name)) l.diagnostics.push(...inner.diagnostics.map(asTriggerDiagnostic));
-  return { ...base, kind: "ONBUILD", trigger: inner.instruction, triggerText: triggerTextOf(raw, trigger) };
+  return nodeOf(raw, { kind: "ONBUILD", trigger: inner.instruction, triggerText: triggerTextOf(raw, trigger) });
 }

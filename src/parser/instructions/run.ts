@@ -1,7 +1,7 @@
 /** RUN: a command in shell, exec or heredoc form, with --mount, --network, --security, --device (reference.md "RUN"). */
 import type { Mount, RunInstruction } from "../ast.js";
 import { commandOf } from "./command.js";
-import { baseOf, report, type Lowering } from "./common.js";
+import { nodeOf, report, type Lowering } from "./common.js";
 import { checkDevice } from "./device.js";
 import { flagsFor, type ParsedFlags } from "./flags.js";
 import { parseMount } from "./mount.js";
@@ -29,8 +29,7 @@ export function lowerRun(l: Lowering): RunInstruction {
   }
   const devices = f.all("device");
   for (const d of devices) checkDevice(l, d);
-  return {
-    ...baseOf(raw),
+  return nodeOf(raw, {
     kind: "RUN",
     command: commandOf(raw),
     heredocs: raw.heredocs,
@@ -38,5 +37,5 @@ export function lowerRun(l: Lowering): RunInstruction {
     network: choice(l, f, "network", NETWORKS, (v) => `invalid network mode ${JSON.stringify(v)}`),
     security: choice(l, f, "security", SECURITY, (v) => `security ${JSON.stringify(v)} is not valid`),
     devices: devices.map((d) => d.value ?? ""),
-  };
+  });
 }

@@ -1,6 +1,6 @@
 /** SHELL: the shell for later shell-form commands; JSON form only (reference.md "SHELL"). */
 import type { ShellInstruction } from "../ast.js";
-import { argsRange, baseOf, report, type Lowering } from "./common.js";
+import { argsRange, nodeOf, report, type Lowering } from "./common.js";
 import { flagsFor } from "./flags.js";
 
 /** lowerShell requires a JSON array with at least one element. */
@@ -12,5 +12,5 @@ export function lowerShell(l: Lowering): ShellInstruction {
   } else if (!raw.json) {
     report(l, "NotJSONForm", "SHELL requires the arguments to be in JSON form", argsRange(raw));
   }
-  return { ...baseOf(raw), kind: "SHELL", shell: raw.json ? raw.args : [] };
+  return nodeOf(raw, { kind: "SHELL", shell: raw.json ? raw.args : [] });
 }

@@ -1,6 +1,6 @@
 /** STOPSIGNAL: the signal that stops the container; checked at dispatch (reference.md "STOPSIGNAL"). */
 import type { StopsignalInstruction } from "../ast.js";
-import { baseOf, type Lowering } from "./common.js";
+import { nodeOf, type Lowering } from "./common.js";
 import { singleArg } from "./single.js";
 
 /**
@@ -9,5 +9,5 @@ import { singleArg } from "./single.js";
  */
 export function lowerStopsignal(l: Lowering): StopsignalInstruction {
   const signal = singleArg(l);
-  return { ...baseOf(l.raw), kind: "STOPSIGNAL", signal };
+  return nodeOf(l.raw, { kind: "STOPSIGNAL", signal });
 }

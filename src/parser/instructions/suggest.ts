@@ -3,19 +3,25 @@
  * Levenshtein distance, if that distance is below 3 and the value is not itself a candidate.
  */
 
-/** levenshtein is the edit distance (insert, delete, substitute; cost 1 each) between a and b. */
+/** levenshtein is the edit distance (insert, delete, substitute; cost 1 each) between a and b, by UTF-16 unit. */
 export function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const n = b.length;
+  let prev = new Array<number>(n + 1);
+  let cur = new Array<number>(n + 1);
+  for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    cur[0] = i;
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= n; j++) {
+      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1;
+      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
     }
+    const done = prev;
     prev = cur;
+    cur = done;
   }
-  return prev[b.length] ?? 0;
+  return prev[n] as number;
 }
 
 const MAX_DISTANCE = 3;
@@ -32,6 +38,8 @@ export function suggest(value: string, candidates: readonly string[], caseSensit
   for (const c of candidates) {
     const opt = caseSensitive ? c : c.toLowerCase();
     if (opt === v) return undefined;
+    // The distance is at least the difference in length: skip candidates that cannot win.
+    if (Math.abs(opt.length - v.length) >= bestDist) continue;
     const d = levenshtein(v, opt);
     if (d < bestDist) {
       best = caseSensitive ? opt : matchCase(opt, value);

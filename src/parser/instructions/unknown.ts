@@ -1,6 +1,6 @@
 /** Unknown keywords: kept as UNKNOWN nodes so tools still see them, reported as errors. */
 import type { UnknownInstruction } from "../ast.js";
-import { baseOf, report, type Lowering } from "./common.js";
+import { nodeOf, report, type Lowering } from "./common.js";
 import { withSuggestion } from "./suggest.js";
 
 /** INSTRUCTION_NAMES lists every Dockerfile instruction, for "did you mean" suggestions. */
@@ -15,8 +15,8 @@ export const INSTRUCTION_NAMES = [
  */
 export function lowerUnknown(l: Lowering): UnknownInstruction {
   const { raw } = l;
-  if (raw.keyword === "") return { ...baseOf(raw), kind: "UNKNOWN" };
+  if (raw.keyword === "") return nodeOf(raw, { kind: "UNKNOWN" });
   const msg = withSuggestion(`unknown instruction: ${raw.keyword}`, raw.keyword, INSTRUCTION_NAMES, false);
   report(l, "UnknownInstruction", msg, raw.keywordRange);
-  return { ...baseOf(raw), kind: "UNKNOWN" };
+  return nodeOf(raw, { kind: "UNKNOWN" });
 }

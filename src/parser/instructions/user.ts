@@ -1,6 +1,6 @@
 /** USER: `user[:group]` for later instructions and the image (reference.md "USER"). */
 import type { UserInstruction } from "../ast.js";
-import { baseOf, type Lowering } from "./common.js";
+import { nodeOf, type Lowering } from "./common.js";
 import { flagsFor } from "./flags.js";
 import { singleArg } from "./single.js";
 
@@ -8,5 +8,5 @@ import { singleArg } from "./single.js";
 export function lowerUser(l: Lowering): UserInstruction {
   const user = singleArg(l);
   flagsFor(l, "user");
-  return { ...baseOf(l.raw), kind: "USER", user };
+  return nodeOf(l.raw, { kind: "USER", user });
 }

@@ -1,6 +1,6 @@
 /** VOLUME: mount points, as a JSON array or a whitespace list (reference.md "VOLUME"). */
 import type { VolumeInstruction } from "../ast.js";
-import { argsRange, baseOf, report, type Lowering } from "./common.js";
+import { argsRange, nodeOf, report, type Lowering } from "./common.js";
 import { flagsFor } from "./flags.js";
 
 /** lowerVolume needs at least one path, and no path may be blank (`VOLUME [""]`). */
@@ -11,5 +11,5 @@ export function lowerVolume(l: Lowering): VolumeInstruction {
   for (const w of raw.args) {
     if (w.value.trim() === "") report(l, "EmptyVolume", "VOLUME specified can not be an empty string", w.range);
   }
-  return { ...baseOf(raw), kind: "VOLUME", paths: raw.args.filter((w) => w.value.trim() !== "") };
+  return nodeOf(raw, { kind: "VOLUME", paths: raw.args.filter((w) => w.value.trim() !== "") });
 }

@@ -1,6 +1,6 @@
 /** WORKDIR: the working directory, relative to the previous one (reference.md "WORKDIR"). */
 import type { WorkdirInstruction } from "../ast.js";
-import { baseOf, type Lowering } from "./common.js";
+import { nodeOf, type Lowering } from "./common.js";
 import { flagsFor } from "./flags.js";
 import { singleArg } from "./single.js";
 
@@ -8,5 +8,5 @@ import { singleArg } from "./single.js";
 export function lowerWorkdir(l: Lowering): WorkdirInstruction {
   const path = singleArg(l);
   flagsFor(l, "workdir");
-  return { ...baseOf(l.raw), kind: "WORKDIR", path };
+  return nodeOf(l.raw, { kind: "WORKDIR", path });
 }

@@ -8,7 +8,7 @@
  */
 import type { Diagnostic, SourceRange } from "../../core/diagnostic.js";
 import type { Dockerfile, Instruction } from "../ast.js";
-import { RULES, isRuleName, type RuleName } from "./catalog.js";
+import { RULES } from "./catalog.js";
 import { DEFAULT_CHECK_CONFIG, checkComment, checkValue, mergeConfig, parseCheckOptions, ruleEnabled, type CheckConfig } from "./config.js";
 import { shellExpander } from "./expander.js";
 import { copyIgnored } from "./rules/copy-ignored.js";
@@ -112,9 +112,10 @@ function buildInput(ast: Dockerfile, options: LintOptions): RuleInput {
  * Deviation: the parser reports each blank continuation line; BuildKit one per instruction.
  */
 function parserFindings(options: LintOptions): Finding[] {
+  // The rule's own message is what `docker build --check` prints; the parser's text is longer.
   return (options.parserDiagnostics ?? [])
-    .filter((d): d is Diagnostic & { code: RuleName } => isRuleName(d.code))
-    .map((d) => ({ rule: d.code, message: d.message, range: d.range, at: undefined }));
+    .filter((d) => d.code === "NoEmptyContinuation")
+    .map((d) => ({ rule: "NoEmptyContinuation", message: RULES.NoEmptyContinuation.message(), range: d.range, at: undefined }));
 }
 
 /** byPosition orders diagnostics by start offset, then rule name (Deviation: BuildKit keeps check order). */
