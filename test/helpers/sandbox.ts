@@ -26,9 +26,13 @@ export function missingPrerequisite(driver: DriverName): string | undefined {
   return absent.length > 0 ? `${absent.join(", ")} not installed` : undefined;
 }
 
+/** TEST_CGROUP_PARENT is this test process's own parent cgroup, removed by the suite's afterAll. */
+export const TEST_CGROUP_PARENT = `tsbuild-test-${process.pid}`;
+
 /** makeDriver creates the driver `name` with its runtime state under `stateRoot`. */
 export function makeDriver(name: DriverName, stateRoot: string): Promise<Driver> {
-  return name === "builtin" ? createBuiltinDriver({ cgroupParent: "tsbuild-test" }) : createOciDriver({ runtime: name, stateRoot, cgroupParent: "tsbuild-test" });
+  const cgroupParent = TEST_CGROUP_PARENT;
+  return name === "builtin" ? createBuiltinDriver({ cgroupParent }) : createOciDriver({ runtime: name, stateRoot, cgroupParent });
 }
 
 /** Captured is a run's result plus everything it wrote and how long it took. */

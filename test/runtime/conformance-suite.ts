@@ -8,7 +8,8 @@ import { capabilityMask, DEFAULT_CAPABILITIES } from "../../src/runtime/capabili
 import type { Driver } from "../../src/runtime/driver.js";
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../src/runtime/spec-defaults.js";
 import { makeBusyboxRootfs, type TestRootfs } from "../helpers/rootfs.js";
-import { makeDriver, missingPrerequisite, runIn, type Captured, type DriverName, type SandboxRun } from "../helpers/sandbox.js";
+import { readCgroupMounts, removeCgroupTree } from "../../src/runtime/cgroups.js";
+import { TEST_CGROUP_PARENT, makeDriver, missingPrerequisite, runIn, type Captured, type DriverName, type SandboxRun } from "../helpers/sandbox.js";
 
 const ROOT_MASK = capabilityMask(DEFAULT_CAPABILITIES);
 
@@ -76,9 +77,10 @@ function useSandbox(name: DriverName): Sandbox | undefined {
     writeFileSync(join(c.sentinel, "secret"), "HOSTSECRET\n");
     c.driver = await makeDriver(name, join(c.work, "state"));
   });
-  afterAll(() => {
+  afterAll(async () => {
     c.fs?.cleanup();
     if (c.work) rmSync(c.work, { recursive: true, force: true });
+    if (missing === undefined) await removeCgroupTree(await readCgroupMounts(), TEST_CGROUP_PARENT);
   });
   return c;
 }
