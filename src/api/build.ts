@@ -19,6 +19,7 @@ import { parse } from "../parser/index.js";
 import type { Dockerfile, Instruction } from "../parser/ast.js";
 import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../planner/index.js";
 import { resolveStoreRoot } from "../store/root.js";
+import { HashCache } from "../store/hashcache.js";
 import { openStore, type Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
 import { readImage, resolveImage } from "../image/images.js";
@@ -140,6 +141,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const parsed = parse(df.text, { file: df.file });
   throwOnErrors(parsed.diagnostics);
   const store = openStore(resolveStoreRoot(opts.root === undefined ? {} : { flag: opts.root }));
+  let hashCache: HashCache | undefined;
   try {
     const platform = hostPlatform();
     const refs = imageRefs(parsed.ast, { file: df.file, target: opts.target, buildArgs: new Map(Object.entries(opts.buildArgs ?? {})), buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant } });
@@ -147,8 +149,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const images = await resolveBases(store, refs.refs);
     const { plan: p, warnings } = planOrThrow(parsed.ast, opts, df.file, images);
     const context = await openContext(contextDir, { dockerfile: df.path });
+    hashCache = new HashCache(store.root);
     const services = await createServices(store, context, opts);
-    const scheduler = new Scheduler({ runner: createOpRunner(services), cache: createFsCache(store), context: createContextHasher(context), ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}) });
+    const scheduler = new Scheduler({ runner: createOpRunner(services), cache: createFsCache(store), context: createContextHasher(context, { cache: hashCache }), ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}) });
     const res = await scheduler.execute(p.vertices, { signal: opts.signal, onEvent: opts.onEvent, dockerfile: df.file, noCache: opts.noCache, noCacheFilter: opts.noCacheFilter });
     const root = res.results.get(p.root);
     if (!root) throw new InputError("internal: the build finished without a result for its target");
@@ -166,6 +169,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       warnings,
     };
   } finally {
+    hashCache?.close();
     store.close();
   }
 }

@@ -27,3 +27,5 @@ export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../r
 
 export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
+export { run, run as runContainer, commandLine } from "./run.js";
+export type { RunOptions } from "./run.js";

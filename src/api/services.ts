@@ -12,7 +12,8 @@ import type { LayerBlob, OpServices } from "../executor/ops/types.js";
 import { readImage } from "../image/images.js";
 import { unpackImage } from "../image/unpack-image.js";
 import { resolveInRoot } from "../runtime/confined.js";
-import type { Driver } from "../runtime/driver.js";
+import type { Driver, RunIo, RunResult } from "../runtime/driver.js";
+import type { SpecInput } from "../runtime/spec-input.js";
 import { createBuiltinDriver } from "../runtime/drivers/builtin.js";
 import { createOciDriver } from "../runtime/drivers/oci.js";
 import { findOnPath } from "../runtime/process.js";
@@ -75,18 +76,22 @@ export async function createServices(store: Store, context: BuildContext | undef
     resolveInRoot,
     secrets,
     sourceDateEpoch: opts.sourceDateEpoch,
-    async runSandbox(input, io) {
-      const bundle = `${workRoot}/bundle-${randomBytes(8).toString("hex")}`;
-      await mkdir(bundle, { mode: 0o700 });
-      try {
-        return await driver.run(buildSpec(input), { dir: bundle, id: `tsbuild-${randomBytes(6).toString("hex")}` }, io);
-      } finally {
-        await rm(bundle, { recursive: true, force: true });
-      }
-    },
     async unpackImage(digest, dest) {
       await unpackImage(store, digest, dest);
       return blobsOf(store, digest);
     },
+    runContainer: (input, io) => runOne(input, io),
+    runSandbox: (input, io) => runOne(input, io),
   };
+
+  /** runOne runs one sandboxed process in a fresh bundle dir that is removed afterwards. */
+  async function runOne(input: SpecInput, io: RunIo): Promise<RunResult> {
+    const bundle = `${workRoot}/bundle-${randomBytes(8).toString("hex")}`;
+    await mkdir(bundle, { mode: 0o700 });
+    try {
+      return await driver.run(buildSpec(input), { dir: bundle, id: `tsbuild-${randomBytes(6).toString("hex")}` }, io);
+    } finally {
+      await rm(bundle, { recursive: true, force: true });
+    }
+  }
 }

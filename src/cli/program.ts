@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.js";
+import { splitRunArgv } from "./commands/run.js";
 
 /** version reads tsbuild's version from its package.json (dist/cli/ -> ../../package.json). */
 function version(): string {
@@ -25,7 +26,7 @@ export function makeProgram(): Command {
 export async function run(argv: readonly string[]): Promise<number> {
   const program = makeProgram();
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(splitRunArgv(argv));
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -12,6 +12,7 @@ import { registerFsck } from "./fsck.js";
 import { registerDf } from "./df.js";
 import { registerPrune } from "./prune.js";
 import { registerBuild } from "./build.js";
+import { registerRun } from "./run.js";
 
 /** registerCommands adds every tsbuild subcommand to the program; one module per command. */
 export function registerCommands(program: Command): void {
@@ -29,4 +30,5 @@ export function registerCommands(program: Command): void {
   registerDf(program);
   registerPrune(program);
   registerBuild(program);
+  registerRun(program);
 }

@@ -15,7 +15,7 @@ import type { FsResult, OpServices } from "./types.js";
 import { dirIn } from "./write.js";
 
 /** baseImage unpacks a base image once per store (atomically, via a temp dir and rename). */
-async function baseImage(services: OpServices, digest: Digest): Promise<FsResult> {
+export async function baseImage(services: OpServices, digest: Digest): Promise<FsResult> {
   const dir = `${services.layerRoot}/base-${hexOf(digest)}`;
   const marker = `${dir}.json`;
   const known = await readFile(marker, "utf8").catch(() => undefined);

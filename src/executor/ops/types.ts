@@ -51,6 +51,8 @@ export interface OpServices {
   readonly removeSnapshotDirs: (dirs: SnapshotDirs) => Promise<void>;
   readonly diffUpper: (upper: string) => Promise<DiffEntry[]>;
   readonly runSandbox: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
+  /** Runs a container (same sandbox as RUN steps); used by `tsbuild run`. */
+  readonly runContainer: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   readonly resolveUser: (rootfs: string, user: string) => Promise<ResolvedUser>;
   readonly resolveInRoot: (root: string, path: string, create?: "dir" | "file") => Promise<string | undefined>;
   /** Unpacks the image with this manifest digest, flattened, into dest (an empty dir). */

@@ -1,0 +1,71 @@
+// The CLI end to end: `tsbuild build` with plain progress, then `tsbuild run` of the result.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { splitRunArgv } from "../../src/cli/commands/run.js";
+import { commandLine } from "../../src/api/run.js";
+import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const missing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
+if (missing && process.env.CI === "true") throw new Error(`CLI end-to-end tests cannot run under CI: ${missing}`);
+if (missing) console.warn(`skipping CLI end-to-end tests: ${missing}`);
+
+function tsbuild(env: Env, args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: env.root, CI: "true" }, input });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("run argument handling", () => {
+  it("lets the container command carry its own options", () => {
+    expect(splitRunArgv(["node", "tsbuild", "run", "-e", "A=1", "busybox", "ls", "-l"])).toEqual(["node", "tsbuild", "run", "-e", "A=1", "busybox", "--", "ls", "-l"]);
+    expect(splitRunArgv(["node", "tsbuild", "--root", "/s", "run", "img"])).toEqual(["node", "tsbuild", "--root", "/s", "run", "img", "--"]);
+    expect(splitRunArgv(["node", "tsbuild", "build", "run"])).toEqual(["node", "tsbuild", "build", "run"]);
+  });
+
+  it("combines Entrypoint and Cmd as Docker does", () => {
+    const config = { Entrypoint: ["/bin/app"], Cmd: ["--serve"] };
+    expect(commandLine(config, {})).toEqual(["/bin/app", "--serve"]);
+    expect(commandLine(config, { command: ["--help"] })).toEqual(["/bin/app", "--help"]);
+    expect(commandLine(config, { entrypoint: "sh" })).toEqual(["sh"]);
+    expect(commandLine(config, { entrypoint: "", command: ["ls"] })).toEqual(["ls"]);
+    expect(commandLine({ Cmd: ["sh"] }, {})).toEqual(["sh"]);
+  });
+});
+
+describe.skipIf(missing !== undefined)("tsbuild build and run (CLI)", () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await makeEnv();
+  });
+  afterAll(() => env?.cleanup());
+
+  it("builds with plain progress, marks cached steps, and runs the image", () => {
+    const ctx = env.context({ Dockerfile: 'FROM busybox\nRUN echo building > /msg\nCMD ["sh", "-c", "cat /msg; exit 5"]\n' });
+    const first = tsbuild(env, ["build", "-t", "cli:1", "--runtime", "runc", ctx]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^#\d+ \[2\/2\] RUN echo building > \/msg$/m);
+    expect(first.stderr).toMatch(/^#\d+ DONE \d+\.\d+s$/m);
+    expect(first.stderr).not.toMatch(/\x1b\[/);
+    const second = tsbuild(env, [ctx, "-t", "cli:1"]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/^#\d+ CACHED$/m);
+    const run = tsbuild(env, ["run", "--rm", "--runtime", "runc", "cli:1"]);
+    expect(run.stdout).toBe("building\n");
+    expect(run.code).toBe(5);
+    const override = tsbuild(env, ["run", "cli:1", "sh", "-c", "echo $0-$X", "-x"], undefined);
+    expect(override.stdout).toBe("-x-\n");
+  });
+
+  it("reports a Dockerfile error with its location and a failing step with its line", () => {
+    const bad = tsbuild(env, ["build", env.context({ Dockerfile: "FROM busybox\nCOPY --chwn=1 a /b\n" })]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("Dockerfile:2:8: error: unknown flag: --chwn (did you mean chown?)");
+    const failing = tsbuild(env, ["build", env.context({ Dockerfile: "FROM busybox\nRUN echo nope && false\n" })]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain("did not complete successfully: exit code: 1");
+    expect(failing.stderr).toContain("2 | RUN echo nope && false");
+    expect(failing.stderr).toContain("nope");
+  });
+});
