@@ -29,3 +29,8 @@ export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
 export { run, run as runContainer, commandLine } from "./run.js";
 export type { RunOptions } from "./run.js";
+export { pull, push, login, logout } from "./registry.js";
+export type { LoginOptions } from "./registry.js";
+export type { PullOptions, PullResult } from "../registry/pull.js";
+export type { PushOptions, PushResult } from "../registry/push.js";
+export { RegistryError } from "../registry/errors.js";

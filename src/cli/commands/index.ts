@@ -13,6 +13,10 @@ import { registerDf } from "./df.js";
 import { registerPrune } from "./prune.js";
 import { registerBuild } from "./build.js";
 import { registerRun } from "./run.js";
+import { registerPull } from "./pull.js";
+import { registerPush } from "./push.js";
+import { registerLogin } from "./login.js";
+import { registerLogout } from "./logout.js";
 
 /** registerCommands adds every tsbuild subcommand to the program; one module per command. */
 export function registerCommands(program: Command): void {
@@ -31,4 +35,8 @@ export function registerCommands(program: Command): void {
   registerPrune(program);
   registerBuild(program);
   registerRun(program);
+  registerPull(program);
+  registerPush(program);
+  registerLogin(program);
+  registerLogout(program);
 }
