@@ -13,6 +13,15 @@ import { registerDf } from "./df.js";
 import { registerPrune } from "./prune.js";
 import { registerBuild } from "./build.js";
 import { registerRun } from "./run.js";
+import { registerCreate } from "./create.js";
+import { registerStart } from "./start.js";
+import { registerPs } from "./ps.js";
+import { registerLogs } from "./logs.js";
+import { registerStop } from "./stop.js";
+import { registerKill } from "./kill.js";
+import { registerRm } from "./rm.js";
+import { registerExec } from "./exec.js";
+import { registerCommit } from "./commit.js";
 
 /** registerCommands adds every tsbuild subcommand to the program; one module per command. */
 export function registerCommands(program: Command): void {
@@ -31,4 +40,13 @@ export function registerCommands(program: Command): void {
   registerPrune(program);
   registerBuild(program);
   registerRun(program);
+  registerCreate(program);
+  registerStart(program);
+  registerPs(program);
+  registerLogs(program);
+  registerStop(program);
+  registerKill(program);
+  registerRm(program);
+  registerExec(program);
+  registerCommit(program);
 }
