@@ -34,3 +34,16 @@ export type { LoginOptions } from "./registry.js";
 export type { PullOptions, PullResult } from "../registry/pull.js";
 export type { PushOptions, PushResult } from "../registry/push.js";
 export { RegistryError } from "../registry/errors.js";
+
+export { createContainer } from "./container-create.js";
+export type { ContainerOptions } from "./container-create.js";
+export { superviseContainer, startDetached } from "./container-supervise.js";
+export type { SuperviseOptions, DetachOptions } from "./container-supervise.js";
+export { listContainers, killContainer, stopContainer, removeContainer, execInContainer } from "./container-ops.js";
+export type { ContainerRow } from "./container-ops.js";
+export { containerLogs } from "./container-logs.js";
+export type { LogsOptions } from "./container-logs.js";
+export { commitContainer } from "./container-commit.js";
+export type { CommitOptions } from "./container-commit.js";
+export { normalizeSignal, CONTROL_SIGNAL } from "../runtime/container/control.js";
+export type { ContainerState } from "../runtime/container/state.js";
