@@ -5,7 +5,7 @@
  * dest is an existing directory) and to `dest` otherwise; context files become root-owned unless
  * --chown says otherwise; --from files keep their owners; --chmod sets the mode.
  */
-import { lstat, open, readdir, readlink } from "node:fs/promises";
+import { lstat, open, readdir, readlink, type FileHandle } from "node:fs/promises";
 import { constants } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../../core/errors.js";
@@ -51,9 +51,8 @@ async function* readAll(fh: import("node:fs/promises").FileHandle): AsyncIterabl
 }
 
 /** contextItems lists what one context source writes, with confined readers for file contents. */
-async function contextItems(ctx: BuildContext, source: string, op: CopyOp): Promise<{ items: Item[]; isDir: boolean }[]> {
+async function contextItems(ctx: BuildContext, source: string, op: CopyOp, root: FileHandle): Promise<{ items: Item[]; isDir: boolean }[]> {
   const sel = select(ctx, [source], { excludes: op.excludes, parents: op.parents });
-  const root = await openRoot(ctx.root);
   const opener = (e: ContextEntry) => async function* () {
     const slash = e.path.lastIndexOf("/");
     const dir = await openDirChain(root, slash < 0 ? "." : e.path.slice(0, slash), ctx.entries);
@@ -65,7 +64,7 @@ async function contextItems(ctx: BuildContext, source: string, op: CopyOp): Prom
       }
       yield* readAll(fh);
     } finally {
-      await dir.close();
+      if (dir !== root) await dir.close();
     }
   };
   return sel.roots.map((r) => {
@@ -117,15 +116,31 @@ async function destIsDir(services: OpServices, rootfs: string, op: CopyOp, many:
 
 /** runCopy carries out a copy vertex. */
 export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[]): Promise<FsResult> {
-  const mode = parseChmod(op.chmod);
   const groups: { items: Item[]; isDir: boolean }[] = [];
-  const inline = op.sources.filter((s) => s.kind === "inline");
-  for (const s of op.sources) {
-    if (s.kind === "url") throw new InputError(`ADD ${s.url}: downloading URLs is not supported by tsbuild yet`);
-    if (s.kind === "inline" || op.from !== "context") continue;
-    if (!services.context) throw new InputError("COPY reads the build context, but this build has none");
-    groups.push(...(await contextItems(services.context, s.path, op)));
+  const ctx = services.context;
+  const ctxRoot = op.from === "context" && op.sources.some((s) => s.kind === "path") ? await openRootOf(ctx) : undefined;
+  try {
+    for (const s of op.sources) {
+      if (s.kind === "url") throw new InputError(`ADD ${s.url}: downloading URLs is not supported by tsbuild yet`);
+      if (s.kind === "inline" || !ctx || !ctxRoot) continue;
+      groups.push(...(await contextItems(ctx, s.path, op, ctxRoot)));
+    }
+    return await copyGroups(services, op, inputs, groups);
+  } finally {
+    await ctxRoot?.close();
   }
+}
+
+/** openRootOf opens the context root for a copy that reads it. */
+async function openRootOf(ctx: BuildContext | undefined): Promise<FileHandle> {
+  if (!ctx) throw new InputError("COPY reads the build context, but this build has none");
+  return openRoot(ctx.root);
+}
+
+/** copyGroups writes the listed groups, then --from sources and inline files, into a new step. */
+async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], groups: { items: Item[]; isDir: boolean }[]): Promise<FsResult> {
+  const mode = parseChmod(op.chmod);
+  const inline = op.sources.filter((s) => s.kind === "inline");
   const fromInput = op.from === "input" ? inputs[1]?.result : undefined;
   const run = async (view: string | undefined) =>
     withWritableStep(services, inputs[0]!.result, async (rootfs) => {
