@@ -62,6 +62,8 @@ export interface BuildResult {
   readonly executed: number;
   readonly durationMs: number;
   readonly warnings: readonly Diagnostic[];
+  /** Build args given but used by no stage the target needs (BuildKit warns about these). */
+  readonly unusedBuildArgs: readonly string[];
 }
 
 function throwOnErrors(diags: readonly Diagnostic[]): void {
@@ -167,6 +169,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       executed: res.executed.length,
       durationMs: Date.now() - started,
       warnings,
+      unusedBuildArgs: p.unusedBuildArgs,
     };
   } finally {
     hashCache?.close();

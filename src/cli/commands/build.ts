@@ -97,6 +97,8 @@ async function action(context: string | undefined, flags: BuildFlags): Promise<v
       signal: abort.signal,
       onEvent: render,
     });
+    for (const d of r.warnings) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
+    if (r.unusedBuildArgs.length > 0) process.stderr.write(`[Warning] One or more build-args [${r.unusedBuildArgs.join(" ")}] were not consumed\n`);
     if (flags.iidfile) writeFileSync(flags.iidfile, r.configDigest);
     if (flags.quiet || flags.progress === "quiet") process.stdout.write(`${r.configDigest}\n`);
     else process.stderr.write(`#${"*"} built ${r.manifestDigest} (config ${r.configDigest})${r.tags.length ? `, tagged ${r.tags.join(", ")}` : ""}; ${r.executed} steps run, ${r.cached} cached, ${(r.durationMs / 1000).toFixed(1)}s\n`);
