@@ -59,7 +59,7 @@ export function createOpRunner(services: OpServices): OpRunner<FsResult> {
         case "exec":
           return runExec(services, op, inputs, ctx);
         case "copy":
-          return runCopy(services, op, inputs);
+          return runCopy(services, op, inputs, ctx);
         case "mkdir":
           return runMkdir(services, op, inputs[0]!.result);
       }
