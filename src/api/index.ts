@@ -27,6 +27,8 @@ export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../r
 
 export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
+export { parseOutput } from "./build-output.js";
+export type { BuildOutput } from "./build-output.js";
 export { run, run as runContainer, commandLine } from "./run.js";
 export type { RunOptions } from "./run.js";
 export { pull, push, login, logout } from "./registry.js";

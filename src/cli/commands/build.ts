@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { build, DockerfileSyntaxError, formatDiagnostic, InputError, RunStepError, codeFrame, type BuildEvent } from "../../api/index.js";
+import { build, parseOutput, DockerfileSyntaxError, formatDiagnostic, InputError, RunStepError, codeFrame, type BuildEvent } from "../../api/index.js";
 import { createPlainRenderer } from "../progress/plain.js";
 
 interface BuildFlags {
@@ -21,6 +21,8 @@ interface BuildFlags {
   runtime: string;
   jobs?: string;
   iidfile?: string;
+  metadataFile?: string;
+  output?: string;
   quiet?: boolean;
 }
 
@@ -94,9 +96,13 @@ async function action(context: string | undefined, flags: BuildFlags): Promise<v
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
       ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
       ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: Number(process.env.SOURCE_DATE_EPOCH) } : {}),
+      ...(flags.output ? { output: parseOutput(flags.output) } : {}),
+      ...(flags.metadataFile ? { metadataFile: flags.metadataFile } : {}),
       signal: abort.signal,
       onEvent: render,
     });
+    for (const d of r.warnings) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
+    if (r.unusedBuildArgs.length > 0) process.stderr.write(`[Warning] One or more build-args [${r.unusedBuildArgs.join(" ")}] were not consumed\n`);
     if (flags.iidfile) writeFileSync(flags.iidfile, r.configDigest);
     if (flags.quiet || flags.progress === "quiet") process.stdout.write(`${r.configDigest}\n`);
     else process.stderr.write(`#${"*"} built ${r.manifestDigest} (config ${r.configDigest})${r.tags.length ? `, tagged ${r.tags.join(", ")}` : ""}; ${r.executed} steps run, ${r.cached} cached, ${(r.durationMs / 1000).toFixed(1)}s\n`);
@@ -124,6 +130,8 @@ export function registerBuild(program: Command): void {
     .option("--progress <mode>", "progress output: plain, json or quiet", "plain")
     .option("-q, --quiet", "print only the image ID")
     .option("--iidfile <file>", "write the image ID to a file")
+    .option("-o, --output <spec>", "also write the result: type=oci|docker|local|tar,dest=PATH (oci/docker: tar=false for a layout dir)")
+    .option("--metadata-file <file>", "write build metadata (containerimage.digest, containerimage.config.digest) as JSON")
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
     .option("--jobs <n>", "how many steps run at once (default: CPU cores)")
