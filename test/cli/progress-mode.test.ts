@@ -22,12 +22,14 @@ describe("progress mode", () => {
     expect(resolveProgressMode("quiet", t)).toBe("quiet");
     expect(resolveProgressMode(undefined, t)).toBe("json");
     expect(resolveProgressMode(undefined, { isTTY: false, env: {} })).toBe("plain");
-    expect(resolveProgressMode("auto", { isTTY: true, env: {} })).toBe("plain");
+    expect(resolveProgressMode("auto", { isTTY: true, env: {} })).toBe("tty");
+    expect(resolveProgressMode("auto", { isTTY: true, env: { CI: "true" } })).toBe("plain");
+    expect(resolveProgressMode(undefined, { isTTY: false, env: { TSBUILD_PROGRESS: "tty" } })).toBe("tty");
   });
 
   it("rejects unknown modes naming where they came from", () => {
     expect(() => resolveProgressMode("fancy", { isTTY: false, env: {} })).toThrow(InputError);
-    expect(() => resolveProgressMode("fancy", { isTTY: false, env: {} })).toThrow(/--progress fancy: expected one of auto, plain, json, quiet/);
+    expect(() => resolveProgressMode("fancy", { isTTY: false, env: {} })).toThrow(/--progress fancy: expected one of auto, tty, plain, json, quiet/);
     expect(() => resolveProgressMode(undefined, { isTTY: false, env: { TSBUILD_PROGRESS: "x" } })).toThrow(/TSBUILD_PROGRESS=x/);
   });
 
@@ -40,10 +42,10 @@ describe("progress mode", () => {
     expect(interactive({ isTTY: true, env: { TERM: "dumb" } })).toBe(false);
   });
 
-  it("quiet prints only the image ID on stdout, and a failure only on stderr", () => {
+  it("quiet prints only the image ID on stdout, and a failure only on stderr", async () => {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const r = createRenderer("quiet", { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l) });
+    const r = await createRenderer("quiet", { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l) });
     r.onEvent({ type: "log", vertex: result.configDigest, stream: "stdout", data: "noise\n", time: 1 });
     r.finish({ ok: true, result });
     expect(stdout).toEqual([result.configDigest]);

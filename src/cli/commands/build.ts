@@ -62,7 +62,7 @@ async function action(context: string | undefined, flags: BuildFlags): Promise<v
   const dockerfilePath = flags.file ?? `${ctx}/Dockerfile`;
   const text = flags.file === "-" ? readFileSync(0, "utf8") : undefined;
   const mode = flags.quiet ? "quiet" : resolveProgressMode(flags.progress, { isTTY: process.stderr.isTTY === true, env: process.env });
-  const renderer = createRenderer(mode, { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) });
+  const renderer = await createRenderer(mode, { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) });
   const abort = new AbortController();
   const onSigint = () => abort.abort(new Error("interrupted"));
   process.once("SIGINT", onSigint);
@@ -85,9 +85,9 @@ async function action(context: string | undefined, flags: BuildFlags): Promise<v
       onEvent: renderer.onEvent,
     });
     if (flags.iidfile) writeFileSync(flags.iidfile, r.configDigest);
-    renderer.finish({ ok: true, result: r });
+    await renderer.finish({ ok: true, result: r });
   } catch (err) {
-    renderer.finish({ ok: false, error: err, dockerfileText: text ?? readText(dockerfilePath) });
+    await renderer.finish({ ok: false, error: err, dockerfileText: text ?? readText(dockerfilePath) });
     process.exitCode = 1;
   } finally {
     process.off("SIGINT", onSigint);

@@ -9,10 +9,10 @@ export type BuildOutcome =
   | { readonly ok: true; readonly result: BuildResult }
   | { readonly ok: false; readonly error: unknown; readonly dockerfileText?: string | undefined };
 
-/** ProgressRenderer consumes a build's events in order, then `finish` once with the outcome. */
+/** ProgressRenderer consumes a build's events in order, then `finish` once with the outcome (awaited: the tty view releases the terminal). */
 export interface ProgressRenderer {
   readonly onEvent: (event: BuildEvent) => void;
-  finish(outcome: BuildOutcome): void;
+  finish(outcome: BuildOutcome): void | Promise<void>;
 }
 
 /** seconds formats milliseconds as seconds with `digits` decimals (`0.4`, `0.211`); negative spans print as 0. */

@@ -10,7 +10,7 @@ import { failureLines } from "./summary.js";
 import type { BuildOutcome, ProgressRenderer } from "./format.js";
 
 /** PROGRESS_MODES are the values `--progress` accepts. */
-export const PROGRESS_MODES = ["auto", "plain", "json", "quiet"] as const;
+export const PROGRESS_MODES = ["auto", "tty", "plain", "json", "quiet"] as const;
 
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
@@ -27,19 +27,14 @@ export function interactive(t: Terminal): boolean {
   return t.isTTY && !inCi && t.env.TERM !== "dumb";
 }
 
-/**
- * resolveProgressMode turns the flag (undefined when not given) into a concrete mode. `auto`
- * becomes `plain`: the live terminal display is drawn by the tty renderer, which needs ink and
- * React; until those are installed an interactive terminal gets plain text as well, which never
- * garbles (see `interactive` for the rule the tty renderer will use).
- */
+/** resolveProgressMode turns the flag (undefined when not given) into a concrete mode; `auto` is tty on an interactive terminal, else plain. */
 export function resolveProgressMode(flag: string | undefined, t: Terminal): Exclude<ProgressMode, "auto"> {
   const requested = flag ?? t.env.TSBUILD_PROGRESS ?? "auto";
   if (!(PROGRESS_MODES as readonly string[]).includes(requested)) {
     const source = flag === undefined ? `TSBUILD_PROGRESS=${requested}` : `--progress ${requested}`;
     throw new InputError(`invalid ${source}: expected one of ${PROGRESS_MODES.join(", ")}`);
   }
-  if (requested === "auto") return "plain";
+  if (requested === "auto") return interactive(t) ? "tty" : "plain";
   return requested as Exclude<ProgressMode, "auto">;
 }
 
@@ -61,8 +56,15 @@ export class QuietRenderer implements ProgressRenderer {
   }
 }
 
-/** createRenderer makes the renderer of a concrete mode; progress goes to stderr, stdout stays for results. */
-export function createRenderer(mode: Exclude<ProgressMode, "auto">, io: Outputs): ProgressRenderer {
+/**
+ * createRenderer makes the renderer of a concrete mode; progress goes to stderr, stdout stays for
+ * results. ink and React are imported only for tty, so the other modes start fast.
+ */
+export async function createRenderer(mode: Exclude<ProgressMode, "auto">, io: Outputs): Promise<ProgressRenderer> {
+  if (mode === "tty") {
+    const { TtyRenderer } = await import("./tty.js");
+    return new TtyRenderer(process.stderr);
+  }
   if (mode === "json") return new JsonRenderer(io.stderr);
   if (mode === "quiet") return new QuietRenderer(io);
   return new PlainRenderer(io.stderr);
