@@ -8,6 +8,7 @@ import { withLease } from "../store/lease.js";
 import type { Store } from "../store/store.js";
 import { RegistryClient, type ClientOptions } from "./client.js";
 import { RegistryError } from "./errors.js";
+import { settleAll } from "./settle.js";
 import { fetchManifest, selectPlatform } from "./manifest.js";
 import { parseReference, referenceString } from "./reference.js";
 
@@ -49,7 +50,7 @@ export async function pull(store: Store, ref: string, opts: PullOptions = {}): P
   const bytes = fetched.bytes;
   const digest = await withLease(store, async () => {
     const queue = new PQueue({ concurrency: opts.concurrency ?? 3 });
-    await Promise.all([manifest.config, ...manifest.layers].map((d) => queue.add(() => fetchBlob(store, client, r.repository, d, opts))));
+    await settleAll([manifest.config, ...manifest.layers].map((d) => queue.add(() => fetchBlob(store, client, r.repository, d, opts))));
     return addImage(store, bytes, r.tag !== undefined ? [`${r.name}:${r.tag}`] : []);
   });
   return { digest, ...(indexDigest ? { indexDigest } : {}), reference: referenceString(r) };
