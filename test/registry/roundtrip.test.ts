@@ -6,9 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { run } from "../../src/cli/program.js";
-import type { Digest } from "../../src/core/digest.js";
+import { sha256, type Digest } from "../../src/core/digest.js";
+import { descriptorOf, encodeJson, MediaTypes } from "../../src/image/oci.js";
 import { importRootfs } from "../../src/image/import.js";
-import { readImage, removeImages, resolveImage } from "../../src/image/images.js";
+import { addImage, readImage, removeImages, resolveImage } from "../../src/image/images.js";
 import { pull } from "../../src/registry/pull.js";
 import { push } from "../../src/registry/push.js";
 import { fsck } from "../../src/store/fsck.js";
@@ -92,6 +93,34 @@ describe.skipIf(missing !== undefined)("registry round trips (docker-registry)",
     expect(res.digest).toBe(imported);
     expect(res.reference).toBe("docker.io/library/busybox:mirrored");
     expect(store.meta.getRef("docker.io/library/busybox:mirrored")).toBe(imported);
+  }, 60_000);
+
+  it("pulls the host's image from a two-platform index pushed to the registry", async () => {
+    const host = await readImage(store, imported);
+    const otherArch = host.config.architecture === "amd64" ? "arm64" : "amd64";
+    const otherConfig = encodeJson({ ...host.config, architecture: otherArch });
+    await store.blobs.write(otherConfig);
+    const otherManifest = encodeJson({ ...host.manifest, config: descriptorOf(host.manifest.config.mediaType, otherConfig) });
+    const otherDigest = await addImage(store, otherManifest, [`${reg.host}/multi/img:other`]);
+    store.meta.setRef(`${reg.host}/multi/img:host`, imported);
+    await push(store, `${reg.host}/multi/img:host`, { credentials: noCreds });
+    await push(store, `${reg.host}/multi/img:other`, { credentials: noCreds });
+    const index = encodeJson({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [
+        { ...descriptorOf(MediaTypes.ociManifest, otherManifest), platform: { os: "linux", architecture: otherArch } },
+        { ...descriptorOf(MediaTypes.ociManifest, host.manifestBytes), platform: { os: "linux", architecture: host.config.architecture } },
+      ],
+    });
+    const put = await fetch(`http://${reg.host}/v2/multi/img/manifests/both`, { method: "PUT", headers: { "content-type": MediaTypes.ociIndex }, body: index });
+    expect(put.status).toBe(201);
+    for (const key of store.meta.refsTo(imported).concat(store.meta.refsTo(otherDigest))) store.meta.deleteRef(key);
+    const res = await pull(store, `${reg.host}/multi/img:both`, { credentials: noCreds });
+    expect(res.digest).toBe(imported);
+    expect(res.indexDigest).toBe(sha256(index));
+    const arm = await pull(store, `${reg.host}/multi/img:both`, { credentials: noCreds, platform: { os: "linux", architecture: otherArch } });
+    expect(arm.digest).toBe(otherDigest);
   }, 60_000);
 
   it("tsbuild push and tsbuild pull work from the command line", async () => {
