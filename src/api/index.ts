@@ -27,6 +27,8 @@ export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../r
 
 export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
+export { parseOutput } from "./build-output.js";
+export type { BuildOutput } from "./build-output.js";
 export { run, run as runContainer, commandLine } from "./run.js";
 export type { RunOptions } from "./run.js";
 export { pull, push, login, logout } from "./registry.js";
@@ -34,3 +36,16 @@ export type { LoginOptions } from "./registry.js";
 export type { PullOptions, PullResult } from "../registry/pull.js";
 export type { PushOptions, PushResult } from "../registry/push.js";
 export { RegistryError } from "../registry/errors.js";
+
+export { createContainer } from "./container-create.js";
+export type { ContainerOptions } from "./container-create.js";
+export { superviseContainer, startDetached } from "./container-supervise.js";
+export type { SuperviseOptions, DetachOptions } from "./container-supervise.js";
+export { listContainers, killContainer, stopContainer, removeContainer, execInContainer } from "./container-ops.js";
+export type { ContainerRow } from "./container-ops.js";
+export { containerLogs } from "./container-logs.js";
+export type { LogsOptions } from "./container-logs.js";
+export { commitContainer } from "./container-commit.js";
+export type { CommitOptions } from "./container-commit.js";
+export { normalizeSignal, CONTROL_SIGNAL } from "../runtime/container/control.js";
+export type { ContainerState } from "../runtime/container/state.js";
