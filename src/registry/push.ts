@@ -47,7 +47,6 @@ export async function push(store: Store, ref: string, opts: PushOptions = {}): P
   res.body.destroy();
   const sent = res.headers.get("docker-content-digest");
   if (sent && sent !== img.digest) throw new RegistryError(`${r.registry}/${r.repository} stored manifest ${img.digest} as ${sent}; the registry changed the manifest`, { registry: r.registry, repository: r.repository, digest: img.digest });
-  store.meta.setRef(`${r.name}:${r.tag ?? "latest"}`, img.digest);
   return { digest: img.digest, reference: referenceString(r), blobs };
 }
 

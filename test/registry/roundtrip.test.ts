@@ -61,6 +61,9 @@ describe.skipIf(missing !== undefined)("registry round trips (docker-registry)",
     const byDigest = await pull(store, `${reg.host}/test/busybox@${imported}`, { credentials: noCreds });
     expect(byDigest.digest).toBe(imported);
     expect((await fsck(store)).problems).toEqual([]);
+    const byDigestPush = await push(store, `${reg.host}/test/busybox@${imported}`, { credentials: noCreds });
+    expect(byDigestPush.digest).toBe(imported);
+    expect(store.meta.getRef(`${reg.host}/test/busybox:latest`)).toBeUndefined();
   }, 60_000);
 
   it("mounts blobs from another repository of the same registry on a second push", async () => {
