@@ -182,4 +182,17 @@ describe("pull from a misbehaving registry", () => {
     servers.length = 0;
     await expect(pull(store, `${host}/a/b:1`, fast)).rejects.toThrow(new RegExp(`cannot reach registry ${host} \\(.*ECONNREFUSED.*\\); check the host name`));
   });
+
+  it("times out a registry that never answers, and one that stalls mid-blob", async () => {
+    const silent = await serve(() => undefined);
+    await expect(pull(store, `${silent.host}/a/b:1`, { ...fast, retries: 0, timeoutMs: 300 })).rejects.toThrow(/no answer within 300 ms/);
+    const stall = await serve(registry((req, res) => {
+      if (!req.url?.endsWith(sha256(layer))) return false;
+      res.writeHead(200, { "content-length": String(layer.length) });
+      res.write(layer.subarray(0, 10));
+      return true;
+    }));
+    await expect(pull(store, `${stall.host}/a/b:1`, { ...fast, retries: 0, timeoutMs: 300 })).rejects.toThrow(new RegExp(`downloading blob ${sha256(layer)} from ${stall.host}/a/b failed: .*no data for 300 ms`));
+    await nothingCommitted();
+  });
 });
