@@ -24,6 +24,8 @@ import { openStore, type Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
 import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
 import { readImage, resolveImage } from "../image/images.js";
+import { pull as pullImage } from "../registry/pull.js";
+import { registryEnv } from "./registry.js";
 
 /** BuildOptions are the inputs of one build. Unknown options are type errors. */
 export interface BuildOptions {
@@ -92,15 +94,20 @@ function withoutNulls(config: object | null | undefined): ContainerConfig {
   return Object.fromEntries(Object.entries(config ?? {}).filter(([, v]) => v !== null)) as ContainerConfig;
 }
 
-/** resolveBases looks every base image up in the local store (registry pulls come later). */
+/** resolveBases looks every base image up in the local store, pulling those it lacks from their registries. */
 async function resolveBases(store: Store, refs: readonly string[]): Promise<Map<string, ResolvedImage>> {
   const out = new Map<string, ResolvedImage>();
   for (const ref of refs) {
     let digest: Digest;
     try {
       digest = resolveImage(store, ref);
-    } catch (err) {
-      throw new InputError(`base image ${ref} is not in the local store (${store.root}); import or load it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
+    } catch {
+      // Not stored: pull it, as docker build does; only a failed pull is an error.
+      try {
+        digest = (await pullImage(store, ref, registryEnv({}))).digest;
+      } catch (err) {
+        throw new InputError(`base image ${ref} is not in the local store (${store.root}) and pulling it failed: ${(err as Error).message}; import, load or pull it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
+      }
     }
     const img = await readImage(store, digest);
     const c = img.config;

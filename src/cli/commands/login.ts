@@ -13,7 +13,7 @@ export function registerLogin(program: Command): void {
   program
     .command("login")
     .description("log in to a registry (saves credentials under auths in the Docker config)")
-    .argument("<host>", "registry host[:port]")
+    .argument("[host]", "registry host[:port] (default: Docker Hub)", "docker.io")
     .option("-u, --username <user>", "user name")
     .option("-p, --password <password>", "password (visible to other users; prefer --password-stdin)")
     .option("--password-stdin", "read the password from stdin")
