@@ -143,7 +143,8 @@ export async function startDetached(opts: DetachOptions): Promise<ContainerState
   const fd = openSync(containerPaths(where.root, s.id).log, "a");
   let exited = false;
   try {
-    const child = spawn(cmd, [...args, s.id], { detached: true, stdio: ["ignore", "ignore", fd], env: { ...process.env, TSBUILD_ROOT: where.storeRoot } });
+    // cwd "/": a long-lived supervisor must not keep the caller's directory (or its mount) busy.
+    const child = spawn(cmd, [...args, s.id], { detached: true, cwd: "/", stdio: ["ignore", "ignore", fd], env: { ...process.env, TSBUILD_ROOT: where.storeRoot } });
     child.on("exit", () => (exited = true));
     child.unref();
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
