@@ -22,6 +22,7 @@ import { resolveStoreRoot } from "../store/root.js";
 import { HashCache } from "../store/hashcache.js";
 import { openStore, type Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
+import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
 import { readImage, resolveImage } from "../image/images.js";
 
 /** BuildOptions are the inputs of one build. Unknown options are type errors. */
@@ -47,6 +48,10 @@ export interface BuildOptions {
   readonly root?: string;
   /** Sandbox driver: runc, crun, builtin, or auto (the first installed of runc, crun, then builtin). */
   readonly runtime?: RuntimeName | "auto";
+  /** Where the image goes besides the store (`--output`); default: the store only. */
+  readonly output?: BuildOutput;
+  /** Write BuildKit's `--metadata-file` JSON here. */
+  readonly metadataFile?: string;
   readonly signal?: AbortSignal;
   readonly onEvent?: BuildEventListener;
 }
@@ -54,6 +59,7 @@ export interface BuildOptions {
 /** BuildResult describes the image a build produced. */
 export interface BuildResult {
   readonly manifestDigest: Digest;
+  readonly manifestSize: number;
   readonly configDigest: Digest;
   readonly tags: readonly string[];
   readonly layers: readonly { readonly digest: Digest; readonly diffId: Digest; readonly size: number }[];
@@ -62,6 +68,8 @@ export interface BuildResult {
   readonly executed: number;
   readonly durationMs: number;
   readonly warnings: readonly Diagnostic[];
+  /** Build args given but used by no stage the target needs (BuildKit warns about these). */
+  readonly unusedBuildArgs: readonly string[];
 }
 
 function throwOnErrors(diags: readonly Diagnostic[]): void {
@@ -148,6 +156,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     throwOnErrors(refs.diagnostics);
     const images = await resolveBases(store, refs.refs);
     const { plan: p, warnings } = planOrThrow(parsed.ast, opts, df.file, images);
+    for (const diagnostic of warnings) opts.onEvent?.({ type: "diagnostic", diagnostic, time: Date.now() });
     const context = await openContext(contextDir, { dockerfile: df.path });
     hashCache = new HashCache(store.root);
     const services = await createServices(store, context, opts);
@@ -157,8 +166,11 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     if (!root) throw new InputError("internal: the build finished without a result for its target");
     const created = opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
     const exported = await exportImage(store, p.image, root, { tags: opts.tags ?? [], created });
+    if (opts.output) await writeOutput(store, exported.manifestDigest, opts.tags ?? [], opts.output, opts.sourceDateEpoch);
+    if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags: opts.tags ?? [] });
     return {
       manifestDigest: exported.manifestDigest,
+      manifestSize: exported.manifestSize,
       configDigest: exported.configDigest,
       tags: opts.tags ?? [],
       layers: exported.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })),
@@ -167,6 +179,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       executed: res.executed.length,
       durationMs: Date.now() - started,
       warnings,
+      unusedBuildArgs: p.unusedBuildArgs,
     };
   } finally {
     hashCache?.close();

@@ -27,8 +27,16 @@ export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../r
 
 export { build } from "./build.js";
 export type { BuildOptions, BuildResult } from "./build.js";
+export { parseOutput } from "./build-output.js";
+export type { BuildOutput } from "./build-output.js";
 export { run, run as runContainer, commandLine } from "./run.js";
 export type { RunOptions } from "./run.js";
+export { pull, push, login, logout } from "./registry.js";
+export type { LoginOptions } from "./registry.js";
+export type { PullOptions, PullResult } from "../registry/pull.js";
+export type { PushOptions, PushResult } from "../registry/push.js";
+export { RegistryError } from "../registry/errors.js";
+
 export { createContainer } from "./container-create.js";
 export type { ContainerOptions } from "./container-create.js";
 export { superviseContainer, startDetached } from "./container-supervise.js";

@@ -13,6 +13,11 @@ import { registerDf } from "./df.js";
 import { registerPrune } from "./prune.js";
 import { registerBuild } from "./build.js";
 import { registerRun } from "./run.js";
+import { registerPull } from "./pull.js";
+import { registerPush } from "./push.js";
+import { registerLogin } from "./login.js";
+import { registerLogout } from "./logout.js";
+
 import { registerCreate } from "./create.js";
 import { registerStart } from "./start.js";
 import { registerPs } from "./ps.js";
@@ -40,6 +45,11 @@ export function registerCommands(program: Command): void {
   registerPrune(program);
   registerBuild(program);
   registerRun(program);
+  registerPull(program);
+  registerPush(program);
+  registerLogin(program);
+  registerLogout(program);
+
   registerCreate(program);
   registerStart(program);
   registerPs(program);
