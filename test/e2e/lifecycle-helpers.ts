@@ -75,3 +75,9 @@ export function removeAll(env: Env): string[] {
   if (ids.length > 0) tsbuild(env, ["rm", "-f", ...ids]);
   return mountsUnder(env.root);
 }
+
+/** cgroupsNamed lists cgroup directories named `name` under tsbuild's parent cgroup, in every hierarchy. */
+export function cgroupsNamed(name: string): string[] {
+  const parents = ["/sys/fs/cgroup/tsbuild", ...readdirSync("/sys/fs/cgroup").map((h) => `/sys/fs/cgroup/${h}/tsbuild`)];
+  return parents.filter((p) => existsSync(`${p}/${name}`)).map((p) => `${p}/${name}`);
+}
