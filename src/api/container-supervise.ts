@@ -99,6 +99,8 @@ export async function superviseContainer(opts: SuperviseOptions): Promise<RunRes
   // Listen before the pid is recorded: a signal request may follow at once.
   const ctl = controlled(p.signals, opts.signals, opts.signal);
   const log = createWriteStream(p.log, { flags: "a" });
+  const logErrors: unknown[] = [];
+  log.on("error", (err) => logErrors.push(err));
   let result: RunResult | undefined;
   let failure: unknown;
   try {
@@ -111,10 +113,11 @@ export async function superviseContainer(opts: SuperviseOptions): Promise<RunRes
     failure = err;
   } finally {
     ctl.stop();
-    await new Promise<void>((resolve) => log.end(resolve));
+    await new Promise<void>((resolve) => (log.destroyed ? resolve() : log.end(resolve)));
   }
   const ended = { status: "exited" as const, finished: new Date().toISOString(), pid: undefined, pidStart: undefined };
-  const ctlError = ctl.errors.length > 0 ? { error: `reading signal requests failed: ${String((ctl.errors[0] as Error)?.message ?? ctl.errors[0])}` } : {};
+  const problem = ctl.errors.length > 0 ? `reading signal requests failed: ${String((ctl.errors[0] as Error)?.message ?? ctl.errors[0])}` : logErrors.length > 0 ? `writing the log failed: ${String((logErrors[0] as Error)?.message ?? logErrors[0])}` : undefined;
+  const ctlError = problem === undefined ? {} : { error: problem };
   const final = await updateState(where.root, s.id, () => (result ? { ...ended, ...ctlError, exitCode: result.exitCode } : { ...ended, exitCode: 125, error: String((failure as Error)?.message ?? failure) }));
   if (final.autoRemove) await removeContainerDir(where.root, final);
   if (!result) throw failure;
@@ -156,6 +159,7 @@ export async function startDetached(opts: DetachOptions): Promise<ContainerState
       if (!cur) return { ...s, status: "exited" };
       if (cur.pid === child.pid && cur.status === "running") return cur;
       if (exited && cur.status === "exited" && cur.error !== undefined && cur.started === s.started) throw new TsbuildError("Container", `container ${s.name} did not start: ${cur.error}`);
+      if (exited && cur.status === "created" && cur.pid === undefined) throw new TsbuildError("Container", `the supervisor of container ${s.name} exited before starting it; see tsbuild logs ${s.name}`);
       if (exited && cur.pid === undefined) return cur;
       if (Date.now() > deadline) throw new TsbuildError("Container", `container ${s.name} did not start within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s; see tsbuild logs ${s.name}`);
       await sleep(50);
