@@ -12,7 +12,7 @@ import { runCopy } from "./copy.js";
 import { runExec } from "./exec.js";
 import { withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
-import { dirIn } from "./write.js";
+import { dirIn, missingPrefixes } from "./write.js";
 
 /** baseImage unpacks a base image once per store (atomically, via a temp dir and rename). */
 export async function baseImage(services: OpServices, digest: Digest): Promise<FsResult> {
@@ -32,17 +32,6 @@ export async function baseImage(services: OpServices, digest: Digest): Promise<F
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** missingPrefixes lists the prefixes of `path` (shortest first) that do not exist yet in rootfs. */
-async function missingPrefixes(services: OpServices, rootfs: string, path: string): Promise<string[]> {
-  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
-  const out: string[] = [];
-  for (let i = 1; i <= parts.length; i++) {
-    const prefix = `/${parts.slice(0, i).join("/")}`;
-    if ((await services.resolveInRoot(rootfs, prefix)) === undefined) out.push(prefix);
-  }
-  return out;
 }
 
 /** runMkdir creates WORKDIR with parents; every directory it creates belongs to the stage's USER when one is set (BuildKit's mkdir -p). */
