@@ -16,6 +16,7 @@ if (missing && process.env.CI === "true") throw new Error(`ADD end-to-end tests 
 if (missing) console.warn(`skipping ADD end-to-end tests: ${missing}`);
 
 const PAYLOAD = "downloaded payload\n";
+let mutable = "version one\n";
 const LAST_MODIFIED = "Wed, 21 Oct 2020 07:28:00 GMT";
 
 /** serve starts a loopback HTTP server: /files/payload.txt, a redirect to it, and an endless redirect loop. */
@@ -24,6 +25,9 @@ async function serve(): Promise<{ server: Server; base: string }> {
     if (req.url === "/files/payload.txt") {
       res.writeHead(200, { "Content-Type": "text/plain", "Last-Modified": LAST_MODIFIED });
       res.end(PAYLOAD);
+    } else if (req.url === "/mutable.txt") {
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end(mutable);
     } else if (req.url === "/go") {
       res.writeHead(302, { Location: "/files/payload.txt" });
       res.end();
@@ -93,6 +97,16 @@ describe.skipIf(missing !== undefined)("ADD and COPY extras (end to end)", () =>
     expect(st.mode & 0o7777).toBe(0o600);
     expect(st.mtime.getTime()).toBe(Date.parse(LAST_MODIFIED));
     expect(readFileSync(join(img.rootfs, "named.txt"), "utf8")).toBe(PAYLOAD);
+  });
+
+  it("keeps a URL step cached while the resource is unchanged and reruns it when it changes", async () => {
+    const df = `FROM busybox\nRUN echo before > /before\nADD ${http.base}/mutable.txt /m.txt\n`;
+    await env.build({ Dockerfile: df });
+    expect((await env.build({ Dockerfile: df })).executed).toBe(0);
+    mutable = "version two\n";
+    const r = await env.build({ Dockerfile: df }, { tags: ["add/mutable:2"] });
+    expect(r.executed).toBe(1);
+    expect((await unpack(env, "add/mutable:2")).read("m.txt")).toBe("version two\n");
   });
 
   it("fails on a checksum mismatch, a 404 and a redirect loop", async () => {

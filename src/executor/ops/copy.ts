@@ -40,8 +40,8 @@ async function destIsDir(services: OpServices, rootfs: string, op: CopyOp, many:
   return host !== undefined && (await lstat(host)).isDirectory();
 }
 
-/** runCopy carries out a copy vertex. */
-export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], ctx?: OpContext): Promise<FsResult> {
+/** runCopy carries out a copy vertex; `seen` holds the content hashes the cache key used for its URLs. */
+export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], ctx?: OpContext, seen?: ReadonlyMap<string, string>): Promise<FsResult> {
   const groups: Group[] = [];
   const downloads: string[] = [];
   const context = services.context;
@@ -49,7 +49,9 @@ export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly
   try {
     for (const s of op.sources) {
       if (s.kind === "url") {
-        const d = await download(s.url, services.workRoot, op.checksum, ctx?.signal);
+        // The content hashed for the cache key must be what lands in the layer.
+        const known = seen?.get(s.url);
+        const d = await download(s.url, services.workRoot, op.checksum ?? (known ? `sha256:${known}` : undefined), ctx?.signal);
         downloads.push(d.file);
         const mtime = d.mtime ?? new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
         groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file) }] });
