@@ -54,7 +54,7 @@ export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly
         const d = await download(s.url, services.workRoot, op.checksum ?? (known ? `sha256:${known}` : undefined), ctx?.signal);
         downloads.push(d.file);
         const mtime = d.mtime ?? new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
-        groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file) }] });
+        groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file), ...(op.unpack === true ? { archive: true } : {}) }] });
       } else if (s.kind === "path" && context && ctxRoot) groups.push(...contextItems(context, s.path, op, ctxRoot));
     }
     return await copyGroups(services, op, inputs, groups);
