@@ -67,6 +67,8 @@ describe.skipIf(missing !== undefined)("tsbuild build and run (CLI)", () => {
     expect(failing.stderr).toContain("did not complete successfully: exit code: 1");
     expect(failing.stderr).toContain("2 | RUN echo nope && false");
     expect(failing.stderr).toContain("nope");
+    const fsck = tsbuild(env, ["fsck"]);
+    expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
   });
 
   it("writes --output and --metadata-file, and warns about unused build args", () => {
