@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx", "src/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Root-only tests (namespaces, mounts) share host resources; keep files in one process each.

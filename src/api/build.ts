@@ -156,6 +156,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     throwOnErrors(refs.diagnostics);
     const images = await resolveBases(store, refs.refs);
     const { plan: p, warnings } = planOrThrow(parsed.ast, opts, df.file, images);
+    for (const diagnostic of warnings) opts.onEvent?.({ type: "diagnostic", diagnostic, time: Date.now() });
     const context = await openContext(contextDir, { dockerfile: df.path });
     hashCache = new HashCache(store.root);
     const services = await createServices(store, context, opts);

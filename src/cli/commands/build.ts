@@ -4,8 +4,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { build, parseOutput, DockerfileSyntaxError, formatDiagnostic, InputError, RunStepError, codeFrame, type BuildEvent } from "../../api/index.js";
-import { createPlainRenderer } from "../progress/plain.js";
+import { build, parseOutput, InputError } from "../../api/index.js";
+import { createRenderer, PROGRESS_MODES, resolveProgressMode } from "../progress/mode.js";
 
 interface BuildFlags {
   file?: string;
@@ -16,7 +16,7 @@ interface BuildFlags {
   secret: string[];
   noCache?: boolean;
   noCacheFilter: string[];
-  progress: string;
+  progress?: string;
   root?: string;
   runtime: string;
   jobs?: string;
@@ -59,28 +59,15 @@ function secrets(list: readonly string[]): Record<string, Uint8Array> {
   return out;
 }
 
-/** report prints a build failure with its Dockerfile code frame when known. */
-function report(err: unknown, dockerfileText: string | undefined): void {
-  const w = (s: string) => process.stderr.write(`${s}\n`);
-  if (err instanceof DockerfileSyntaxError) {
-    for (const d of err.diagnostics) w(formatDiagnostic(d, dockerfileText));
-  } else if (err instanceof RunStepError) {
-    w(`ERROR: failed to solve: ${err.message}`);
-    if (err.range && dockerfileText !== undefined) w(`${err.file ?? "Dockerfile"}:${err.range.start.line}\n${codeFrame(dockerfileText, err.range)}`);
-    if (err.lastLines.length > 0) w(`last output lines:\n${err.lastLines.map((l) => `  ${l}`).join("\n")}`);
-  } else {
-    w(`ERROR: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 async function action(context: string | undefined, flags: BuildFlags): Promise<void> {
   const ctx = context ?? ".";
   const dockerfilePath = flags.file ?? `${ctx}/Dockerfile`;
   const text = flags.file === "-" ? readFileSync(0, "utf8") : undefined;
+  const mode = flags.quiet ? "quiet" : resolveProgressMode(flags.progress, { isTTY: process.stderr.isTTY === true, env: process.env });
+  const renderer = await createRenderer(mode, { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) });
   const abort = new AbortController();
   const onSigint = () => abort.abort(new Error("interrupted"));
   process.once("SIGINT", onSigint);
-  const render = flags.progress === "quiet" || flags.quiet ? () => undefined : flags.progress === "json" ? (e: BuildEvent) => process.stderr.write(`${JSON.stringify(e)}\n`) : createPlainRenderer((l) => process.stderr.write(`${l}\n`));
   try {
     const r = await build({
       context: ctx,
@@ -99,18 +86,26 @@ async function action(context: string | undefined, flags: BuildFlags): Promise<v
       ...(flags.output ? { output: parseOutput(flags.output) } : {}),
       ...(flags.metadataFile ? { metadataFile: flags.metadataFile } : {}),
       signal: abort.signal,
-      onEvent: render,
+      onEvent: renderer.onEvent,
     });
-    for (const d of r.warnings) process.stderr.write(`${formatDiagnostic(d, text)}\n`);
     if (r.unusedBuildArgs.length > 0) process.stderr.write(`[Warning] One or more build-args [${r.unusedBuildArgs.join(" ")}] were not consumed\n`);
     if (flags.iidfile) writeFileSync(flags.iidfile, r.configDigest);
-    if (flags.quiet || flags.progress === "quiet") process.stdout.write(`${r.configDigest}\n`);
-    else process.stderr.write(`#${"*"} built ${r.manifestDigest} (config ${r.configDigest})${r.tags.length ? `, tagged ${r.tags.join(", ")}` : ""}; ${r.executed} steps run, ${r.cached} cached, ${(r.durationMs / 1000).toFixed(1)}s\n`);
+    await renderer.finish({ ok: true, result: r });
   } catch (err) {
-    report(err, text ?? (() => { try { return readFileSync(dockerfilePath, "utf8"); } catch { return undefined; } })());
+    await renderer.finish({ ok: false, error: err, dockerfileText: text ?? readText(dockerfilePath) });
     process.exitCode = 1;
   } finally {
     process.off("SIGINT", onSigint);
+  }
+}
+
+/** readText reads the Dockerfile again for a failure's code frame; when it cannot be read the report simply has no frame. */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    // The build already reported why the Dockerfile could not be read; the frame is optional.
+    return undefined;
   }
 }
 
@@ -127,7 +122,7 @@ export function registerBuild(program: Command): void {
     .option("--secret <spec>", "expose a secret to RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR", collect, [])
     .option("--no-cache", "do not use the build cache")
     .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])
-    .option("--progress <mode>", "progress output: plain, json or quiet", "plain")
+    .option("--progress <mode>", `progress output: ${PROGRESS_MODES.join(", ")} (default: $TSBUILD_PROGRESS or auto)`)
     .option("-q, --quiet", "print only the image ID")
     .option("--iidfile <file>", "write the image ID to a file")
     .option("-o, --output <spec>", "also write the result: type=oci|docker|local|tar,dest=PATH (oci/docker: tar=false for a layout dir)")
