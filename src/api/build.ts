@@ -23,6 +23,8 @@ import { HashCache } from "../store/hashcache.js";
 import { openStore, type Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
 import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
+import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
+import { registryEnv } from "./registry.js";
 import { readImage, resolveImage } from "../image/images.js";
 
 /** BuildOptions are the inputs of one build. Unknown options are type errors. */
@@ -50,6 +52,10 @@ export interface BuildOptions {
   readonly runtime?: RuntimeName | "auto";
   /** Where the image goes besides the store (`--output`); default: the store only. */
   readonly output?: BuildOutput;
+  /** Push every tag to its registry after the build (`--push`). */
+  readonly push?: boolean;
+  /** Registry client options for the push (credentials, insecure registries). */
+  readonly registry?: PushOptions;
   /** Write BuildKit's `--metadata-file` JSON here. */
   readonly metadataFile?: string;
   readonly signal?: AbortSignal;
@@ -68,6 +74,8 @@ export interface BuildResult {
   readonly executed: number;
   readonly durationMs: number;
   readonly warnings: readonly Diagnostic[];
+  /** What `push` uploaded, one entry per tag. */
+  readonly pushed: readonly PushResult[];
   /** Build args given but used by no stage the target needs (BuildKit warns about these). */
   readonly unusedBuildArgs: readonly string[];
 }
@@ -141,9 +149,19 @@ function planOrThrow(ast: Dockerfile, opts: BuildOptions, file: string, images: 
   return { plan: r.plan, warnings: r.diagnostics };
 }
 
+/** pushTags uploads the built image under each tag. */
+async function pushTags(store: Store, tags: readonly string[], options: PushOptions | undefined): Promise<PushResult[]> {
+  const out: PushResult[] = [];
+  for (const tag of tags) out.push(await pushImage(store, tag, registryEnv(options ?? {})));
+  return out;
+}
+
 /** build runs one build and resolves with the stored image; failures are typed errors. */
 export async function build(opts: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
+  if ((opts.push === true || opts.output?.push === true) && (opts.tags ?? []).length + (opts.output?.names ?? []).length === 0) {
+    throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
+  }
   const contextDir = resolve(opts.context);
   const df = await readDockerfile(opts, contextDir);
   const parsed = parse(df.text, { file: df.file });
@@ -165,14 +183,17 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const root = res.results.get(p.root);
     if (!root) throw new InputError("internal: the build finished without a result for its target");
     const created = opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
-    const exported = await exportImage(store, p.image, root, { tags: opts.tags ?? [], created });
-    if (opts.output) await writeOutput(store, exported.manifestDigest, opts.tags ?? [], opts.output, opts.sourceDateEpoch);
-    if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags: opts.tags ?? [] });
+    const tags = [...(opts.tags ?? []), ...(opts.output?.names ?? [])];
+    const exported = await exportImage(store, p.image, root, { tags, created });
+    if (opts.output) await writeOutput(store, exported.manifestDigest, tags, opts.output, opts.sourceDateEpoch);
+    const pushed = await pushTags(store, opts.push === true || opts.output?.push === true ? tags : [], opts.registry);
+    if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags });
     return {
       manifestDigest: exported.manifestDigest,
       manifestSize: exported.manifestSize,
       configDigest: exported.configDigest,
-      tags: opts.tags ?? [],
+      tags,
+      pushed,
       layers: exported.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })),
       size: exported.size,
       cached: res.cached.length,

@@ -80,7 +80,7 @@ describe.skipIf(missing !== undefined)("tsbuild build and run (CLI)", () => {
     expect(r.stderr).toContain("[Warning] One or more build-args [NOPE] were not consumed");
     expect(readFileSync(`${dest}/a.txt`, "utf8")).toBe("a\n");
     expect(JSON.parse(readFileSync(meta, "utf8"))["containerimage.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const bad = tsbuild(env, ["build", "-o", "type=registry", ctx]);
+    const bad = tsbuild(env, ["build", "-o", "type=s3", ctx]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("type must be one of");
   });

@@ -25,7 +25,7 @@ describe("--output parsing", () => {
     expect(parseOutput("type=oci,dest=out.tar")).toEqual({ type: "oci", dest: "out.tar" });
     expect(parseOutput("type=oci,dest=dir,tar=false")).toEqual({ type: "oci", dest: "dir", tar: false });
     expect(parseOutput("outdir")).toEqual({ type: "local", dest: "outdir" });
-    expect(() => parseOutput("type=registry,dest=x")).toThrow(/type must be one of/);
+    expect(() => parseOutput("type=s3,dest=x")).toThrow(/type must be one of/);
     expect(() => parseOutput("type=local")).toThrow(/needs dest=PATH/);
     expect(() => parseOutput("type=tar,dest=x,color=red")).toThrow(/unknown key "color"/);
   });
