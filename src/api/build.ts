@@ -18,6 +18,8 @@ import { hostPlatform } from "../image/platform.js";
 import { parse } from "../parser/index.js";
 import type { Dockerfile, Instruction } from "../parser/ast.js";
 import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../planner/index.js";
+import type { ImagePlan } from "../planner/plan.js";
+import type { FsResult } from "../executor/ops/types.js";
 import { resolveStoreRoot } from "../store/root.js";
 import { HashCache } from "../store/hashcache.js";
 import { openStore, type Store } from "../store/store.js";
@@ -149,6 +151,26 @@ function planOrThrow(ast: Dockerfile, opts: BuildOptions, file: string, images: 
   return { plan: r.plan, warnings: r.diagnostics };
 }
 
+/** wantsPush says whether the build pushes (`--push` or an output with push=true). */
+function wantsPush(opts: BuildOptions): boolean {
+  return opts.push === true || opts.output?.push === true;
+}
+
+/** namesOf lists the image's names: the tags, then the output's `name=` values. */
+function namesOf(opts: BuildOptions): string[] {
+  return [...(opts.tags ?? []), ...(opts.output?.names ?? [])];
+}
+
+/** deliver stores the built image under its names, then writes the requested output, pushes and writes the metadata file. */
+async function deliver(store: Store, image: ImagePlan, root: FsResult, opts: BuildOptions) {
+  const tags = namesOf(opts);
+  const exported = await exportImage(store, image, root, { tags, created: opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000) });
+  if (opts.output) await writeOutput(store, exported.manifestDigest, tags, opts.output, opts.sourceDateEpoch);
+  const pushed = await pushTags(store, wantsPush(opts) ? tags : [], opts.registry);
+  if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags });
+  return { exported, tags, pushed };
+}
+
 /** pushTags uploads the built image under each tag. */
 async function pushTags(store: Store, tags: readonly string[], options: PushOptions | undefined): Promise<PushResult[]> {
   const out: PushResult[] = [];
@@ -159,9 +181,7 @@ async function pushTags(store: Store, tags: readonly string[], options: PushOpti
 /** build runs one build and resolves with the stored image; failures are typed errors. */
 export async function build(opts: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
-  if ((opts.push === true || opts.output?.push === true) && (opts.tags ?? []).length + (opts.output?.names ?? []).length === 0) {
-    throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
-  }
+  if (wantsPush(opts) && namesOf(opts).length === 0) throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
   const contextDir = resolve(opts.context);
   const df = await readDockerfile(opts, contextDir);
   const parsed = parse(df.text, { file: df.file });
@@ -182,12 +202,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const res = await scheduler.execute(p.vertices, { signal: opts.signal, onEvent: opts.onEvent, dockerfile: df.file, noCache: opts.noCache, noCacheFilter: opts.noCacheFilter });
     const root = res.results.get(p.root);
     if (!root) throw new InputError("internal: the build finished without a result for its target");
-    const created = opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
-    const tags = [...(opts.tags ?? []), ...(opts.output?.names ?? [])];
-    const exported = await exportImage(store, p.image, root, { tags, created });
-    if (opts.output) await writeOutput(store, exported.manifestDigest, tags, opts.output, opts.sourceDateEpoch);
-    const pushed = await pushTags(store, opts.push === true || opts.output?.push === true ? tags : [], opts.registry);
-    if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags });
+    const { exported, tags, pushed } = await deliver(store, p.image, root, opts);
     return {
       manifestDigest: exported.manifestDigest,
       manifestSize: exported.manifestSize,
