@@ -23,28 +23,58 @@ export interface BuildOutput {
   readonly dest?: string;
   /** oci/docker only: false writes an OCI layout directory instead of a tar. */
   readonly tar?: boolean;
+  /** image only: more names for the image (`name=a,b` is written `"name=a,b"` in the CSV). */
+  readonly names?: readonly string[];
+  /** image only: push the named image to its registry (`push=true`, or `type=registry`). */
+  readonly push?: boolean;
 }
 
-const TYPES = new Set(["image", "oci", "docker", "local", "tar"]);
+const TYPES = new Set(["image", "registry", "oci", "docker", "local", "tar"]);
+const KEYS = ["type", "dest", "tar", "name", "push"];
 
-/** parseOutput parses `type=T[,dest=PATH][,tar=false]` (or a bare PATH, which is type=local). */
+/** splitCsv splits `--output`'s CSV, keeping commas inside double quotes (`"name=a,b"`). */
+function splitCsv(spec: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (const c of spec) {
+    if (c === '"') quoted = !quoted;
+    else if (c === "," && !quoted) {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** parseOutput parses `type=T[,dest=PATH][,tar=false][,name=N][,push=true]` (a bare PATH is type=local; type=registry is image with push). */
 export function parseOutput(spec: string): BuildOutput {
   if (!spec.includes("=")) return { type: "local", dest: spec };
   const fields = new Map<string, string>();
-  for (const part of spec.split(",")) {
+  for (const part of splitCsv(spec)) {
     const eq = part.indexOf("=");
     if (eq <= 0) throw new InputError(`--output ${JSON.stringify(spec)}: ${JSON.stringify(part)} is not KEY=VALUE`);
     fields.set(part.slice(0, eq).trim(), part.slice(eq + 1));
   }
   const type = fields.get("type") ?? "";
-  if (!TYPES.has(type)) throw new InputError(`--output ${JSON.stringify(spec)}: type must be one of image, oci, docker, local, tar (got ${JSON.stringify(type)})`);
+  if (!TYPES.has(type)) throw new InputError(`--output ${JSON.stringify(spec)}: type must be one of image, registry, oci, docker, local, tar (got ${JSON.stringify(type)})`);
   for (const k of fields.keys()) {
-    if (!["type", "dest", "tar", "name"].includes(k)) throw new InputError(`--output ${JSON.stringify(spec)}: unknown key ${JSON.stringify(k)} (known: type, dest, tar, name)`);
+    if (!KEYS.includes(k)) throw new InputError(`--output ${JSON.stringify(spec)}: unknown key ${JSON.stringify(k)} (known: ${KEYS.join(", ")})`);
   }
   const dest = fields.get("dest");
-  if (type !== "image" && !dest) throw new InputError(`--output type=${type} needs dest=PATH`);
+  const isImage = type === "image" || type === "registry";
+  if (!isImage && !dest) throw new InputError(`--output type=${type} needs dest=PATH`);
   const tar = fields.get("tar");
-  return { type: type as BuildOutput["type"], ...(dest ? { dest } : {}), ...(tar !== undefined ? { tar: tar !== "false" } : {}) };
+  const names = (fields.get("name") ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
+  const push = type === "registry" || fields.get("push") === "true";
+  return {
+    type: isImage ? "image" : (type as BuildOutput["type"]),
+    ...(dest ? { dest } : {}),
+    ...(tar !== undefined ? { tar: tar !== "false" } : {}),
+    ...(names.length > 0 ? { names } : {}),
+    ...(push ? { push } : {}),
+  };
 }
 
 /** tarTree writes the directory `dir` as one tar file at `dest`, mtimes clamped to sourceDateEpoch. */

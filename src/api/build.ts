@@ -18,11 +18,15 @@ import { hostPlatform } from "../image/platform.js";
 import { parse } from "../parser/index.js";
 import type { Dockerfile, Instruction } from "../parser/ast.js";
 import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../planner/index.js";
+import type { ImagePlan } from "../planner/plan.js";
+import type { FsResult } from "../executor/ops/types.js";
 import { resolveStoreRoot } from "../store/root.js";
 import { HashCache } from "../store/hashcache.js";
 import { openStore, type Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
 import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
+import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
+import { registryEnv } from "./registry.js";
 import { readImage, resolveImage } from "../image/images.js";
 import { pull as pullImage } from "../registry/pull.js";
 import { registryEnv } from "./registry.js";
@@ -52,6 +56,10 @@ export interface BuildOptions {
   readonly runtime?: RuntimeName | "auto";
   /** Where the image goes besides the store (`--output`); default: the store only. */
   readonly output?: BuildOutput;
+  /** Push every tag to its registry after the build (`--push`). */
+  readonly push?: boolean;
+  /** Registry client options for the push (credentials, insecure registries). */
+  readonly registry?: PushOptions;
   /** Write BuildKit's `--metadata-file` JSON here. */
   readonly metadataFile?: string;
   readonly signal?: AbortSignal;
@@ -70,6 +78,8 @@ export interface BuildResult {
   readonly executed: number;
   readonly durationMs: number;
   readonly warnings: readonly Diagnostic[];
+  /** What `push` uploaded, one entry per tag. */
+  readonly pushed: readonly PushResult[];
   /** Build args given but used by no stage the target needs (BuildKit warns about these). */
   readonly unusedBuildArgs: readonly string[];
 }
@@ -148,9 +158,37 @@ function planOrThrow(ast: Dockerfile, opts: BuildOptions, file: string, images: 
   return { plan: r.plan, warnings: r.diagnostics };
 }
 
+/** wantsPush says whether the build pushes (`--push` or an output with push=true). */
+function wantsPush(opts: BuildOptions): boolean {
+  return opts.push === true || opts.output?.push === true;
+}
+
+/** namesOf lists the image's names: the tags, then the output's `name=` values. */
+function namesOf(opts: BuildOptions): string[] {
+  return [...(opts.tags ?? []), ...(opts.output?.names ?? [])];
+}
+
+/** deliver stores the built image under its names, then writes the requested output, pushes and writes the metadata file. */
+async function deliver(store: Store, image: ImagePlan, root: FsResult, opts: BuildOptions) {
+  const tags = namesOf(opts);
+  const exported = await exportImage(store, image, root, { tags, created: opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000) });
+  if (opts.output) await writeOutput(store, exported.manifestDigest, tags, opts.output, opts.sourceDateEpoch);
+  const pushed = await pushTags(store, wantsPush(opts) ? tags : [], opts.registry);
+  if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags });
+  return { exported, tags, pushed };
+}
+
+/** pushTags uploads the built image under each tag. */
+async function pushTags(store: Store, tags: readonly string[], options: PushOptions | undefined): Promise<PushResult[]> {
+  const out: PushResult[] = [];
+  for (const tag of tags) out.push(await pushImage(store, tag, registryEnv(options ?? {})));
+  return out;
+}
+
 /** build runs one build and resolves with the stored image; failures are typed errors. */
 export async function build(opts: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
+  if (wantsPush(opts) && namesOf(opts).length === 0) throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
   const contextDir = resolve(opts.context);
   const df = await readDockerfile(opts, contextDir);
   const parsed = parse(df.text, { file: df.file });
@@ -171,15 +209,13 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const res = await scheduler.execute(p.vertices, { signal: opts.signal, onEvent: opts.onEvent, dockerfile: df.file, noCache: opts.noCache, noCacheFilter: opts.noCacheFilter });
     const root = res.results.get(p.root);
     if (!root) throw new InputError("internal: the build finished without a result for its target");
-    const created = opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
-    const exported = await exportImage(store, p.image, root, { tags: opts.tags ?? [], created });
-    if (opts.output) await writeOutput(store, exported.manifestDigest, opts.tags ?? [], opts.output, opts.sourceDateEpoch);
-    if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags: opts.tags ?? [] });
+    const { exported, tags, pushed } = await deliver(store, p.image, root, opts);
     return {
       manifestDigest: exported.manifestDigest,
       manifestSize: exported.manifestSize,
       configDigest: exported.configDigest,
-      tags: opts.tags ?? [],
+      tags,
+      pushed,
       layers: exported.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })),
       size: exported.size,
       cached: res.cached.length,

@@ -14,7 +14,7 @@ const result: BuildResult = {
   executed: 0,
   durationMs: 1,
   manifestSize: 0,
-  unusedBuildArgs: [],
+  unusedBuildArgs: [], pushed: [],
   warnings: [],
 };
 

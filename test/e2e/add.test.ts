@@ -2,7 +2,7 @@
 // HTTP server with --checksum, symbolic --chmod, and wildcards in COPY --from.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -16,6 +16,8 @@ if (missing && process.env.CI === "true") throw new Error(`ADD end-to-end tests 
 if (missing) console.warn(`skipping ADD end-to-end tests: ${missing}`);
 
 const PAYLOAD = "downloaded payload\n";
+let mutable = "version one\n";
+let archive = "";
 const LAST_MODIFIED = "Wed, 21 Oct 2020 07:28:00 GMT";
 
 /** serve starts a loopback HTTP server: /files/payload.txt, a redirect to it, and an endless redirect loop. */
@@ -24,6 +26,12 @@ async function serve(): Promise<{ server: Server; base: string }> {
     if (req.url === "/files/payload.txt") {
       res.writeHead(200, { "Content-Type": "text/plain", "Last-Modified": LAST_MODIFIED });
       res.end(PAYLOAD);
+    } else if (req.url === "/pkg.tar") {
+      res.writeHead(200);
+      res.end(Buffer.from(archive, "latin1"));
+    } else if (req.url === "/mutable.txt") {
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end(mutable);
     } else if (req.url === "/go") {
       res.writeHead(302, { Location: "/files/payload.txt" });
       res.end();
@@ -39,11 +47,13 @@ async function serve(): Promise<{ server: Server; base: string }> {
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-/** hostileTar is a tar whose second entry climbs out of the destination. */
-async function hostileTar(): Promise<Buffer> {
+/** tarOf packs entries (a symlink when `linkname` is set) into a tar. */
+async function tarOf(entries: { name: string; body?: string; linkname?: string }[]): Promise<Buffer> {
   const p = pack();
-  p.entry({ name: "ok.txt" }, "fine\n");
-  p.entry({ name: "../../escape.txt" }, "evil\n");
+  for (const e of entries) {
+    if (e.linkname !== undefined) p.entry({ name: e.name, type: "symlink", linkname: e.linkname });
+    else p.entry({ name: e.name }, e.body ?? "");
+  }
   p.finalize();
   const chunks: Buffer[] = [];
   for await (const c of p) chunks.push(c as Buffer);
@@ -78,10 +88,22 @@ describe.skipIf(missing !== undefined)("ADD and COPY extras (end to end)", () =>
     expect(lstatSync(join(img.rootfs, "copied/plain.tar")).isFile()).toBe(true);
   });
 
-  it("refuses a hostile tar, naming the entry", async () => {
+  it("refuses hostile tars, naming the entry, and never writes through a symlink", async () => {
     const ctx = env.context({ Dockerfile: "FROM busybox\nADD evil.tar /dest/\n" });
-    writeFileSync(join(ctx, "evil.tar"), await hostileTar());
+    writeFileSync(join(ctx, "evil.tar"), await tarOf([{ name: "ok.txt", body: "fine\n" }, { name: "../../escape.txt", body: "evil\n" }]));
     await expect(build({ context: ctx, root: env.root, runtime: "runc" })).rejects.toThrow(/escape\.txt/);
+    const outside = join(env.dir, "outside");
+    mkdirSync(outside);
+    writeFileSync(join(ctx, "evil.tar"), await tarOf([{ name: "link", linkname: outside }, { name: "link/pwned.txt", body: "evil\n" }]));
+    await expect(build({ context: ctx, root: env.root, runtime: "runc" })).rejects.toThrow(/link\/pwned\.txt/);
+    expect(existsSync(join(outside, "pwned.txt"))).toBe(false);
+  });
+
+  it("extracts a downloaded archive with ADD --unpack=true", async () => {
+    const body = (await tarOf([{ name: "pkg/readme.txt", body: "from the archive\n" }])).toString("latin1");
+    archive = body;
+    await env.build({ Dockerfile: `FROM busybox\nADD --unpack=true ${http.base}/pkg.tar /opt/\n` }, { tags: ["add/unpack:1"] });
+    expect((await unpack(env, "add/unpack:1")).read("opt/pkg/readme.txt")).toBe("from the archive\n");
   });
 
   it("downloads a URL through a redirect with --checksum, mode 0600 and Last-Modified as mtime", async () => {
@@ -93,6 +115,16 @@ describe.skipIf(missing !== undefined)("ADD and COPY extras (end to end)", () =>
     expect(st.mode & 0o7777).toBe(0o600);
     expect(st.mtime.getTime()).toBe(Date.parse(LAST_MODIFIED));
     expect(readFileSync(join(img.rootfs, "named.txt"), "utf8")).toBe(PAYLOAD);
+  });
+
+  it("keeps a URL step cached while the resource is unchanged and reruns it when it changes", async () => {
+    const df = `FROM busybox\nRUN echo before > /before\nADD ${http.base}/mutable.txt /m.txt\n`;
+    await env.build({ Dockerfile: df });
+    expect((await env.build({ Dockerfile: df })).executed).toBe(0);
+    mutable = "version two\n";
+    const r = await env.build({ Dockerfile: df }, { tags: ["add/mutable:2"] });
+    expect(r.executed).toBe(1);
+    expect((await unpack(env, "add/mutable:2")).read("m.txt")).toBe("version two\n");
   });
 
   it("fails on a checksum mismatch, a 404 and a redirect loop", async () => {

@@ -67,6 +67,8 @@ describe.skipIf(missing !== undefined)("tsbuild build and run (CLI)", () => {
     expect(failing.stderr).toContain("did not complete successfully: exit code: 1");
     expect(failing.stderr).toContain("2 | RUN echo nope && false");
     expect(failing.stderr).toContain("nope");
+    const fsck = tsbuild(env, ["fsck"]);
+    expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
   });
 
   it("writes --output and --metadata-file, and warns about unused build args", () => {
@@ -78,7 +80,7 @@ describe.skipIf(missing !== undefined)("tsbuild build and run (CLI)", () => {
     expect(r.stderr).toContain("[Warning] One or more build-args [NOPE] were not consumed");
     expect(readFileSync(`${dest}/a.txt`, "utf8")).toBe("a\n");
     expect(JSON.parse(readFileSync(meta, "utf8"))["containerimage.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const bad = tsbuild(env, ["build", "-o", "type=registry", ctx]);
+    const bad = tsbuild(env, ["build", "-o", "type=s3", ctx]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("type must be one of");
   });

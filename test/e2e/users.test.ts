@@ -20,7 +20,7 @@ describe.skipIf(missing !== undefined)("USER, --chown, WORKDIR and .dockerignore
       {
         Dockerfile: [
           "FROM busybox",
-          "COPY --chown=app:staff owned.txt /srv/owned.txt",
+          "COPY --chown=app:staff owned.txt /srv/new/owned.txt",
           "COPY --chown=app data/ /srv/data/",
           "COPY --chown=1234:5678 owned.txt /srv/numeric.txt",
           "USER app",
@@ -36,7 +36,9 @@ describe.skipIf(missing !== undefined)("USER, --chown, WORKDIR and .dockerignore
     );
     const img = await unpack(env, "users:1");
     const st = (p: string) => lstatSync(join(img.rootfs, p));
-    expect([st("srv/owned.txt").uid, st("srv/owned.txt").gid]).toEqual([1000, 50]);
+    expect([st("srv/new/owned.txt").uid, st("srv/new/owned.txt").gid]).toEqual([1000, 50]);
+    expect([st("srv/new").uid, st("srv/new").gid]).toEqual([1000, 50]); // created by the --chown copy
+    expect(st("srv").uid).toBe(1000);
     expect([st("srv/data/x.txt").uid, st("srv/data/x.txt").gid]).toEqual([1000, 1000]);
     expect([st("srv/numeric.txt").uid, st("srv/numeric.txt").gid]).toEqual([1234, 5678]);
     expect(st("home/app/work/deep").isDirectory()).toBe(true);

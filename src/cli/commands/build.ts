@@ -23,6 +23,7 @@ interface BuildFlags {
   iidfile?: string;
   metadataFile?: string;
   output?: string;
+  push?: boolean;
   quiet?: boolean;
 }
 
@@ -85,6 +86,7 @@ async function action(context: string | undefined, flags: BuildFlags): Promise<v
       ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: Number(process.env.SOURCE_DATE_EPOCH) } : {}),
       ...(flags.output ? { output: parseOutput(flags.output) } : {}),
       ...(flags.metadataFile ? { metadataFile: flags.metadataFile } : {}),
+      ...(flags.push ? { push: true } : {}),
       signal: abort.signal,
       onEvent: renderer.onEvent,
     });
@@ -125,7 +127,8 @@ export function registerBuild(program: Command): void {
     .option("--progress <mode>", `progress output: ${PROGRESS_MODES.join(", ")} (default: $TSBUILD_PROGRESS or auto)`)
     .option("-q, --quiet", "print only the image ID")
     .option("--iidfile <file>", "write the image ID to a file")
-    .option("-o, --output <spec>", "also write the result: type=oci|docker|local|tar,dest=PATH (oci/docker: tar=false for a layout dir)")
+    .option("-o, --output <spec>", "also write the result: type=oci|docker|local|tar,dest=PATH (oci/docker: tar=false for a layout dir), type=registry or type=image,name=N,push=true")
+    .option("--push", "push the image to the registry each -t name points at (same as --output type=registry)")
     .option("--metadata-file <file>", "write build metadata (containerimage.digest, containerimage.config.digest) as JSON")
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")

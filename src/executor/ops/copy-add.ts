@@ -10,6 +10,7 @@ import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fetch from "node-fetch";
+import type { Digest } from "../../core/digest.js";
 import { InputError } from "../../core/errors.js";
 import { decompressLayer, LimitError } from "../../image/decompress.js";
 import { unpackLayer } from "../../image/unpack.js";
@@ -47,6 +48,8 @@ export async function extractArchive(source: AsyncIterable<Uint8Array>, dest: st
 /** Downloaded is a fetched URL saved to a temp file the caller removes. */
 export interface Downloaded {
   readonly file: string;
+  /** Hex sha256 of the downloaded bytes. */
+  readonly sha256: string;
   readonly name: string;
   readonly mtime: Date | undefined;
 }
@@ -105,14 +108,30 @@ export async function download(url: string, workRoot: string, checksum: string |
       yield chunk;
     }
   }
+  let sha256: string;
   try {
     await pipeline(Readable.from(limited(res.body as unknown as AsyncIterable<Buffer>)), createWriteStream(file, { mode: 0o600, flags: "wx" }));
-    verifyChecksum(url, checksum, hash.digest("hex"));
+    sha256 = hash.digest("hex");
+    verifyChecksum(url, checksum, sha256);
   } catch (err) {
     await rm(file, { force: true });
     throw err;
   }
   const lm = res.headers.get("last-modified");
   const mtime = lm ? new Date(lm) : undefined;
-  return { file, name: fileNameOf(new URL(url)), mtime: mtime && !Number.isNaN(mtime.getTime()) ? mtime : undefined };
+  return { file, sha256, name: fileNameOf(new URL(url)), mtime: mtime && !Number.isNaN(mtime.getTime()) ? mtime : undefined };
+}
+
+/**
+ * urlSourceDigest digests what an ADD URL contributes, for the cache key: with `--checksum` the
+ * checksum itself; otherwise the URL is downloaded (then removed) and its content hash and
+ * Last-Modified are digested, so a changed resource reruns the step as with BuildKit. `seen`
+ * receives the content hash, which the step then requires of its own download.
+ */
+export async function urlSourceDigest(url: string, checksum: string | undefined, workRoot: string, signal: AbortSignal, seen: Map<string, string>): Promise<Digest> {
+  if (checksum !== undefined) return `sha256:${createHash("sha256").update(`checksum\0${url}\0${checksum}`).digest("hex")}` as Digest;
+  const d = await download(url, workRoot, undefined, signal);
+  await rm(d.file, { force: true });
+  seen.set(url, d.sha256);
+  return `sha256:${createHash("sha256").update(`content\0${url}\0${d.sha256}\0${d.mtime?.getTime() ?? ""}`).digest("hex")}` as Digest;
 }

@@ -6,7 +6,7 @@
  * become root-owned unless --chown says otherwise; --from files keep their owners; --chmod maps
  * each mode; ADD extracts a local tar source into dest.
  */
-import { lstat, rm, type FileHandle } from "node:fs/promises";
+import { lchown, lstat, rm, type FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
 import { InputError } from "../../core/errors.js";
 import type { CopyOp } from "../../planner/plan.js";
@@ -18,7 +18,7 @@ import { download, extractArchive, isArchive } from "./copy-add.js";
 import { contextItems, hostFileReader, viewItems, type Group, type Item } from "./copy-items.js";
 import { withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
-import { dirIn, makeDirInDir, writeFileInDir, writeSymlinkInDir, type Owner, type WriteMeta } from "./write.js";
+import { dirIn, makeDirInDir, missingPrefixes, writeFileInDir, writeSymlinkInDir, type Owner, type WriteMeta } from "./write.js";
 
 /** writeItems puts items under destPath inside rootfs, honoring owner and mode overrides. */
 async function writeItems(services: OpServices, rootfs: string, destPath: string, items: readonly Item[], owner: Owner, mode: ModeFn | undefined): Promise<void> {
@@ -40,8 +40,8 @@ async function destIsDir(services: OpServices, rootfs: string, op: CopyOp, many:
   return host !== undefined && (await lstat(host)).isDirectory();
 }
 
-/** runCopy carries out a copy vertex. */
-export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], ctx?: OpContext): Promise<FsResult> {
+/** runCopy carries out a copy vertex; `seen` holds the content hashes the cache key used for its URLs. */
+export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], ctx?: OpContext, seen?: ReadonlyMap<string, string>): Promise<FsResult> {
   const groups: Group[] = [];
   const downloads: string[] = [];
   const context = services.context;
@@ -49,10 +49,12 @@ export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly
   try {
     for (const s of op.sources) {
       if (s.kind === "url") {
-        const d = await download(s.url, services.workRoot, op.checksum, ctx?.signal);
+        // The content hashed for the cache key must be what lands in the layer.
+        const known = seen?.get(s.url);
+        const d = await download(s.url, services.workRoot, op.checksum ?? (known ? `sha256:${known}` : undefined), ctx?.signal);
         downloads.push(d.file);
         const mtime = d.mtime ?? new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
-        groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file) }] });
+        groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file), ...(op.unpack === true ? { archive: true } : {}) }] });
       } else if (s.kind === "path" && context && ctxRoot) groups.push(...contextItems(context, s.path, op, ctxRoot));
     }
     return await copyGroups(services, op, inputs, groups);
@@ -78,6 +80,15 @@ async function writeGroup(services: OpServices, rootfs: string, op: CopyOp, g: G
   for (const it of g.items) await writeItems(services, rootfs, posix.dirname(op.dest), [{ ...it, rel: posix.basename(op.dest) }], owner, mode);
 }
 
+/** chownCreated gives the directories a copy created to its --chown owner. */
+async function chownCreated(services: OpServices, rootfs: string, created: readonly string[], owner: Owner): Promise<void> {
+  if (!owner) return;
+  for (const p of created) {
+    const host = await services.resolveInRoot(rootfs, p);
+    if (host !== undefined) await lchown(host, owner.uid, owner.gid);
+  }
+}
+
 /** copyGroups writes the listed groups, then --from sources and inline files, into a new step. */
 async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], groups: Group[]): Promise<FsResult> {
   const mode = parseChmod(op.chmod);
@@ -89,6 +100,8 @@ async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly Res
       if (view !== undefined) groups.push(...(await viewItems(services, view, op)));
       const many = groups.length + inline.length > 1;
       const intoDir = await destIsDir(services, rootfs, op, many);
+      // Directories the copy creates above its entries belong to --chown's owner, as in BuildKit.
+      const created = owner ? await missingPrefixes(services, rootfs, intoDir ? op.dest : posix.dirname(op.dest)) : [];
       const now = new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
       for (const g of groups) await writeGroup(services, rootfs, op, g, intoDir, owner ?? (op.from === "context" ? { uid: 0, gid: 0 } : undefined), mode);
       for (const s of inline) {
@@ -96,6 +109,7 @@ async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly Res
         const item: Item = { rel: intoDir ? s.file.name : posix.basename(op.dest), kind: "file", mode: s.file.mode, uid: 0, gid: 0, mtime: now, open: async function* () { yield Buffer.from(s.file.content); } };
         await writeItems(services, rootfs, intoDir ? op.dest : posix.dirname(op.dest), [item], owner, mode);
       }
+      await chownCreated(services, rootfs, created, owner);
     });
   return fromInput ? withReadOnlyView(services, fromInput, (view) => run(view)) : run(undefined);
 }

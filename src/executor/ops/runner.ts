@@ -9,10 +9,11 @@ import { hexOf, type Digest } from "../../core/digest.js";
 import type { MkdirOp, Vertex } from "../../planner/plan.js";
 import type { OpContext, OpRunner, ResolvedInput } from "../types.js";
 import { runCopy } from "./copy.js";
+import { urlSourceDigest } from "./copy-add.js";
 import { runExec } from "./exec.js";
 import { withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
-import { dirIn } from "./write.js";
+import { dirIn, missingPrefixes } from "./write.js";
 
 /** baseImage unpacks a base image once per store (atomically, via a temp dir and rename). */
 export async function baseImage(services: OpServices, digest: Digest): Promise<FsResult> {
@@ -34,17 +35,6 @@ export async function baseImage(services: OpServices, digest: Digest): Promise<F
   }
 }
 
-/** missingPrefixes lists the prefixes of `path` (shortest first) that do not exist yet in rootfs. */
-async function missingPrefixes(services: OpServices, rootfs: string, path: string): Promise<string[]> {
-  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
-  const out: string[] = [];
-  for (let i = 1; i <= parts.length; i++) {
-    const prefix = `/${parts.slice(0, i).join("/")}`;
-    if ((await services.resolveInRoot(rootfs, prefix)) === undefined) out.push(prefix);
-  }
-  return out;
-}
-
 /** runMkdir creates WORKDIR with parents; every directory it creates belongs to the stage's USER when one is set (BuildKit's mkdir -p). */
 async function runMkdir(services: OpServices, op: MkdirOp, parent: FsResult): Promise<FsResult> {
   return withWritableStep(services, parent, async (rootfs) => {
@@ -61,7 +51,20 @@ async function runMkdir(services: OpServices, op: MkdirOp, parent: FsResult): Pr
 
 /** createOpRunner wires the ops to their services. */
 export function createOpRunner(services: OpServices): OpRunner<FsResult> {
+  const seen = new Map<Digest, Map<string, string>>();
   return {
+    async sourceDigests(vertex: Vertex, signal: AbortSignal): Promise<readonly Digest[]> {
+      const op = vertex.op;
+      if (op.kind !== "copy") return [];
+      const out: Digest[] = [];
+      for (const s of op.sources) {
+        if (s.kind !== "url") continue;
+        const hashes = seen.get(vertex.digest) ?? new Map<string, string>();
+        seen.set(vertex.digest, hashes);
+        out.push(await urlSourceDigest(s.url, op.checksum, services.workRoot, signal, hashes));
+      }
+      return out;
+    },
     async run(vertex: Vertex, inputs: readonly ResolvedInput<FsResult>[], ctx: OpContext): Promise<FsResult> {
       const op = vertex.op;
       switch (op.kind) {
@@ -72,7 +75,7 @@ export function createOpRunner(services: OpServices): OpRunner<FsResult> {
         case "exec":
           return runExec(services, op, inputs, ctx);
         case "copy":
-          return runCopy(services, op, inputs, ctx);
+          return runCopy(services, op, inputs, ctx, seen.get(vertex.digest));
         case "mkdir":
           return runMkdir(services, op, inputs[0]!.result);
       }

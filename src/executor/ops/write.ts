@@ -73,3 +73,14 @@ export async function makeDirInDir(dir: string, name: string, meta: WriteMeta): 
   await utimes(host, meta.mtime, meta.mtime);
   return host;
 }
+
+/** missingPrefixes lists the prefixes of `path` (shortest first) that do not exist yet in rootfs. */
+export async function missingPrefixes(services: OpServices, rootfs: string, path: string): Promise<string[]> {
+  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  const out: string[] = [];
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = `/${parts.slice(0, i).join("/")}`;
+    if ((await services.resolveInRoot(rootfs, prefix)) === undefined) out.push(prefix);
+  }
+  return out;
+}
