@@ -67,16 +67,25 @@ export interface BuilderOptions {
 /** BuildOptions are the inputs of a one-shot build: a request plus the builder settings. Unknown options are type errors. */
 export interface BuildOptions extends BuildRequest, BuilderOptions {}
 
-/** BuildResult describes the image a build produced. */
+/** BuildResult describes the image a build produced and how the build went. */
 export interface BuildResult {
+  /** The image manifest's digest (what `tsbuild inspect` shows as Digest). */
   readonly manifestDigest: Digest;
+  /** The image config's digest: the image ID. */
   readonly configDigest: Digest;
+  /** The names the image was given. */
   readonly tags: readonly string[];
+  /** The image's layers, base first: compressed blob digest, uncompressed diffID, blob size. */
   readonly layers: readonly { readonly digest: Digest; readonly diffId: Digest; readonly size: number }[];
+  /** The sum of the layer blob sizes in bytes. */
   readonly size: number;
+  /** How many steps came from the build cache. */
   readonly cached: number;
+  /** How many steps ran. */
   readonly executed: number;
+  /** Wall time of the build in milliseconds. */
   readonly durationMs: number;
+  /** The warnings found while planning (also sent as `diagnostic` events). */
   readonly warnings: readonly Diagnostic[];
 }
 
