@@ -22,6 +22,7 @@ import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../pl
 import type { HashCache } from "../store/hashcache.js";
 import type { Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
+import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
 import { readImage, resolveImage } from "../image/images.js";
 
 /** BuildRequest is what one build needs on top of its builder's settings. Unknown options are type errors. */
@@ -48,6 +49,10 @@ export interface BuildRequest {
   readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
   /** Seconds since the epoch: image and layer times are set or clamped to it (reproducible builds). */
   readonly sourceDateEpoch?: number;
+  /** Where the image goes besides the store (`--output`); default: the store only. */
+  readonly output?: BuildOutput;
+  /** Write BuildKit's `--metadata-file` JSON here. */
+  readonly metadataFile?: string;
   /** Cancels the build: the handle rejects with BuildCanceledError once every started step has stopped. */
   readonly signal?: AbortSignal;
   /** Receives every event as it happens (the handle's iterator sees the same events). */
@@ -71,6 +76,8 @@ export interface BuildOptions extends BuildRequest, BuilderOptions {}
 export interface BuildResult {
   /** The image manifest's digest (what `tsbuild inspect` shows as Digest). */
   readonly manifestDigest: Digest;
+  /** The image manifest's size in bytes. */
+  readonly manifestSize: number;
   /** The image config's digest: the image ID. */
   readonly configDigest: Digest;
   /** The names the image was given. */
@@ -87,6 +94,8 @@ export interface BuildResult {
   readonly durationMs: number;
   /** The warnings found while planning (also sent as `diagnostic` events). */
   readonly warnings: readonly Diagnostic[];
+  /** Build args given but used by no stage the target needs (BuildKit warns about these). */
+  readonly unusedBuildArgs: readonly string[];
 }
 
 function throwOnErrors(diags: readonly Diagnostic[]): void {
@@ -203,8 +212,11 @@ export async function runBuild(session: BuildSession, req: BuildRequest, onEvent
   if (!root) throw new InputError("internal: the build finished without a result for its target");
   const created = req.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
   const exported = await exportImage(session.store, p.image, root, { tags: req.tags ?? [], created });
+  if (req.output) await writeOutput(session.store, exported.manifestDigest, req.tags ?? [], req.output, req.sourceDateEpoch);
+  if (req.metadataFile) await writeMetadataFile(req.metadataFile, { ...exported, tags: req.tags ?? [] });
   return {
     manifestDigest: exported.manifestDigest,
+    manifestSize: exported.manifestSize,
     configDigest: exported.configDigest,
     tags: req.tags ?? [],
     layers: exported.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })),
@@ -213,5 +225,6 @@ export async function runBuild(session: BuildSession, req: BuildRequest, onEvent
     executed: res.executed.length,
     durationMs: Date.now() - started,
     warnings,
+    unusedBuildArgs: p.unusedBuildArgs,
   };
 }

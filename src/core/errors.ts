@@ -91,37 +91,3 @@ export class BuildCanceledError extends TsbuildError {
     super("BuildCanceled", `build canceled${why}`, { cause: reason });
   }
 }
-
-/** RegistryErrorInit is what a failed registry request reports. */
-export interface RegistryErrorInit {
-  /** The registry host, e.g. `registry-1.docker.io` or `127.0.0.1:5000`. */
-  readonly registry: string;
-  /** The HTTP status of the failed response (0 when no response arrived). */
-  readonly status: number;
-  /** The OCI distribution error code (`MANIFEST_UNKNOWN`, `UNAUTHORIZED`, ...), when the body had one. */
-  readonly code: string | undefined;
-  /** The registry's request id (`Docker-Request-Id` or similar), when it sent one. */
-  readonly requestId?: string | undefined;
-  readonly message: string;
-  readonly cause?: unknown;
-}
-
-/**
- * RegistryError says a registry refused or failed a request: which registry, the HTTP status,
- * the OCI error code and the registry's request id when known. `code` (from TsbuildError) stays
- * `Registry`; the OCI code is `registryCode`.
- */
-export class RegistryError extends TsbuildError {
-  readonly registry: string;
-  readonly status: number;
-  readonly registryCode: string | undefined;
-  readonly requestId: string | undefined;
-  constructor(init: RegistryErrorInit) {
-    const code = init.code;
-    super("Registry", `${init.registry}: ${init.message}${init.status ? ` (HTTP ${init.status}${code ? `, ${code}` : ""})` : ""}`, { cause: init.cause });
-    this.registry = init.registry;
-    this.status = init.status;
-    this.registryCode = init.code;
-    this.requestId = init.requestId;
-  }
-}

@@ -20,6 +20,8 @@ export interface ExportedImage {
   readonly configDigest: Digest;
   readonly layers: readonly LayerBlob[];
   readonly size: number;
+  /** Size in bytes of the manifest JSON. */
+  readonly manifestSize: number;
 }
 
 /** rfc3339 formats seconds since the epoch as BuildKit does (no fractional part when whole). */
@@ -55,6 +57,7 @@ export async function exportImage(store: Store, image: ImagePlan, result: FsResu
     config: configDesc,
     layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
   };
-  const manifestDigest = await addImage(store, encodeJson(manifest), opts.tags);
-  return { manifestDigest, configDigest: configDesc.digest, layers, size: layers.reduce((n, l) => n + l.size, configDesc.size) };
+  const manifestBytes = encodeJson(manifest);
+  const manifestDigest = await addImage(store, manifestBytes, opts.tags);
+  return { manifestDigest, manifestSize: manifestBytes.length, configDigest: configDesc.digest, layers, size: layers.reduce((n, l) => n + l.size, configDesc.size) };
 }

@@ -121,3 +121,29 @@ export async function removeCgroupTree(mounts: CgroupMounts, rel: string, waitMs
   const deadline = Date.now() + waitMs;
   for (const root of hierarchyRoots(mounts)) await rmdirCgroup(posix.join(root, rel), deadline);
 }
+
+/** killCgroupProcs sends SIGKILL to every process in cgroup `dir` and below it. */
+async function killCgroupProcs(dir: string): Promise<void> {
+  for (const child of await childDirs(dir)) await killCgroupProcs(child);
+  let text: string;
+  try {
+    text = await fs.readFile(posix.join(dir, "cgroup.procs"), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const pid of text.split("\n").filter(Boolean).map(Number)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch (err) {
+      // ESRCH: it exited meanwhile, which is the goal.
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+    }
+  }
+}
+
+/** killCgroupTree kills every process in cgroup `rel` (all hierarchies), then removes the cgroups. */
+export async function killCgroupTree(mounts: CgroupMounts, rel: string, waitMs = 5000): Promise<void> {
+  for (const root of hierarchyRoots(mounts)) await killCgroupProcs(posix.join(root, rel));
+  await removeCgroupTree(mounts, rel, waitMs);
+}

@@ -39,8 +39,10 @@ export async function resolveInRoot(root: string, untrusted: string, create?: "d
         if (isMissing(err)) return undefined;
         throw err;
       }
+      // Created entries get 0644/0755 whatever the process umask is, so builds do not depend on it.
       if (create === "file" && pending.length === 0) await fs.writeFile(host, "", { flag: "wx" });
       else await fs.mkdir(host);
+      await fs.chmod(host, create === "file" && pending.length === 0 ? 0o644 : 0o755);
       stat = await fs.lstat(host);
     }
     if (!stat.isSymbolicLink()) {

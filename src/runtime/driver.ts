@@ -55,6 +55,17 @@ export interface Driver {
   readonly name: string;
   readonly warnings: readonly string[];
   run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult>;
+  /**
+   * exec runs `argv` as another process in the running container `id` (with the environment,
+   * user and working directory of its main process) and resolves with how it ended. Drivers that
+   * cannot join a running container leave it undefined.
+   */
+  exec?(id: string, argv: readonly string[], io: RunIo): Promise<RunResult>;
+  /**
+   * reclaim kills whatever is left of container `id` after the process that ran it died (its
+   * processes, runtime state and cgroups). Nothing left is fine.
+   */
+  reclaim(id: string): Promise<void>;
 }
 
 /** CONTAINER_ID_RE is the container ids drivers accept (what runc and crun accept, bounded). */

@@ -19,7 +19,7 @@ export interface SnapshotDirs {
 }
 
 /** processStart returns the start time (in clock ticks since boot) of process `pid`, or undefined when it is gone or a zombie. */
-async function processStart(pid: number): Promise<string | undefined> {
+export async function processStart(pid: number): Promise<string | undefined> {
   let stat: string;
   try {
     stat = await readFile(`/proc/${pid}/stat`, "utf8");

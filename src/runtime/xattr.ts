@@ -84,7 +84,7 @@ export function parseGetfattrDump(out: Buffer): Map<string, Xattrs> {
  * `getfattr` call. Files without attributes are absent from the map.
  */
 export async function readXattrTree(root: string): Promise<Map<string, Xattrs>> {
-  const r = await runCapture(["getfattr", "-R", "-P", "-d", "-m", "-", "-e", "hex", "--absolute-names", "--", root]);
+  const r = await runCapture(["getfattr", "-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", "--absolute-names", "--", root]);
   if (r.code !== 0) throw new TsbuildError("Snapshot", `getfattr could not read the attributes under ${root} (exit ${r.code}): ${r.stderr.trim()}`);
   const out = new Map<string, Xattrs>();
   const prefix = root.endsWith("/") ? root : `${root}/`;

@@ -13,6 +13,8 @@ const result: BuildResult = {
   cached: 0,
   executed: 0,
   durationMs: 1,
+  manifestSize: 0,
+  unusedBuildArgs: [],
   warnings: [],
 };
 

@@ -1,6 +1,6 @@
 // The CLI end to end: `tsbuild build` with plain progress, then `tsbuild run` of the result.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splitRunArgv } from "../../src/cli/commands/run.js";
@@ -67,5 +67,19 @@ describe.skipIf(missing !== undefined)("tsbuild build and run (CLI)", () => {
     expect(failing.stderr).toContain("did not complete successfully: exit code: 1");
     expect(failing.stderr).toContain("2 | RUN echo nope && false");
     expect(failing.stderr).toContain("nope");
+  });
+
+  it("writes --output and --metadata-file, and warns about unused build args", () => {
+    const ctx = env.context({ Dockerfile: "FROM busybox\nCOPY a.txt /a.txt\n", "a.txt": "a\n" });
+    const meta = `${env.dir}/cli-meta.json`;
+    const dest = `${env.dir}/cli-rootfs`;
+    const r = tsbuild(env, ["build", "--runtime", "runc", "-o", `type=local,dest=${dest}`, "--metadata-file", meta, "--build-arg", "NOPE=1", ctx]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("[Warning] One or more build-args [NOPE] were not consumed");
+    expect(readFileSync(`${dest}/a.txt`, "utf8")).toBe("a\n");
+    expect(JSON.parse(readFileSync(meta, "utf8"))["containerimage.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const bad = tsbuild(env, ["build", "-o", "type=registry", ctx]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("type must be one of");
   });
 });

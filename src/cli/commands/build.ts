@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { build, InputError } from "../../api/index.js";
+import { build, parseOutput, InputError } from "../../api/index.js";
 import { createRenderer, PROGRESS_MODES, resolveProgressMode } from "../progress/mode.js";
 import { suggest } from "../suggest.js";
 
@@ -22,6 +22,8 @@ interface BuildFlags {
   runtime: string;
   jobs?: string;
   iidfile?: string;
+  metadataFile?: string;
+  output?: string;
   quiet?: boolean;
 }
 
@@ -95,9 +97,12 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
       ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
       ...(process.env.SOURCE_DATE_EPOCH ? { sourceDateEpoch: Number(process.env.SOURCE_DATE_EPOCH) } : {}),
+      ...(flags.output ? { output: parseOutput(flags.output) } : {}),
+      ...(flags.metadataFile ? { metadataFile: flags.metadataFile } : {}),
       signal: abort.signal,
       onEvent: renderer.onEvent,
     });
+    if (r.unusedBuildArgs.length > 0) process.stderr.write(`[Warning] One or more build-args [${r.unusedBuildArgs.join(" ")}] were not consumed\n`);
     if (flags.iidfile) writeFileSync(flags.iidfile, r.configDigest);
     await renderer.finish({ ok: true, result: r });
   } catch (err) {
@@ -134,6 +139,8 @@ export function registerBuild(program: Command): void {
     .option("--progress <mode>", `progress output: ${PROGRESS_MODES.join(", ")} (default: $TSBUILD_PROGRESS or auto)`)
     .option("-q, --quiet", "print only the image ID")
     .option("--iidfile <file>", "write the image ID to a file")
+    .option("-o, --output <spec>", "also write the result: type=oci|docker|local|tar,dest=PATH (oci/docker: tar=false for a layout dir)")
+    .option("--metadata-file <file>", "write build metadata (containerimage.digest, containerimage.config.digest) as JSON")
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
     .option("--jobs <n>", "how many steps run at once (default: CPU cores)")

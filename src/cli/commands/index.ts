@@ -13,6 +13,20 @@ import { registerDf } from "./df.js";
 import { registerPrune } from "./prune.js";
 import { registerBuild } from "./build.js";
 import { registerRun } from "./run.js";
+import { registerPull } from "./pull.js";
+import { registerPush } from "./push.js";
+import { registerLogin } from "./login.js";
+import { registerLogout } from "./logout.js";
+
+import { registerCreate } from "./create.js";
+import { registerStart } from "./start.js";
+import { registerPs } from "./ps.js";
+import { registerLogs } from "./logs.js";
+import { registerStop } from "./stop.js";
+import { registerKill } from "./kill.js";
+import { registerRm } from "./rm.js";
+import { registerExec } from "./exec.js";
+import { registerCommit } from "./commit.js";
 
 /** registerCommands adds every tsbuild subcommand to the program; one module per command. */
 export function registerCommands(program: Command): void {
@@ -31,4 +45,18 @@ export function registerCommands(program: Command): void {
   registerPrune(program);
   registerBuild(program);
   registerRun(program);
+  registerPull(program);
+  registerPush(program);
+  registerLogin(program);
+  registerLogout(program);
+
+  registerCreate(program);
+  registerStart(program);
+  registerPs(program);
+  registerLogs(program);
+  registerStop(program);
+  registerKill(program);
+  registerRm(program);
+  registerExec(program);
+  registerCommit(program);
 }

@@ -34,14 +34,27 @@ export async function baseImage(services: OpServices, digest: Digest): Promise<F
   }
 }
 
-/** runMkdir creates WORKDIR with parents, owned by the stage's USER when one is set. */
+/** missingPrefixes lists the prefixes of `path` (shortest first) that do not exist yet in rootfs. */
+async function missingPrefixes(services: OpServices, rootfs: string, path: string): Promise<string[]> {
+  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  const out: string[] = [];
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = `/${parts.slice(0, i).join("/")}`;
+    if ((await services.resolveInRoot(rootfs, prefix)) === undefined) out.push(prefix);
+  }
+  return out;
+}
+
+/** runMkdir creates WORKDIR with parents; every directory it creates belongs to the stage's USER when one is set (BuildKit's mkdir -p). */
 async function runMkdir(services: OpServices, op: MkdirOp, parent: FsResult): Promise<FsResult> {
   return withWritableStep(services, parent, async (rootfs) => {
-    const existed = await services.resolveInRoot(rootfs, op.path);
-    const host = await dirIn(services, rootfs, op.path);
-    if (existed === undefined && op.user !== "") {
-      const u = await services.resolveUser(rootfs, op.user);
-      await chown(host, u.uid, u.gid);
+    const created = op.user === "" ? [] : await missingPrefixes(services, rootfs, op.path);
+    await dirIn(services, rootfs, op.path);
+    if (created.length === 0) return;
+    const u = await services.resolveUser(rootfs, op.user);
+    for (const p of created) {
+      const host = await services.resolveInRoot(rootfs, p);
+      if (host !== undefined) await chown(host, u.uid, u.gid);
     }
   });
 }
@@ -59,7 +72,7 @@ export function createOpRunner(services: OpServices): OpRunner<FsResult> {
         case "exec":
           return runExec(services, op, inputs, ctx);
         case "copy":
-          return runCopy(services, op, inputs);
+          return runCopy(services, op, inputs, ctx);
         case "mkdir":
           return runMkdir(services, op, inputs[0]!.result);
       }

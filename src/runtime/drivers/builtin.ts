@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../../core/index.js";
 import { createCgroup } from "../cgroup-limits.js";
-import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
+import { killCgroupTree, readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
 import { prepareMountTargets } from "../mount-targets.js";
 import { CONTAINER_ID_RE, type BundleOptions, type Driver, type RunIo, type RunResult } from "../driver.js";
 import type { OciSpec } from "../oci-types.js";
@@ -129,6 +129,11 @@ class BuiltinDriver implements Driver {
       await removeCgroupTree(this.mounts, rel);
       await removeEmptyDir(posix.join(bundle.dir, ".tsbuild-stage"));
     }
+  }
+
+  async reclaim(id: string): Promise<void> {
+    if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
+    await killCgroupTree(this.mounts, posix.join("/", this.cgroupParent, id));
   }
 }
 

@@ -157,6 +157,30 @@ class OciDriver implements Driver {
       await removeCgroupTree(this.mounts, rel);
     }
   }
+
+  async exec(id: string, argv: readonly string[], io: RunIo): Promise<RunResult> {
+    if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
+    if (!(await this.exists(id))) throw new InputError(`container ${id} is not running`);
+    const hooks = {
+      killAll: async (pid: number | undefined) => {
+        if (pid !== undefined) process.kill(-pid, "SIGKILL");
+      },
+      forward: async (signal: NodeJS.Signals, pid: number | undefined) => {
+        if (pid !== undefined) process.kill(pid, signal);
+      },
+    };
+    const done = await supervise(this.command(["exec", id, ...argv]), io, hooks);
+    const signal = signalFromStatus(done.status);
+    return { exitCode: done.status, ...(signal ? { signal } : {}), ...(done.timedOut ? { timedOut: true } : {}), ...(done.aborted ? { aborted: true } : {}) };
+  }
+
+  async reclaim(id: string): Promise<void> {
+    if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
+    const rel = posix.join("/", this.cgroupParent, id);
+    if (await this.exists(id)) await runCommand(this.command(["kill", id, "KILL"]));
+    await this.destroy(id);
+    await removeCgroupTree(this.mounts, rel, 5000);
+  }
 }
 
 /**

@@ -1,0 +1,93 @@
+/**
+ * createContainer records a new container from a stored image: the image config applied with
+ * Docker's semantics (Entrypoint/Cmd combination, Env, WorkingDir, User), a reserved name and an
+ * empty writable layer. Nothing runs until it is started.
+ */
+import { randomBytes } from "node:crypto";
+import { InputError } from "../core/errors.js";
+import { readImage, resolveImage } from "../image/images.js";
+import { createContainerDir, type ContainerState } from "../runtime/container/state.js";
+import { openStore } from "../store/store.js";
+import { whereOf } from "./container-shared.js";
+import type { RuntimeName } from "./services.js";
+
+/** DEFAULT_PATH is the PATH a container gets when its image sets none (Docker's default). */
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** ContainerOptions say how a container from `image` runs. */
+export interface ContainerOptions {
+  readonly image: string;
+  /** name must be unique in the store; default: `tsbuild_` and 12 random hex digits. */
+  readonly name?: string;
+  /** rm removes the container (state and writable layer) when it exits. */
+  readonly rm?: boolean;
+  /** Replaces the image's Cmd when non-empty. */
+  readonly command?: readonly string[];
+  /** Replaces the image's Entrypoint (an empty string clears it). */
+  readonly entrypoint?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly workdir?: string;
+  readonly user?: string;
+  readonly hostname?: string;
+  readonly network?: "host" | "none";
+  /** Bind mounts: host path, container path, read-only. */
+  readonly volumes?: readonly { readonly host: string; readonly container: string; readonly readOnly: boolean }[];
+  readonly tmpfs?: readonly string[];
+  readonly memoryBytes?: number;
+  readonly pidsLimit?: number;
+  readonly cpus?: number;
+  readonly readOnly?: boolean;
+  readonly root?: string;
+  readonly runtime?: RuntimeName | "auto";
+}
+
+/** commandLine combines Entrypoint and Cmd with Docker's rules. */
+export function commandLine(config: { Entrypoint?: readonly string[] | null; Cmd?: readonly string[] | null }, opts: Pick<ContainerOptions, "command" | "entrypoint">): string[] {
+  const entrypoint = opts.entrypoint !== undefined ? (opts.entrypoint === "" ? [] : [opts.entrypoint]) : [...(config.Entrypoint ?? [])];
+  // A new --entrypoint drops the image's Cmd, as in Docker.
+  const cmd = opts.command && opts.command.length > 0 ? [...opts.command] : opts.entrypoint !== undefined ? [] : [...(config.Cmd ?? [])];
+  return [...entrypoint, ...cmd];
+}
+
+/** createContainer records the container and returns its state (status "created"). */
+export async function createContainer(opts: ContainerOptions): Promise<ContainerState> {
+  const where = whereOf(opts);
+  const store = openStore(where.storeRoot);
+  try {
+    const digest = resolveImage(store, opts.image);
+    const img = await readImage(store, digest);
+    const config = img.config.config ?? {};
+    const argv = commandLine(config, opts);
+    if (argv.length === 0) throw new InputError(`image ${opts.image} has no Entrypoint or Cmd: give a command (tsbuild run ${opts.image} sh)`);
+    const env = [...(config.Env ?? []), ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+    if (!env.some((e) => e.startsWith("PATH="))) env.unshift(`PATH=${DEFAULT_PATH}`);
+    const mounts = [
+      ...(opts.volumes ?? []).map((v) => ({ type: "bind" as const, source: v.host, destination: v.container, readonly: v.readOnly })),
+      ...(opts.tmpfs ?? []).map((t) => ({ type: "tmpfs" as const, source: "tmpfs", destination: t })),
+    ];
+    const limits = { ...(opts.memoryBytes !== undefined && { memoryBytes: opts.memoryBytes }), ...(opts.pidsLimit !== undefined && { pidsLimit: opts.pidsLimit }), ...(opts.cpus !== undefined && { cpus: opts.cpus }) };
+    return await createContainerDir(where.root, {
+      name: opts.name ?? `tsbuild_${randomBytes(6).toString("hex")}`,
+      image: opts.image,
+      imageDigest: digest,
+      config: config as Record<string, unknown>,
+      argv,
+      run: {
+        env,
+        cwd: opts.workdir ?? (config.WorkingDir || "/"),
+        user: opts.user ?? config.User ?? "",
+        hostname: opts.hostname ?? randomBytes(6).toString("hex"),
+        mounts,
+        network: opts.network ?? "host",
+        limits,
+        readOnly: opts.readOnly === true,
+        runtime: opts.runtime ?? "auto",
+      },
+      created: new Date().toISOString(),
+      status: "created",
+      autoRemove: opts.rm === true,
+    });
+  } finally {
+    store.close();
+  }
+}

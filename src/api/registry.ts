@@ -1,0 +1,63 @@
+import { InputError } from "../core/errors.js";
+import type { ClientOptions } from "../registry/client.js";
+import { RegistryClient } from "../registry/client.js";
+import { removeCredentials, saveCredentials, dockerConfigPath } from "../registry/dockerconfig.js";
+import { pull as pullImage, type PullOptions, type PullResult } from "../registry/pull.js";
+import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
+import { normalizeRegistryHost } from "../registry/reference.js";
+import { resolveStoreRoot } from "../store/root.js";
+import { openStore, type Store } from "../store/store.js";
+import type { StoreOptions } from "./images.js";
+
+/** registryEnv adds `TSBUILD_INSECURE_REGISTRIES` (comma-separated host[:port]) to the options' insecureRegistries. */
+export function registryEnv<T extends ClientOptions>(opts: T, env: NodeJS.ProcessEnv = process.env): T {
+  const fromEnv = (env.TSBUILD_INSECURE_REGISTRIES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return { ...opts, insecureRegistries: [...(opts.insecureRegistries ?? []), ...fromEnv] };
+}
+
+async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T>): Promise<T> {
+  const store = openStore(resolveStoreRoot({ flag: opts.root }));
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** pull downloads REF from its registry into the store and tags it (see the registry client's pull). */
+export function pull(ref: string, opts: StoreOptions & PullOptions = {}): Promise<PullResult> {
+  return withStore(opts, (s) => pullImage(s, ref, registryEnv(opts)));
+}
+
+/** push uploads the stored image REF to the registry its name points at. */
+export function push(ref: string, opts: StoreOptions & PushOptions = {}): Promise<PushResult> {
+  return withStore(opts, (s) => pushImage(s, ref, registryEnv(opts)));
+}
+
+/** LoginOptions name the Docker config file (default `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`). */
+export interface LoginOptions extends ClientOptions {
+  readonly configPath?: string;
+}
+
+/**
+ * login checks user and password against HOST's `/v2/` (Basic or the Bearer token flow) and,
+ * when the registry accepts them, saves them under `auths` in the Docker config. Returns the
+ * normalized registry and the config path written.
+ */
+export async function login(host: string, username: string, password: string, opts: LoginOptions = {}): Promise<{ registry: string; configPath: string }> {
+  if (username === "") throw new InputError("login needs a user name: give -u USER");
+  if (password === "") throw new InputError("login needs a password: pipe it to --password-stdin");
+  const registry = normalizeRegistryHost(host);
+  const creds = { username, password };
+  const client = new RegistryClient(registry, registryEnv({ ...opts, credentials: async () => creds }));
+  await client.ping();
+  const configPath = opts.configPath ?? dockerConfigPath();
+  await saveCredentials(registry, creds, configPath);
+  return { registry, configPath };
+}
+
+/** logout removes HOST's saved credentials; `removed` is false when none were saved. */
+export async function logout(host: string, opts: { configPath?: string } = {}): Promise<{ registry: string; removed: boolean }> {
+  const registry = normalizeRegistryHost(host);
+  return { registry, removed: await removeCredentials(registry, opts.configPath ?? dockerConfigPath()) };
+}

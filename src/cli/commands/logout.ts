@@ -1,0 +1,15 @@
+/** `tsbuild logout HOST`: remove saved registry credentials. */
+import type { Command } from "commander";
+import { logout } from "../../api/index.js";
+
+/** registerLogout adds the `logout` subcommand. */
+export function registerLogout(program: Command): void {
+  program
+    .command("logout")
+    .description("remove a registry's saved credentials from the Docker config")
+    .argument("<host>", "registry host[:port]")
+    .action(async (host: string) => {
+      const res = await logout(host);
+      process.stdout.write(res.removed ? `Removing login credentials for ${res.registry}\n` : `Not logged in to ${res.registry}\n`);
+    });
+}

@@ -1,0 +1,181 @@
+/**
+ * Container state in the store: `<root>/containers/<id>/` holds state.json (validated on every
+ * read), the writable layer (upper, work), the mount point (merged), the runtime bundle, the
+ * output log and pending signal requests; `<root>/containers/names/<name>` reserves a name.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { z } from "zod";
+import { InputError, TsbuildError } from "../../core/errors.js";
+import { processStart } from "../stale-mounts.js";
+
+const mountSchema = z.object({ type: z.enum(["bind", "tmpfs"]), source: z.string(), destination: z.string(), readonly: z.boolean().optional() });
+
+/** runSchema is what a container runs with, fixed at create time. */
+const runSchema = z.object({
+  env: z.array(z.string()),
+  cwd: z.string(),
+  user: z.string(),
+  hostname: z.string(),
+  mounts: z.array(mountSchema),
+  network: z.enum(["host", "none"]),
+  limits: z.object({ memoryBytes: z.number().optional(), pidsLimit: z.number().optional(), cpus: z.number().optional() }),
+  readOnly: z.boolean(),
+  runtime: z.enum(["runc", "crun", "builtin", "auto"]),
+});
+
+const stateSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  name: z.string(),
+  image: z.string(),
+  imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  config: z.record(z.string(), z.unknown()),
+  argv: z.array(z.string()).min(1),
+  run: runSchema,
+  created: z.string(),
+  started: z.string().optional(),
+  finished: z.string().optional(),
+  status: z.enum(["created", "running", "exited"]),
+  exitCode: z.number().int().optional(),
+  error: z.string().optional(),
+  pid: z.number().int().positive().optional(),
+  pidStart: z.string().optional(),
+  driver: z.enum(["runc", "crun", "builtin"]).optional(),
+  autoRemove: z.boolean(),
+});
+
+/** ContainerState is one container's state.json. */
+export type ContainerState = z.infer<typeof stateSchema>;
+/** ContainerRun is the part of the state that says how the container runs. */
+export type ContainerRun = z.infer<typeof runSchema>;
+
+/** NAME_RE is the container names accepted (Docker's rule). */
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** ContainerPaths are the files and dirs of one container. */
+export interface ContainerPaths {
+  readonly dir: string;
+  readonly state: string;
+  readonly upper: string;
+  readonly work: string;
+  readonly merged: string;
+  readonly bundle: string;
+  readonly log: string;
+  readonly signals: string;
+}
+
+/** containersRoot is where a store keeps its containers. */
+export function containersRoot(storeRoot: string): string {
+  return `${storeRoot}/containers`;
+}
+
+/** containerPaths lays out container `id` under `root` (containersRoot). */
+export function containerPaths(root: string, id: string): ContainerPaths {
+  const dir = `${root}/${id}`;
+  return { dir, state: `${dir}/state.json`, upper: `${dir}/upper`, work: `${dir}/work`, merged: `${dir}/merged`, bundle: `${dir}/bundle`, log: `${dir}/container.log`, signals: `${dir}/signals` };
+}
+
+/** bundleIdOf is the id the sandbox driver knows the container by. */
+export function bundleIdOf(id: string): string {
+  return `tsbuild-${id.slice(0, 12)}`;
+}
+
+/** readState reads and validates a container's state.json. */
+export async function readState(root: string, id: string): Promise<ContainerState> {
+  const path = containerPaths(root, id).state;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new InputError(`no such container: ${id}`);
+    throw err;
+  }
+  const parsed = stateSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new TsbuildError("Container", `${path} is not a valid container state: ${parsed.error.issues[0]?.message ?? "invalid"}; remove the container with tsbuild rm -f ${id.slice(0, 12)}`);
+  return parsed.data;
+}
+
+/** writeState replaces a container's state.json atomically (temp file and rename). */
+export async function writeState(root: string, state: ContainerState): Promise<void> {
+  const path = containerPaths(root, state.id).state;
+  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, JSON.stringify(state, null, 2));
+  await rename(tmp, path);
+}
+
+/** updateState applies `change` to the current state and writes the result. */
+export async function updateState(root: string, id: string, change: (s: ContainerState) => Partial<ContainerState>): Promise<ContainerState> {
+  const cur = await readState(root, id);
+  const next = { ...cur, ...change(cur) };
+  await writeState(root, next);
+  return next;
+}
+
+/**
+ * createContainerDir reserves `name` (failing when it is taken) and makes the container's dirs
+ * and first state. `state` lacks the id, which is generated here.
+ */
+export async function createContainerDir(root: string, state: Omit<ContainerState, "id">): Promise<ContainerState> {
+  if (!NAME_RE.test(state.name)) throw new InputError(`invalid container name ${JSON.stringify(state.name)}: use letters, digits, _ . and -, starting with a letter or digit`);
+  const id = randomBytes(32).toString("hex");
+  await mkdir(`${root}/names`, { recursive: true, mode: 0o700 });
+  try {
+    await writeFile(`${root}/names/${state.name}`, id, { flag: "wx" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new InputError(`the container name "${state.name}" is already in use; remove that container (tsbuild rm ${state.name}) or choose another --name`);
+    throw err;
+  }
+  const p = containerPaths(root, id);
+  await mkdir(p.dir, { mode: 0o700 });
+  for (const d of [p.upper, p.work, p.merged, p.bundle, p.signals]) await mkdir(d, { mode: 0o755 });
+  const full = { ...state, id };
+  await writeState(root, full);
+  return full;
+}
+
+/** removeContainerDir deletes a container's dir and releases its name. */
+export async function removeContainerDir(root: string, state: ContainerState): Promise<void> {
+  await rm(containerPaths(root, state.id).dir, { recursive: true, force: true });
+  await unlink(`${root}/names/${state.name}`).catch((err: NodeJS.ErrnoException) => {
+    // Already released by a concurrent rm: the goal is reached.
+    if (err.code !== "ENOENT") throw err;
+  });
+}
+
+/** listIds returns the ids of every container under `root`. */
+export async function listIds(root: string): Promise<string[]> {
+  try {
+    return (await readdir(root)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+/** findContainer resolves a name, a full id or a unique id prefix to an id. */
+export async function findContainer(root: string, ref: string): Promise<string> {
+  if (NAME_RE.test(ref)) {
+    const named = await readFile(`${root}/names/${ref}`, "utf8").catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw err;
+    });
+    if (named !== undefined) return named.trim();
+  }
+  const ids = (await listIds(root)).filter((id) => /^[0-9a-f]+$/.test(ref) && id.startsWith(ref));
+  if (ids.length === 1) return ids[0]!;
+  if (ids.length > 1) throw new InputError(`container id prefix ${ref} is ambiguous; give more digits`);
+  throw new InputError(`no such container: ${ref} (tsbuild ps -a lists them)`);
+}
+
+/** supervisorAlive says whether the process recorded as the container's supervisor still runs. */
+export async function supervisorAlive(state: ContainerState): Promise<boolean> {
+  if (state.pid === undefined || state.pidStart === undefined) return false;
+  return (await processStart(state.pid)) === state.pidStart;
+}
+
+/** ownIdentity is this process's pid and start time, as recorded for a supervisor. */
+export async function ownIdentity(): Promise<{ pid: number; pidStart: string }> {
+  const pidStart = await processStart(process.pid);
+  if (pidStart === undefined) throw new TsbuildError("Container", "cannot read this process's start time from /proc");
+  return { pid: process.pid, pidStart };
+}
