@@ -8,6 +8,7 @@ export function registerLogout(program: Command): void {
     .command("logout")
     .description("remove a registry's saved credentials from the Docker config")
     .argument("<host>", "registry host[:port]")
+    .addHelpText("after", "\nExamples:\n  tsbuild logout registry.local")
     .action(async (host: string) => {
       const res = await logout(host);
       process.stdout.write(res.removed ? `Removing login credentials for ${res.registry}\n` : `Not logged in to ${res.registry}\n`);
