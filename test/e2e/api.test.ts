@@ -71,8 +71,9 @@ describe.skipIf(missing !== undefined)("library API (end to end)", () => {
   it("keeps a builder open across builds, rebuilds from cache, and refuses builds after close", async () => {
     const builder = createBuilder({ root: env.root, runtime: "runc" });
     const ctx = env.context({ Dockerfile: "FROM busybox\nRUN echo one > /one\n" });
-    const first = await builder.build({ context: ctx });
-    const second = builder.build({ context: ctx });
+    // A fixed SOURCE_DATE_EPOCH: otherwise `created`, and so the image ID, follows the clock.
+    const first = await builder.build({ context: ctx, sourceDateEpoch: 0 });
+    const second = builder.build({ context: ctx, sourceDateEpoch: 0 });
     const statuses: VertexStatus[] = [];
     for await (const e of second) if (e.type === "vertex") statuses.push(e.status);
     expect((await second).configDigest).toBe(first.configDigest);
