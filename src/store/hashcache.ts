@@ -1,12 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createRequire } from "node:module";
-import type DatabaseType from "better-sqlite3";
-
-// better-sqlite3 is CommonJS: loading it with require() skips the ESM loader's scan of its
-// exports, which costs a large share of a CLI command's start-up.
-const Database = createRequire(import.meta.url)("better-sqlite3") as typeof DatabaseType;
-type Database = DatabaseType.Database;
+import { Database, type Statement } from "./sqlite.js";
 import { StoreError } from "./errors.js";
 
 /** HASHCACHE_SCHEMA_VERSION is the layout of hashcache.db this code reads and writes. */
@@ -48,8 +42,8 @@ const HEX_RE = /^[a-f0-9]{64}$/;
  */
 export class HashCache {
   readonly db: Database;
-  private readonly getStmt: DatabaseType.Statement;
-  private readonly putStmt: DatabaseType.Statement;
+  private readonly getStmt: Statement;
+  private readonly putStmt: Statement;
 
   constructor(root: string) {
     mkdirSync(root, { recursive: true });
