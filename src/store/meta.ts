@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Database, type Statement } from "./sqlite.js";
+import { Database } from "./sqlite.js";
 import { parseDigest, type Digest } from "../core/digest.js";
 import { StoreError } from "./errors.js";
 
