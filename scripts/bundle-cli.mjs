@@ -6,8 +6,12 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/cli/main.js",
+  entryPoints: { main: "src/cli/main.ts" },
+  outdir: "dist/cli",
+  // Splitting keeps dynamically imported modules (the tty renderer, and with it ink and React)
+  // in chunks of their own, loaded only when used.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",

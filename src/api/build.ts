@@ -1,57 +1,58 @@
 /**
- * build() is the composition root of `tsbuild build`: read everything the plan depends on
- * (Dockerfile, base images from the store, build args), plan, then execute on the scheduler with
- * the real ops, and export the image into the store (read -> plan -> apply).
+ * runBuild is the composition root of one build: read everything the plan depends on (Dockerfile,
+ * base images from the store, build args), plan, then execute on the builder's scheduler with the
+ * real ops, and export the image into the store (read -> plan -> apply). builder.ts owns the
+ * long-lived parts (store, hash cache, scheduler) and the public build() and createBuilder().
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import type { Digest } from "../core/digest.js";
 import type { Diagnostic } from "../core/diagnostic.js";
-import { DockerfileSyntaxError, InputError } from "../core/errors.js";
+import { BuildCanceledError, DockerfileSyntaxError, InputError } from "../core/errors.js";
 import type { BuildEventListener } from "../core/events.js";
 import { createContextHasher, openContext } from "../executor/context.js";
-import { Scheduler } from "../executor/index.js";
+import type { ContextHasher, OpRunner, Scheduler } from "../executor/index.js";
 import { exportImage } from "../executor/export.js";
-import { createFsCache } from "../executor/ops/cache.js";
+import type { FsResult } from "../executor/ops/types.js";
 import { createOpRunner } from "../executor/ops/runner.js";
 import { hostPlatform } from "../image/platform.js";
 import { parse } from "../parser/index.js";
 import type { Dockerfile, Instruction } from "../parser/ast.js";
 import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../planner/index.js";
 import type { ImagePlan } from "../planner/plan.js";
-import type { FsResult } from "../executor/ops/types.js";
-import { resolveStoreRoot } from "../store/root.js";
-import { HashCache } from "../store/hashcache.js";
-import { openStore, type Store } from "../store/store.js";
+import type { HashCache } from "../store/hashcache.js";
+import type { Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
 import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
 import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
 import { registryEnv } from "./registry.js";
 import { readImage, resolveImage } from "../image/images.js";
+import { pull as pullImage } from "../registry/pull.js";
 
-/** BuildOptions are the inputs of one build. Unknown options are type errors. */
-export interface BuildOptions {
+/** BuildRequest is what one build needs on top of its builder's settings. Unknown options are type errors. */
+export interface BuildRequest {
   /** The build context directory. */
   readonly context: string;
-  /** Dockerfile path (default `<context>/Dockerfile`), or its text with `dockerfileText`. */
+  /** Dockerfile path (default `<context>/Dockerfile`), or the name shown in messages when `dockerfileText` is given. */
   readonly dockerfile?: string;
+  /** The Dockerfile's text, instead of reading `dockerfile`. */
   readonly dockerfileText?: string;
+  /** The stage to build (default: the last one). */
   readonly target?: string;
+  /** Values for ARG instructions, by name. */
   readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Labels added to the image config. */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Names given to the image in the store, e.g. `app:dev`. */
   readonly tags?: readonly string[];
+  /** Run every step, reading no cache (results are still stored). */
   readonly noCache?: boolean;
+  /** Stages whose steps read no cache. */
   readonly noCacheFilter?: readonly string[];
   /** Secrets for `RUN --mount=type=secret`, by id. */
   readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
   /** Seconds since the epoch: image and layer times are set or clamped to it (reproducible builds). */
   readonly sourceDateEpoch?: number;
-  /** Parallel ops (default: CPU cores). */
-  readonly jobs?: number;
-  /** Store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root, else the XDG data dir). */
-  readonly root?: string;
-  /** Sandbox driver: runc, crun, builtin, or auto (the first installed of runc, crun, then builtin). */
-  readonly runtime?: RuntimeName | "auto";
   /** Where the image goes besides the store (`--output`); default: the store only. */
   readonly output?: BuildOutput;
   /** Push every tag to its registry after the build (`--push`). */
@@ -60,21 +61,46 @@ export interface BuildOptions {
   readonly registry?: PushOptions;
   /** Write BuildKit's `--metadata-file` JSON here. */
   readonly metadataFile?: string;
+  /** Cancels the build: the handle rejects with BuildCanceledError once every started step has stopped. */
   readonly signal?: AbortSignal;
+  /** Receives every event as it happens (the handle's iterator sees the same events). */
   readonly onEvent?: BuildEventListener;
 }
 
-/** BuildResult describes the image a build produced. */
+/** BuilderOptions are the settings a builder keeps across builds. */
+export interface BuilderOptions {
+  /** Store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root, else the XDG data dir). */
+  readonly root?: string;
+  /** Sandbox driver: runc, crun, builtin, or auto (the first installed of runc, crun, then builtin). */
+  readonly runtime?: RuntimeName | "auto";
+  /** Parallel steps across the builder's builds (default: CPU cores). */
+  readonly jobs?: number;
+}
+
+/** BuildOptions are the inputs of a one-shot build: a request plus the builder settings. Unknown options are type errors. */
+export interface BuildOptions extends BuildRequest, BuilderOptions {}
+
+/** BuildResult describes the image a build produced and how the build went. */
 export interface BuildResult {
+  /** The image manifest's digest (what `tsbuild inspect` shows as Digest). */
   readonly manifestDigest: Digest;
+  /** The image manifest's size in bytes. */
   readonly manifestSize: number;
+  /** The image config's digest: the image ID. */
   readonly configDigest: Digest;
+  /** The names the image was given. */
   readonly tags: readonly string[];
+  /** The image's layers, base first: compressed blob digest, uncompressed diffID, blob size. */
   readonly layers: readonly { readonly digest: Digest; readonly diffId: Digest; readonly size: number }[];
+  /** The sum of the layer blob sizes in bytes. */
   readonly size: number;
+  /** How many steps came from the build cache. */
   readonly cached: number;
+  /** How many steps ran. */
   readonly executed: number;
+  /** Wall time of the build in milliseconds. */
   readonly durationMs: number;
+  /** The warnings found while planning (also sent as `diagnostic` events). */
   readonly warnings: readonly Diagnostic[];
   /** What `push` uploaded, one entry per tag. */
   readonly pushed: readonly PushResult[];
@@ -102,15 +128,20 @@ function withoutNulls(config: object | null | undefined): ContainerConfig {
   return Object.fromEntries(Object.entries(config ?? {}).filter(([, v]) => v !== null)) as ContainerConfig;
 }
 
-/** resolveBases looks every base image up in the local store (registry pulls come later). */
+/** resolveBases looks every base image up in the local store, pulling those it lacks from their registries. */
 async function resolveBases(store: Store, refs: readonly string[]): Promise<Map<string, ResolvedImage>> {
   const out = new Map<string, ResolvedImage>();
   for (const ref of refs) {
     let digest: Digest;
     try {
       digest = resolveImage(store, ref);
-    } catch (err) {
-      throw new InputError(`base image ${ref} is not in the local store (${store.root}); import or load it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
+    } catch {
+      // Not stored: pull it, as docker build does; only a failed pull is an error.
+      try {
+        digest = (await pullImage(store, ref, registryEnv({}))).digest;
+      } catch (err) {
+        throw new InputError(`base image ${ref} is not in the local store (${store.root}) and pulling it failed: ${(err as Error).message}; import, load or pull it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
+      }
     }
     const img = await readImage(store, digest);
     const c = img.config;
@@ -127,7 +158,7 @@ async function resolveBases(store: Store, refs: readonly string[]): Promise<Map<
   return out;
 }
 
-async function readDockerfile(opts: BuildOptions, contextDir: string): Promise<{ text: string; file: string; path: string | undefined }> {
+async function readDockerfile(opts: BuildRequest, contextDir: string): Promise<{ text: string; file: string; path: string | undefined }> {
   if (opts.dockerfileText !== undefined) return { text: opts.dockerfileText, file: opts.dockerfile ?? "Dockerfile", path: undefined };
   const path = opts.dockerfile ? (isAbsolute(opts.dockerfile) ? opts.dockerfile : resolve(opts.dockerfile)) : resolve(contextDir, "Dockerfile");
   const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
@@ -136,7 +167,7 @@ async function readDockerfile(opts: BuildOptions, contextDir: string): Promise<{
   return { text, file: opts.dockerfile ?? "Dockerfile", path };
 }
 
-function planOrThrow(ast: Dockerfile, opts: BuildOptions, file: string, images: ReadonlyMap<string, ResolvedImage>) {
+function planOrThrow(ast: Dockerfile, opts: BuildRequest, file: string, images: ReadonlyMap<string, ResolvedImage>) {
   const platform = hostPlatform();
   const r = plan(ast, {
     file,
@@ -152,17 +183,17 @@ function planOrThrow(ast: Dockerfile, opts: BuildOptions, file: string, images: 
 }
 
 /** wantsPush says whether the build pushes (`--push` or an output with push=true). */
-function wantsPush(opts: BuildOptions): boolean {
+function wantsPush(opts: BuildRequest): boolean {
   return opts.push === true || opts.output?.push === true;
 }
 
 /** namesOf lists the image's names: the tags, then the output's `name=` values. */
-function namesOf(opts: BuildOptions): string[] {
+function namesOf(opts: BuildRequest): string[] {
   return [...(opts.tags ?? []), ...(opts.output?.names ?? [])];
 }
 
 /** deliver stores the built image under its names, then writes the requested output, pushes and writes the metadata file. */
-async function deliver(store: Store, image: ImagePlan, root: FsResult, opts: BuildOptions) {
+async function deliver(store: Store, image: ImagePlan, root: FsResult, opts: BuildRequest) {
   const tags = namesOf(opts);
   const exported = await exportImage(store, image, root, { tags, created: opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000) });
   if (opts.output) await writeOutput(store, exported.manifestDigest, tags, opts.output, opts.sourceDateEpoch);
@@ -178,47 +209,63 @@ async function pushTags(store: Store, tags: readonly string[], options: PushOpti
   return out;
 }
 
-/** build runs one build and resolves with the stored image; failures are typed errors. */
-export async function build(opts: BuildOptions): Promise<BuildResult> {
-  const started = Date.now();
-  if (wantsPush(opts) && namesOf(opts).length === 0) throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
-  const contextDir = resolve(opts.context);
-  const df = await readDockerfile(opts, contextDir);
+/** BuildSession is what runBuild borrows from its builder: the open store and hash cache, and the scheduler whose per-build seams it binds. */
+export interface BuildSession {
+  readonly store: Store;
+  readonly hashCache: HashCache;
+  readonly scheduler: Scheduler<FsResult>;
+  readonly runtime: RuntimeName | "auto";
+  /** bind points the scheduler's runner and context hasher at this build's (builds of one session run one at a time). */
+  bind(seams: { readonly runner: OpRunner<FsResult>; readonly context: ContextHasher }): void;
+}
+
+/** checkAbort throws BuildCanceledError between phases once `signal` fired. */
+function checkAbort(signal: AbortSignal): void {
+  if (signal.aborted) throw new BuildCanceledError(signal.reason);
+}
+
+/** prepare reads and plans: Dockerfile, base images from the store, build args (read -> plan). */
+async function prepare(session: BuildSession, req: BuildRequest, onEvent: BuildEventListener) {
+  const contextDir = resolve(req.context);
+  const df = await readDockerfile(req, contextDir);
   const parsed = parse(df.text, { file: df.file });
   throwOnErrors(parsed.diagnostics);
-  const store = openStore(resolveStoreRoot(opts.root === undefined ? {} : { flag: opts.root }));
-  let hashCache: HashCache | undefined;
-  try {
-    const platform = hostPlatform();
-    const refs = imageRefs(parsed.ast, { file: df.file, target: opts.target, buildArgs: new Map(Object.entries(opts.buildArgs ?? {})), buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant } });
-    throwOnErrors(refs.diagnostics);
-    const images = await resolveBases(store, refs.refs);
-    const { plan: p, warnings } = planOrThrow(parsed.ast, opts, df.file, images);
-    for (const diagnostic of warnings) opts.onEvent?.({ type: "diagnostic", diagnostic, time: Date.now() });
-    const context = await openContext(contextDir, { dockerfile: df.path });
-    hashCache = new HashCache(store.root);
-    const services = await createServices(store, context, opts);
-    const scheduler = new Scheduler({ runner: createOpRunner(services), cache: createFsCache(store), context: createContextHasher(context, { cache: hashCache }), ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}) });
-    const res = await scheduler.execute(p.vertices, { signal: opts.signal, onEvent: opts.onEvent, dockerfile: df.file, noCache: opts.noCache, noCacheFilter: opts.noCacheFilter });
-    const root = res.results.get(p.root);
-    if (!root) throw new InputError("internal: the build finished without a result for its target");
-    const { exported, tags, pushed } = await deliver(store, p.image, root, opts);
-    return {
-      manifestDigest: exported.manifestDigest,
-      manifestSize: exported.manifestSize,
-      configDigest: exported.configDigest,
-      tags,
-      pushed,
-      layers: exported.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })),
-      size: exported.size,
-      cached: res.cached.length,
-      executed: res.executed.length,
-      durationMs: Date.now() - started,
-      warnings,
-      unusedBuildArgs: p.unusedBuildArgs,
-    };
-  } finally {
-    hashCache?.close();
-    store.close();
-  }
+  const platform = hostPlatform();
+  const refs = imageRefs(parsed.ast, { file: df.file, target: req.target, buildArgs: new Map(Object.entries(req.buildArgs ?? {})), buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant } });
+  throwOnErrors(refs.diagnostics);
+  const images = await resolveBases(session.store, refs.refs);
+  const planned = planOrThrow(parsed.ast, req, df.file, images);
+  for (const diagnostic of planned.warnings) onEvent({ type: "diagnostic", diagnostic, time: Date.now() });
+  return { ...planned, df, contextDir };
+}
+
+/** runBuild runs one build on `session` and resolves with the stored image; failures are typed errors. */
+export async function runBuild(session: BuildSession, req: BuildRequest, onEvent: BuildEventListener, signal: AbortSignal): Promise<BuildResult> {
+  const started = Date.now();
+  if (wantsPush(req) && namesOf(req).length === 0) throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
+  checkAbort(signal);
+  const { plan: p, warnings, df, contextDir } = await prepare(session, req, onEvent);
+  checkAbort(signal);
+  const context = await openContext(contextDir, { dockerfile: df.path });
+  const services = await createServices(session.store, context, { runtime: session.runtime, secrets: req.secrets, sourceDateEpoch: req.sourceDateEpoch });
+  checkAbort(signal);
+  session.bind({ runner: createOpRunner(services), context: createContextHasher(context, { cache: session.hashCache }) });
+  const res = await session.scheduler.execute(p.vertices, { signal, onEvent, dockerfile: df.file, noCache: req.noCache, noCacheFilter: req.noCacheFilter });
+  const root = res.results.get(p.root);
+  if (!root) throw new InputError("internal: the build finished without a result for its target");
+  const { exported, tags, pushed } = await deliver(session.store, p.image, root, req);
+  return {
+    manifestDigest: exported.manifestDigest,
+    manifestSize: exported.manifestSize,
+    configDigest: exported.configDigest,
+    tags,
+    layers: exported.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })),
+    size: exported.size,
+    cached: res.cached.length,
+    executed: res.executed.length,
+    durationMs: Date.now() - started,
+    warnings,
+    pushed,
+    unusedBuildArgs: p.unusedBuildArgs,
+  };
 }

@@ -20,7 +20,7 @@ export interface LogsOptions extends ContainerScope {
 }
 
 /** lastLines returns the last `n` lines of `buf`. */
-function lastLines(buf: Buffer, n: number): Buffer {
+export function lastLines(buf: Buffer, n: number): Buffer {
   if (n <= 0) return Buffer.alloc(0);
   let end = buf.length;
   if (end > 0 && buf[end - 1] === 0x0a) end--;

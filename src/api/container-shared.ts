@@ -59,7 +59,8 @@ export async function reclaimContainer(where: Where, id: string): Promise<Contai
   // A copied (non-overlay) root filesystem is left full; the next start needs it empty.
   await rm(p.merged, { recursive: true, force: true });
   await rm(`${p.merged}.lowers`, { recursive: true, force: true });
-  await mkdir(p.merged, { mode: 0o755 });
+  // recursive: a concurrent reclaim of the same container may have made it already.
+  await mkdir(p.merged, { recursive: true, mode: 0o755 });
   const died = `the supervising process (pid ${s.pid}) died`;
   const next = await updateState(where.root, id, (cur) => ({ status: "exited", exitCode: cur.exitCode ?? 137, finished: new Date().toISOString(), error: died, pid: undefined, pidStart: undefined }));
   if (!next.autoRemove) return next;

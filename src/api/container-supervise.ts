@@ -46,7 +46,8 @@ function tee(log: WriteStream, out: Writable | undefined): Writable {
 }
 
 /** controlled turns the caller's signals plus the container's signal requests into RunIo fields. */
-function controlled(signalsDir: string, source: SignalSource | undefined, outer: AbortSignal | undefined): { signal: AbortSignal; signals: SignalSource; stop: () => void } {
+function controlled(signalsDir: string, source: SignalSource | undefined, outer: AbortSignal | undefined): { signal: AbortSignal; signals: SignalSource; stop: () => void; errors: unknown[] } {
+  const errors: unknown[] = [];
   const abort = new AbortController();
   if (outer?.aborted) abort.abort();
   outer?.addEventListener("abort", () => abort.abort(), { once: true });
@@ -57,10 +58,9 @@ function controlled(signalsDir: string, source: SignalSource | undefined, outer:
   };
   const stop = source?.subscribe((sig) => {
     if (sig !== CONTROL_SIGNAL) return deliver(sig);
-    // A request file that cannot be read is reported by the requester's wait timing out; nothing to deliver.
-    takeRequests(signalsDir).then((list) => list.forEach(deliver), () => undefined);
+    takeRequests(signalsDir).then((list) => list.forEach(deliver), (err: unknown) => errors.push(err));
   });
-  return { signal: abort.signal, signals: { subscribe: (l) => (listeners.add(l), () => listeners.delete(l)) }, stop: () => stop?.() };
+  return { signal: abort.signal, signals: { subscribe: (l) => (listeners.add(l), () => listeners.delete(l)) }, stop: () => stop?.(), errors };
 }
 
 /** runMounted mounts the container's root filesystem, runs it with `driver` and unmounts. */
@@ -95,14 +95,17 @@ export async function superviseContainer(opts: SuperviseOptions): Promise<RunRes
   const where = whereOf(opts);
   const s = await lookup(where, opts.container);
   if (isActive(s)) throw new InputError(`container ${s.name} is already running`);
-  const me = await ownIdentity();
-  await updateState(where.root, s.id, () => ({ status: "created", pid: me.pid, pidStart: me.pidStart, error: undefined, exitCode: undefined, finished: undefined }));
   const p = containerPaths(where.root, s.id);
-  const log = createWriteStream(p.log, { flags: "a" });
+  // Listen before the pid is recorded: a signal request may follow at once.
   const ctl = controlled(p.signals, opts.signals, opts.signal);
+  const log = createWriteStream(p.log, { flags: "a" });
+  const logErrors: unknown[] = [];
+  log.on("error", (err) => logErrors.push(err));
   let result: RunResult | undefined;
   let failure: unknown;
   try {
+    const me = await ownIdentity();
+    await updateState(where.root, s.id, () => ({ status: "created", pid: me.pid, pidStart: me.pidStart, error: undefined, exitCode: undefined, finished: undefined }));
     const driver = await pickDriver(s.run.runtime, `${where.storeRoot}/runtime`);
     const io: RunIo = { stdout: tee(log, opts.stdout), stderr: tee(log, opts.stderr), signal: ctl.signal, signals: ctl.signals, ...(opts.stdin && { stdin: opts.stdin }) };
     result = await runMounted(where, s, driver, io);
@@ -110,10 +113,12 @@ export async function superviseContainer(opts: SuperviseOptions): Promise<RunRes
     failure = err;
   } finally {
     ctl.stop();
-    await new Promise<void>((resolve) => log.end(resolve));
+    await new Promise<void>((resolve) => (log.destroyed ? resolve() : log.end(resolve)));
   }
   const ended = { status: "exited" as const, finished: new Date().toISOString(), pid: undefined, pidStart: undefined };
-  const final = await updateState(where.root, s.id, () => (result ? { ...ended, exitCode: result.exitCode } : { ...ended, exitCode: 125, error: String((failure as Error)?.message ?? failure) }));
+  const problem = ctl.errors.length > 0 ? `reading signal requests failed: ${String((ctl.errors[0] as Error)?.message ?? ctl.errors[0])}` : logErrors.length > 0 ? `writing the log failed: ${String((logErrors[0] as Error)?.message ?? logErrors[0])}` : undefined;
+  const ctlError = problem === undefined ? {} : { error: problem };
+  const final = await updateState(where.root, s.id, () => (result ? { ...ended, ...ctlError, exitCode: result.exitCode } : { ...ended, exitCode: 125, error: String((failure as Error)?.message ?? failure) }));
   if (final.autoRemove) await removeContainerDir(where.root, final);
   if (!result) throw failure;
   return result;
@@ -141,7 +146,8 @@ export async function startDetached(opts: DetachOptions): Promise<ContainerState
   const fd = openSync(containerPaths(where.root, s.id).log, "a");
   let exited = false;
   try {
-    const child = spawn(cmd, [...args, s.id], { detached: true, stdio: ["ignore", "ignore", fd], env: { ...process.env, TSBUILD_ROOT: where.storeRoot } });
+    // cwd "/": a long-lived supervisor must not keep the caller's directory (or its mount) busy.
+    const child = spawn(cmd, [...args, s.id], { detached: true, cwd: "/", stdio: ["ignore", "ignore", fd], env: { ...process.env, TSBUILD_ROOT: where.storeRoot } });
     child.on("exit", () => (exited = true));
     child.unref();
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
@@ -153,6 +159,7 @@ export async function startDetached(opts: DetachOptions): Promise<ContainerState
       if (!cur) return { ...s, status: "exited" };
       if (cur.pid === child.pid && cur.status === "running") return cur;
       if (exited && cur.status === "exited" && cur.error !== undefined && cur.started === s.started) throw new TsbuildError("Container", `container ${s.name} did not start: ${cur.error}`);
+      if (exited && cur.status === "created" && cur.pid === undefined) throw new TsbuildError("Container", `the supervisor of container ${s.name} exited before starting it; see tsbuild logs ${s.name}`);
       if (exited && cur.pid === undefined) return cur;
       if (Date.now() > deadline) throw new TsbuildError("Container", `container ${s.name} did not start within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s; see tsbuild logs ${s.name}`);
       await sleep(50);

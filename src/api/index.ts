@@ -13,6 +13,7 @@ export type { IgnoreMatcher, DockerignoreResult } from "../core/dockerignore.js"
 export { lint, RULES, RULE_NAMES } from "../parser/lint/index.js";
 export type { LintOptions, RuleName } from "../parser/lint/index.js";
 export { RunStepError, BuildCanceledError, ProcessExitError } from "../core/errors.js";
+export type { RunStepErrorInit } from "../core/errors.js";
 export { EventChannel } from "../core/event-channel.js";
 export type { BuildEvent, BuildEventListener, VertexEvent, VertexStatus, ProgressEvent, LogEvent, DiagnosticEvent } from "../core/events.js";
 export { importImage, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack } from "./images.js";
@@ -25,8 +26,10 @@ export { createOciDriver } from "../runtime/drivers/oci.js";
 export { createBuiltinDriver } from "../runtime/drivers/builtin.js";
 export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../runtime/driver.js";
 
-export { build } from "./build.js";
-export type { BuildOptions, BuildResult } from "./build.js";
+export { build, createBuilder } from "./builder.js";
+export type { Builder } from "./builder.js";
+export type { BuildOptions, BuildRequest, BuilderOptions, BuildResult } from "./build.js";
+export type { BuildHandle } from "./handle.js";
 export { parseOutput } from "./build-output.js";
 export type { BuildOutput } from "./build-output.js";
 export { run, run as runContainer, commandLine } from "./run.js";

@@ -9,10 +9,14 @@ import { resolveStoreRoot } from "../store/root.js";
 import { openStore, type Store } from "../store/store.js";
 import type { StoreOptions } from "./images.js";
 
-/** registryEnv adds `TSBUILD_INSECURE_REGISTRIES` (comma-separated host[:port]) to the options' insecureRegistries. */
-export function registryEnv<T extends ClientOptions>(opts: T, env: NodeJS.ProcessEnv = process.env): T {
-  const fromEnv = (env.TSBUILD_INSECURE_REGISTRIES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  return { ...opts, insecureRegistries: [...(opts.insecureRegistries ?? []), ...fromEnv] };
+const list = (v: string | undefined): string[] => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+
+/**
+ * registryEnv adds `TSBUILD_INSECURE_REGISTRIES` to insecureRegistries and
+ * `TSBUILD_REGISTRY_MIRRORS` to registryMirrors (each a comma-separated list of host[:port]).
+ */
+export function registryEnv<T extends ClientOptions & { registryMirrors?: readonly string[] }>(opts: T, env: NodeJS.ProcessEnv = process.env): T {
+  return { ...opts, insecureRegistries: [...(opts.insecureRegistries ?? []), ...list(env.TSBUILD_INSECURE_REGISTRIES)], registryMirrors: [...(opts.registryMirrors ?? []), ...list(env.TSBUILD_REGISTRY_MIRRORS)] };
 }
 
 async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T>): Promise<T> {

@@ -17,7 +17,8 @@ export function makeProgram(): Command {
     .option("--root <dir>", "store directory (default: $TSBUILD_ROOT, /var/lib/tsbuild for root, else $XDG_DATA_HOME/tsbuild)")
     .showSuggestionAfterError(true)
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .addHelpText("after", "\nExamples:\n  tsbuild -t app:dev .               build ./Dockerfile and name the image\n  tsbuild run --rm app:dev           run the image's command\n  tsbuild images                     list stored images\n  tsbuild save app:dev -o app.tar    export for docker load or a registry tool\n  tsbuild help build                 every option of a command");
   registerCommands(program);
   return program;
 }

@@ -66,6 +66,7 @@ export interface VertexCanceled extends VertexInfo {
   readonly completed: number;
 }
 
+/** VertexEvent is one step of a vertex's life; see VertexStatus for the order. */
 export type VertexEvent = VertexQueued | VertexRunning | VertexCached | VertexDone | VertexFailed | VertexCanceled;
 
 /**
@@ -104,6 +105,7 @@ export interface DiagnosticEvent {
   readonly time: number;
 }
 
+/** BuildEvent is one event of a build's progress stream; see the module comment. */
 export type BuildEvent = VertexEvent | ProgressEvent | LogEvent | DiagnosticEvent;
 
 /** BuildEventListener receives events in emission order; it must not throw (renderers catch their own errors). */

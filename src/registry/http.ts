@@ -53,8 +53,8 @@ const RETRY_STATUS = new Set([500, 502, 503, 504, 429]);
  * answer is returned either way.
  */
 export async function send(req: HttpRequest, opts: TransportOptions = {}): Promise<HttpResponse> {
-  const replayable = req.body === undefined || Buffer.isBuffer(req.body) || typeof req.body === "function";
-  const retries = replayable ? (opts.retries ?? 3) : 0;
+  // Every body is replayable (a Buffer, or a factory that makes a fresh stream), so any request may be retried.
+  const retries = opts.retries ?? 3;
   for (let attempt = 0; ; attempt++) {
     let res: HttpResponse;
     try {
@@ -161,8 +161,3 @@ export async function readCapped(res: HttpResponse, maxBytes: number, what: stri
 
 /** CapError says a response was larger than tsbuild accepts for its kind. */
 export class CapError extends Error {}
-
-/** drain discards a response body. */
-export async function drain(res: HttpResponse): Promise<void> {
-  res.body.destroy();
-}

@@ -2,18 +2,21 @@ import PQueue from "p-queue";
 import type { Digest } from "../core/digest.js";
 import { TsbuildError } from "../core/errors.js";
 import { addImage } from "../image/images.js";
-import type { Descriptor, Platform } from "../image/oci.js";
+import type { Descriptor, Manifest, Platform } from "../image/oci.js";
 import { hostPlatform } from "../image/platform.js";
 import { withLease } from "../store/lease.js";
 import type { Store } from "../store/store.js";
 import { RegistryClient, type ClientOptions } from "./client.js";
 import { RegistryError } from "./errors.js";
+import { settleAll } from "./settle.js";
 import { fetchManifest, selectPlatform } from "./manifest.js";
-import { parseReference, referenceString } from "./reference.js";
+import { DOCKER_HUB, normalizeRegistryHost, parseReference, referenceString, type RegistryReference } from "./reference.js";
 
 /** PullOptions choose the platform (default: the host's) and configure the client. */
 export interface PullOptions extends ClientOptions {
   readonly platform?: Platform;
+  /** registryMirrors are tried, in order, before Docker Hub for docker.io images (`host[:port]` or a URL). */
+  readonly registryMirrors?: readonly string[];
   /** onBlob is told about each blob as it is stored or found already present. */
   readonly onBlob?: (d: Descriptor, state: "exists" | "downloaded") => void;
 }
@@ -33,7 +36,39 @@ export interface PullResult {
  */
 export async function pull(store: Store, ref: string, opts: PullOptions = {}): Promise<PullResult> {
   const r = parseReference(ref);
+  const { client, manifest, bytes, indexDigest } = await resolveFromSources(r, opts);
+  const digest = await withLease(store, async () => {
+    const queue = new PQueue({ concurrency: opts.concurrency ?? 3 });
+    await settleAll([manifest.config, ...manifest.layers].map((d) => queue.add(() => fetchBlob(store, client, r.repository, d, opts))));
+    return addImage(store, bytes, r.tag !== undefined ? [`${r.name}:${r.tag}`] : []);
+  });
+  return { digest, ...(indexDigest ? { indexDigest } : {}), reference: referenceString(r) };
+}
+
+type Resolved = { client: RegistryClient; manifest: Manifest; bytes: Buffer; indexDigest: Digest | undefined };
+
+/**
+ * resolveFromSources resolves REF on each configured mirror of Docker Hub in turn (when REF is a
+ * Docker Hub image), then on the registry itself; the first that answers serves the blobs too.
+ * When every source fails, the registry's own error is reported.
+ */
+async function resolveFromSources(r: RegistryReference, opts: PullOptions): Promise<Resolved> {
+  const mirrors = r.registry === DOCKER_HUB ? (opts.registryMirrors ?? []).map(normalizeRegistryHost) : [];
+  for (const mirror of mirrors) {
+    const client = new RegistryClient(mirror, opts);
+    try {
+      return { client, ...(await resolveManifest(client, r, opts)) };
+    } catch (err) {
+      if (!(err instanceof RegistryError)) throw err;
+      // This mirror lacks the image or is down: the next mirror, then Docker Hub itself, is tried.
+    }
+  }
   const client = new RegistryClient(r.registry, opts);
+  return { client, ...(await resolveManifest(client, r, opts)) };
+}
+
+/** resolveManifest fetches REF's manifest, going through an index to the platform's entry. */
+async function resolveManifest(client: RegistryClient, r: RegistryReference, opts: PullOptions): Promise<Omit<Resolved, "client">> {
   let fetched = await fetchManifest(client, r.repository, r.digest ?? r.tag ?? "latest");
   let indexDigest: Digest | undefined;
   if (fetched.kind === "index") {
@@ -45,14 +80,7 @@ export async function pull(store: Store, ref: string, opts: PullOptions = {}): P
     fetched = await fetchManifest(client, r.repository, entry.digest);
     if (fetched.kind !== "manifest") throw new RegistryError(`index ${indexDigest} entry ${entry.digest} is not an image manifest`, { registry: r.registry, repository: r.repository, digest: entry.digest });
   }
-  const manifest = fetched.manifest;
-  const bytes = fetched.bytes;
-  const digest = await withLease(store, async () => {
-    const queue = new PQueue({ concurrency: opts.concurrency ?? 3 });
-    await Promise.all([manifest.config, ...manifest.layers].map((d) => queue.add(() => fetchBlob(store, client, r.repository, d, opts))));
-    return addImage(store, bytes, r.tag !== undefined ? [`${r.name}:${r.tag}`] : []);
-  });
-  return { digest, ...(indexDigest ? { indexDigest } : {}), reference: referenceString(r) };
+  return { manifest: fetched.manifest, bytes: fetched.bytes, indexDigest };
 }
 
 /** fetchBlob stores one blob unless the store already holds it; a network failure mid-stream is retried from the start. */

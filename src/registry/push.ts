@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import { RegistryClient, scopeFor, type ClientOptions } from "./client.js";
 import { RegistryError } from "./errors.js";
 import type { HttpResponse } from "./http.js";
+import { settleAll } from "./settle.js";
 import { parseReference, referenceString } from "./reference.js";
 
 /** PushOptions configure the client and report per-blob progress. */
@@ -35,7 +36,7 @@ export async function push(store: Store, ref: string, opts: PushOptions = {}): P
   const sources = mountSources(store, r.registry, r.repository, img.digest);
   const queue = new PQueue({ concurrency: opts.concurrency ?? 3 });
   const blobs: { digest: Digest; state: "exists" | "mounted" | "uploaded" }[] = [];
-  await Promise.all([img.manifest.config, ...img.manifest.layers].map((d) => queue.add(async () => {
+  await settleAll([img.manifest.config, ...img.manifest.layers].map((d) => queue.add(async () => {
     const state = await pushBlob(store, client, r.repository, d, sources, opts);
     blobs.push({ digest: d.digest, state });
     opts.onBlob?.(d, state);
@@ -46,7 +47,6 @@ export async function push(store: Store, ref: string, opts: PushOptions = {}): P
   res.body.destroy();
   const sent = res.headers.get("docker-content-digest");
   if (sent && sent !== img.digest) throw new RegistryError(`${r.registry}/${r.repository} stored manifest ${img.digest} as ${sent}; the registry changed the manifest`, { registry: r.registry, repository: r.repository, digest: img.digest });
-  store.meta.setRef(`${r.name}:${r.tag ?? "latest"}`, img.digest);
   return { digest: img.digest, reference: referenceString(r), blobs };
 }
 

@@ -1,6 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type DatabaseType from "better-sqlite3";
+
+// better-sqlite3 is CommonJS: loading it with require() skips the ESM loader's scan of its
+// exports, which costs a large share of a CLI command's start-up.
+const Database = createRequire(import.meta.url)("better-sqlite3") as typeof DatabaseType;
+type Database = DatabaseType.Database;
 import { StoreError } from "./errors.js";
 
 /** HASHCACHE_SCHEMA_VERSION is the layout of hashcache.db this code reads and writes. */
@@ -41,9 +47,9 @@ const HEX_RE = /^[a-f0-9]{64}$/;
  * never a wrong result, so it uses `synchronous = NORMAL`.
  */
 export class HashCache {
-  readonly db: Database.Database;
-  private readonly getStmt: Database.Statement;
-  private readonly putStmt: Database.Statement;
+  readonly db: Database;
+  private readonly getStmt: DatabaseType.Statement;
+  private readonly putStmt: DatabaseType.Statement;
 
   constructor(root: string) {
     mkdirSync(root, { recursive: true });

@@ -1,6 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type DatabaseType from "better-sqlite3";
+
+// better-sqlite3 is CommonJS: loading it with require() skips the ESM loader's scan of its
+// exports, which costs a large share of a CLI command's start-up.
+const Database = createRequire(import.meta.url)("better-sqlite3") as typeof DatabaseType;
+type Database = DatabaseType.Database;
 import { parseDigest, type Digest } from "../core/digest.js";
 import { StoreError } from "./errors.js";
 
@@ -67,7 +73,7 @@ type Row = Record<string, unknown>;
  * writes; busy_timeout makes a second writer wait instead of failing at once. All SQL lives here.
  */
 export class MetaStore {
-  readonly db: Database.Database;
+  readonly db: Database;
 
   constructor(root: string) {
     mkdirSync(root, { recursive: true });

@@ -79,6 +79,24 @@ describe("tty progress view", () => {
     expect(text).toContain(" => => [==========          ] sha256:aaaa 1.70MB / 3.40MB");
   });
 
+  it("moves steps into the static region as they finish across redraws", async () => {
+    const { events } = load("multi-stage");
+    const state = createTtyState();
+    const start = (events[0] as { time: number }).time;
+    const r = render(<ProgressView state={state} now={start} start={start} width={100} />);
+    for (const e of events) {
+      applyEvent(state, e);
+      r.rerender(<ProgressView state={state} now={start + 1000} start={start} width={100} />);
+      await new Promise((res) => setTimeout(res, 1));
+    }
+    await new Promise((res) => setTimeout(res, 20));
+    const text = stripVTControlCharacters(r.lastFrame() ?? "");
+    r.unmount();
+    expect(text.match(/^ => \[/gm)?.length).toBe(6);
+    expect(text).toMatch(/^ => FROM docker\.io/m);
+    expect(text).toContain("(7/7)");
+  });
+
   it("keeps every line within a 40-column terminal", async () => {
     for (const name of ["multi-stage", "failed", "pull-progress"]) {
       const { events } = load(name);

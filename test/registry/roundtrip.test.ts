@@ -4,10 +4,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Digest } from "../../src/core/digest.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { run } from "../../src/cli/program.js";
+import { sha256, type Digest } from "../../src/core/digest.js";
+import { descriptorOf, encodeJson, MediaTypes } from "../../src/image/oci.js";
 import { importRootfs } from "../../src/image/import.js";
-import { readImage, removeImages, resolveImage } from "../../src/image/images.js";
+import { addImage, readImage, removeImages, resolveImage } from "../../src/image/images.js";
 import { pull } from "../../src/registry/pull.js";
 import { push } from "../../src/registry/push.js";
 import { fsck } from "../../src/store/fsck.js";
@@ -59,6 +61,9 @@ describe.skipIf(missing !== undefined)("registry round trips (docker-registry)",
     const byDigest = await pull(store, `${reg.host}/test/busybox@${imported}`, { credentials: noCreds });
     expect(byDigest.digest).toBe(imported);
     expect((await fsck(store)).problems).toEqual([]);
+    const byDigestPush = await push(store, `${reg.host}/test/busybox@${imported}`, { credentials: noCreds });
+    expect(byDigestPush.digest).toBe(imported);
+    expect(store.meta.getRef(`${reg.host}/test/busybox:latest`)).toBeUndefined();
   }, 60_000);
 
   it("mounts blobs from another repository of the same registry on a second push", async () => {
@@ -82,4 +87,74 @@ describe.skipIf(missing !== undefined)("registry round trips (docker-registry)",
     await removeImages(store, [`${reg.host}/chunked/img:1`], false);
     expect((await pull(store, `${reg.host}/chunked/img:1`, { credentials: noCreds })).digest).toBe(imported);
   }, 60_000);
+
+  it("pulls Docker Hub names through a configured mirror", async () => {
+    store.meta.setRef(`${reg.host}/library/busybox:mirrored`, imported);
+    await push(store, `${reg.host}/library/busybox:mirrored`, { credentials: noCreds });
+    for (const key of store.meta.refsTo(imported)) store.meta.deleteRef(key);
+    const res = await pull(store, "busybox:mirrored", { credentials: noCreds, registryMirrors: ["127.0.0.1:1", `http://${reg.host}`], retries: 0 });
+    expect(res.digest).toBe(imported);
+    expect(res.reference).toBe("docker.io/library/busybox:mirrored");
+    expect(store.meta.getRef("docker.io/library/busybox:mirrored")).toBe(imported);
+  }, 60_000);
+
+  it("pulls the host's image from a two-platform index pushed to the registry", async () => {
+    const host = await readImage(store, imported);
+    const otherArch = host.config.architecture === "amd64" ? "arm64" : "amd64";
+    const otherConfig = encodeJson({ ...host.config, architecture: otherArch });
+    await store.blobs.write(otherConfig);
+    const otherManifest = encodeJson({ ...host.manifest, config: descriptorOf(host.manifest.config.mediaType, otherConfig) });
+    const otherDigest = await addImage(store, otherManifest, [`${reg.host}/multi/img:other`]);
+    store.meta.setRef(`${reg.host}/multi/img:host`, imported);
+    await push(store, `${reg.host}/multi/img:host`, { credentials: noCreds });
+    await push(store, `${reg.host}/multi/img:other`, { credentials: noCreds });
+    const index = encodeJson({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [
+        { ...descriptorOf(MediaTypes.ociManifest, otherManifest), platform: { os: "linux", architecture: otherArch } },
+        { ...descriptorOf(MediaTypes.ociManifest, host.manifestBytes), platform: { os: "linux", architecture: host.config.architecture } },
+      ],
+    });
+    const put = await fetch(`http://${reg.host}/v2/multi/img/manifests/both`, { method: "PUT", headers: { "content-type": MediaTypes.ociIndex }, body: index });
+    expect(put.status).toBe(201);
+    for (const key of store.meta.refsTo(imported).concat(store.meta.refsTo(otherDigest))) store.meta.deleteRef(key);
+    const res = await pull(store, `${reg.host}/multi/img:both`, { credentials: noCreds });
+    expect(res.digest).toBe(imported);
+    expect(res.indexDigest).toBe(sha256(index));
+    const arm = await pull(store, `${reg.host}/multi/img:both`, { credentials: noCreds, platform: { os: "linux", architecture: otherArch } });
+    expect(arm.digest).toBe(otherDigest);
+  }, 60_000);
+
+  it("tsbuild push and tsbuild pull work from the command line", async () => {
+    const ref = `${reg.host}/cli/busybox:3`;
+    store.meta.setRef(ref, imported);
+    const root = ["--root", join(dir, "store")];
+    const pushed = await cli(...root, "push", ref);
+    expect(pushed.code).toBe(0);
+    expect(pushed.out).toBe(`${ref}: digest: ${imported}\n`);
+    await removeImages(store, [ref], false);
+    const pulled = await cli(...root, "pull", ref);
+    expect(pulled.code).toBe(0);
+    expect(pulled.out).toBe(`${ref}\n`);
+    expect(pulled.err).toContain(`Digest: ${imported}`);
+    const missing = await cli(...root, "pull", `${reg.host}/cli/nothing:1`);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(new RegExp(`cannot get manifest from ${reg.host}/cli/nothing: HTTP 404 (MANIFEST_UNKNOWN|NAME_UNKNOWN)`));
+  }, 60_000);
 });
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    return { code: await run(["node", "tsbuild", ...args]), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}

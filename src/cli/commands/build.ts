@@ -2,10 +2,11 @@
  * `tsbuild build [CONTEXT]` (also `tsbuild CONTEXT`): build an image from a Dockerfile into the
  * local store. Progress goes to stderr (plain text), the image ID to stdout with --quiet.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { build, parseOutput, InputError } from "../../api/index.js";
 import { createRenderer, PROGRESS_MODES, resolveProgressMode } from "../progress/mode.js";
+import { suggest } from "../suggest.js";
 
 interface BuildFlags {
   file?: string;
@@ -60,7 +61,20 @@ function secrets(list: readonly string[]): Record<string, Uint8Array> {
   return out;
 }
 
-async function action(context: string | undefined, flags: BuildFlags): Promise<void> {
+/**
+ * checkContext rejects a build context that does not exist; since `tsbuild WORD` builds WORD, a
+ * mistyped command lands here, so the error suggests the command it resembles.
+ */
+function checkContext(context: string | undefined, cmd: Command): void {
+  if (context === undefined || context === "-" || existsSync(context)) return;
+  const names = (cmd.parent?.commands ?? []).map((c) => c.name());
+  const near = suggest(context, names);
+  const hint = near ? ` (did you mean the command "${near}"? run tsbuild --help for the list)` : "";
+  throw new InputError(`build context ${JSON.stringify(context)} does not exist${hint}`);
+}
+
+async function action(context: string | undefined, flags: BuildFlags, cmd: Command): Promise<void> {
+  checkContext(context, cmd);
   const ctx = context ?? ".";
   const dockerfilePath = flags.file ?? `${ctx}/Dockerfile`;
   const text = flags.file === "-" ? readFileSync(0, "utf8") : undefined;
@@ -133,6 +147,6 @@ export function registerBuild(program: Command): void {
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
     .option("--jobs <n>", "how many steps run at once (default: CPU cores)")
-    .addHelpText("after", "\nExamples:\n  tsbuild .\n  tsbuild build -t app:dev --build-arg VERSION=1.2 .\n  tsbuild build -f docker/Dockerfile --target test ctx/")
+    .addHelpText("after", "\nExamples:\n  tsbuild .\n  tsbuild build -t app:dev --build-arg VERSION=1.2 .\n  tsbuild build -f docker/Dockerfile --target test ctx/\n  tsbuild build --progress plain -t app:ci . 2> build.log\n  tsbuild build -q . > image-id.txt")
     .action(action);
 }

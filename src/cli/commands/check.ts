@@ -82,6 +82,7 @@ export function registerCheck(program: Command): void {
     .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "text")
     .option("--build-arg <KEY=VALUE>", "build argument, as for a build (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--list-rules", "print every check with its description, then exit")
+    .addHelpText("after", "\nExamples:\n  tsbuild check\n  tsbuild check --format json docker/Dockerfile\n  tsbuild check --build-arg BASE=alpine - < Dockerfile\n  tsbuild check --list-rules")
     .action((file: string, opts: { format: string; buildArg: string[]; listRules?: boolean }) => {
       if (opts.listRules) {
         process.stdout.write(listRules() + "\n");

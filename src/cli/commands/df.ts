@@ -8,6 +8,7 @@ export function registerDf(program: Command): void {
   program
     .command("df")
     .description("show the store's disk usage")
+    .addHelpText("after", "\nExamples:\n  tsbuild df\n  TSBUILD_ROOT=/srv/tsbuild tsbuild df")
     .action(async (_opts: unknown, cmd: Command) => {
       const u = await storeUsage(storeOpts(cmd));
       process.stdout.write(

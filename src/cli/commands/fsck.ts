@@ -8,6 +8,7 @@ export function registerFsck(program: Command): void {
   program
     .command("fsck")
     .description("re-hash every blob, check refs and manifests resolve, remove stray temp files")
+    .addHelpText("after", "\nExamples:\n  tsbuild fsck\n  tsbuild --root /srv/tsbuild fsck")
     .action(async (_opts: unknown, cmd: Command) => {
       const report = await checkStore(storeOpts(cmd));
       for (const p of report.problems) process.stderr.write(`${p.fixed ? "fixed" : "error"}: ${p.message}\n`);

@@ -11,6 +11,7 @@ export function registerImages(program: Command): void {
     .option("-q, --quiet", "print image IDs only")
     .option("--digests", "show manifest digests")
     .option("--format <format>", "table or json", "table")
+    .addHelpText("after", "\nExamples:\n  tsbuild images\n  tsbuild images -q\n  tsbuild images --digests --format json")
     .action(async (opts: { quiet?: boolean; digests?: boolean; format: string }, cmd: Command) => {
       const rows = await images(storeOpts(cmd));
       if (opts.format === "json") return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

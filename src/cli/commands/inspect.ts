@@ -9,6 +9,7 @@ export function registerInspect(program: Command): void {
     .command("inspect")
     .description("show an image's manifest, config and digests as JSON")
     .argument("<ref>", "image name, ID or digest")
+    .addHelpText("after", "\nExamples:\n  tsbuild inspect app:dev\n  tsbuild inspect sha256:4d59b44830de")
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
       process.stdout.write(`${JSON.stringify(await inspect(ref, storeOpts(cmd)), null, 2)}\n`);
     });

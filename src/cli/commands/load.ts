@@ -9,6 +9,7 @@ export function registerLoad(program: Command): void {
     .command("load")
     .description("load images from a tar made by tsbuild save, docker save or an OCI layout tar")
     .option("-i, --input <file>", "archive to read (plain or gzip); standard input when omitted")
+    .addHelpText("after", "\nExamples:\n  tsbuild load -i app.tar\n  docker save busybox | tsbuild load")
     .action(async (opts: { input?: string }, cmd: Command) => {
       if (opts.input === undefined && process.stdin.isTTY) throw new InputError("no archive given: use -i FILE or pipe one into tsbuild load");
       const res = await load(opts.input ?? { name: "standard input", stream: process.stdin }, storeOpts(cmd));

@@ -13,11 +13,12 @@ export function registerLogin(program: Command): void {
   program
     .command("login")
     .description("log in to a registry (saves credentials under auths in the Docker config)")
-    .argument("<host>", "registry host[:port]")
+    .argument("[host]", "registry host[:port] (default: Docker Hub)", "docker.io")
     .option("-u, --username <user>", "user name")
     .option("-p, --password <password>", "password (visible to other users; prefer --password-stdin)")
     .option("--password-stdin", "read the password from stdin")
     .option("--insecure-registry <host>", "allow plain http to this registry (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addHelpText("after", "\nExamples:\n  echo \"$TOKEN\" | tsbuild login -u ci --password-stdin registry.local\n  tsbuild login -u admin --insecure-registry 127.0.0.1:5000 127.0.0.1:5000")
     .action(async (host: string, opts: { username?: string; password?: string; passwordStdin?: boolean; insecureRegistry: string[] }) => {
       if (opts.password !== undefined && opts.passwordStdin) throw new InputError("--password and --password-stdin are mutually exclusive");
       if (!opts.username) throw new InputError("give the user name with -u USER");

@@ -50,6 +50,7 @@ export function registerParse(program: Command): void {
     .description("parse a Dockerfile and print its syntax tree (json) or BuildKit's AST dump (dump)")
     .argument("[file]", "Dockerfile to read, or - for standard input", "Dockerfile")
     .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "json")
+    .addHelpText("after", "\nExamples:\n  tsbuild parse\n  tsbuild parse --format dump docker/Dockerfile\n  cat Dockerfile | tsbuild parse -")
     .action((file: string, opts: { format: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new InputError(`unknown --format ${JSON.stringify(opts.format)}: use ${FORMATS.join(" or ")}`);

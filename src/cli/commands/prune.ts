@@ -12,6 +12,7 @@ export function registerPrune(program: Command): void {
     .option("-f, --force", "do not ask for confirmation (tsbuild never asks)")
     .option("--keep-storage <size>", "keep this much build cache, e.g. 5GB")
     .option("--filter <filter>", "until=DURATION: keep images created more recently, e.g. until=24h")
+    .addHelpText("after", "\nExamples:\n  tsbuild prune\n  tsbuild prune -a\n  tsbuild prune --keep-storage 5GB --filter until=24h")
     .action(async (opts: { all?: boolean; keepStorage?: string; filter?: string }, cmd: Command) => {
       let untilMs: number | undefined;
       if (opts.filter !== undefined) {

@@ -18,6 +18,7 @@ export function registerPull(program: Command): void {
     .option("--platform <os/arch>", "platform to pull from a multi-platform image (default: this machine's)")
     .option("-q, --quiet", "print only the image reference")
     .option("--insecure-registry <host>", "allow plain http to this registry (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addHelpText("after", "\nExamples:\n  tsbuild pull busybox\n  tsbuild pull --platform linux/arm64 alpine:3.20\n  tsbuild pull --insecure-registry 127.0.0.1:5000 127.0.0.1:5000/app:1")
     .action(async (ref: string, opts: { platform?: string; quiet?: boolean; insecureRegistry: string[] }, cmd: Command) => {
       const quiet = opts.quiet === true;
       const res = await pull(ref, {

@@ -12,6 +12,7 @@ export function registerPush(program: Command): void {
     .description("upload an image to a registry")
     .argument("<ref>", "REGISTRY/NAME[:TAG] of a stored image")
     .option("--insecure-registry <host>", "allow plain http to this registry (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addHelpText("after", "\nExamples:\n  tsbuild tag app:dev registry.local/app:1 && tsbuild push registry.local/app:1\n  tsbuild push --insecure-registry 127.0.0.1:5000 127.0.0.1:5000/app:1")
     .action(async (ref: string, opts: { insecureRegistry: string[] }, cmd: Command) => {
       const res = await push(ref, {
         ...storeOpts(cmd),

@@ -10,6 +10,7 @@ export function registerRmi(program: Command): void {
     .description("remove images (untag; delete once no name is left)")
     .argument("<refs...>", "image names, IDs or digests")
     .option("-f, --force", "remove every name of an image given by ID")
+    .addHelpText("after", "\nExamples:\n  tsbuild rmi app:dev\n  tsbuild rmi -f sha256:4d59b44830de")
     .action(async (refs: string[], opts: { force?: boolean }, cmd: Command) => {
       const res = await removeImage(refs, Boolean(opts.force), storeOpts(cmd));
       for (const n of res.untagged) process.stdout.write(`Untagged: ${n}\n`);

@@ -13,6 +13,7 @@ export function registerSave(program: Command): void {
     .argument("<refs...>", "image names, IDs or digests")
     .option("-o, --output <path>", "file to write (a directory for --format oci-dir); standard output when omitted")
     .option("--format <format>", `oci, docker (OCI layout plus docker's manifest.json) or oci-dir`, "oci")
+    .addHelpText("after", "\nExamples:\n  tsbuild save app:dev -o app.tar\n  tsbuild save --format docker app:dev | docker load\n  tsbuild save --format oci-dir -o ./layout app:dev")
     .action(async (refs: string[], opts: { output?: string; format: string }, cmd: Command) => {
       if (!FORMATS.includes(opts.format as SaveFormat)) throw new InputError(`unknown --format ${JSON.stringify(opts.format)}: use ${FORMATS.join(", ")}`);
       if (opts.output === undefined && process.stdout.isTTY) throw new InputError("refusing to write a tar archive to a terminal: give -o FILE or redirect the output");

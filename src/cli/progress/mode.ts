@@ -12,6 +12,7 @@ import type { BuildOutcome, ProgressRenderer } from "./format.js";
 /** PROGRESS_MODES are the values `--progress` accepts. */
 export const PROGRESS_MODES = ["auto", "tty", "plain", "json", "quiet"] as const;
 
+/** ProgressMode is one value of `--progress`. */
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
 /** Terminal is what mode selection looks at; the CLI passes process.stderr.isTTY and process.env. */

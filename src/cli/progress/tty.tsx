@@ -88,7 +88,8 @@ export function ProgressView(props: ViewProps) {
   const tail = outcome === undefined ? [] : [...warningLines(state.warnings), ...(outcome.ok ? summaryLines(outcome.result) : failureLines(outcome.error, outcome.dockerfileText))];
   return (
     <>
-      <Static items={state.finished}>{(step) => <StepLine key={step.id} step={step} now={now} width={width} />}</Static>
+      {/* A new array each frame: Static memoizes on the array's identity and renders only the items added since the last frame. */}
+      <Static items={[...state.finished]}>{(step) => <StepLine key={step.id} step={step} now={now} width={width} />}</Static>
       <Box flexDirection="column" width={width}>
         <Header {...props} />
         {running.map((s) => (

@@ -35,8 +35,15 @@ export async function requestSignal(dir: string, pid: number, signal: NodeJS.Sig
 export async function takeRequests(dir: string): Promise<NodeJS.Signals[]> {
   const out: NodeJS.Signals[] = [];
   for (const name of (await readdir(dir)).filter((n) => !n.startsWith(".")).sort()) {
-    const text = await readFile(`${dir}/${name}`, "utf8");
-    await unlink(`${dir}/${name}`);
+    let text: string;
+    try {
+      text = await readFile(`${dir}/${name}`, "utf8");
+      await unlink(`${dir}/${name}`);
+    } catch (err) {
+      // ENOENT: a concurrent reader (an earlier CONTROL_SIGNAL) took this request; it is delivered once.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
     out.push(normalizeSignal(text));
   }
   return out;

@@ -90,7 +90,13 @@ export async function readState(root: string, id: string): Promise<ContainerStat
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new InputError(`no such container: ${id}`);
     throw err;
   }
-  const parsed = stateSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new TsbuildError("Container", `${path} is not valid JSON (${(err as Error).message}); remove the container with tsbuild rm -f ${id.slice(0, 12)}`);
+  }
+  const parsed = stateSchema.safeParse(json);
   if (!parsed.success) throw new TsbuildError("Container", `${path} is not a valid container state: ${parsed.error.issues[0]?.message ?? "invalid"}; remove the container with tsbuild rm -f ${id.slice(0, 12)}`);
   return parsed.data;
 }

@@ -1,0 +1,64 @@
+// Start-to-exit latency of `tsbuild run --rm IMAGE true` next to bare `runc run` and `crun run`
+// of a prepared bundle (same busybox rootfs, `true`), measured in the same run. Not a test.
+// Run as root: node --import tsx bench/run.ts [rounds]
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { makeBusyboxRootfs } from "../test/helpers/rootfs.js";
+
+const rounds = Number(process.argv[2] ?? 15);
+const CLI = resolve(import.meta.dirname, "../dist/cli/main.js");
+const dir = mkdtempSync(join(tmpdir(), "tsbuild-bench-run-"));
+const root = join(dir, "store");
+const fs = makeBusyboxRootfs();
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeIt(label: string, argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const times: number[] = [];
+  for (let i = 0; i < rounds + 2; i++) {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(argv[0]!, argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr?.toString()}`);
+    if (i >= 2) times.push(ms); // two warm-up runs
+  }
+  return median(times);
+}
+
+function bundleFor(runtime: string): string {
+  const b = join(dir, `bundle-${runtime}`);
+  mkdirSync(b);
+  execFileSync(runtime, ["spec"], { cwd: b });
+  const spec = JSON.parse(execFileSync("cat", [join(b, "config.json")], { encoding: "utf8" }));
+  spec.root = { path: fs.rootfs, readonly: true };
+  spec.process.args = ["true"];
+  spec.process.terminal = false;
+  writeFileSync(join(b, "config.json"), JSON.stringify(spec));
+  return b;
+}
+
+try {
+  const tar = join(dir, "busybox.tar");
+  execFileSync("tar", ["-C", fs.rootfs, "-cf", tar, "."]);
+  const env = { ...process.env, TSBUILD_ROOT: root };
+  execFileSync(process.execPath, [CLI, "import", tar, "bench:latest"], { env });
+  const results: [string, number][] = [];
+  results.push(["tsbuild run --rm (runc)", timeIt("tsbuild", [process.execPath, CLI, "run", "--rm", "--runtime", "runc", "bench:latest", "true"], env)]);
+  results.push(["tsbuild run --rm (crun)", timeIt("tsbuild", [process.execPath, CLI, "run", "--rm", "--runtime", "crun", "bench:latest", "true"], env)]);
+  results.push(["runc run (prepared bundle)", timeIt("runc", ["runc", "--root", join(dir, "runc-state"), "run", "-b", bundleFor("runc"), "bench-runc"])]);
+  // crun refuses cgroup hybrid mode unless the cgroup2 mount is hidden (machine-notes.md).
+  const crunBundle = bundleFor("crun");
+  results.push(["crun run (prepared bundle)", timeIt("crun", ["unshare", "-m", "--propagation", "private", "sh", "-c", `umount /sys/fs/cgroup/unified 2>/dev/null; crun --root ${join(dir, "crun-state")} run -b ${crunBundle} bench-crun`])]);
+  const bare = results.find(([l]) => l.startsWith("crun run"))![1];
+  console.log(`median start-to-exit latency over ${rounds} runs (date ${new Date().toISOString()}):`);
+  for (const [label, ms] of results) console.log(`  ${label.padEnd(30)} ${ms.toFixed(1).padStart(8)} ms   ${(ms - bare >= 0 ? "+" : "") + (ms - bare).toFixed(1)} ms vs bare crun`);
+  console.log(`target: tsbuild run at most 60 ms over bare crun`);
+} finally {
+  fs.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,55 @@
+// Issue 4 acceptance 5 at the tar level: a RUN that creates, modifies and deletes files and
+// replaces a directory produces a layer whose tar holds exactly the expected entries and whiteouts.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createGunzip } from "node:zlib";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readImage, resolveImage } from "../../src/image/images.js";
+import { readTar } from "../../src/image/tar-reader.js";
+import { openStore } from "../../src/store/store.js";
+import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+
+const GOLDEN = resolve(import.meta.dirname, "../../fixtures/e2e/run-layer.golden");
+const missing = e2eMissing();
+if (missing && process.env.CI === "true") throw new Error(`layer tar test cannot run under CI: ${missing}`);
+if (missing) console.warn(`skipping the layer tar test: ${missing}`);
+
+const DOCKERFILE = [
+  "FROM busybox",
+  "RUN mkdir -p /d/sub /keep && echo old > /etc/old && echo 1 > /etc/mod && touch /d/sub/f /keep/k",
+  "RUN echo new > /new && echo 2 > /etc/mod && rm /etc/old && rm -rf /d && mkdir /d && touch /d/x && ln -s new /link && chmod 0750 /keep",
+  "",
+].join("\n");
+
+describe.skipIf(missing !== undefined)("RUN layer tar", () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await makeEnv();
+  });
+  afterAll(() => env?.cleanup());
+
+  it("lists exactly the changes, with OCI whiteouts and an opaque directory", async () => {
+    await env.build({ Dockerfile: DOCKERFILE }, { tags: ["e2e/layer:1"] });
+    const store = openStore(env.root);
+    const lines: string[] = [];
+    try {
+      const img = await readImage(store, resolveImage(store, "e2e/layer:1"));
+      const last = img.manifest.layers.at(-1)!;
+      const tar = Readable.from(await store.blobs.open(last.digest, last.size)).pipe(createGunzip());
+      for await (const e of readTar(tar)) {
+        const h = e.header;
+        const chunks: Buffer[] = [];
+        for await (const c of e.body) chunks.push(c);
+        const content = Buffer.concat(chunks).toString("utf8").trim();
+        lines.push(`${h.type} ${h.name} ${(h.mode & 0o7777).toString(8)} ${h.uid}:${h.gid}${h.linkname ? ` -> ${h.linkname}` : ""}${content ? ` "${content}"` : ""}`);
+      }
+    } finally {
+      store.close();
+    }
+    const actual = `${lines.join("\n")}\n`;
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(GOLDEN, actual);
+    expect(existsSync(GOLDEN), `${GOLDEN} is missing: run with UPDATE_GOLDEN=1`).toBe(true);
+    expect(actual).toBe(readFileSync(GOLDEN, "utf8"));
+  });
+});
