@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { TsbuildError } from "../core/index.js";
-import type { RunIo } from "./driver.js";
-import { statusFromExit } from "./process.js";
+import type { RunIo, RunResult } from "./driver.js";
+import { signalFromStatus, statusFromExit } from "./process.js";
 
 /** SuperviseHooks are the driver-specific ways to stop a container and to signal its main process. */
 export interface SuperviseHooks {
@@ -113,4 +113,19 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
       resolve({ status: statusFromExit(code, signal), timedOut: state.timedOut, aborted: state.aborted, stopError: state.stopError });
     });
   });
+}
+
+/**
+ * runResultOf reports a supervised run as the Driver interface does: the exit status, the signal
+ * that ended it, and only the flags that are true.
+ */
+export function runResultOf(done: Supervised, oomKilled = false): RunResult {
+  const signal = signalFromStatus(done.status);
+  return {
+    exitCode: done.status,
+    ...(signal ? { signal } : {}),
+    ...(oomKilled ? { oomKilled } : {}),
+    ...(done.timedOut ? { timedOut: true } : {}),
+    ...(done.aborted ? { aborted: true } : {}),
+  };
 }

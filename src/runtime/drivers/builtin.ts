@@ -6,8 +6,8 @@ import { killCgroupTree, readCgroupMounts, readOomKills, removeCgroupTree, type 
 import { prepareMountTargets } from "../mount-targets.js";
 import { CONTAINER_ID_RE, type BundleOptions, type Driver, type RunIo, type RunResult } from "../driver.js";
 import type { OciSpec } from "../oci-types.js";
-import { clampRlimits, signalFromStatus } from "../process.js";
-import { supervise } from "../supervise.js";
+import { clampRlimits } from "../process.js";
+import { runResultOf, supervise } from "../supervise.js";
 import { HOST_PATH, findBuiltinTools, sharedLibraries, type BuiltinTools } from "./builtin-host.js";
 import { builtinScript, q, type BuiltinPlan } from "./builtin-script.js";
 
@@ -117,14 +117,7 @@ class BuiltinDriver implements Driver {
       const dirs = await createCgroup(this.mounts, rel, spec.linux.resources);
       const done = await supervise(this.launcher(spec, dirs, builtinScript(plan)), io, hooks, { PATH: HOST_PATH });
       const oomKilled = (await readOomKills(this.mounts, rel)) > 0;
-      const signal = signalFromStatus(done.status);
-      return {
-        exitCode: done.status,
-        ...(signal ? { signal } : {}),
-        ...(oomKilled ? { oomKilled } : {}),
-        ...(done.timedOut ? { timedOut: true } : {}),
-        ...(done.aborted ? { aborted: true } : {}),
-      };
+      return runResultOf(done, oomKilled);
     } finally {
       await removeCgroupTree(this.mounts, rel);
       await removeEmptyDir(posix.join(bundle.dir, ".tsbuild-stage"));

@@ -7,8 +7,8 @@ import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } f
 import { prepareMountTargets } from "../mount-targets.js";
 import { CONTAINER_ID_RE, type BundleOptions, type Driver, type RunIo, type RunResult } from "../driver.js";
 import type { OciSpec } from "../oci-types.js";
-import { clampRlimits, findOnPath, runCommand, signalFromStatus } from "../process.js";
-import { supervise } from "../supervise.js";
+import { clampRlimits, findOnPath, runCommand } from "../process.js";
+import { runResultOf, supervise } from "../supervise.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
 export type OciRuntimeName = "runc" | "crun";
@@ -144,14 +144,7 @@ class OciDriver implements Driver {
       await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(launch.config));
       const done = await supervise(launch.argv, io, { killAll, forward });
       const oomKilled = (await readOomKills(this.mounts, launch.oomCgroup)) > 0;
-      const signal = signalFromStatus(done.status);
-      return {
-        exitCode: done.status,
-        ...(signal ? { signal } : {}),
-        ...(oomKilled ? { oomKilled } : {}),
-        ...(done.timedOut ? { timedOut: true } : {}),
-        ...(done.aborted ? { aborted: true } : {}),
-      };
+      return runResultOf(done, oomKilled);
     } finally {
       await this.destroy(bundle.id);
       await removeCgroupTree(this.mounts, rel);
@@ -170,8 +163,7 @@ class OciDriver implements Driver {
       },
     };
     const done = await supervise(this.command(["exec", id, ...argv]), io, hooks);
-    const signal = signalFromStatus(done.status);
-    return { exitCode: done.status, ...(signal ? { signal } : {}), ...(done.timedOut ? { timedOut: true } : {}), ...(done.aborted ? { aborted: true } : {}) };
+    return runResultOf(done);
   }
 
   async reclaim(id: string): Promise<void> {
