@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { makeProgram } from "../../src/cli/program.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -42,7 +43,10 @@ describe("help", () => {
   });
 });
 
-describe.skipIf(!existsSync(CLI))("usage errors (built CLI)", () => {
+const cliMissing = existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`;
+requirePrerequisites("CLI usage-error tests", cliMissing);
+
+describe.skipIf(cliMissing !== undefined)("usage errors (built CLI)", () => {
   it("prints help with examples for --help and exits 0", () => {
     const r = tsbuild(["build", "--help"]);
     expect(r.code).toBe(0);

@@ -10,10 +10,10 @@ import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "../../src/api/index.js";
 import { e2eMissing, makeEnv, unpack, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = e2eMissing();
-if (missing && process.env.CI === "true") throw new Error(`ADD end-to-end tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping ADD end-to-end tests: ${missing}`);
+requirePrerequisites("ADD end-to-end tests", missing);
 
 const PAYLOAD = "downloaded payload\n";
 let mutable = "version one\n";

@@ -7,11 +7,11 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, BuildCanceledError, createBuilder, InputError, type BuildEvent, type VertexStatus } from "../../src/api/index.js";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const missing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
-if (missing && process.env.CI === "true") throw new Error(`API end-to-end tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping API end-to-end tests: ${missing}`);
+requirePrerequisites("API end-to-end tests", missing);
 
 function tsbuild(env: Env, args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: env.root, CI: "true", SOURCE_DATE_EPOCH: "0" } });

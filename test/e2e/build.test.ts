@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunStepError } from "../../src/api/index.js";
 import { e2eMissing, makeEnv, unpack, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = e2eMissing();
-if (missing && process.env.CI === "true") throw new Error(`end-to-end builds cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping end-to-end builds: ${missing}`);
+requirePrerequisites("end-to-end builds", missing);
 
 describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
   let env: Env;

@@ -8,10 +8,10 @@ import { importRootfs } from "../../src/image/import.js";
 import { openStore } from "../../src/store/store.js";
 import { makeBusyboxRootfs } from "../helpers/rootfs.js";
 import { e2eMissing, makeEnv, unpack, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = e2eMissing();
-if (missing && process.env.CI === "true") throw new Error(`cache tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping cache tests: ${missing}`);
+requirePrerequisites("cache tests", missing);
 
 describe.skipIf(missing !== undefined)("build cache correctness", () => {
   let env: Env;

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splitRunArgv } from "../../src/cli/commands/run.js";
 import { commandLine } from "../../src/api/run.js";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const missing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
-if (missing && process.env.CI === "true") throw new Error(`CLI end-to-end tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping CLI end-to-end tests: ${missing}`);
+requirePrerequisites("CLI end-to-end tests", missing);
 
 function tsbuild(env: Env, args: string[], input?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: env.root, CI: "true" }, input });

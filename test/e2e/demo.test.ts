@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { e2eMissing } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const missing = e2eMissing() ?? (existsSync(join(REPO, "dist/cli/main.js")) ? undefined : "dist/ is missing (run npm run build)");
-if (missing && process.env.CI === "true") throw new Error(`the demo cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping the demo: ${missing}`);
+requirePrerequisites("the demo", missing);
 
 describe.skipIf(missing !== undefined)("scripts/demo.sh", () => {
   it("builds and runs the example image, and prints its output", () => {

@@ -5,11 +5,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const missing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
-if (missing && process.env.CI === "true") throw new Error(`interrupt tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping interrupt tests: ${missing}`);
+requirePrerequisites("interrupt tests", missing);
 
 /** processesWith lists pids whose command line contains `marker`. */
 function processesWith(marker: string): number[] {

@@ -4,9 +4,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv, type Env } from "./helpers.js";
 import { background, cgroupsNamed, lifecycleMissing, liveWithArg, mountsUnder, psRow, removeAll, tsbuild, until } from "./lifecycle-helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
-if (lifecycleMissing && process.env.CI === "true") throw new Error(`lifecycle tests cannot run under CI: ${lifecycleMissing}`);
-if (lifecycleMissing) console.warn(`skipping lifecycle tests: ${lifecycleMissing}`);
+requirePrerequisites("lifecycle tests", lifecycleMissing);
 
 describe.skipIf(lifecycleMissing !== undefined)("container lifecycle (CLI): recovery", () => {
   let env: Env;

@@ -6,10 +6,10 @@ import { pull } from "../../src/registry/pull.js";
 import { openStore } from "../../src/store/store.js";
 import { registryMissing, startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = e2eMissing() ?? registryMissing();
-if (missing && process.env.CI === "true") throw new Error(`push tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping build --push tests: ${missing}`);
+requirePrerequisites("push tests", missing);
 
 const noCreds = async () => undefined;
 

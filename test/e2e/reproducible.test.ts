@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "../../src/api/index.js";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = e2eMissing();
-if (missing && process.env.CI === "true") throw new Error(`reproducibility tests cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping reproducibility tests: ${missing}`);
+requirePrerequisites("reproducibility tests", missing);
 
 const DOCKERFILE = [
   "FROM busybox AS gen",

@@ -7,6 +7,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const CLI = join(REPO, "dist/cli/main.js");
@@ -21,8 +22,7 @@ function tmuxMissing(): string | undefined {
 }
 
 const missing = e2eMissing() ?? tmuxMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
-if (missing && process.env.CI === "true") throw new Error(`the terminal test cannot run under CI: ${missing}`);
-if (missing) console.warn(`skipping the terminal test: ${missing}`);
+requirePrerequisites("the terminal test", missing);
 
 const SOCKET = `tsbuild-test-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync("tmux", ["-L", SOCKET, "-f", "/dev/null", ...args], { encoding: "utf8" });

@@ -15,10 +15,10 @@ import { pull } from "../../src/registry/pull.js";
 import { push } from "../../src/registry/push.js";
 import { openStore, type Store } from "../../src/store/store.js";
 import { registryMissing, startRegistry, startTokenProxy, type TestRegistry, type TokenProxy } from "../helpers/registry.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = registryMissing();
-if (missing && process.env.CI === "true") throw new Error(`registry tests need: ${missing}`);
-if (missing) console.warn(`skipping registry auth tests: ${missing}`);
+requirePrerequisites("registry tests", missing);
 
 async function tsbuild(stdin: string | undefined, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";

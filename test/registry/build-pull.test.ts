@@ -10,10 +10,10 @@ import { readImage } from "../../src/image/images.js";
 import { push } from "../../src/registry/push.js";
 import { openStore } from "../../src/store/store.js";
 import { registryMissing, startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = registryMissing();
-if (missing && process.env.CI === "true") throw new Error(`registry tests need: ${missing}`);
-if (missing) console.warn(`skipping build-pulls-base test: ${missing}`);
+requirePrerequisites("registry tests", missing);
 
 describe.skipIf(missing !== undefined)("build pulls missing base images", () => {
   let reg: TestRegistry;

@@ -16,10 +16,10 @@ import { fsck } from "../../src/store/fsck.js";
 import { openStore, type Store } from "../../src/store/store.js";
 import { busyboxAvailable, makeBusyboxRootfs } from "../helpers/rootfs.js";
 import { registryMissing, startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = registryMissing() ?? (busyboxAvailable() ? undefined : "busybox-static is not installed");
-if (missing && process.env.CI === "true") throw new Error(`registry tests need: ${missing}`);
-if (missing) console.warn(`skipping registry round trips: ${missing}`);
+requirePrerequisites("registry tests", missing);
 const noCreds = async () => undefined;
 
 describe.skipIf(missing !== undefined)("registry round trips (docker-registry)", () => {
