@@ -67,6 +67,17 @@ describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
     expect(img.read("count").trim()).toBe("2");
   });
 
+  it("scopes ARG and ENV as BuildKit does, across stages (fixtures/e2e/arg-env-scoping)", async () => {
+    const { fixture, result } = await buildFixture(env, "arg-env-scoping", { tags: ["e2e/scoping:1"] });
+    expect(result.unusedBuildArgs).toEqual([]);
+    await checkFixture(env, fixture, "e2e/scoping:1");
+  });
+
+  it("runs ONBUILD triggers in the child stage only (fixtures/e2e/onbuild)", async () => {
+    const { fixture } = await buildFixture(env, "onbuild", { tags: ["e2e/onbuild:1"] });
+    await checkFixture(env, fixture, "e2e/onbuild:1");
+  });
+
   it("a failing RUN reports the step, line, exit code and last output lines", async () => {
     const err = await env.build({ Dockerfile: "FROM busybox\nRUN echo about to fail && exit 3\n" }).then(
       () => undefined,
