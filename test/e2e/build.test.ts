@@ -78,6 +78,11 @@ describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
     await checkFixture(env, fixture, "e2e/onbuild:1");
   });
 
+  it("writes LABEL, EXPOSE, VOLUME, STOPSIGNAL, HEALTHCHECK, USER, ENTRYPOINT and CMD into the config (fixtures/e2e/metadata)", async () => {
+    const { fixture } = await buildFixture(env, "metadata", { tags: ["e2e/metadata:1"] });
+    await checkFixture(env, fixture, "e2e/metadata:1");
+  });
+
   it("a failing RUN reports the step, line, exit code and last output lines", async () => {
     const err = await env.build({ Dockerfile: "FROM busybox\nRUN echo about to fail && exit 3\n" }).then(
       () => undefined,

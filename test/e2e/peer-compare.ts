@@ -91,6 +91,20 @@ function dropWorkdirDirs(layers: readonly LayerEntry[][], workdirs: ReadonlySet<
   return layers.map((l) => l.filter((e) => e.type !== "directory" || !workdirs.has(entryLine(e))));
 }
 
+/**
+ * expandPortRanges lists each port of a `start-end/proto` key: buildah keeps an EXPOSEd range as
+ * one key, BuildKit (nat.ParsePortSpecs) stores every port of it.
+ */
+function expandPortRanges(ports: Record<string, object>): Record<string, object> {
+  const out: Record<string, object> = {};
+  for (const key of Object.keys(ports)) {
+    const m = /^(\d+)-(\d+)\/(\w+)$/.exec(key);
+    if (!m) out[key] = {};
+    else for (let p = Number(m[1]); p <= Number(m[2]); p++) out[`${p}/${m[3]}`] = {};
+  }
+  return out;
+}
+
 /** normalizeBuildah applies the recorded buildah-only differences to a buildah image. */
 export function normalizeBuildah(img: OciImage, workdirs: ReadonlySet<string>): Summary {
   const made = layerHistory(img);
@@ -98,7 +112,8 @@ export function normalizeBuildah(img: OciImage, workdirs: ReadonlySet<string>): 
   const s = summarize(img, [layers[0] ?? [], ...dropWorkdirDirs(layers.slice(1), workdirs)]);
   const labels = { ...(s.config.Labels as Record<string, string> | undefined) };
   delete labels[BUILDAH_LABEL];
-  const config = { ...s.config };
+  const config: Record<string, unknown> = { ...s.config };
+  if (config.ExposedPorts) config.ExposedPorts = expandPortRanges(config.ExposedPorts as Record<string, object>);
   if (Object.keys(labels).length > 0) config.Labels = labels;
   else delete config.Labels;
   return { ...s, config };

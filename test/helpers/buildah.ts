@@ -34,6 +34,8 @@ export interface Buildah {
   importArchive(file: string): void;
   /** bud runs `buildah bud` without blocking the event loop (a fixture's HTTP server may have to answer). */
   bud(context: string, opts: BudOptions): Promise<BudResult>;
+  /** dockerConfig returns the `config` of the image's Docker-format configuration (`buildah inspect`). */
+  dockerConfig(tag: string): Record<string, unknown>;
   /** pushOci writes the image `tag` to an OCI layout directory. */
   pushOci(tag: string, dir: string): void;
   cleanup(): void;
@@ -65,7 +67,8 @@ export function createBuildah(dir: string): Buildah {
   return {
     importArchive: (file) => void run(["pull", "-q", `oci-archive:${file}`]),
     bud(context, opts) {
-      const args = ["bud", "--isolation", "chroot", "--layers", "--pull=never", "--network", "host", "-t", opts.tag];
+      // --format docker: buildah's OCI format has no HEALTHCHECK (it drops it with a warning).
+      const args = ["bud", "--isolation", "chroot", "--layers", "--pull=never", "--network", "host", "--format", "docker", "-t", opts.tag];
       for (const [k, v] of Object.entries(opts.buildArgs ?? {})) args.push("--build-arg", `${k}=${v}`);
       for (const [id, src] of Object.entries(opts.secretFiles ?? {})) args.push("--secret", `id=${id},src=${src}`);
       if (opts.target !== undefined) args.push("--target", opts.target);
@@ -77,6 +80,11 @@ export function createBuildah(dir: string): Buildah {
         child.on("error", fail);
         child.on("close", (code) => ok({ status: code ?? -1, output }));
       });
+    },
+    dockerConfig(tag) {
+      const info = JSON.parse(run(["inspect", "--type", "image", tag])) as { Docker?: { config?: Record<string, unknown> } };
+      if (!info.Docker?.config) throw new Error(`buildah inspect ${tag}: no Docker config`);
+      return info.Docker.config;
     },
     pushOci: (tag, out) => void run(["push", "-q", tag, `oci:${out}`]),
     cleanup() {
