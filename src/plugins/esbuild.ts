@@ -15,10 +15,10 @@ export type TsbuildEsbuildOptions = PluginOptions;
 /**
  * tsbuild returns an esbuild plugin that builds the image in `onEnd` when the result has no
  * errors (so the bundle was written; the Dockerfile copies it from disk, so keep `write`
- * enabled). A failed image build is reported as an esbuild error of this plugin (its text is the
- * summary, its notes the Dockerfile diagnostics or the failed step's last output, its `detail`
- * the ImageBuildError), so `esbuild.build()` rejects and watch mode logs it and keeps watching;
- * with `onError` given, that callback receives the typed error instead.
+ * enabled). A failed image build is reported as an esbuild error of this plugin (its text is
+ * ImageBuildError's summary, its notes the Dockerfile diagnostics or the failed step's last
+ * output), so `esbuild.build()` rejects and watch mode logs it and keeps watching; with
+ * `onError` given, that callback receives the typed error instead.
  */
 export function tsbuild(options: TsbuildEsbuildOptions): Plugin {
   return {
@@ -31,7 +31,7 @@ export function tsbuild(options: TsbuildEsbuildOptions): Plugin {
           return undefined;
         } catch (err) {
           if (!(err instanceof ImageBuildError)) throw err;
-          return { errors: [{ text: err.summary, notes: err.notes.map((text) => ({ text })), detail: err }] };
+          return { errors: [{ text: err.summary, notes: err.notes.map((text) => ({ text })) }] };
         }
       });
     },

@@ -21,19 +21,23 @@ export interface TsbuildViteOptions extends PluginOptions {
 /**
  * tsbuild returns a Vite plugin (applied to `vite build` only) that builds the image in
  * `closeBundle`, after every other plugin's `closeBundle` (order "post"), once the bundle is
- * written. A bundle build that failed (an error in `buildEnd`, `renderError` or `closeBundle`)
+ * written; at most once per bundle build. A bundle build that failed (an error in `buildEnd`, `renderError` or `closeBundle`)
  * starts no image build. A failed image build fails `vite build` with an ImageBuildError (the
  * typed error is its `cause`), unless `onError` is given, which then receives the error instead.
  */
 export function tsbuild(options: TsbuildViteOptions): Plugin {
   const { environment, ...buildOptions } = options;
+  // Vite 8 calls closeBundle twice after a failed bundle (with the error, then without), so the
+  // failure is remembered from buildEnd/renderError, and each bundle build gets one image build.
   let bundleError: Error | undefined;
+  let imageStarted = false;
   return {
     name: "tsbuild",
     apply: "build",
     ...(environment === undefined ? {} : { applyToEnvironment: (env) => env.name === environment }),
     buildStart() {
       bundleError = undefined; // A rebuild in watch mode starts clean.
+      imageStarted = false;
     },
     buildEnd(error) {
       if (error) bundleError = error;
@@ -44,7 +48,8 @@ export function tsbuild(options: TsbuildViteOptions): Plugin {
     closeBundle: {
       order: "post",
       async handler(error) {
-        if (error ?? bundleError) return;
+        if (error ?? bundleError ?? imageStarted) return;
+        imageStarted = true;
         await buildImage(buildOptions);
       },
     },
