@@ -8,9 +8,9 @@ import { dirname, join } from "node:path";
 import * as esbuild from "esbuild";
 import { build as viteBuild } from "vite";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { DockerfileSyntaxError } from "../src/api/index.js";
+import { DockerfileSyntaxError, InputError, ProcessExitError, RunStepError } from "../src/api/index.js";
 import { tsbuild as esbuildPlugin } from "../src/plugins/esbuild.js";
-import { ImageBuildError } from "../src/plugins/image-build.js";
+import { describeFailure, ImageBuildError } from "../src/plugins/image-build.js";
 import { tsbuild as vitePlugin } from "../src/plugins/vite.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tsbuild-plugins-"));
@@ -28,7 +28,11 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-/** spies are the plugin callbacks plus the build's event listener: none may fire when no image build starts. */
+/**
+ * spies are the plugin callbacks plus the build's event listener: none may fire when no image
+ * build starts. (The bundle-error cases use BAD_DOCKERFILE too: an image build started by
+ * mistake then ends in onError at once, without trying to pull busybox.)
+ */
 function spies() {
   return { onEvent: vi.fn(), onResult: vi.fn(), onError: vi.fn() };
 }
@@ -46,7 +50,7 @@ function esbuildOptions(dir: string, plugin: esbuild.Plugin): esbuild.BuildOptio
 
 describe("tsbuild/vite", () => {
   it("starts no image build when the bundle fails", async () => {
-    const dir = project({ "src/main.ts": BROKEN_TS, Dockerfile: "FROM busybox\nCOPY dist/ /www/\n" });
+    const dir = project({ "src/main.ts": BROKEN_TS, Dockerfile: BAD_DOCKERFILE });
     const s = spies();
     const err = await viteBuild(viteConfig(dir, vitePlugin({ context: dir, root: join(tmp, "store"), ...s }))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -91,7 +95,7 @@ describe("tsbuild/vite", () => {
 
 describe("tsbuild/esbuild", () => {
   it("starts no image build when the bundle has errors", async () => {
-    const dir = project({ "src/main.ts": BROKEN_TS, Dockerfile: "FROM busybox\nCOPY dist/ /www/\n" });
+    const dir = project({ "src/main.ts": BROKEN_TS, Dockerfile: BAD_DOCKERFILE });
     const s = spies();
     const err = await esbuild.build(esbuildOptions(dir, esbuildPlugin({ context: dir, root: join(tmp, "store"), ...s }))).catch((e: unknown) => e);
     expect((err as esbuild.BuildFailure).errors.map((m) => m.pluginName)).toEqual([""]);
@@ -117,5 +121,20 @@ describe("tsbuild/esbuild", () => {
     expect(result.errors).toEqual([]);
     expect(s.onError.mock.calls[0]?.[0]).toBeInstanceOf(DockerfileSyntaxError);
     expect(s.onResult).not.toHaveBeenCalled();
+  });
+});
+
+describe("describeFailure", () => {
+  it("tells a failed step with its last output lines, and other errors by their message", () => {
+    const range = { start: { line: 3, column: 1, offset: 20 }, end: { line: 3, column: 13, offset: 32 } };
+    const step = new RunStepError({ step: "[2/2] RUN make", vertex: `sha256:${"b".repeat(64)}`, file: "Dockerfile", range, exitCode: 2, lastLines: ["cc -o app", "make: *** [app] Error 1"], cause: new ProcessExitError(["/bin/sh", "-c", "make"], 2) });
+    expect(describeFailure(step)).toEqual({
+      text: 'tsbuild: the image build failed: [2/2] RUN make (Dockerfile:3): process "/bin/sh -c make" did not complete successfully: exit code: 2',
+      notes: ["last output of [2/2] RUN make:", "  cc -o app", "  make: *** [app] Error 1"],
+    });
+    expect(describeFailure(new InputError("cannot read Dockerfile /x: no such file"))).toEqual({ text: "tsbuild: the image build failed: cannot read Dockerfile /x: no such file", notes: [] });
+    const wrapped = new ImageBuildError(step);
+    expect(wrapped.message.split("\n")).toEqual([wrapped.summary, ...wrapped.notes]);
+    expect(wrapped.cause).toBe(step);
   });
 });

@@ -47,6 +47,8 @@ export function tsbuild(options: TsbuildViteOptions): Plugin {
     },
     closeBundle: {
       order: "post",
+      // Rollup (Vite 6 and 7) runs closeBundle hooks in parallel unless sequential; Rolldown always runs them in turn.
+      sequential: true,
       async handler(error) {
         if (error ?? bundleError ?? imageStarted) return;
         imageStarted = true;
