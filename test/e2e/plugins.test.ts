@@ -58,6 +58,15 @@ describe.skipIf(missing !== undefined)("bundler plugins (end to end)", () => {
     expect(result?.layers).toEqual(shown.Layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size })));
   }
 
+  it("the package's ./vite and ./esbuild exports name built files, types included", () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { exports: Record<string, { types: string; default: string }> };
+    for (const sub of ["./vite", "./esbuild"]) {
+      const entry = pkg.exports[sub];
+      expect(entry, sub).toBeDefined();
+      for (const file of [entry?.types, entry?.default]) expect(existsSync(join(REPO, file ?? "?")), `${sub}: ${file}`).toBe(true);
+    }
+  });
+
   it("vite build of examples/vite-app builds an image holding the bundle, and onResult gets its digests", async () => {
     const { appConfig } = await importExample<{ appConfig: (image: Partial<PluginOptions>) => UserConfig }>("vite-app/vite.config.ts");
     const results: BuildResult[] = [];
