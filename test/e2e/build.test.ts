@@ -4,7 +4,7 @@ import { utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunStepError } from "../../src/api/index.js";
-import { buildFixture, checkFixture, e2eMissing, makeEnv, unpack, type Env } from "./helpers.js";
+import { buildFixture, checkFixture, e2eMissing, filesContaining, makeEnv, unpack, type Env } from "./helpers.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = e2eMissing();
@@ -57,6 +57,9 @@ describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
     const again = await buildFixture(env, "secret", { tags: ["e2e/secret:2"], secrets: { tok: "other-value!" } });
     expect(again.result.executed).toBe(0);
     expect(again.result.configDigest).toBe((await buildFixture(env, "secret")).result.configDigest);
+    // Nothing in the store (layer blobs, configs, cache records, snapshots) holds either value.
+    expect(filesContaining(env.root, "s3cret-value")).toEqual([]);
+    expect(filesContaining(env.root, "other-value!")).toEqual([]);
   });
 
   it("keeps cache mounts across builds (fixtures/e2e/cache-mount)", async () => {

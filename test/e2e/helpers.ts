@@ -1,7 +1,8 @@
 // End-to-end build helpers: a throwaway store with a busybox base image, contexts written from
 // tables, and a way to read a built image's files and config.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { build, type BuildOptions, type BuildResult } from "../../src/api/index.js";
@@ -127,4 +128,21 @@ export async function checkFixture(env: Env, fixture: Fixture, ref: string): Pro
   const img = await unpack(env, ref);
   checkImage(fixture, img);
   return img;
+}
+
+/**
+ * filesContaining lists the regular files below dir whose bytes, or whose gunzipped bytes when
+ * they are gzip data (layer blobs), contain needle. Symlinks are not followed.
+ */
+export function filesContaining(dir: string, needle: string): string[] {
+  const found: string[] = [];
+  const want = Buffer.from(needle);
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const file = join(e.parentPath, e.name);
+    const bytes = readFileSync(file);
+    const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+    if (plain.includes(want)) found.push(file);
+  }
+  return found;
 }
