@@ -86,6 +86,11 @@ describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
     await checkFixture(env, fixture, "e2e/metadata:1");
   });
 
+  it("copies context files, directories and symlinks as BuildKit does (fixtures/e2e/copy-context)", async () => {
+    const { fixture } = await buildFixture(env, "copy-context", { tags: ["e2e/copy:1"] });
+    await checkFixture(env, fixture, "e2e/copy:1");
+  });
+
   it("a failing RUN reports the step, line, exit code and last output lines", async () => {
     const err = await env.build({ Dockerfile: "FROM busybox\nRUN echo about to fail && exit 3\n" }).then(
       () => undefined,

@@ -73,7 +73,7 @@ export function loadFixture(name: string): Fixture {
 
 /** copyContext copies the fixture's context (everything but expect.json) to dest and applies its chmod list. */
 export function copyContext(f: Fixture, dest: string): string {
-  cpSync(f.dir, dest, { recursive: true, filter: (src) => src !== join(f.dir, "expect.json") });
+  cpSync(f.dir, dest, { recursive: true, verbatimSymlinks: true, filter: (src) => src !== join(f.dir, "expect.json") });
   for (const [path, mode] of Object.entries(f.expect.chmod ?? {})) chmodSync(join(dest, path), Number.parseInt(mode, 8));
   return dest;
 }
