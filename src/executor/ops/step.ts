@@ -55,7 +55,7 @@ export async function withWritableStep(services: OpServices, parent: FsResult, f
     } finally {
       await snap.release();
     }
-    const blob = await commitLayer(services, upper);
+    const blob = await commitLayer(services, upper, (view) => withReadOnlyView(services, parent, view));
     const final = `${services.layerRoot}/${hexOf(blob.diffId)}`;
     // The same diffID means the same content: keep the first dir (a concurrent step may hold it as a lower).
     const exists = await stat(final).then(() => true, () => false);
