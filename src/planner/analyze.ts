@@ -5,10 +5,11 @@
  */
 import type { Diagnostic } from "../core/diagnostic.js";
 import type { Dockerfile } from "../parser/ast.js";
+import { automaticArgs } from "../parser/arg-scope.js";
 import { processWord } from "../parser/shell/index.js";
 import { evalMetaArgs } from "./args.js";
 import type { PlanInputs } from "./context.js";
-import { automaticArgs, formatPlatform, parsePlatform, samePlatform, type Platform } from "./platform.js";
+import { formatPlatform, parsePlatform, samePlatform, type Platform } from "./platform.js";
 import { findCycle, fromReferences, reachable, resolveBase, resolveFrom, splitStages, stageByName, type StageAst, type StageRef } from "./stages.js";
 
 export interface Analysis {
