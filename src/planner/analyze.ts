@@ -12,6 +12,7 @@ import type { PlanInputs } from "./context.js";
 import { formatPlatform, parsePlatform, samePlatform, type Platform } from "./platform.js";
 import { findCycle, fromReferences, reachable, resolveBase, resolveFrom, splitStages, stageByName, type StageAst, type StageRef } from "./stages.js";
 
+/** Analysis is the graph half of planning: the stages, what each is based on, the target and the stages it needs, the global ARGs and the images to resolve. */
 export interface Analysis {
   readonly stages: readonly StageAst[];
   readonly bases: readonly StageRef[];
