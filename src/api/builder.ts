@@ -11,7 +11,7 @@ import { createFsCache } from "../executor/ops/cache.js";
 import type { FsResult } from "../executor/ops/types.js";
 import { HashCache } from "../store/hashcache.js";
 import { resolveStoreRoot } from "../store/root.js";
-import { openStore, type Store } from "../store/store.js";
+import { openStore } from "../store/store.js";
 import { runBuild, type BuilderOptions, type BuildOptions, type BuildRequest, type BuildResult, type BuildSession } from "./build.js";
 import { createHandle, type BuildHandle } from "./handle.js";
 
@@ -35,28 +35,6 @@ export function createBuilder(opts: BuilderOptions = {}): Builder {
   return builder;
 }
 
-/** Seams are what each build binds into the shared scheduler: its op runner and context hasher. */
-type Seams = { runner: OpRunner<FsResult>; context: ContextHasher };
-
-/**
- * boundScheduler makes the builder's one scheduler over the store's cache; its runner and context
- * hasher forward to the seams the running build bound with `bind` (a step outside a build throws).
- */
-function boundScheduler(store: Store, jobs: number | undefined): { scheduler: Scheduler<FsResult>; bind: (s: Seams) => void } {
-  let seams: Seams | undefined;
-  const bound = (): Seams => {
-    if (!seams) throw new InputError("internal: a step ran outside a build");
-    return seams;
-  };
-  const scheduler = new Scheduler<FsResult>({
-    runner: { run: (v, inputs, ctx) => bound().runner.run(v, inputs, ctx), sourceDigests: (v, signal) => bound().runner.sourceDigests?.(v, signal) ?? Promise.resolve([]) },
-    cache: createFsCache(store),
-    context: { digestOf: (selectors, signal) => bound().context.digestOf(selectors, signal) },
-    ...(jobs !== undefined ? { jobs } : {}),
-  });
-  return { scheduler, bind: (s) => (seams = s) };
-}
-
 /** openBuilder is createBuilder plus the unwrapped run function build() uses (no second handle). */
 function openBuilder(opts: BuilderOptions): { builder: Builder; run: (req: BuildRequest, onEvent: BuildEventListener, signal: AbortSignal) => Promise<BuildResult> } {
   if (opts.jobs !== undefined && (!Number.isSafeInteger(opts.jobs) || opts.jobs < 1)) throw new InputError(`jobs must be a positive integer, got ${opts.jobs}`);
@@ -68,8 +46,18 @@ function openBuilder(opts: BuilderOptions): { builder: Builder; run: (req: Build
     store.close();
     throw err;
   }
-  const { scheduler, bind } = boundScheduler(store, opts.jobs);
-  const session: BuildSession = { store, hashCache, scheduler, runtime: opts.runtime ?? "auto", bind };
+  let seams: { runner: OpRunner<FsResult>; context: ContextHasher } | undefined;
+  const bound = (): NonNullable<typeof seams> => {
+    if (!seams) throw new InputError("internal: a step ran outside a build");
+    return seams;
+  };
+  const scheduler = new Scheduler<FsResult>({
+    runner: { run: (v, inputs, ctx) => bound().runner.run(v, inputs, ctx), sourceDigests: (v, signal) => bound().runner.sourceDigests?.(v, signal) ?? Promise.resolve([]) },
+    cache: createFsCache(store),
+    context: { digestOf: (selectors, signal) => bound().context.digestOf(selectors, signal) },
+    ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
+  });
+  const session: BuildSession = { store, hashCache, scheduler, runtime: opts.runtime ?? "auto", bind: (s) => (seams = s) };
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   const run = (req: BuildRequest, onEvent: BuildEventListener, signal: AbortSignal): Promise<BuildResult> => {
