@@ -49,70 +49,44 @@ function heredocFor(word: string, heredocs: readonly Heredoc[]): Heredoc | undef
   return heredocs.find((h) => h.name === name);
 }
 
-/** copySources expands the source words in order: heredocs become inline files, ADD URLs url sources. `shown` are the expanded non-heredoc words, for the history. */
-function copySources(ins: CopyInstruction | AddInstruction, state: StageState, x: Expander, ctx: PlanContext): { sources: CopySource[]; shown: string[] } | undefined {
+/** lowerCopy adds a copy vertex for COPY or ADD. */
+export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageState, x: Expander, ctx: PlanContext, onbuild: boolean): void {
   const sources: CopySource[] = [];
   const shown: string[] = [];
   for (const w of ins.sources) {
     const h = heredocFor(w.value, ins.heredocs);
     if (h) {
       const s = heredocSource(h, state, ctx);
-      if (!s) return undefined;
+      if (!s) return;
       sources.push(s);
       continue;
     }
     const v = x.word(w.value, w.range);
-    if (v === undefined) return undefined;
+    if (v === undefined) return;
     sources.push(ins.kind === "ADD" && URL_RE.test(v) ? { kind: "url", url: v } : { kind: "path", path: v });
     shown.push(v);
   }
-  return { sources, shown };
-}
-
-/** CopyWords are a COPY or ADD's expanded destination and flags. */
-interface CopyWords {
-  readonly dest: string;
-  readonly chown: string | undefined;
-  readonly chmod: string | undefined;
-  readonly checksum: string | undefined;
-}
-
-/** copyWords expands the destination, --chown, --chmod and --checksum; undefined when one fails (reported). */
-function copyWords(ins: CopyInstruction | AddInstruction, x: Expander): CopyWords | undefined {
-  const dest = x.word(ins.dest.value, ins.dest.range);
+  const destRaw = x.word(ins.dest.value, ins.dest.range);
   const chown = ins.chown?.value === undefined ? undefined : x.word(ins.chown.value, ins.chown.range);
   const chmod = ins.chmod?.value === undefined ? undefined : x.word(ins.chmod.value, ins.chmod.range);
   const checksum = ins.kind === "ADD" && ins.checksum?.value !== undefined ? x.word(ins.checksum.value, ins.checksum.range) : undefined;
-  if (dest === undefined || (ins.chown && chown === undefined) || (ins.chmod && chmod === undefined)) return undefined;
-  return { dest, chown, chmod, checksum };
-}
-
-/** copyHistory is BuildKit's history text for COPY and ADD. */
-function copyHistory(ins: CopyInstruction | AddInstruction, words: CopyWords, sources: readonly CopySource[], shown: readonly string[]): string {
-  const inline = sources.flatMap((s) => (s.kind === "inline" ? [`<<${s.file.name}`] : []));
-  return [
-    ins.kind,
-    ...(ins.kind === "COPY" && ins.parents ? ["--parents"] : []),
-    ...(words.chown ? [`--chown=${words.chown}`] : []),
-    ...(words.chmod ? [`--chmod=${words.chmod}`] : []),
-    ...shown,
-    ...inline,
-    words.dest,
-  ].join(" ");
-}
-
-/** lowerCopy adds a copy vertex for COPY or ADD. */
-export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageState, x: Expander, ctx: PlanContext, onbuild: boolean): void {
-  const expanded = copySources(ins, state, x, ctx);
-  if (!expanded) return;
-  const words = copyWords(ins, x);
-  if (!words) return;
+  if (destRaw === undefined || (ins.chown && chown === undefined) || (ins.chmod && chmod === undefined)) return;
   let fromInput: Digest | undefined;
   if (ins.kind === "COPY" && ins.from?.value !== undefined) {
     fromInput = fromSource(ins.from.value, state, ctx, ins.from.range);
     if (!fromInput) return;
   }
-  const { sources, shown } = expanded;
+  const inline = sources.filter((s) => s.kind === "inline").map((s) => `<<${s.kind === "inline" ? s.file.name : ""}`);
+  const parents = ins.kind === "COPY" && ins.parents;
+  const history = [
+    ins.kind,
+    ...(parents ? ["--parents"] : []),
+    ...(chown ? [`--chown=${chown}`] : []),
+    ...(chmod ? [`--chmod=${chmod}`] : []),
+    ...shown,
+    ...inline,
+    destRaw,
+  ].join(" ");
   state.root = addVertex(
     ctx,
     {
@@ -120,18 +94,18 @@ export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageSta
       add: ins.kind === "ADD",
       from: fromInput ? "input" : "context",
       sources,
-      dest: resolveDest(state.config.WorkingDir, words.dest),
-      chown: words.chown,
-      chmod: words.chmod,
+      dest: resolveDest(state.config.WorkingDir, destRaw),
+      chown,
+      chmod,
       link: ins.link,
-      parents: ins.kind === "COPY" && ins.parents,
+      parents,
       excludes: ins.excludes.map((f) => f.value ?? ""),
-      checksum: words.checksum,
+      checksum,
       unpack: ins.kind === "ADD" ? ins.unpack : undefined,
       keepGitDir: ins.kind === "ADD" && ins.keepGitDir,
     },
     fromInput ? [state.root, fromInput] : [state.root],
     { name: nextLabel(state, `${ins.kind} ${ins.text.trim()}`, onbuild), stage: state.displayName, range: ins.range },
   );
-  commitHistory(state, copyHistory(ins, words, sources, shown), true, true);
+  commitHistory(state, history, true, true);
 }
