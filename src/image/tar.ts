@@ -19,7 +19,7 @@ type PackInternals = { _encode(h: Headers): void; push(b: Buffer): boolean };
 /**
  * writeLayerTar returns the layer tar of a changeset as a stream: entries sorted depth-first with
  * bytewise-sorted names (duplicates refused), directories named with a trailing `/`, whiteouts as
- * `.wh.NAME` and opaque markers as `.wh..wh..opq` (mtime 0, as containerd 2 writes them), mtimes in
+ * `.wh.NAME` (mode 0) and opaque markers as `.wh..wh..opq` (mtime 0, as containerd 2 writes them), mtimes in
  * whole seconds and clamped to `sourceDateEpoch`, empty uname/gname, and PAX records for names or
  * link targets that do not fit ustar, ids over 262143 and xattrs (`SCHILY.xattr.*`, byte-exact).
  *
@@ -81,6 +81,11 @@ function mtimeOf(e: LayerEntry, opts: LayerTarOptions): number {
   return opts.sourceDateEpoch !== undefined && t > opts.sourceDateEpoch ? opts.sourceDateEpoch : t;
 }
 
+/** markerMode is a whiteout's mode (0, as containerd's differ writes it under BuildKit) or an opaque marker's (0644). */
+function markerMode(type: LayerEntry["type"]): number {
+  return type === "whiteout" ? 0 : 0o644;
+}
+
 /** headerOf builds tar-stream's header and the PAX records an entry needs. */
 function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax: Map<string, Uint8Array | string> } {
   const name = tarNameOf(e);
@@ -88,7 +93,7 @@ function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax:
   const header: Headers = { name, mtime: new Date(mtimeOf(e, opts) * 1000), uname: "", gname: "", size: 0 };
   const isMarker = e.type === "whiteout" || e.type === "opaque";
   header.type = isMarker ? "file" : e.type === "hardlink" ? "link" : e.type;
-  header.mode = (isMarker ? 0o644 : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777) | (TYPE_BITS[header.type === "link" ? "hardlink" : (header.type ?? "file")] ?? 0);
+  header.mode = (isMarker ? markerMode(e.type) : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777) | (TYPE_BITS[header.type === "link" ? "hardlink" : (header.type ?? "file")] ?? 0);
   if (!fitsUstar(name)) {
     pax.set("path", name);
     header.name = asciiFallback(name);
