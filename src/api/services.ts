@@ -20,6 +20,7 @@ import { findOnPath } from "../runtime/process.js";
 import { cleanupStaleMounts, createSnapshotDirs, diffUpper, mountSnapshot } from "../runtime/snapshot.js";
 import { removeSnapshotDirs } from "../runtime/stale-mounts.js";
 import { buildSpec } from "../runtime/spec.js";
+import { pruneStubParents } from "../runtime/stub-dirs.js";
 import { resolveUser } from "../runtime/user.js";
 import type { Store } from "../store/store.js";
 
@@ -72,6 +73,7 @@ export async function createServices(store: Store, context: BuildContext | undef
     createSnapshotDirs: () => createSnapshotDirs(mountsRoot),
     removeSnapshotDirs,
     diffUpper,
+    pruneStubParents,
     resolveUser,
     resolveInRoot,
     secrets,

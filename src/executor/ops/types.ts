@@ -9,6 +9,7 @@ import type { DiffEntry } from "../../runtime/diff.js";
 import type { MountSnapshotOptions, Snapshot } from "../../runtime/snapshot.js";
 import type { SnapshotDirs } from "../../runtime/stale-mounts.js";
 import type { SpecInput } from "../../runtime/spec-input.js";
+import type { StubParent } from "../../runtime/stub-dirs.js";
 import type { ResolvedUser } from "../../runtime/user.js";
 import type { Store } from "../../store/store.js";
 import type { BuildContext } from "../context-types.js";
@@ -50,6 +51,8 @@ export interface OpServices {
   /** Removes snapshot dirs once nothing is mounted inside them. */
   readonly removeSnapshotDirs: (dirs: SnapshotDirs) => Promise<void>;
   readonly diffUpper: (upper: string) => Promise<DiffEntry[]>;
+  /** Removes from an unmounted upper dir the empty, unchanged directories that held mount points (runtime/stub-dirs.ts). */
+  readonly pruneStubParents: (upper: string, parents: readonly StubParent[]) => Promise<number>;
   readonly runSandbox: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   /** Runs a container (same sandbox as RUN steps); used by `tsbuild run`. */
   readonly runContainer: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
