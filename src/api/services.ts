@@ -10,6 +10,7 @@ import { InputError } from "../core/errors.js";
 import type { BuildContext } from "../executor/context.js";
 import type { LayerBlob, OpServices } from "../executor/ops/types.js";
 import { readImage } from "../image/images.js";
+import { unpackLayerDir } from "./layer-dir.js";
 import { unpackImage } from "../image/unpack-image.js";
 import { resolveInRoot } from "../runtime/confined.js";
 import type { Driver, RunIo, RunResult } from "../runtime/driver.js";
@@ -78,6 +79,7 @@ export async function createServices(store: Store, context: BuildContext | undef
     resolveInRoot,
     secrets,
     sourceDateEpoch: opts.sourceDateEpoch,
+    unpackLayerDir: (blob, dest) => unpackLayerDir(store, blob, dest),
     async unpackImage(digest, dest) {
       await unpackImage(store, digest, dest);
       return blobsOf(store, digest);

@@ -58,6 +58,8 @@ export interface OpServices {
   readonly runContainer: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   readonly resolveUser: (rootfs: string, user: string) => Promise<ResolvedUser>;
   readonly resolveInRoot: (root: string, path: string, create?: "dir" | "file") => Promise<string | undefined>;
+  /** Unpacks one step layer blob (in the store) into dest (an empty dir) in overlay upper format; resolves with its diffID. */
+  readonly unpackLayerDir: (blob: LayerBlob, dest: string) => Promise<Digest>;
   /** Unpacks the image with this manifest digest, flattened, into dest (an empty dir). */
   readonly unpackImage: (manifest: Digest, dest: string) => Promise<LayerBlob[]>;
   /** Secret values by id (`--secret`); never written to a layer, key or history. */
