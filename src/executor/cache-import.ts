@@ -109,8 +109,10 @@ class Importer {
     try {
       const diffId = await this.services.unpackLayerDir(blob, tmp);
       if (diffId !== blob.diffId) throw new InputError(`cache ${source.dir}: layer ${blob.digest} unpacks to diffID ${diffId}, not ${blob.diffId}`);
-      // Another build may have made the same dir meanwhile; the same diffID means the same content.
-      if (!(await stat(final).then(() => true, () => false))) await rename(tmp, final);
+      // Another step may have made the same dir meanwhile; the same diffID means the same content, so its dir is kept.
+      await rename(tmp, final).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
+      });
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
