@@ -11,6 +11,9 @@ describe("parseGitRef", () => {
     ["git@github.com:moby/buildkit.git#main", { remote: "git@github.com:moby/buildkit.git", ref: "main", subdir: undefined }],
     ["git://127.0.0.1:9418/app.git", { remote: "git://127.0.0.1:9418/app.git", ref: undefined, subdir: undefined }],
     ["ssh://git@example.org/app", { remote: "ssh://git@example.org/app", ref: undefined, subdir: undefined }],
+    ["https://h/r.git?tag=v1&subdir=docs", { remote: "https://h/r.git", ref: "refs/tags/v1", subdir: "docs" }],
+    ["https://h/r.git?branch=dev&keep-git-dir=true&submodules=false", { remote: "https://h/r.git", ref: "refs/heads/dev", subdir: undefined, keepGitDir: true, submodules: false }],
+    ["git@h:r.git?ref=pull/42/head&commit=abcdef12", { remote: "git@h:r.git", ref: "pull/42/head", subdir: undefined, checksum: "abcdef12" }],
   ])("reads %s", (src, want) => {
     expect(parseGitRef(src)).toEqual({ ok: true, value: want });
   });
@@ -24,6 +27,11 @@ describe("parseGitRef", () => {
     ["git://h/r.git#--upload-pack=touch", /not a valid ref name/],
     ["git://h/r.git#main:../../etc", /must stay inside the repository/],
     ["git://h/r.git#a..b", /not a valid ref name/],
+    ["https://h/r.git?tag=a&branch=b", /only one of ref, tag and branch/],
+    ["https://h/r.git?depth=1", /unknown query parameter "depth"/],
+    ["https://h/r.git?ref=main#main", /either a #fragment or a \?query/],
+    ["https://h/r.git?checksum=xyz", /must be a commit id/],
+    ["https://h/r.git?keep-git-dir=maybe", /not a boolean/],
   ])("refuses %s", (src, message) => {
     const r = parseGitRef(src);
     expect(r?.ok).toBe(false);

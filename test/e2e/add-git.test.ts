@@ -74,6 +74,18 @@ describe.skipIf(missing !== undefined)("ADD of a git repository", () => {
     expect(img.read("k/.git/HEAD")).toBe("ref: refs/heads/feature\n");
   });
 
+  it("reads BuildKit's URL query form: tag, branch, subdir, keep-git-dir and a pinned commit", async () => {
+    const url = daemon.url("app.git");
+    const v1 = head("v1");
+    const df = `FROM busybox\nADD ${url}?tag=v1&subdir=dir/sub /q1/\nADD ${url}?branch=feature&keep-git-dir=true /q2\nADD ${url}?commit=${v1} /q3\n`;
+    await build(opts({ Dockerfile: df }, { tags: ["git:q"] }));
+    const img = await unpack(env, "git:q");
+    expect(readdirSync(join(img.rootfs, "q1"))).toEqual(["deep.txt"]);
+    expect(img.read("q2/.git/HEAD")).toBe("ref: refs/heads/feature\n");
+    expect(img.read("q3/README")).toBe("v1\n");
+    await expect(build(opts({ Dockerfile: `FROM busybox\nADD ${url}?tag=v1&checksum=${head("feature").slice(0, 10)} /x\n` }))).rejects.toThrow(/checksum mismatch/);
+  });
+
   it("is cached while the ref points at the same commit and reruns when it moves", async () => {
     const files = { Dockerfile: `FROM busybox\nADD ${daemon.url("app.git")}#main /src\n` };
     await build(opts(files));

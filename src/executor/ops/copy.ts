@@ -15,7 +15,7 @@ import type { BuildContext } from "../context-types.js";
 import type { OpContext, ResolvedInput } from "../types.js";
 import { parseChmod, type ModeFn } from "./chmod.js";
 import { download, extractArchive, isArchive } from "./copy-add.js";
-import { checkout, checkoutItems, resolveCommit, type Checkout } from "./git.js";
+import { checkout, checkoutItems, gitFetchOf, resolveCommit, type Checkout } from "./git.js";
 import { contextItems, hostFileReader, viewItems, type Group, type Item } from "./copy-items.js";
 import { withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
@@ -58,10 +58,11 @@ export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly
         const mtime = d.mtime ?? new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
         groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file), ...(op.unpack === true ? { archive: true } : {}) }] });
       } else if (s.kind === "git") {
-        const commit = seen?.get(s.remote) ?? (await resolveCommit(s, services.workRoot, ctx?.signal));
-        const tree = await checkout(s, commit, op.keepGitDir, services.workRoot, ctx?.signal);
+        const fetch = gitFetchOf(s, op.checksum, op.keepGitDir);
+        const commit = seen?.get(s.remote) ?? (await resolveCommit(fetch.src, services.workRoot, ctx?.signal));
+        const tree = await checkout(fetch, commit, services.workRoot, ctx?.signal);
         checkouts.push(tree);
-        groups.push({ isDir: true, items: await checkoutItems(tree.root, tree.commitTime, op.keepGitDir) });
+        groups.push({ isDir: true, items: await checkoutItems(tree.root, tree.commitTime, fetch.keepGitDir) });
       } else if (s.kind === "path" && context && ctxRoot) groups.push(...contextItems(context, s.path, op, ctxRoot));
     }
     return await copyGroups(services, op, inputs, groups);

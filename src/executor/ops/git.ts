@@ -18,6 +18,27 @@ export interface GitSource {
   readonly remote: string;
   readonly ref: string | undefined;
   readonly subdir: string | undefined;
+  readonly checksum?: string;
+  readonly keepGitDir?: boolean;
+  readonly submodules?: boolean;
+}
+
+/** GitFetch is a git source with the instruction's flags folded in. */
+export interface GitFetch {
+  readonly src: GitSource;
+  /** Commit ids or prefixes the resolved commit must start with (`--checksum`, `?checksum=`). */
+  readonly checksums: readonly string[];
+  readonly keepGitDir: boolean;
+}
+
+/**
+ * gitFetchOf merges a source's URL options with ADD's `--checksum` and `--keep-git-dir`. A full
+ * commit id given only as a checksum becomes the ref, so that commit is fetched by itself.
+ */
+export function gitFetchOf(src: GitSource, checksum: string | undefined, keepGitDir: boolean): GitFetch {
+  const checksums = [checksum, src.checksum].filter((c): c is string => c !== undefined);
+  const pinned = src.ref === undefined ? checksums.find(isCommit) : undefined;
+  return { src: pinned ? { ...src, ref: pinned } : src, checksums, keepGitDir: keepGitDir || src.keepGitDir === true };
 }
 
 /** MAX_GIT_OUTPUT bounds what tsbuild keeps of one git command's output. */
@@ -86,24 +107,34 @@ export async function resolveCommit(src: GitSource, workRoot: string, signal?: A
   return commit;
 }
 
-/** checkChecksum applies ADD --checksum to a git source: the commit must start with the given id. */
-function checkChecksum(src: GitSource, commit: string, checksum: string | undefined): void {
-  if (checksum === undefined) return;
-  if (!/^[0-9a-f]{4,40}$/.test(checksum)) throw new InputError(`ADD --checksum=${checksum} for a git source must be a commit id (4 to 40 hex digits)`);
-  if (!commit.startsWith(checksum)) throw new InputError(`ADD ${redactUrl(src.remote)}: checksum mismatch: --checksum says ${checksum}, the ref resolves to commit ${commit}`);
+/** checkChecksums applies ADD --checksum (and `?checksum=`) to a git source: the commit must start with each given id. */
+function checkChecksums(src: GitSource, commit: string, checksums: readonly string[]): void {
+  for (const checksum of checksums) {
+    if (!/^[0-9a-f]{4,40}$/.test(checksum)) throw new InputError(`ADD --checksum=${checksum} for a git source must be a commit id (4 to 40 hex digits)`);
+    if (!commit.startsWith(checksum)) throw new InputError(`ADD ${redactUrl(src.remote)}: checksum mismatch: the checksum says ${checksum}, the ref resolves to commit ${commit}`);
+  }
 }
 
 /**
- * gitSourceDigest resolves the source's commit and digests what it contributes to the step's
- * cache key: the remote without credentials, the commit, the subdirectory and (with
- * `--keep-git-dir`, whose .git records it) the ref name. `seen` receives the commit the step must fetch.
+ * gitSourceDigest resolves the source's commit, checks the checksums, and digests what it
+ * contributes to the step's cache key: the remote without credentials, the commit, the
+ * subdirectory, the submodule choice and (with `--keep-git-dir`, whose .git records it) the ref
+ * name. `seen` receives the commit the step must fetch.
  */
-export async function gitSourceDigest(src: GitSource, checksum: string | undefined, keepGitDir: boolean, workRoot: string, signal: AbortSignal, seen: Map<string, string>): Promise<Digest> {
+export async function gitSourceDigest(fetch: GitFetch, workRoot: string, signal: AbortSignal, seen: Map<string, string>): Promise<Digest> {
+  const { src, keepGitDir } = fetch;
   const commit = await resolveCommit(src, workRoot, signal);
-  checkChecksum(src, commit, checksum);
+  checkChecksums(src, commit, fetch.checksums);
   seen.set(src.remote, commit);
-  const parts = ["git", stripCredentials(src.remote), commit, src.subdir ?? "", keepGitDir ? (src.ref ?? "HEAD") : ""];
+  const parts = ["git", stripCredentials(src.remote), commit, src.subdir ?? "", keepGitDir ? (src.ref ?? "HEAD") : "", src.submodules === false ? "no-submodules" : ""];
   return `sha256:${createHash("sha256").update(parts.join("\0")).digest("hex")}` as Digest;
+}
+
+/** branchName is the local branch a kept .git checks out for `ref`: `refs/heads/X` and plain names are branches; other full ref names and HEAD stay detached. */
+function branchName(ref: string | undefined): string | undefined {
+  if (ref === undefined) return undefined;
+  if (ref.startsWith("refs/heads/")) return ref.slice("refs/heads/".length);
+  return ref.startsWith("refs/") ? undefined : ref;
 }
 
 /** Checkout is a fetched working tree in a private temp dir; `root` is the (sub)directory to copy, `commitTime` the commit's time. */
@@ -126,10 +157,12 @@ async function subdirIn(dir: string, src: GitSource): Promise<string> {
 }
 
 /**
- * checkout fetches `commit` of the source (depth 1, submodules too) into a new private dir under
- * `workRoot`, drops `.git` unless `keepGitDir`, and returns the tree to copy. The caller removes it.
+ * checkout fetches `commit` of the source (depth 1, submodules too unless `?submodules=false`) into
+ * a new private dir under `workRoot`, drops `.git` unless `keepGitDir`, and returns the tree to
+ * copy. The caller removes it.
  */
-export async function checkout(src: GitSource, commit: string, keepGitDir: boolean, workRoot: string, signal?: AbortSignal): Promise<Checkout> {
+export async function checkout(fetch: GitFetch, commit: string, workRoot: string, signal?: AbortSignal): Promise<Checkout> {
+  const { src, keepGitDir } = fetch;
   const base = `${workRoot}/git-${randomBytes(8).toString("hex")}`;
   const dir = `${base}/repo`;
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -143,8 +176,9 @@ export async function checkout(src: GitSource, commit: string, keepGitDir: boole
     await run(["fetch", "-q", "--depth=1", "--no-tags", "origin", "--", byName ? (src.ref ?? "HEAD") : commit]);
     const fetched = (await run(["rev-parse", "FETCH_HEAD^{commit}"])).trim();
     if (fetched !== commit) throw new InputError(`ADD ${redactUrl(src.remote)}: ${src.ref ?? "HEAD"} moved to ${fetched} while building (it was ${commit}); build again`);
-    await run(["checkout", "-q", ...(keepGitDir && byName && src.ref !== undefined ? ["-B", src.ref] : ["--detach"]), commit]);
-    await run(["submodule", "update", "-q", "--init", "--recursive", "--depth=1"]);
+    const branch = keepGitDir && byName ? branchName(src.ref) : undefined;
+    await run(["checkout", "-q", ...(branch ? ["-B", branch] : ["--detach"]), commit]);
+    if (src.submodules !== false) await run(["submodule", "update", "-q", "--init", "--recursive", "--depth=1"]);
     const commitTime = new Date(Number((await run(["show", "-s", "--format=%ct", commit])).trim()) * 1000);
     if (!keepGitDir) await rm(`${dir}/.git`, { recursive: true, force: true });
     return { root: await subdirIn(dir, src), commitTime, remove };
