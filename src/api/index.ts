@@ -31,6 +31,7 @@ export type { Builder } from "./builder.js";
 export type { BuildOptions, BuildRequest, BuilderOptions, BuildResult } from "./build.js";
 export type { BuildHandle } from "./handle.js";
 export { parseOutput } from "./build-output.js";
+export { parseCacheFrom, parseCacheTo, type CacheExportSpec, type CacheImportSpec } from "./build-cache.js";
 export type { BuildOutput } from "./build-output.js";
 export { run, run as runContainer, commandLine } from "./run.js";
 export type { RunOptions } from "./run.js";

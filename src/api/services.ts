@@ -10,6 +10,7 @@ import { InputError } from "../core/errors.js";
 import type { BuildContext } from "../executor/context.js";
 import type { LayerBlob, OpServices } from "../executor/ops/types.js";
 import { readImage } from "../image/images.js";
+import { unpackLayerDir } from "./layer-dir.js";
 import { unpackImage } from "../image/unpack-image.js";
 import { resolveInRoot } from "../runtime/confined.js";
 import type { Driver, RunIo, RunResult } from "../runtime/driver.js";
@@ -20,6 +21,7 @@ import { findOnPath } from "../runtime/process.js";
 import { cleanupStaleMounts, createSnapshotDirs, diffUpper, mountSnapshot } from "../runtime/snapshot.js";
 import { removeSnapshotDirs } from "../runtime/stale-mounts.js";
 import { buildSpec } from "../runtime/spec.js";
+import { pruneStubParents } from "../runtime/stub-dirs.js";
 import { resolveUser } from "../runtime/user.js";
 import type { Store } from "../store/store.js";
 
@@ -72,10 +74,12 @@ export async function createServices(store: Store, context: BuildContext | undef
     createSnapshotDirs: () => createSnapshotDirs(mountsRoot),
     removeSnapshotDirs,
     diffUpper,
+    pruneStubParents,
     resolveUser,
     resolveInRoot,
     secrets,
     sourceDateEpoch: opts.sourceDateEpoch,
+    unpackLayerDir: (blob, dest) => unpackLayerDir(store, blob, dest),
     async unpackImage(digest, dest) {
       await unpackImage(store, digest, dest);
       return blobsOf(store, digest);

@@ -44,8 +44,16 @@ export async function withReadOnlyView<T>(services: OpServices, fs: FsResult, fn
   }
 }
 
-/** withWritableStep runs fn on a writable view of parent and returns parent plus the new layer. */
-export async function withWritableStep(services: OpServices, parent: FsResult, fn: (rootfs: string) => Promise<void>): Promise<FsResult> {
+/**
+ * withWritableStep runs fn on a writable view of parent and returns parent plus the new layer.
+ * `afterRelease`, when given, may tidy the upper dir once it is unmounted, before it is committed.
+ */
+export async function withWritableStep(
+  services: OpServices,
+  parent: FsResult,
+  fn: (rootfs: string) => Promise<void>,
+  afterRelease?: (upper: string) => Promise<unknown>,
+): Promise<FsResult> {
   const dirs = await services.createSnapshotDirs();
   try {
     const { upper, work, target } = dirs;
@@ -55,6 +63,7 @@ export async function withWritableStep(services: OpServices, parent: FsResult, f
     } finally {
       await snap.release();
     }
+    if (afterRelease) await afterRelease(upper);
     const blob = await commitLayer(services, upper);
     const final = `${services.layerRoot}/${hexOf(blob.diffId)}`;
     // The same diffID means the same content: keep the first dir (a concurrent step may hold it as a lower).
