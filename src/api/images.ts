@@ -6,6 +6,8 @@ import { saveArchive, saveLayoutDir, type ExportPlan } from "../image/layout.js"
 import { loadArchive, type LoadResult } from "../image/load.js";
 import { unpackImage } from "../image/unpack-image.js";
 import type { UnpackOptions, UnpackResult } from "../image/unpack.js";
+import { layerDirDigest } from "../executor/ops/layer.js";
+import { diffUpper } from "../runtime/diff.js";
 import { fsck, type FsckReport } from "../store/fsck.js";
 import { diskUsage, prune, type DiskUsage, type PruneOptions, type PruneReport } from "../store/gc.js";
 import { resolveStoreRoot } from "../store/root.js";
@@ -76,9 +78,12 @@ export function load(file: string | { name: string; stream: AsyncIterable<Uint8A
   return withStore(opts, (s) => loadArchive(s, file));
 }
 
-/** checkStore runs fsck on the store. */
+/**
+ * checkStore runs fsck on the store, unpacked snapshots included: each one's layer tar, as the
+ * builder writes it, is re-made and hashed (layerDirDigest) and compared with its record.
+ */
 export function checkStore(opts: StoreOptions = {}): Promise<FsckReport> {
-  return withStore(opts, (s) => fsck(s));
+  return withStore(opts, (s) => fsck(s, { snapshotDigester: (dir, epoch) => layerDirDigest(diffUpper, dir, epoch) }));
 }
 
 /** storeUsage reports the store's disk usage. */
