@@ -4,6 +4,7 @@ import { importRootfs, type ImportOptions, type ImportResult } from "../image/im
 import { inspectImage, listImages, removeImages, tagImage, type ImageRow, type RemoveResult } from "../image/images.js";
 import { saveArchive, saveLayoutDir, type ExportPlan } from "../image/layout.js";
 import { loadArchive, type LoadResult } from "../image/load.js";
+import { packDirectories, type PackOptions, type PackResult } from "../image/pack.js";
 import { unpackImage } from "../image/unpack-image.js";
 import type { UnpackOptions, UnpackResult } from "../image/unpack.js";
 import { layerDirDigest } from "../executor/ops/layer.js";
@@ -96,7 +97,12 @@ export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<Prun
   return withStore(opts, (s) => prune(s, opts));
 }
 
-export type { UnpackOptions, UnpackResult, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };
+export type { PackOptions, PackResult, UnpackOptions, UnpackResult, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };
+
+/** pack makes an image from directories, one layer each (base first), and tags it NAME[:TAG] (see packDirectories). */
+export function pack(dirs: readonly string[], name: string, opts: StoreOptions & PackOptions = {}): Promise<PackResult> {
+  return withStore(opts, (s) => packDirectories(s, dirs, [name], { sourceDateEpoch: sourceDateEpoch(), ...opts }));
+}
 
 /** unpack applies an image's layers into a directory with the safe unpacker. */
 export function unpack(ref: string, dest: string, opts: StoreOptions & UnpackOptions = {}): Promise<UnpackResult[]> {
