@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { availableParallelism } from "node:os";
+import { Readable, Transform } from "node:stream";
 import PQueue from "p-queue";
 import type { Digest } from "../core/digest.js";
 import { withLease } from "../store/lease.js";
 import type { Store } from "../store/store.js";
 import { addImage } from "./images.js";
 import { descriptorOf, encodeJson, mediaTypesFor, type Descriptor, type ImageConfig, type ImageFormat, type Manifest } from "./oci.js";
+import { parallelGzip } from "./pgzip.js";
 import { hostPlatform } from "./platform.js";
 import { writeLayerTar } from "./tar.js";
 import { entriesFromDir } from "./tar-walk.js";
@@ -21,6 +21,8 @@ export interface PackOptions {
   /** sourceDateEpoch sets `created` and clamps file mtimes (seconds); otherwise `created` is now. */
   readonly sourceDateEpoch?: number;
   readonly gzipLevel?: number;
+  /** gzipParallel is how many blocks of one layer are deflated at once (default: the cores left per concurrent layer). */
+  readonly gzipParallel?: number;
   /** concurrency is how many layers are packed at once (default 2: gzip runs on libuv's thread pool). */
   readonly concurrency?: number;
 }
@@ -44,16 +46,15 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
 /**
  * packLayer writes the layer tar of a directory (walked without following symlinks, entries in
  * layer order) gzip-compressed into the store as it streams: one pass over the files, the diffID
- * hashed on the way, nothing held in memory but the walk's entry list.
+ * hashed on the way, compressed by parallelGzip on every core, nothing held in memory but the
+ * walk's entry list and a few 1 MiB blocks.
  */
 export async function packLayer(store: Store, dir: string, mediaType: string, opts: PackOptions = {}): Promise<{ desc: Descriptor; diffId: Digest }> {
   const tar = writeLayerTar(await entriesFromDir(dir), opts.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: opts.sourceDateEpoch });
   const hash = createHash("sha256");
-  const gz = createGzip({ level: opts.gzipLevel ?? DEFAULT_GZIP_LEVEL, chunkSize: 64 * 1024 });
-  const piping = pipeline(tar, hashing(hash), gz);
-  piping.catch(() => undefined); // a failure destroys gz, so blobs.write rejects with it
-  const blob = await store.blobs.write(gz);
-  await piping;
+  const hashed = tar.pipe(hashing(hash));
+  tar.once("error", (err) => hashed.destroy(err));
+  const blob = await store.blobs.write(Readable.from(parallelGzip(hashed, { level: opts.gzipLevel ?? DEFAULT_GZIP_LEVEL, ...(opts.gzipParallel ? { parallel: opts.gzipParallel } : {}) })));
   return { desc: { mediaType, digest: blob.digest, size: blob.size }, diffId: `sha256:${hash.digest("hex")}` as Digest };
 }
 
@@ -65,8 +66,11 @@ export async function packLayer(store: Store, dir: string, mediaType: string, op
 export async function packDirectories(store: Store, dirs: readonly string[], tags: readonly string[], opts: PackOptions = {}): Promise<PackResult> {
   const types = mediaTypesFor(opts.format ?? "oci");
   return withLease(store, async () => {
-    const queue = new PQueue({ concurrency: opts.concurrency ?? 2 });
-    const layers = await Promise.all(dirs.map((d) => queue.add(() => packLayer(store, d, types.layerGzip, opts))));
+    const concurrency = opts.concurrency ?? 2;
+    // Deflate jobs and file reads share libuv's thread pool (4 threads): keep deflate to one job per core in all.
+    const perLayer = { ...opts, gzipParallel: opts.gzipParallel ?? Math.max(1, Math.ceil(availableParallelism() / concurrency)) };
+    const queue = new PQueue({ concurrency });
+    const layers = await Promise.all(dirs.map((d) => queue.add(() => packLayer(store, d, types.layerGzip, perLayer))));
     const created = new Date((opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000).toISOString().replace(".000Z", "Z");
     const diffIds = layers.map((l) => l.diffId);
     const config: ImageConfig = {

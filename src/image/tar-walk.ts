@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { LayerEntry } from "./tar-entry.js";
@@ -9,6 +9,16 @@ function major(rdev: number): number {
 }
 function minor(rdev: number): number {
   return Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
+}
+
+/** LSTAT_BATCH is how many lstat calls of one directory are in flight at once (they overlap on libuv's thread pool). */
+const LSTAT_BATCH = 64;
+
+/** lstatAll lstats paths in batches, keeping their order. */
+async function lstatAll(paths: readonly string[]): Promise<Stats[]> {
+  const out: Stats[] = [];
+  for (let i = 0; i < paths.length; i += LSTAT_BATCH) out.push(...(await Promise.all(paths.slice(i, i + LSTAT_BATCH).map((p) => lstat(p)))));
+  return out;
 }
 
 /**
@@ -27,10 +37,11 @@ export async function entriesFromDir(dir: string): Promise<LayerEntry[]> {
 
 async function walk(abs: string, rel: string, out: LayerEntry[], seen: Map<string, string>): Promise<void> {
   const names = (await readdir(abs)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  for (const name of names) {
+  const stats = await lstatAll(names.map((name) => join(abs, name)));
+  for (const [i, name] of names.entries()) {
     const p = join(abs, name);
     const r = rel ? `${rel}/${name}` : name;
-    const st = await lstat(p);
+    const st = stats[i] as Stats;
     const common = { path: r, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.trunc(st.mtimeMs / 1000) };
     if (st.isDirectory()) {
       out.push({ ...common, type: "directory" });
