@@ -3,15 +3,16 @@
 // Not a test. Needs docker-registry, skopeo, umoci and GNU time (/usr/bin/time); run as root:
 //   npm run bench:registry [-- ROUNDS]
 // What each side does, per round (tools take turns, the order alternating between rounds):
-// (a) tsbuild: `tsbuild pull` into an empty store (blobs streamed into the store, digests
-//     verified), then `unpack()` of the image into an empty dir (a fresh node process using
-//     dist/api). skopeo: `skopeo copy docker://... oci:DIR` into an empty layout (blobs streamed
-//     into the layout, digests verified), then `umoci unpack` of it into an empty bundle.
-// (b) tsbuild: `pack()` of the four directories into a four-layer image (walk, layer tar, gzip,
-//     blobs committed to the store; a fresh node process using dist/api), then `tsbuild push` to
-//     an empty registry. skopeo: `skopeo copy oci:DIR docker://...` of the same four layers, kept
-//     as uncompressed tars in an OCI layout, to an empty registry (skopeo gzips them while
-//     uploading, as it does for every docker:// destination).
+// (a) tsbuild: `pull()` into an empty store (blobs streamed into the store with fsync, digests
+//     verified), then `unpack()` of the image into an empty dir, in one fresh node process using
+//     dist/api; also `tsbuild pull` (the CLI) alone. skopeo: `skopeo copy docker://... oci:DIR`
+//     into an empty layout (blobs streamed into the layout, digests verified), then `umoci
+//     unpack` of it into an empty bundle (as root: owners kept, like tsbuild's unpack).
+// (b) tsbuild: `pack()` of the four directories into a four-layer image (walk, layer tar, gzip
+//     level 1, blobs committed to the store), then `push()` to an empty registry, in one fresh
+//     node process. skopeo: `skopeo copy oci:DIR docker://...` of the same four layers, kept as
+//     uncompressed tars in an OCI layout, to an empty registry (skopeo gzips them while
+//     uploading, as it does for every docker:// destination; it never walks a directory).
 // Peak RSS is GNU time's maximum resident set size of each process.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -29,7 +30,8 @@ import { startRegistry, type TestRegistry } from "../test/helpers/registry.js";
 const rounds = Number(process.argv[2] ?? 5);
 const DIST = resolve(import.meta.dirname, "../dist");
 const CLI = join(DIST, "cli/main.js");
-const API = `file://${join(DIST, "api/index.js")}`;
+const API = `file://${join(DIST, "api/images.js")}`;
+const REGISTRY_API = `file://${join(DIST, "api/registry.js")}`;
 const LAYERS = 4;
 const FILES = 5_000;
 const TOTAL = 100 * 1000 * 1000;
@@ -116,9 +118,10 @@ function timed(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): R
   return { seconds: Number(m[1]), rssMiB: Number(m[2]) / 1024 };
 }
 
-/** api runs one tsbuild API call in a fresh node process (dist/ build). */
+/** api runs tsbuild API calls (`t`: dist/api/images.js, `r`: dist/api/registry.js) in a fresh node process. */
 function api(code: string, root: string): Run {
-  return timed([process.execPath, "--input-type=module", "-e", `const t = await import(${JSON.stringify(API)}); ${code}`], { ...process.env, TSBUILD_ROOT: root });
+  const script = `const [t, r] = await Promise.all([import(${JSON.stringify(API)}), import(${JSON.stringify(REGISTRY_API)})]); ${code}`;
+  return timed([process.execPath, "--input-type=module", "-e", script], { ...process.env, TSBUILD_ROOT: root });
 }
 
 function median(xs: readonly number[]): number {
@@ -134,10 +137,10 @@ type Sample = Record<string, Run>;
 function pullRound(work: string, ref: string, skopeoFirst: boolean): Sample {
   const fresh = (p: string) => (rmSync(p, { recursive: true, force: true }), p);
   const ours = (): Sample => {
+    const cli = timed([process.execPath, CLI, "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]);
     const root = fresh(join(work, "pull-store"));
-    const pull = timed([process.execPath, CLI, "--root", root, "pull", "-q", ref]);
-    const unpack = api(`await t.unpack(${JSON.stringify(ref)}, ${JSON.stringify(fresh(join(work, "pull-rootfs")))}, { root: ${JSON.stringify(root)} });`, root);
-    return { "tsbuild pull": pull, "tsbuild unpack": unpack, "tsbuild pull + unpack": add(pull, unpack) };
+    const both = api(`await r.pull(${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} }); await t.unpack(${JSON.stringify(ref)}, ${JSON.stringify(fresh(join(work, "pull-rootfs")))}, { root: ${JSON.stringify(root)} });`, root);
+    return { "tsbuild pull (CLI)": cli, "tsbuild pull + unpack (one process)": both };
   };
   const theirs = (): Sample => {
     const layout = fresh(join(work, "pull-layout"));
@@ -156,9 +159,8 @@ async function pushRound(work: string, roots: readonly string[], layout: string,
       const root = join(work, "push-store");
       rmSync(root, { recursive: true, force: true });
       const ref = `${sink.host}/bench/tsbuild:1`;
-      const pack = api(`await t.pack(${JSON.stringify(roots)}, ${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} });`, root);
-      const push = timed([process.execPath, CLI, "--root", root, "push", ref]);
-      return { "tsbuild pack": pack, "tsbuild push": push, "tsbuild pack + push": add(pack, push) };
+      const both = api(`await t.pack(${JSON.stringify(roots)}, ${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} }); await r.push(${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} });`, root);
+      return { "tsbuild pack + push (one process)": both };
     } finally {
       await sink.stop();
     }
@@ -193,8 +195,7 @@ try {
   source = await startRegistry();
   const ref = `${source.host}/bench/image:1`;
   const seedRoot = join(work, "seed-store");
-  api(`await t.pack(${JSON.stringify(roots)}, ${JSON.stringify(ref)}, { root: ${JSON.stringify(seedRoot)} });`, seedRoot);
-  timed([process.execPath, CLI, "--root", seedRoot, "push", ref]);
+  api(`await t.pack(${JSON.stringify(roots)}, ${JSON.stringify(ref)}, { root: ${JSON.stringify(seedRoot)} }); await r.push(${JSON.stringify(ref)}, { root: ${JSON.stringify(seedRoot)} });`, seedRoot);
   const pulls: Sample[] = [];
   const pushes: Sample[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -204,9 +205,9 @@ try {
   }
   console.log(`registry benchmark, median of ${rounds} interleaved rounds, ${new Date().toISOString()} (peak RSS: maximum over the rounds)`);
   console.log("(a) pull + unpack");
-  report(pulls, [["tsbuild pull", "skopeo copy"], ["tsbuild pull + unpack", "skopeo copy + umoci unpack"]]);
+  report(pulls, [["tsbuild pull (CLI)", "skopeo copy"], ["tsbuild pull + unpack (one process)", "skopeo copy + umoci unpack"]]);
   console.log("(b) pack + push");
-  report(pushes, [["tsbuild pack + push", "skopeo copy oci:(plain tars) docker://"]]);
+  report(pushes, [["tsbuild pack + push (one process)", "skopeo copy oci:(plain tars) docker://"]]);
 } finally {
   await source?.stop();
   rmSync(work, { recursive: true, force: true });
