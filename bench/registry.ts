@@ -58,13 +58,32 @@ function fileSizes(next: () => number): number[] {
   return sizes;
 }
 
-/** content is half random bytes, half random lowercase text, so gzip shrinks it to about 60%. */
+/** VOCABULARY is 1,000 made-up words of 2-9 letters (fixed), the stuff of the text part of files. */
+const VOCABULARY: readonly Buffer[] = (() => {
+  const next = rng(7);
+  return Array.from({ length: 1000 }, () => Buffer.from(Array.from({ length: 2 + (next() % 8) }, () => 97 + (next() % 26))));
+})();
+
+/**
+ * content is like the files of real image layers: 25% incompressible (as compressed assets are)
+ * and 75% text made of words (as code, scripts and data are), so `gzip -1` shrinks a layer to
+ * about 57%. Files are made of 4 KiB runs of either kind.
+ */
 function content(next: () => number, size: number): Buffer {
   const buf = Buffer.allocUnsafe(size);
-  for (let i = 0; i < size; i += 4) {
-    const v = next();
-    if ((i >> 12) % 2 === 0) buf.writeUInt32LE(v, i < size - 3 ? i : 0);
-    else for (let k = 0; k < 4 && i + k < size; k++) buf[i + k] = 97 + (((v >>> (k * 8)) & 0xff) % 16);
+  let i = 0;
+  while (i < size) {
+    const end = Math.min(size, i + 4096);
+    if (next() % 4 === 0) {
+      for (; i + 4 <= end; i += 4) buf.writeUInt32LE(next(), i);
+      for (; i < end; i++) buf[i] = next() & 0xff;
+    } else {
+      while (i < end) {
+        const w = VOCABULARY[next() % VOCABULARY.length] as Buffer;
+        i += w.copy(buf, i, 0, Math.min(w.length, end - i));
+        if (i < end) buf[i++] = next() % 12 === 0 ? 10 : 32;
+      }
+    }
   }
   return buf;
 }

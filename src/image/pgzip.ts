@@ -66,7 +66,9 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
     crc = crc32(block, crc);
     length += block.length;
     const dict = previous && previous.length > 0 ? previous.subarray(Math.max(0, previous.length - WINDOW_BYTES)) : undefined;
-    const job = deflateRawAsync(block, { level: opts.level, ...(dict ? { dictionary: dict } : {}), ...(last ? {} : { finishFlush: constants.Z_SYNC_FLUSH }) });
+    // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
+    const chunkSize = block.length + (block.length >> 8) + 1024;
+    const job = deflateRawAsync(block, { level: opts.level, chunkSize, ...(dict ? { dictionary: dict } : {}), ...(last ? {} : { finishFlush: constants.Z_SYNC_FLUSH }) });
     job.catch(() => undefined); // awaited in order below; this only keeps an early failure from being unhandled
     pending.push(job);
     previous = block;
