@@ -23,6 +23,7 @@ import { removeSnapshotDirs } from "../runtime/stale-mounts.js";
 import { buildSpec } from "../runtime/spec.js";
 import { pruneStubParents } from "../runtime/stub-dirs.js";
 import { resolveUser } from "../runtime/user.js";
+import { snapshotRoot } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
 
 /** RuntimeName names a sandbox driver. */
@@ -58,7 +59,7 @@ export interface ServiceOptions {
 export async function createServices(store: Store, context: BuildContext | undefined, opts: ServiceOptions): Promise<OpServices> {
   const driver = await pickDriver(opts.runtime ?? "auto", `${store.root}/runtime`);
   const workRoot = `${store.root}/work`;
-  const layerRoot = `${store.root}/layers`;
+  const layerRoot = snapshotRoot(store);
   await mkdir(workRoot, { recursive: true, mode: 0o700 });
   await mkdir(layerRoot, { recursive: true, mode: 0o700 });
   const mountsRoot = `${store.root}/mounts`;

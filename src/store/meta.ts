@@ -5,7 +5,7 @@ import { parseDigest, type Digest } from "../core/digest.js";
 import { StoreError } from "./errors.js";
 
 /** SCHEMA_VERSION is the metadata schema this code reads and writes; older stores are migrated on open. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** BUSY_TIMEOUT_MS is how long a writer waits for another tsbuild process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -57,6 +57,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE lease_content (lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE, digest TEXT NOT NULL,
      PRIMARY KEY (lease_id, digest));
    CREATE INDEX refs_digest ON refs(digest);`,
+  `CREATE TABLE snapshots (name TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, digest TEXT,
+     epoch INTEGER, info TEXT NOT NULL, pid INTEGER NOT NULL, ready INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
 type Row = Record<string, unknown>;

@@ -34,7 +34,7 @@ describe("store commands", () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/tagged as demo:1, demo:2.*-f/);
     expect((await tsbuild(...root, "rmi", "-f", id)).out).toBe(`Untagged: demo:1\nUntagged: demo:2\nDeleted: ${info.Digest}\n`);
-    expect((await tsbuild(...root, "fsck")).out).toMatch(/checked 0 blobs and 0 refs: ok/);
+    expect((await tsbuild(...root, "fsck")).out).toMatch(/checked 0 blobs, 0 refs and 0 unpacked snapshots: ok/);
     expect((await tsbuild(...root, "df")).out).toMatch(/Total\s+0B/);
     expect((await tsbuild(...root, "prune", "-a", "--filter", "until=24h", "--keep-storage", "1GB")).code).toBe(0);
   });
