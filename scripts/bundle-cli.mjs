@@ -3,13 +3,18 @@
 // lodash-es). The library build in dist/ stays unbundled for importers. Native and optional
 // packages stay external: better-sqlite3 (a native addon), ink and react (loaded only by the
 // tty progress view).
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+// Chunk names carry content hashes: chunks of earlier builds would pile up next to the new ones.
+rmSync("dist/cli/chunks", { recursive: true, force: true });
 
 await build({
   entryPoints: { main: "src/cli/main.ts" },
   outdir: "dist/cli",
-  // Splitting keeps dynamically imported modules (the tty renderer, and with it ink and React)
-  // in chunks of their own, loaded only when used.
+  // Splitting keeps dynamically imported modules in chunks of their own, loaded only when used:
+  // the tty renderer (and with it ink and React), the command program, and the fast path of a
+  // foreground `tsbuild run` (src/cli/run-fast.ts), which needs none of the build code.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,

@@ -7,7 +7,7 @@ import { normalizeSignal, requestSignal } from "../runtime/container/control.js"
 import { bundleIdOf, containerPaths, removeContainerDir, type ContainerState } from "../runtime/container/state.js";
 import type { RunIo, RunResult } from "../runtime/driver.js";
 import { isActive, lookup, reclaimAll, unmountUnder, waitExit, whereOf, type ContainerScope, type Where } from "./container-shared.js";
-import { pickDriver } from "./services.js";
+import { pickDriver } from "./drivers.js";
 
 /** ContainerRow is one line of `ps`. */
 export interface ContainerRow {

@@ -4,8 +4,9 @@
  * keeps running after tsbuild returns; its id is printed).
  */
 import type { Command } from "commander";
-import { createContainer, runContainer, startDetached } from "../../api/index.js";
-import { addContainerOptions, containerOptions, processSignals, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
+import { createContainer, startDetached } from "../../api/index.js";
+import { runForeground } from "../run-fast.js";
+import { addContainerOptions, containerOptions, rootOf, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
 
 /** SPLIT_AFTER_IMAGE are the subcommands whose first positional is followed by a command with its own options. */
 const SPLIT_AFTER_IMAGE = new Set(["run", "create", "exec"]);
@@ -31,16 +32,14 @@ export function splitRunArgv(argv: readonly string[]): string[] {
 }
 
 async function action(image: string, command: string[], flags: ContainerFlags & { detach?: boolean }, cmd: Command): Promise<void> {
-  const opts = containerOptions(image, command, flags, cmd);
+  const opts = containerOptions(image, command, flags, rootOf(cmd).root);
   if (flags.detach === true) {
     const created = await createContainer(opts);
     await startDetached({ container: created.id, supervisor: supervisorCommand(), ...(opts.root !== undefined && { root: opts.root }) });
     process.stdout.write(`${created.id}\n`);
     return;
   }
-  const res = await runContainer({ ...opts, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signals: processSignals });
-  if (res.oomKilled) process.stderr.write("tsbuild: the container was killed by its memory limit\n");
-  process.exitCode = res.exitCode;
+  await runForeground(opts);
 }
 
 /** registerRun adds `tsbuild run`. */

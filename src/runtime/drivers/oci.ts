@@ -81,7 +81,16 @@ class OciDriver implements Driver {
     return [...prefix, "sh", "-c", script, "sh", ...base];
   }
 
+  /**
+   * exists asks the runtime whether container `id` exists, unless its state dir (runc and crun
+   * both keep `<root>/<id>`) is missing: then it does not, and no runtime process is spawned.
+   */
   private async exists(id: string): Promise<boolean> {
+    const dir = await fs.stat(posix.join(this.stateRoot, id)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw err;
+    });
+    if (dir === undefined) return false;
     const result = await runCommand(this.command(["state", id]));
     return result.code === 0;
   }
@@ -110,8 +119,9 @@ class OciDriver implements Driver {
   }
 
   /**
-   * launch prepares one run. runc keeps the stopped container (`run --keep`) so the OOM counter of
-   * `<rel>/container` can be read before deletion. crun on v2 reports kills hierarchically, so its
+   * launch prepares one run. With a memory limit, runc keeps the stopped container (`run --keep`)
+   * so the OOM counter of `<rel>/container` can be read before deletion; without one there is no
+   * limit whose kills to report, and runc deletes the container itself. crun on v2 reports kills hierarchically, so its
    * parent `<rel>` is read. crun on v1/hybrid runs in `<rel>`, created and limited by tsbuild.
    * Rlimits are clamped to tsbuild's own hard limits.
    */
@@ -125,7 +135,8 @@ class OciDriver implements Driver {
     }
     const linux = { ...spec.linux, cgroupsPath: posix.join(rel, "container") };
     if (this.name === "runc") {
-      return { argv: this.command(["run", "--keep", ...run.slice(1)]), config: { ...spec, process, linux }, oomCgroup: linux.cgroupsPath };
+      const keep = spec.linux.resources?.memory?.limit !== undefined ? ["--keep"] : [];
+      return { argv: this.command(["run", ...keep, ...run.slice(1)]), config: { ...spec, process, linux }, oomCgroup: linux.cgroupsPath };
     }
     return { argv: this.command(run), config: { ...spec, process, linux }, oomCgroup: rel };
   }

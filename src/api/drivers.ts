@@ -1,0 +1,21 @@
+/**
+ * pickDriver chooses the sandbox driver by name. It lives apart from the build services so that
+ * starting a container loads only the drivers, not the executor.
+ */
+import type { Driver } from "../runtime/driver.js";
+import { createBuiltinDriver } from "../runtime/drivers/builtin.js";
+import { createOciDriver } from "../runtime/drivers/oci.js";
+import { findOnPath } from "../runtime/process.js";
+
+/** RuntimeName names a sandbox driver. */
+export type RuntimeName = "runc" | "crun" | "builtin";
+
+/** pickDriver returns the requested driver, or with "auto" the first of runc, crun, builtin that works here. */
+export async function pickDriver(name: RuntimeName | "auto", stateRoot: string): Promise<Driver> {
+  if (name === "builtin") return createBuiltinDriver();
+  if (name !== "auto") return createOciDriver({ runtime: name, stateRoot });
+  for (const rt of ["runc", "crun"] as const) {
+    if (await findOnPath(rt)) return createOciDriver({ runtime: rt, stateRoot });
+  }
+  return createBuiltinDriver();
+}
