@@ -10,6 +10,7 @@ import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import { hexOf, type Digest } from "../core/digest.js";
 import type { ImageConfig } from "../image/oci.js";
 import { resolveImage } from "../image/resolve.js";
+import { NotFoundError } from "../store/errors.js";
 import type { Store } from "../store/store.js";
 import type { RuntimeName } from "./drivers.js";
 
@@ -22,6 +23,13 @@ export interface RunImage {
   readonly config: RunConfig;
   readonly lowers: readonly string[];
 }
+
+/**
+ * TOUCH_INTERVAL_MS: an image's last-used time is rewritten at most this often by container
+ * starts. Prune works in hours and days, and skipping the write keeps a start from committing
+ * (and syncing) the store's database at all.
+ */
+const TOUCH_INTERVAL_MS = 60_000;
 
 /** CACHE_VERSION changes whenever the cache record's shape does; other versions are ignored. */
 const CACHE_VERSION = 1;
@@ -65,7 +73,10 @@ export async function cacheRunImage(store: Store, image: RunImage): Promise<void
 export async function imageForRun(store: Store, digest: Digest, runtime: RuntimeName | "auto"): Promise<RunImage> {
   const cached = await cachedRunImage(store, digest);
   if (cached) {
-    store.meta.touchImage(digest);
+    const rec = store.meta.getImage(digest);
+    if (!rec) throw new NotFoundError(`no image with manifest ${digest} in the store`);
+    const now = Date.now();
+    if (now - rec.lastUsed >= TOUCH_INTERVAL_MS) store.meta.touchImage(digest, now);
     return cached;
   }
   const { unpackRunImage } = await import("./run-image-unpack.js");
