@@ -85,11 +85,19 @@ export function addContainerOptions(cmd: Command): Command {
   return cmd;
 }
 
+/**
+ * envEntries turns -e values into NAME=VALUE entries: a bare NAME takes its value from tsbuild's
+ * environment and is left out when that does not set it, as in Docker.
+ */
+export function envEntries(values: readonly string[]): string[] {
+  return values.flatMap((e) => (e.includes("=") ? [e] : process.env[e] !== undefined ? [`${e}=${process.env[e]}`] : []));
+}
+
 /** containerOptions turns parsed flags into the API's ContainerOptions; `globalRoot` is a --root given before the subcommand. */
 export function containerOptions(image: string, command: string[], flags: ContainerFlags, globalRoot?: string): ContainerOptions {
   if (flags.network !== "host" && flags.network !== "none") throw new InputError(`--network ${flags.network}: tsbuild supports host and none`);
   if (!["runc", "crun", "builtin", "auto"].includes(flags.runtime)) throw new InputError(`--runtime ${flags.runtime}: use runc, crun, builtin or auto`);
-  const env = Object.fromEntries(flags.env.map((e) => (e.includes("=") ? [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)] : [e, process.env[e] ?? ""])));
+  const env = Object.fromEntries(envEntries(flags.env).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
   const volumes = flags.volume.map((v) => {
     const [host, container, mode] = v.split(":");
     if (!host || !container || (mode !== undefined && mode !== "ro" && mode !== "rw")) throw new InputError(`invalid -v ${JSON.stringify(v)}: use HOST:CONTAINER[:ro]`);
