@@ -7,7 +7,7 @@
  * program, which parses it again and reports any error.
  */
 import { runContainer, type ContainerOptions } from "../api/container-entry.js";
-import { CONTAINER_OPTIONS, containerOptions, optionNames, processSignals, type ContainerFlags } from "./commands/container-flags.js";
+import { CONTAINER_OPTIONS, containerOptions, INTERACTIVE_OPTION, optionNames, processSignals, type ContainerFlags } from "./commands/container-flags.js";
 
 /** FastRun is a foreground run parsed from argv. */
 interface FastRun {
@@ -24,7 +24,7 @@ function camel(long: string): string {
 
 /** OPTIONS maps each short and long name to its spec. */
 const OPTIONS = new Map(
-  CONTAINER_OPTIONS.flatMap((o) => {
+  [...CONTAINER_OPTIONS, INTERACTIVE_OPTION].flatMap((o) => {
     const n = optionNames(o.flags);
     const entry = { key: camel(n.long), takesValue: n.takesValue, repeatable: o.repeatable === true };
     return n.short !== undefined ? [[n.short, entry] as const, [n.long, entry] as const] : [[n.long, entry] as const];
@@ -76,9 +76,12 @@ export function parseFastRun(argv: readonly string[]): FastRun | undefined {
   return { image, command: argv.slice(i + 1), flags: flags as unknown as ContainerFlags, ...(root !== undefined && { root }) };
 }
 
-/** runForeground runs a container attached to this process's streams and signals and sets the exit code to the container's. */
-export async function runForeground(opts: ContainerOptions): Promise<void> {
-  const res = await runContainer({ ...opts, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signals: processSignals });
+/**
+ * runForeground runs a container attached to this process's output and signals (and stdin with
+ * `interactive`) and sets the exit code to the container's.
+ */
+export async function runForeground(opts: ContainerOptions, interactive: boolean): Promise<void> {
+  const res = await runContainer({ ...opts, stdout: process.stdout, stderr: process.stderr, signals: processSignals, ...(interactive && { stdin: process.stdin }) });
   if (res.oomKilled) process.stderr.write("tsbuild: the container was killed by its memory limit\n");
   process.exitCode = res.exitCode;
 }
@@ -88,7 +91,7 @@ export async function fastRun(argv: readonly string[]): Promise<number | undefin
   const parsed = parseFastRun(argv);
   if (!parsed) return undefined;
   try {
-    await runForeground(containerOptions(parsed.image, parsed.command, parsed.flags, parsed.root));
+    await runForeground(containerOptions(parsed.image, parsed.command, parsed.flags, parsed.root), parsed.flags.interactive === true);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     process.stderr.write(`tsbuild: ${err instanceof Error ? err.message : String(err)}\n`);

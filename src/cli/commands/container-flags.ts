@@ -19,6 +19,7 @@ function parseSize(s: string): number {
 /** ContainerFlags are the parsed shared options. */
 export interface ContainerFlags {
   rm?: boolean;
+  interactive?: boolean;
   name?: string;
   env: string[];
   volume: string[];
@@ -64,6 +65,9 @@ export const CONTAINER_OPTIONS: readonly OptionSpec[] = [
   { flags: "--runtime <name>", description: "sandbox driver: runc, crun, builtin or auto", defaultValue: "auto" },
 ];
 
+/** INTERACTIVE_OPTION is run's -i (create keeps no stdin for a later start). */
+export const INTERACTIVE_OPTION: OptionSpec = { flags: "-i, --interactive", description: "pass stdin to the container (without it the container reads /dev/null)" };
+
 /** optionNames splits commander flags (`-e, --env <k=v>`) into the short and long names and whether a value follows. */
 export function optionNames(flags: string): { short?: string; long: string; takesValue: boolean } {
   const words = flags.split(/[ ,]+/);
@@ -75,9 +79,9 @@ export function optionNames(flags: string): { short?: string; long: string; take
 /** VALUE_OPTIONS are the container options that take a value; splitRunArgv needs them to find IMAGE. */
 export const VALUE_OPTIONS = new Set(["--root", ...CONTAINER_OPTIONS.map((o) => optionNames(o.flags)).filter((o) => o.takesValue).flatMap((o) => (o.short !== undefined ? [o.short, o.long] : [o.long]))]);
 
-/** addContainerOptions declares the shared options on `cmd`. */
-export function addContainerOptions(cmd: Command): Command {
-  for (const o of CONTAINER_OPTIONS) {
+/** addContainerOptions declares the shared options (and `extra` ones) on `cmd`. */
+export function addContainerOptions(cmd: Command, extra: readonly OptionSpec[] = []): Command {
+  for (const o of [...CONTAINER_OPTIONS, ...extra]) {
     if (o.repeatable === true) cmd.option(o.flags, o.description, collect, []);
     else if (o.defaultValue !== undefined) cmd.option(o.flags, o.description, o.defaultValue);
     else cmd.option(o.flags, o.description);

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { createContainer, startDetached } from "../../api/index.js";
 import { runForeground } from "../run-fast.js";
-import { addContainerOptions, containerOptions, rootOf, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
+import { addContainerOptions, containerOptions, INTERACTIVE_OPTION, rootOf, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
 
 /** SPLIT_AFTER_IMAGE are the subcommands whose first positional is followed by a command with its own options. */
 const SPLIT_AFTER_IMAGE = new Set(["run", "create", "exec"]);
@@ -39,7 +39,7 @@ async function action(image: string, command: string[], flags: ContainerFlags & 
     process.stdout.write(`${created.id}\n`);
     return;
   }
-  await runForeground(opts);
+  await runForeground(opts, flags.interactive === true);
 }
 
 /** registerRun adds `tsbuild run`. */
@@ -50,7 +50,7 @@ export function registerRun(program: Command): void {
     .argument("<image>", "image name or ID")
     .argument("[command...]", "command and arguments (default: the image's Entrypoint and Cmd)")
     .option("-d, --detach", "run in the background and print the container id");
-  addContainerOptions(cmd)
-    .addHelpText("after", "\nExamples:\n  tsbuild run --rm demo:1\n  tsbuild run --rm -e NAME=x busybox sh -c 'echo $NAME'\n  tsbuild run -d --name web busybox httpd -f -p 8080\n  tsbuild run --network none --memory 256m busybox ls -l /")
+  addContainerOptions(cmd, [INTERACTIVE_OPTION])
+    .addHelpText("after", "\nExamples:\n  tsbuild run --rm demo:1\n  echo hi | tsbuild run --rm -i busybox cat\n  tsbuild run --rm -e NAME=x busybox sh -c 'echo $NAME'\n  tsbuild run -d --name web busybox httpd -f -p 8080\n  tsbuild run --network none --memory 256m busybox ls -l /")
     .action(action);
 }
