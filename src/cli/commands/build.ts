@@ -15,8 +15,9 @@ interface BuildFlags {
   buildArg: string[];
   label: string[];
   secret: string[];
-  noCache?: boolean;
-  noCacheFilter: string[];
+  /** commander turns `--no-cache` into `cache: false` and `--no-cache-filter S` into `cacheFilter`. */
+  cache?: boolean;
+  cacheFilter: string[];
   progress?: string;
   root?: string;
   runtime: string;
@@ -92,8 +93,8 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       labels: keyValues(flags.label, "--label"),
       secrets: secrets(flags.secret),
       tags: flags.tag,
-      noCache: flags.noCache === true,
-      noCacheFilter: flags.noCacheFilter,
+      noCache: flags.cache === false,
+      noCacheFilter: flags.cacheFilter,
       ...(flags.root ? { root: flags.root } : {}),
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
       ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
