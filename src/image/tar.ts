@@ -42,10 +42,62 @@ export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptio
     else encode(h);
   };
   void (async () => {
-    for (const e of sorted) await writeEntry(pack, e, opts, raw);
+    const ahead = prefetch(sorted);
+    for (let i = 0; i < sorted.length; i++) await writeEntry(pack, await ahead(i), opts, raw);
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
   return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+}
+
+/** PREFETCH_FILE_BYTES is the largest file read ahead whole; PREFETCH_BYTES and PREFETCH_FILES bound what is read ahead at once. */
+const PREFETCH_FILE_BYTES = 1 << 20;
+const PREFETCH_BYTES = 16 << 20;
+const PREFETCH_FILES = 64;
+
+/**
+ * prefetch returns `get(i)`, the i-th entry with a small file's content already read into memory:
+ * files up to PREFETCH_FILE_BYTES are read ahead, many at once, within a window of PREFETCH_FILES
+ * files and PREFETCH_BYTES, so that the archive does not wait on one read at a time. `get` must be
+ * called with 0, 1, 2, ... in order. Larger files stream as before.
+ */
+function prefetch(list: readonly LayerEntry[]): (i: number) => Promise<LayerEntry> {
+  const loads = new Map<number, Promise<LayerEntry>>();
+  let next = 0;
+  let bytes = 0;
+  const small = (e: LayerEntry): number | undefined =>
+    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.size <= PREFETCH_FILE_BYTES ? e.content.size : undefined;
+  return async (i) => {
+    while (next < list.length && (next <= i || (loads.size < PREFETCH_FILES && bytes < PREFETCH_BYTES))) {
+      const e = list[next] as LayerEntry;
+      const size = small(e);
+      if (size !== undefined && e.type === "file" && !(e.content instanceof Uint8Array)) {
+        const p = readWhole(e.content.open(), size, e.path).then((content) => ({ ...e, content }));
+        p.catch(() => undefined); // awaited in order by get(); this keeps an early failure from being unhandled meanwhile
+        loads.set(next, p);
+        bytes += size;
+      }
+      next++;
+    }
+    const p = loads.get(i);
+    if (!p) return list[i] as LayerEntry;
+    loads.delete(i);
+    const e = await p;
+    bytes -= e.type === "file" && e.content instanceof Uint8Array ? e.content.byteLength : 0;
+    return e;
+  };
+}
+
+/** readWhole reads exactly `size` bytes from source, failing (as streamEntry does) when the file grew or shrank. */
+async function readWhole(source: AsyncIterable<Uint8Array>, size: number, path: string): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let seen = 0;
+  for await (const chunk of source) {
+    seen += chunk.byteLength;
+    if (seen > size) throw new Error(`${path} grew while it was being archived (expected ${size} bytes)`);
+    parts.push(chunk);
+  }
+  if (seen !== size) throw new Error(`${path} shrank while it was being archived (expected ${size} bytes, read ${seen})`);
+  return Buffer.concat(parts, size);
 }
 
 /** sortEntries normalizes paths, sorts depth-first bytewise, and refuses duplicate tar names. */

@@ -4,10 +4,9 @@
  * into the store by the store's commit protocol. The upper dir stays as the layer's dir.
  */
 import { createHash } from "node:crypto";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { Readable } from "node:stream";
 import type { Digest } from "../../core/digest.js";
+import { gzipMembers } from "../../image/gzip-members.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
 import { writeLayerTar } from "../../image/tar.js";
 import type { DiffEntry } from "../../runtime/diff.js";
@@ -43,25 +42,11 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
   }
 }
 
-/** hashing passes bytes through while feeding them to a sha256. */
-function hashing(hash: ReturnType<typeof createHash>): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-}
-
-/** commitLayer writes the diff of `upper` as a gzip layer blob and returns its descriptor. */
+/** commitLayer writes the diff of `upper` as a gzip layer blob (members compressed in parallel) and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
   const diff = await services.diffUpper(upper);
   const tar = writeLayerTar(diff.map(toLayerEntry), services.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: services.sourceDateEpoch });
   const hash = createHash("sha256");
-  const gz = createGzip({ level: 6 });
-  const piping = pipeline(tar, hashing(hash), gz);
-  piping.catch(() => undefined); // a failure destroys gz, so blobs.write rejects with it
-  const blob = await services.store.blobs.write(Readable.from(gz));
-  await piping;
+  const blob = await services.store.blobs.write(Readable.from(gzipMembers(tar, { onInput: (b) => hash.update(b) })));
   return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
 }
