@@ -147,7 +147,7 @@ export function registerBuild(program: Command): void {
     .option("--metadata-file <file>", "write build metadata (containerimage.digest, containerimage.config.digest) as JSON")
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
-    .option("--jobs <n>", "how many steps run at once (default: CPU cores)")
+    .option("--jobs <n>", "how many steps run at once (default: CPU cores, at least 4)")
     .addHelpText("after", "\nExamples:\n  tsbuild .\n  tsbuild build -t app:dev --build-arg VERSION=1.2 .\n  tsbuild build -f docker/Dockerfile --target test ctx/\n  tsbuild build --progress plain -t app:ci . 2> build.log\n  tsbuild build -q . > image-id.txt")
     .action(action);
 }
