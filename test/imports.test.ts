@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 
 const SRC = resolve(import.meta.dirname, "../src");
 
-type Module = "core" | "parser" | "planner" | "executor" | "runtime" | "store" | "image" | "registry" | "api" | "cli";
+type Module = "core" | "parser" | "planner" | "executor" | "runtime" | "store" | "image" | "registry" | "api" | "plugins" | "cli";
 
 /** ALLOWED is the table: module -> modules under src/ it may import (itself always allowed). */
 const ALLOWED: Record<Module, readonly Module[]> = {
@@ -18,6 +18,7 @@ const ALLOWED: Record<Module, readonly Module[]> = {
   image: ["core", "store"],
   registry: ["core", "image", "store"],
   api: ["core", "parser", "planner", "executor", "runtime", "store", "image", "registry"],
+  plugins: ["api"],
   cli: ["api"],
 };
 
@@ -27,6 +28,8 @@ const FORBIDDEN_PACKAGES: Partial<Record<Module, readonly RegExp[]>> = {
   core: [/^ink$/, /^react$/],
   parser: [/^node:child_process/, /^ink$/, /^react$/],
   api: [/^ink$/, /^react$/],
+  // vite and esbuild are optional peers: the plugins may import their types only (checked below).
+  plugins: [/^ink$/, /^react$/],
 };
 
 /** TYPE_ONLY says which module pairs are allowed only as `import type` (the table's "types"). */
@@ -83,6 +86,9 @@ describe("import rules (docs/ARCHITECTURE.md)", () => {
         }
         for (const re of FORBIDDEN_PACKAGES[from] ?? []) {
           if (re.test(spec)) violations.push(`${relative(SRC, file)}: ${from} must not import ${spec}`);
+        }
+        if (from === "plugins" && !typeOnly && /^(vite|esbuild)(\/|$)/.test(spec)) {
+          violations.push(`${relative(SRC, file)}: plugins may import only types from ${spec} (an optional peer dependency)`);
         }
         if (!spec.startsWith(".")) continue;
         const to = moduleOf(resolve(dirname(file), spec));

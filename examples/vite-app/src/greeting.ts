@@ -1,0 +1,4 @@
+/** greeting is the text the page shows. */
+export function greeting(name: string): string {
+  return `Hello from ${name}, bundled by Vite and packed into an image by tsbuild`;
+}
