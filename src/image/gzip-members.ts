@@ -2,28 +2,27 @@
  * gzipMembers compresses a byte stream on several threads: the input is cut into fixed-size
  * chunks, each chunk becomes one complete gzip member (zlib's async gzip runs on libuv's thread
  * pool, so chunks compress in parallel), and the members come out in input order. A chunk whose
- * sample hardly shrinks (compressed or random file contents) is deflated with the run-length
- * strategy only: it still squeezes the zero runs of tar headers and padding, at a third of the
- * CPU of a full search that would gain almost nothing more. A gzip file
+ * sample hardly shrinks (compressed or random file contents) is stored (deflate level 0): a full
+ * search would cost the most CPU of all to save a few percent (tar headers and padding). A gzip file
  * may hold several members back to back (RFC 1952 section 2.2); every gzip reader tsbuild meets
  * (Go's compress/gzip, zlib's gunzip, pigz) reads them as one stream. Cutting at fixed offsets
  * keeps the output a pure function of the input bytes, so layers stay reproducible.
  */
 import { promisify } from "node:util";
-import { constants, gzip } from "node:zlib";
+import { gzip } from "node:zlib";
 
 const gzipAsync = promisify(gzip);
 
-/** SAMPLE_BYTES is how much of a chunk is test-compressed; INCOMPRESSIBLE is the sample ratio above which only runs are encoded. */
+/** SAMPLE_BYTES is how much of a chunk is test-compressed; INCOMPRESSIBLE is the sample ratio above which the chunk is stored. */
 const SAMPLE_BYTES = 64 << 10;
 const INCOMPRESSIBLE = 0.9;
 
-/** compressMember deflates one chunk at `level`, with the run-length strategy when a sample of it hardly compresses. */
+/** compressMember deflates one chunk at `level`, or stores it when a sample of it hardly compresses. */
 async function compressMember(chunk: Buffer, level: number): Promise<Buffer> {
   if (level > 0 && chunk.length >= 2 * SAMPLE_BYTES) {
     const sample = chunk.subarray(0, SAMPLE_BYTES);
     const test = await gzipAsync(sample, { level: 1 });
-    if (test.length > sample.length * INCOMPRESSIBLE) return gzipAsync(chunk, { level, strategy: constants.Z_RLE });
+    if (test.length > sample.length * INCOMPRESSIBLE) return gzipAsync(chunk, { level: 0 });
   }
   return gzipAsync(chunk, { level });
 }

@@ -36,14 +36,15 @@ describe("gzipMembers", () => {
     expect(a.equals(b)).toBe(true);
   });
 
-  it("compresses text fully and random bytes with runs only, never growing much", async () => {
+  it("compresses text fully and stores random bytes, growing them by at most a few bytes per member", async () => {
     const text = Buffer.from("FROM busybox\nRUN echo hello\n".repeat(40_000));
     const textGz = await collect(gzipMembers([text]));
     expect(textGz.length).toBeLessThan(text.length / 20);
-    const noise = Buffer.concat([randomBytes(1 << 20), Buffer.alloc(64 << 10)]);
+    const noise = randomBytes(1 << 20);
     const noiseGz = await collect(gzipMembers([noise]));
     expect(gunzipSync(noiseGz).equals(noise)).toBe(true);
-    expect(noiseGz.length).toBeLessThan(noise.length);
+    // Stored blocks: 5 bytes per 64 KiB block plus the gzip header and trailer.
+    expect(noiseGz.length).toBeLessThan(noise.length + 200);
   });
 
   it("writes a valid empty gzip for empty input", async () => {
