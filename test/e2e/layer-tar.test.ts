@@ -29,7 +29,7 @@ describe.skipIf(missing !== undefined)("RUN layer tar", () => {
   });
   afterAll(() => env?.cleanup());
 
-  it("lists exactly the changes, with OCI whiteouts (a recreated directory hides its old children one by one)", async () => {
+  it("lists exactly the changes, with OCI whiteouts and an opaque directory", async () => {
     await env.build({ Dockerfile: DOCKERFILE }, { tags: ["e2e/layer:1"] });
     const store = openStore(env.root);
     const lines: string[] = [];

@@ -3,20 +3,14 @@
  * whiteouts) is written as a layer tar, hashed for the diffID while it streams, gzip-compressed
  * into the store by the store's commit protocol. The upper dir stays as the layer's dir.
  */
-import { createHash } from "node:crypto";
-import { lstat, readdir } from "node:fs/promises";
-import { posix } from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { createHash, type Hash } from "node:crypto";
+import { Readable } from "node:stream";
 import type { Digest } from "../../core/digest.js";
+import { parallelGzip } from "../../image/pgzip.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
 import { writeLayerTar } from "../../image/tar.js";
 import type { DiffEntry } from "../../runtime/diff.js";
 import type { LayerBlob, OpServices } from "./types.js";
-
-/** LowerView runs fn on a read-only view of the filesystem a step's upper was mounted over. */
-export type LowerView = <T>(fn: (root: string) => Promise<T>) => Promise<T>;
 
 /** LAYER_MEDIA_TYPE is the media type of the layers tsbuild writes (gzip, OCI). */
 export const LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -48,64 +42,40 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
   }
 }
 
-/** hashing passes bytes through while feeding them to a sha256. */
-function hashing(hash: ReturnType<typeof createHash>): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-}
+/** LAYER_GZIP_LEVEL and LAYER_GZIP_PARALLEL: gzip's default level; blocks in flight (libuv's thread pool has 4 threads). */
+const LAYER_GZIP_LEVEL = 6;
+const LAYER_GZIP_PARALLEL = 4;
 
-/** lowerChildren lists the names in the lower view's directory `path`; undefined when it is not a directory there. */
-async function lowerChildren(services: OpServices, view: string, path: string): Promise<string[] | undefined> {
-  const parent = await services.resolveInRoot(view, posix.dirname(path));
-  if (parent === undefined) return undefined;
-  const host = `${parent}/${posix.basename(path)}`;
-  const st = await lstat(host).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT" || e.code === "ENOTDIR") return undefined; // nothing below: nothing to hide
-    throw e;
-  });
-  return st?.isDirectory() ? readdir(host) : undefined;
-}
-
-/**
- * expandOpaque replaces each opaque marker with a whiteout per child of that directory in the
- * lower view that the upper does not hold, as BuildKit's overlay differ does (it compares an
- * opaque directory with the lower and writes no opaque markers); a marker with no lower
- * directory under it hides nothing and is dropped.
- */
-export async function expandOpaque(services: OpServices, diff: readonly DiffEntry[], view: string): Promise<DiffEntry[]> {
-  const out: DiffEntry[] = [];
-  const paths = new Set(diff.map((d) => d.path));
-  for (const d of diff) {
-    if (d.kind !== "opaque") {
-      out.push(d);
-      continue;
-    }
-    for (const name of (await lowerChildren(services, view, d.path)) ?? []) {
-      const path = d.path === "." || d.path === "" ? name : `${d.path}/${name}`;
-      if (!paths.has(path)) out.push({ path, kind: "whiteout", mode: 0, uid: 0, gid: 0, size: 0, mtime: 0, xattrs: {} });
-    }
+/** hashing passes a byte stream through unchanged while feeding it to `hash` (for the diffID). */
+async function* hashing(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
   }
-  return out;
+}
+
+/** commitLayer writes the diff of `upper` as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
+export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
+  const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch);
+  const hash = createHash("sha256");
+  const blob = await services.store.blobs.write(Readable.from(parallelGzip(hashing(tar, hash), { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL })));
+  return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
+}
+
+/** layerTarOfDir is the layer tar of a dir in overlay upper format, mtimes clamped to epoch when given. */
+async function layerTarOfDir(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined): Promise<Readable> {
+  const diff = await diffUpper(dir);
+  return writeLayerTar(diff.map(toLayerEntry), epoch === undefined ? {} : { sourceDateEpoch: epoch });
 }
 
 /**
- * commitLayer writes the diff of `upper` as a gzip layer blob and returns its descriptor; given
- * a view of the filesystem below the upper, opaque directories become whiteouts of the lower
- * children they hide (expandOpaque). The view is mounted only when the diff has opaque markers.
+ * layerDirDigest is the sha256 of the layer tar commitLayer would write for `dir` now: for a step's
+ * kept upper dir it equals the layer's diffID while the dir is unchanged, and for a flattened base
+ * image it is a digest of the whole tree (paths, types, modes, owners, mtimes, contents, link
+ * targets, hardlinks, xattrs). Snapshot records keep it, and fsck re-computes it.
  */
-export async function commitLayer(services: OpServices, upper: string, lower?: LowerView): Promise<LayerBlob> {
-  const raw = await services.diffUpper(upper);
-  const diff = lower && raw.some((d) => d.kind === "opaque") ? await lower((view) => expandOpaque(services, raw, view)) : raw;
-  const tar = writeLayerTar(diff.map(toLayerEntry), services.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: services.sourceDateEpoch });
+export async function layerDirDigest(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined): Promise<Digest> {
   const hash = createHash("sha256");
-  const gz = createGzip({ level: 6 });
-  const piping = pipeline(tar, hashing(hash), gz);
-  piping.catch(() => undefined); // a failure destroys gz, so blobs.write rejects with it
-  const blob = await services.store.blobs.write(Readable.from(gz));
-  await piping;
-  return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
+  for await (const chunk of await layerTarOfDir(diffUpper, dir, epoch)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest("hex")}` as Digest;
 }
