@@ -91,7 +91,7 @@ describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
     await checkFixture(env, fixture, "e2e/copy:1");
   });
 
-  it("records deletions as whiteouts, one per hidden child of a recreated directory (fixtures/e2e/whiteouts)", async () => {
+  it("records deleted files and directories as whiteouts (fixtures/e2e/whiteouts)", async () => {
     const { fixture } = await buildFixture(env, "whiteouts", { tags: ["e2e/whiteouts:1"] });
     await checkFixture(env, fixture, "e2e/whiteouts:1");
   });
