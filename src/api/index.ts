@@ -16,15 +16,15 @@ export { RunStepError, BuildCanceledError, ProcessExitError } from "../core/erro
 export type { RunStepErrorInit } from "../core/errors.js";
 export { EventChannel } from "../core/event-channel.js";
 export type { BuildEvent, BuildEventListener, VertexEvent, VertexStatus, ProgressEvent, LogEvent, DiagnosticEvent } from "../core/events.js";
-export { importImage, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack } from "./images.js";
-export type { UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
+export { importImage, pack, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack } from "./images.js";
+export type { PackOptions, PackResult, UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
 export { resolveStoreRoot } from "../store/root.js";
 export { buildSpec } from "../runtime/spec.js";
 export type { SpecInput, SpecMount, SpecLimits, SpecUser, NetworkMode, EtcFiles } from "../runtime/spec.js";
 export { resolveUser } from "../runtime/user.js";
 export { createOciDriver } from "../runtime/drivers/oci.js";
 export { createBuiltinDriver } from "../runtime/drivers/builtin.js";
-export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../runtime/driver.js";
+export type { Driver, RunIo, RunResult, BundleOptions, SignalSource, ExecOptions } from "../runtime/driver.js";
 
 export { build, createBuilder } from "./builder.js";
 export type { Builder } from "./builder.js";
@@ -46,7 +46,7 @@ export type { ContainerOptions } from "./container-create.js";
 export { superviseContainer, startDetached } from "./container-supervise.js";
 export type { SuperviseOptions, DetachOptions } from "./container-supervise.js";
 export { listContainers, killContainer, stopContainer, removeContainer, execInContainer } from "./container-ops.js";
-export type { ContainerRow } from "./container-ops.js";
+export type { ContainerRow, ExecRequest } from "./container-ops.js";
 export { containerLogs } from "./container-logs.js";
 export type { LogsOptions } from "./container-logs.js";
 export { commitContainer } from "./container-commit.js";

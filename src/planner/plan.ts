@@ -109,6 +109,7 @@ export interface MkdirOp {
   readonly user: string;
 }
 
+/** Op is what a vertex does; every field counts in its digest. */
 export type Op = ImageOp | ScratchOp | ExecOp | CopyOp | MkdirOp;
 
 /** Vertex is one node of the DAG. */

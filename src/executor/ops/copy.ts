@@ -109,8 +109,10 @@ async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly Res
       if (view !== undefined) groups.push(...(await viewItems(services, view, op)));
       const many = groups.length + inline.length > 1;
       const intoDir = await destIsDir(services, rootfs, op, many);
-      // Directories the copy creates above its entries belong to --chown's owner, as in BuildKit.
-      const created = owner ? await missingPrefixes(services, rootfs, intoDir ? op.dest : posix.dirname(op.dest)) : [];
+      // Directories the copy creates belong to --chown's owner, as in BuildKit: those above its
+      // entries, and dest itself when a directory's contents or several sources go into it.
+      const into = intoDir || groups.some((g) => g.isDir);
+      const created = owner ? await missingPrefixes(services, rootfs, into ? op.dest : posix.dirname(op.dest)) : [];
       const now = new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
       for (const g of groups) await writeGroup(services, rootfs, op, g, intoDir, owner ?? (op.from === "context" ? { uid: 0, gid: 0 } : undefined), mode);
       for (const s of inline) {
