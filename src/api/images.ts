@@ -19,8 +19,8 @@ export interface StoreOptions {
   readonly root?: string;
 }
 
-/** withStore opens the store for one operation and always closes it. */
-async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T> | T): Promise<T> {
+/** withStore opens the store for one operation and always closes it (the api modules share it). */
+export async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T> | T): Promise<T> {
   const store = openStore(resolveStoreRoot({ flag: opts.root }));
   try {
     return await fn(store);

@@ -24,13 +24,14 @@ export type { SpecInput, SpecMount, SpecLimits, SpecUser, NetworkMode, EtcFiles 
 export { resolveUser } from "../runtime/user.js";
 export { createOciDriver } from "../runtime/drivers/oci.js";
 export { createBuiltinDriver } from "../runtime/drivers/builtin.js";
-export type { Driver, RunIo, RunResult, BundleOptions, SignalSource } from "../runtime/driver.js";
+export type { Driver, RunIo, RunResult, BundleOptions, SignalSource, ExecOptions } from "../runtime/driver.js";
 
 export { build, createBuilder } from "./builder.js";
 export type { Builder } from "./builder.js";
 export type { BuildOptions, BuildRequest, BuilderOptions, BuildResult } from "./build.js";
 export type { BuildHandle } from "./handle.js";
 export { parseOutput } from "./build-output.js";
+export { parseCacheFrom, parseCacheTo, type CacheExportSpec, type CacheImportSpec } from "./build-cache.js";
 export type { BuildOutput } from "./build-output.js";
 export { run, run as runContainer, commandLine } from "./run.js";
 export type { RunOptions } from "./run.js";
@@ -45,7 +46,7 @@ export type { ContainerOptions } from "./container-create.js";
 export { superviseContainer, startDetached } from "./container-supervise.js";
 export type { SuperviseOptions, DetachOptions } from "./container-supervise.js";
 export { listContainers, killContainer, stopContainer, removeContainer, execInContainer } from "./container-ops.js";
-export type { ContainerRow } from "./container-ops.js";
+export type { ContainerRow, ExecRequest } from "./container-ops.js";
 export { containerLogs } from "./container-logs.js";
 export type { LogsOptions } from "./container-logs.js";
 export { commitContainer } from "./container-commit.js";

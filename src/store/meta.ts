@@ -86,8 +86,12 @@ export class MetaStore {
     this.migrate();
   }
 
-  /** migrate brings the schema to SCHEMA_VERSION inside one immediate transaction, so concurrent openers agree. */
+  /**
+   * migrate brings the schema to SCHEMA_VERSION inside one immediate transaction, so concurrent
+   * openers agree. A store already at SCHEMA_VERSION is only read: opening it writes nothing.
+   */
   private migrate(): void {
+    if (this.currentVersion() === SCHEMA_VERSION) return;
     this.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
     const run = this.db.transaction(() => {
       const row = this.db.prepare("SELECT version FROM schema_version").get() as Row | undefined;
@@ -100,6 +104,14 @@ export class MetaStore {
       else this.db.prepare("UPDATE schema_version SET version = ?").run(SCHEMA_VERSION);
     });
     run.immediate();
+  }
+
+  /** currentVersion reads the stored schema version without writing; undefined for a new store. */
+  private currentVersion(): number | undefined {
+    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+    if (table === undefined) return undefined;
+    const row = this.db.prepare("SELECT version FROM schema_version").get() as Row | undefined;
+    return row ? Number(row.version) : undefined;
   }
 
   /** schemaVersion returns the stored schema version. */

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { build, parseOutput, InputError } from "../../api/index.js";
+import { build, parseCacheFrom, parseCacheTo, parseOutput, InputError } from "../../api/index.js";
 import { createRenderer, PROGRESS_MODES, resolveProgressMode } from "../progress/mode.js";
 import { suggest } from "../suggest.js";
 
@@ -15,8 +15,9 @@ interface BuildFlags {
   buildArg: string[];
   label: string[];
   secret: string[];
-  noCache?: boolean;
-  noCacheFilter: string[];
+  /** commander turns `--no-cache` into `cache: false` and `--no-cache-filter S` into `cacheFilter`. */
+  cache?: boolean;
+  cacheFilter: string[];
   progress?: string;
   root?: string;
   runtime: string;
@@ -26,6 +27,8 @@ interface BuildFlags {
   output?: string;
   push?: boolean;
   quiet?: boolean;
+  cacheFrom: string[];
+  cacheTo: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -92,8 +95,8 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       labels: keyValues(flags.label, "--label"),
       secrets: secrets(flags.secret),
       tags: flags.tag,
-      noCache: flags.noCache === true,
-      noCacheFilter: flags.noCacheFilter,
+      noCache: flags.cache === false,
+      noCacheFilter: flags.cacheFilter,
       ...(flags.root ? { root: flags.root } : {}),
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
       ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
@@ -101,6 +104,8 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       ...(flags.output ? { output: parseOutput(flags.output) } : {}),
       ...(flags.metadataFile ? { metadataFile: flags.metadataFile } : {}),
       ...(flags.push ? { push: true } : {}),
+      cacheFrom: flags.cacheFrom.map(parseCacheFrom),
+      cacheTo: flags.cacheTo.map(parseCacheTo),
       signal: abort.signal,
       onEvent: renderer.onEvent,
     });
@@ -138,6 +143,8 @@ export function registerBuild(program: Command): void {
     .option("--secret <spec>", "expose a secret to RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR", collect, [])
     .option("--no-cache", "do not use the build cache")
     .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])
+    .option("--cache-from <spec>", "also read step results from a local cache: type=local,src=DIR (repeatable)", collect, [])
+    .option("--cache-to <spec>", "write step results to a local cache: type=local,dest=DIR[,mode=min|max] (repeatable)", collect, [])
     .option("--progress <mode>", `progress output: ${PROGRESS_MODES.join(", ")} (default: $TSBUILD_PROGRESS or auto)`)
     .option("-q, --quiet", "print only the image ID")
     .option("--iidfile <file>", "write the image ID to a file")
@@ -146,7 +153,7 @@ export function registerBuild(program: Command): void {
     .option("--metadata-file <file>", "write build metadata (containerimage.digest, containerimage.config.digest) as JSON")
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
-    .option("--jobs <n>", "how many steps run at once (default: CPU cores)")
+    .option("--jobs <n>", "how many steps run at once (default: CPU cores, at least 4)")
     .addHelpText("after", "\nExamples:\n  tsbuild .\n  tsbuild build -t app:dev --build-arg VERSION=1.2 .\n  tsbuild build -f docker/Dockerfile --target test ctx/\n  tsbuild build --progress plain -t app:ci . 2> build.log\n  tsbuild build -q . > image-id.txt")
     .action(action);
 }

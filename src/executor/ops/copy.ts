@@ -15,23 +15,12 @@ import type { BuildContext } from "../context-types.js";
 import type { OpContext, ResolvedInput } from "../types.js";
 import { parseChmod, type ModeFn } from "./chmod.js";
 import { download, extractArchive, isArchive } from "./copy-add.js";
+import { checkout, checkoutItems, gitFetchOf, resolveCommit, type Checkout } from "./git.js";
 import { contextItems, hostFileReader, viewItems, type Group, type Item } from "./copy-items.js";
 import { withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
-import { dirIn, makeDirInDir, missingPrefixes, writeFileInDir, writeSymlinkInDir, type Owner, type WriteMeta } from "./write.js";
-
-/** writeItems puts items under destPath inside rootfs, honoring owner and mode overrides. */
-async function writeItems(services: OpServices, rootfs: string, destPath: string, items: readonly Item[], owner: Owner, mode: ModeFn | undefined): Promise<void> {
-  for (const it of items) {
-    const meta: WriteMeta = { mode: mode ? mode(it.mode, it.kind === "dir") : it.mode, uid: owner?.uid ?? it.uid, gid: owner?.gid ?? it.gid, mtime: it.mtime };
-    const full = posix.join(destPath, it.rel);
-    const dir = await dirIn(services, rootfs, posix.dirname(full));
-    const name = posix.basename(full);
-    if (it.kind === "dir") await makeDirInDir(dir, name, meta);
-    else if (it.kind === "symlink") await writeSymlinkInDir(dir, name, it.target ?? "", { ...meta, mode: 0o777 });
-    else await writeFileInDir(dir, name, it.open!(), meta);
-  }
-}
+import { writeItems } from "./copy-write.js";
+import { dirIn, missingPrefixes, type Owner } from "./write.js";
 
 /** destIsDir decides whether single-file sources land inside dest or as dest. */
 async function destIsDir(services: OpServices, rootfs: string, op: CopyOp, many: boolean): Promise<boolean> {
@@ -44,6 +33,7 @@ async function destIsDir(services: OpServices, rootfs: string, op: CopyOp, many:
 export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], ctx?: OpContext, seen?: ReadonlyMap<string, string>): Promise<FsResult> {
   const groups: Group[] = [];
   const downloads: string[] = [];
+  const checkouts: Checkout[] = [];
   const context = services.context;
   const ctxRoot = op.from === "context" && op.sources.some((s) => s.kind === "path") ? await openRootOf(context) : undefined;
   try {
@@ -55,12 +45,19 @@ export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly
         downloads.push(d.file);
         const mtime = d.mtime ?? new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
         groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file), ...(op.unpack === true ? { archive: true } : {}) }] });
+      } else if (s.kind === "git") {
+        const fetch = gitFetchOf(s, op.checksum, op.keepGitDir);
+        const commit = seen?.get(s.remote) ?? (await resolveCommit(fetch.src, services.workRoot, ctx?.signal));
+        const tree = await checkout(fetch, commit, services.workRoot, ctx?.signal);
+        checkouts.push(tree);
+        groups.push({ isDir: true, items: await checkoutItems(tree.root, tree.commitTime, fetch.keepGitDir) });
       } else if (s.kind === "path" && context && ctxRoot) groups.push(...contextItems(context, s.path, op, ctxRoot));
     }
     return await copyGroups(services, op, inputs, groups);
   } finally {
     await ctxRoot?.close();
     for (const f of downloads) await rm(f, { force: true });
+    for (const c of checkouts) await c.remove();
   }
 }
 
@@ -76,8 +73,9 @@ async function writeGroup(services: OpServices, rootfs: string, op: CopyOp, g: G
   if (only?.archive && only.open && (await isArchive(only.open))) {
     return extractArchive(only.open(), await dirIn(services, rootfs, op.dest), only.rel);
   }
-  if (g.isDir || intoDir) return writeItems(services, rootfs, op.dest, g.items, owner, mode);
-  for (const it of g.items) await writeItems(services, rootfs, posix.dirname(op.dest), [{ ...it, rel: posix.basename(op.dest) }], owner, mode);
+  const target = { services, rootfs, owner, mode, context: services.context };
+  if (g.isDir || intoDir) return writeItems({ ...target, destPath: op.dest }, g.items);
+  for (const it of g.items) await writeItems({ ...target, destPath: posix.dirname(op.dest) }, [{ ...it, rel: posix.basename(op.dest) }]);
 }
 
 /** chownCreated gives the directories a copy created to its --chown owner. */
@@ -100,14 +98,16 @@ async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly Res
       if (view !== undefined) groups.push(...(await viewItems(services, view, op)));
       const many = groups.length + inline.length > 1;
       const intoDir = await destIsDir(services, rootfs, op, many);
-      // Directories the copy creates above its entries belong to --chown's owner, as in BuildKit.
-      const created = owner ? await missingPrefixes(services, rootfs, intoDir ? op.dest : posix.dirname(op.dest)) : [];
+      // Directories the copy creates belong to --chown's owner, as in BuildKit: those above its
+      // entries, and dest itself when a directory's contents or several sources go into it.
+      const into = intoDir || groups.some((g) => g.isDir);
+      const created = owner ? await missingPrefixes(services, rootfs, into ? op.dest : posix.dirname(op.dest)) : [];
       const now = new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
       for (const g of groups) await writeGroup(services, rootfs, op, g, intoDir, owner ?? (op.from === "context" ? { uid: 0, gid: 0 } : undefined), mode);
       for (const s of inline) {
         if (s.kind !== "inline") continue;
         const item: Item = { rel: intoDir ? s.file.name : posix.basename(op.dest), kind: "file", mode: s.file.mode, uid: 0, gid: 0, mtime: now, open: async function* () { yield Buffer.from(s.file.content); } };
-        await writeItems(services, rootfs, intoDir ? op.dest : posix.dirname(op.dest), [item], owner, mode);
+        await writeItems({ services, rootfs, owner, mode, destPath: intoDir ? op.dest : posix.dirname(op.dest) }, [item]);
       }
       await chownCreated(services, rootfs, created, owner);
     });

@@ -11,6 +11,7 @@ import type { OpContext, OpRunner, ResolvedInput } from "../types.js";
 import { runCopy } from "./copy.js";
 import { urlSourceDigest } from "./copy-add.js";
 import { runExec } from "./exec.js";
+import { gitFetchOf, gitSourceDigest } from "./git.js";
 import { layerDirDigest } from "./layer.js";
 import { withWritableStep } from "./step.js";
 import type { FsResult, LayerBlob, OpServices } from "./types.js";
@@ -67,10 +68,11 @@ export function createOpRunner(services: OpServices): OpRunner<FsResult> {
       if (op.kind !== "copy") return [];
       const out: Digest[] = [];
       for (const s of op.sources) {
-        if (s.kind !== "url") continue;
+        if (s.kind !== "url" && s.kind !== "git") continue;
         const hashes = seen.get(vertex.digest) ?? new Map<string, string>();
         seen.set(vertex.digest, hashes);
-        out.push(await urlSourceDigest(s.url, op.checksum, services.workRoot, signal, hashes));
+        if (s.kind === "git") out.push(await gitSourceDigest(gitFetchOf(s, op.checksum, op.keepGitDir), services.workRoot, signal, hashes));
+        else out.push(await urlSourceDigest(s.url, op.checksum, services.workRoot, signal, hashes));
       }
       return out;
     },

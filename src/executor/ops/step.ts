@@ -77,8 +77,16 @@ function finishNew(services: OpServices, name: string, blob: LayerBlob): void {
   finishSnapshot(services.store.meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob]));
 }
 
-/** withWritableStep runs fn on a writable view of parent and returns parent plus the new layer. */
-export async function withWritableStep(services: OpServices, parent: FsResult, fn: (rootfs: string) => Promise<void>): Promise<FsResult> {
+/**
+ * withWritableStep runs fn on a writable view of parent and returns parent plus the new layer.
+ * `afterRelease`, when given, may tidy the upper dir once it is unmounted, before it is committed.
+ */
+export async function withWritableStep(
+  services: OpServices,
+  parent: FsResult,
+  fn: (rootfs: string) => Promise<void>,
+  afterRelease?: (upper: string) => Promise<unknown>,
+): Promise<FsResult> {
   const dirs = await services.createSnapshotDirs();
   try {
     const { upper, work, target } = dirs;
@@ -88,6 +96,7 @@ export async function withWritableStep(services: OpServices, parent: FsResult, f
     } finally {
       await snap.release();
     }
+    if (afterRelease) await afterRelease(upper);
     const blob = await commitLayer(services, upper);
     return { layers: [...parent.layers, { dir: await keepLayerDir(services, upper, blob), blobs: [blob] }] };
   } finally {
