@@ -15,8 +15,9 @@ interface BuildFlags {
   buildArg: string[];
   label: string[];
   secret: string[];
-  noCache?: boolean;
-  noCacheFilter: string[];
+  /** commander turns `--no-cache` into `cache: false` and `--no-cache-filter S` into `cacheFilter`. */
+  cache?: boolean;
+  cacheFilter: string[];
   progress?: string;
   root?: string;
   runtime: string;
@@ -94,8 +95,8 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       labels: keyValues(flags.label, "--label"),
       secrets: secrets(flags.secret),
       tags: flags.tag,
-      noCache: flags.noCache === true,
-      noCacheFilter: flags.noCacheFilter,
+      noCache: flags.cache === false,
+      noCacheFilter: flags.cacheFilter,
       ...(flags.root ? { root: flags.root } : {}),
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
       ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
@@ -152,7 +153,7 @@ export function registerBuild(program: Command): void {
     .option("--metadata-file <file>", "write build metadata (containerimage.digest, containerimage.config.digest) as JSON")
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
-    .option("--jobs <n>", "how many steps run at once (default: CPU cores)")
+    .option("--jobs <n>", "how many steps run at once (default: CPU cores, at least 4)")
     .addHelpText("after", "\nExamples:\n  tsbuild .\n  tsbuild build -t app:dev --build-arg VERSION=1.2 .\n  tsbuild build -f docker/Dockerfile --target test ctx/\n  tsbuild build --progress plain -t app:ci . 2> build.log\n  tsbuild build -q . > image-id.txt")
     .action(action);
 }
