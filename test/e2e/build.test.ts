@@ -91,6 +91,11 @@ describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
     await checkFixture(env, fixture, "e2e/copy:1");
   });
 
+  it("records deleted files and directories as whiteouts (fixtures/e2e/whiteouts)", async () => {
+    const { fixture } = await buildFixture(env, "whiteouts", { tags: ["e2e/whiteouts:1"] });
+    await checkFixture(env, fixture, "e2e/whiteouts:1");
+  });
+
   it("a failing RUN reports the step, line, exit code and last output lines", async () => {
     const err = await env.build({ Dockerfile: "FROM busybox\nRUN echo about to fail && exit 3\n" }).then(
       () => undefined,
