@@ -17,14 +17,19 @@ const gzipAsync = promisify(gzip);
 const SAMPLE_BYTES = 64 << 10;
 const INCOMPRESSIBLE = 0.9;
 
+/** outputChunk sizes zlib's output buffer to hold a whole member (few callbacks back to the main thread). */
+function outputChunk(chunk: Buffer): number {
+  return Math.max(16 << 10, chunk.length + (chunk.length >> 6) + 1024);
+}
+
 /** compressMember deflates one chunk at `level`, or stores it when a sample of it hardly compresses. */
 async function compressMember(chunk: Buffer, level: number): Promise<Buffer> {
   if (level > 0 && chunk.length >= 2 * SAMPLE_BYTES) {
     const sample = chunk.subarray(0, SAMPLE_BYTES);
     const test = await gzipAsync(sample, { level: 1 });
-    if (test.length > sample.length * INCOMPRESSIBLE) return gzipAsync(chunk, { level: 0 });
+    if (test.length > sample.length * INCOMPRESSIBLE) return gzipAsync(chunk, { level: 0, chunkSize: outputChunk(chunk) });
   }
-  return gzipAsync(chunk, { level });
+  return gzipAsync(chunk, { level, chunkSize: outputChunk(chunk) });
 }
 
 /** GZIP_MEMBER_BYTES is the uncompressed size of one member (the last one may be shorter). */
