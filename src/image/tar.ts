@@ -21,7 +21,7 @@ const ZEROS = Buffer.alloc(1024);
 /**
  * writeLayerTar returns the layer tar of a changeset as a stream: entries sorted depth-first with
  * bytewise-sorted names (duplicates refused), directories named with a trailing `/`, whiteouts as
- * `.wh.NAME` and opaque markers as `.wh..wh..opq` (mtime 0, as containerd 2 writes them), mtimes in
+ * `.wh.NAME` (mode 0) and opaque markers as `.wh..wh..opq` (mtime 0, as containerd 2 writes them), mtimes in
  * whole seconds and clamped to `sourceDateEpoch`, empty uname/gname, and PAX records for names or
  * link targets that do not fit ustar, ids over 262143 and xattrs (`SCHILY.xattr.*`, byte-exact).
  *
@@ -146,13 +146,18 @@ function mtimeOf(e: LayerEntry, opts: LayerTarOptions): number {
   return opts.sourceDateEpoch !== undefined && t > opts.sourceDateEpoch ? opts.sourceDateEpoch : t;
 }
 
+/** markerMode is a whiteout's mode (0, as containerd's differ writes it under BuildKit) or an opaque marker's (0644). */
+function markerMode(type: LayerEntry["type"]): number {
+  return type === "whiteout" ? 0 : 0o644;
+}
+
 /** headerOf builds the ustar header and the PAX records an entry needs. */
 function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax: Map<string, Uint8Array | string> } {
   const name = tarNameOf(e);
   const pax = new Map<string, Uint8Array | string>();
   const isMarker = e.type === "whiteout" || e.type === "opaque";
   const type: UstarType = isMarker ? "file" : e.type === "hardlink" ? "link" : e.type;
-  const mode = isMarker ? 0o644 : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777;
+  const mode = isMarker ? markerMode(e.type) : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777;
   const header: Headers = { name, type, mode, uid: 0, gid: 0, mtime: mtimeOf(e, opts), size: 0 };
   if (!fitsUstar(name)) {
     pax.set("path", name);

@@ -1,6 +1,6 @@
 /**
- * Platforms in OCI terms (GOOS/GOARCH names) and the automatic platform ARGs
- * (Dockerfile reference "Automatic platform ARGs in the global scope").
+ * Platforms in OCI terms (GOOS/GOARCH names). The automatic platform ARGs made from them are
+ * in src/parser/arg-scope.ts.
  */
 
 /** Platform is an OCI platform: os, architecture and optional variant, in Go's names. */
@@ -53,24 +53,4 @@ export function samePlatform(a: Platform, b: Platform): boolean {
   const va = a.variant ?? DEFAULT_VARIANTS[a.architecture];
   const vb = b.variant ?? DEFAULT_VARIANTS[b.architecture];
   return a.os === b.os && a.architecture === b.architecture && va === vb;
-}
-
-/**
- * automaticArgs returns the predefined global ARGs for a build: BUILD* describe the machine
- * running the build, TARGET* the image being built, TARGETSTAGE the selected stage name.
- */
-export function automaticArgs(build: Platform, target: Platform, targetStage: string): Map<string, string> {
-  return new Map([
-    ["BUILDPLATFORM", formatPlatform(build)],
-    ["BUILDOS", build.os],
-    ["BUILDOSVERSION", ""],
-    ["BUILDARCH", build.architecture],
-    ["BUILDVARIANT", build.variant ?? ""],
-    ["TARGETPLATFORM", formatPlatform(target)],
-    ["TARGETOS", target.os],
-    ["TARGETOSVERSION", ""],
-    ["TARGETARCH", target.architecture],
-    ["TARGETVARIANT", target.variant ?? ""],
-    ["TARGETSTAGE", targetStage],
-  ]);
 }

@@ -3,13 +3,15 @@
  * mounts, and commits the changes as a layer. A non-zero exit rejects with ProcessExitError.
  */
 import { createHash } from "node:crypto";
-import { lstat, mkdir, rm, rmdir, unlink, writeFile } from "node:fs/promises";
-import { posix } from "node:path";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { InputError, ProcessExitError } from "../../core/errors.js";
 import type { ExecMount, ExecOp } from "../../planner/plan.js";
 import type { SpecMount } from "../../runtime/spec-input.js";
 import type { OpContext, ResolvedInput } from "../types.js";
+import { etcMounts } from "./etc-files.js";
+import { missingPaths, removeMountPoints, stubParents } from "./mount-stubs.js";
+import type { StubParent } from "../../runtime/stub-dirs.js";
 import { scratchDir, withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
 
@@ -65,7 +67,8 @@ function contextBind(services: OpServices, m: ExecMount): SpecMount {
 }
 
 async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>): Promise<Mounts> {
-  const out: Mounts = { spec: [], views: [] };
+  // BuildKit mounts resolv.conf and hosts first, so a step's own mounts may still cover /etc.
+  const out: Mounts = { spec: await etcMounts(scratch, BUILD_HOSTNAME, op.network === "none" ? "none" : "host"), views: [] };
   for (const [i, m] of op.mounts.entries()) {
     if (m.type === "cache") out.spec.push({ type: "bind", source: await cacheMountDir(services, m), destination: m.target });
     else if (m.type === "tmpfs") out.spec.push({ type: "tmpfs", source: "tmpfs", destination: m.target });
@@ -92,42 +95,20 @@ async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly Re
   return out;
 }
 
-/**
- * missingPaths lists `dest` and those of its ancestors that do not exist in the rootfs yet,
- * deepest first: the mount points the runtime will create, which must not stay in the layer.
- */
-async function missingPaths(services: OpServices, rootfs: string, dest: string): Promise<string[]> {
-  const out: string[] = [];
-  for (let p = posix.normalize(dest); p !== "/" && p !== "."; p = posix.dirname(p)) {
-    if ((await services.resolveInRoot(rootfs, p)) !== undefined) break;
-    out.push(p);
-  }
-  return out;
-}
-
-/** removeMountPoints deletes created mount points that are still empty, deepest first. */
-async function removeMountPoints(services: OpServices, rootfs: string, paths: readonly string[]): Promise<void> {
-  for (const p of paths) {
-    const host = await services.resolveInRoot(rootfs, p);
-    if (host === undefined) continue;
-    const st = await lstat(host);
-    if (st.isDirectory()) await rmdir(host).catch(() => undefined); // a directory the step filled stays
-    else if (st.isFile() && st.size === 0) await unlink(host);
-  }
-}
-
 /** runExec carries out an exec vertex. */
 export async function runExec(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], ctx: OpContext): Promise<FsResult> {
   const scratch = await scratchDir(services, "exec");
   let finish!: () => void;
   const ready = new Promise<void>((r) => (finish = r));
   const mounts = await buildMounts(services, op, inputs, scratch, ready);
+  let parents: StubParent[] = [];
   try {
-    return await withWritableStep(services, inputs[0]!.result, async (rootfs) => {
+    const step = async (rootfs: string): Promise<void> => {
       const user = await services.resolveUser(rootfs, op.user);
       await services.resolveInRoot(rootfs, op.cwd, "dir");
       const created: string[] = [];
       for (const m of mounts.spec) created.push(...(await missingPaths(services, rootfs, m.destination)));
+      parents = await stubParents(services, rootfs, mounts.spec.map((m) => m.destination), created);
       const res = await services.runSandbox(
         {
           rootfs,
@@ -147,7 +128,8 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
       await removeMountPoints(services, rootfs, created);
       if (res.aborted) throw ctx.signal.reason ?? new Error("aborted");
       if (res.exitCode !== 0) throw new ProcessExitError(op.argv, res.exitCode);
-    });
+    };
+    return await withWritableStep(services, inputs[0]!.result, step, (upper) => services.pruneStubParents(upper, parents));
   } finally {
     finish();
     await Promise.allSettled(mounts.views);

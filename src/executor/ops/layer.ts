@@ -3,10 +3,10 @@
  * whiteouts) is written as a layer tar, hashed for the diffID while it streams, gzip-compressed
  * into the store by the store's commit protocol. The upper dir stays as the layer's dir.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Digest } from "../../core/digest.js";
-import { gzipMembers } from "../../image/gzip-members.js";
+import { parallelGzip } from "../../image/pgzip.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
 import { writeLayerTar } from "../../image/tar.js";
 import type { DiffEntry } from "../../runtime/diff.js";
@@ -42,11 +42,40 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
   }
 }
 
-/** commitLayer writes the diff of `upper` as a gzip layer blob (members compressed in parallel) and returns its descriptor. */
+/** LAYER_GZIP_LEVEL and LAYER_GZIP_PARALLEL: gzip's default level; blocks in flight (libuv's thread pool has 4 threads). */
+const LAYER_GZIP_LEVEL = 6;
+const LAYER_GZIP_PARALLEL = 4;
+
+/** hashing passes a byte stream through unchanged while feeding it to `hash` (for the diffID). */
+async function* hashing(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/** commitLayer writes the diff of `upper` as a gzip layer blob (blocks compressed in parallel, incompressible blocks stored) and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
-  const diff = await services.diffUpper(upper);
-  const tar = writeLayerTar(diff.map(toLayerEntry), services.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: services.sourceDateEpoch });
+  const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch);
   const hash = createHash("sha256");
-  const blob = await services.store.blobs.write(Readable.from(gzipMembers(tar, { onInput: (b) => hash.update(b) })));
+  const blob = await services.store.blobs.write(Readable.from(parallelGzip(hashing(tar, hash), { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL, storeIncompressible: true })));
   return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
+}
+
+/** layerTarOfDir is the layer tar of a dir in overlay upper format, mtimes clamped to epoch when given. */
+async function layerTarOfDir(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined): Promise<Readable> {
+  const diff = await diffUpper(dir);
+  return writeLayerTar(diff.map(toLayerEntry), epoch === undefined ? {} : { sourceDateEpoch: epoch });
+}
+
+/**
+ * layerDirDigest is the sha256 of the layer tar commitLayer would write for `dir` now: for a step's
+ * kept upper dir it equals the layer's diffID while the dir is unchanged, and for a flattened base
+ * image it is a digest of the whole tree (paths, types, modes, owners, mtimes, contents, link
+ * targets, hardlinks, xattrs). Snapshot records keep it, and fsck re-computes it.
+ */
+export async function layerDirDigest(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined): Promise<Digest> {
+  const hash = createHash("sha256");
+  for await (const chunk of await layerTarOfDir(diffUpper, dir, epoch)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest("hex")}` as Digest;
 }

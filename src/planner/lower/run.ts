@@ -63,11 +63,11 @@ function mountNumber(m: Mount, key: "uid" | "gid" | "mode", x: Expander, ctx: Pl
   return parseInt(v, radix);
 }
 
-/** lowerMount expands one --mount and fills BuildKit's defaults; inputs gets the `from` vertex. */
-function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[]): ExecMount | undefined {
-  const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
-  let target = ex(m.target);
-  const id = ex(m.id);
+/**
+ * mountTargetOf is a --mount's absolute target: as written (expanded), else the secret or ssh
+ * default; undefined (reported) when there is none or it is `/`.
+ */
+function mountTargetOf(m: Mount, target: string | undefined, id: string | undefined, state: StageState, ctx: PlanContext, inputs: readonly Digest[]): string | undefined {
   if (m.type === "secret" && target === undefined) target = `/run/secrets/${id ?? ""}`;
   if (m.type === "ssh" && target === undefined) target = `/run/buildkit/ssh_agent.${inputs.length}`;
   if (target === undefined || target === "") {
@@ -79,6 +79,16 @@ function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, 
     report(ctx, "error", "InvalidMount", "mount target cannot be /", m.range);
     return undefined;
   }
+  return abs;
+}
+
+/** lowerMount expands one --mount and fills BuildKit's defaults; inputs gets the `from` vertex. */
+function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[]): ExecMount | undefined {
+  const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
+  const target = ex(m.target);
+  const id = ex(m.id);
+  const abs = mountTargetOf(m, target, id, state, ctx, inputs);
+  if (abs === undefined) return undefined;
   const mode = mountNumber(m, "mode", x, ctx);
   const uid = mountNumber(m, "uid", x, ctx);
   const gid = mountNumber(m, "gid", x, ctx);
