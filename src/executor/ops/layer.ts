@@ -54,11 +54,11 @@ async function* hashing(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerat
   }
 }
 
-/** commitLayer writes the diff of `upper` as a gzip layer blob (blocks compressed in parallel, incompressible blocks stored) and returns its descriptor. */
+/** commitLayer writes the diff of `upper` as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
   const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch);
   const hash = createHash("sha256");
-  const blob = await services.store.blobs.write(Readable.from(parallelGzip(hashing(tar, hash), { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL, storeIncompressible: true })));
+  const blob = await services.store.blobs.write(Readable.from(parallelGzip(hashing(tar, hash), { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL })));
   return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
 }
 
