@@ -18,7 +18,7 @@ import { createOpRunner } from "../executor/ops/runner.js";
 import { hostPlatform } from "../image/platform.js";
 import { parse } from "../parser/index.js";
 import type { Dockerfile, Instruction } from "../parser/ast.js";
-import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../planner/index.js";
+import { hostOnlyPlatform, imageRefs, plan, type ContainerConfig, type Platform, type ResolvedImage } from "../planner/index.js";
 import type { ImagePlan } from "../planner/plan.js";
 import type { HashCache } from "../store/hashcache.js";
 import type { Store } from "../store/store.js";
@@ -39,6 +39,11 @@ export interface BuildRequest {
   readonly dockerfileText?: string;
   /** The stage to build (default: the last one). */
   readonly target?: string;
+  /**
+   * The platform to build for (`--platform`): `os/arch[/variant]` or a lone `arch`/`os`, normalized
+   * as containerd does (`amd64`, `linux/x86_64`). Only the host platform can be built; any other is an InputError.
+   */
+  readonly platform?: string;
   /** Values for ARG instructions, by name. */
   readonly buildArgs?: Readonly<Record<string, string>>;
   /** Labels added to the image config. */
@@ -167,13 +172,22 @@ async function readDockerfile(opts: BuildRequest, contextDir: string): Promise<{
   return { text, file: opts.dockerfile ?? "Dockerfile", path };
 }
 
+/** platformsOf returns the build platform (the host) and the target platform `--platform` asks for. */
+function platformsOf(opts: BuildRequest): { buildPlatform: Platform; targetPlatform: Platform } {
+  const host = hostPlatform();
+  const buildPlatform = { os: host.os, architecture: host.architecture, variant: host.variant };
+  if (opts.platform === undefined) return { buildPlatform, targetPlatform: buildPlatform };
+  const target = hostOnlyPlatform(opts.platform, buildPlatform);
+  if ("error" in target) throw new InputError(target.error);
+  return { buildPlatform, targetPlatform: target };
+}
+
 function planOrThrow(ast: Dockerfile, opts: BuildRequest, file: string, images: ReadonlyMap<string, ResolvedImage>) {
-  const platform = hostPlatform();
   const r = plan(ast, {
     file,
     target: opts.target,
     buildArgs: new Map(Object.entries(opts.buildArgs ?? {})),
-    buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant },
+    ...platformsOf(opts),
     images,
     labels: new Map(Object.entries(opts.labels ?? {})),
   });
@@ -230,8 +244,7 @@ async function prepare(session: BuildSession, req: BuildRequest, onEvent: BuildE
   const df = await readDockerfile(req, contextDir);
   const parsed = parse(df.text, { file: df.file });
   throwOnErrors(parsed.diagnostics);
-  const platform = hostPlatform();
-  const refs = imageRefs(parsed.ast, { file: df.file, target: req.target, buildArgs: new Map(Object.entries(req.buildArgs ?? {})), buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant } });
+  const refs = imageRefs(parsed.ast, { file: df.file, target: req.target, buildArgs: new Map(Object.entries(req.buildArgs ?? {})), ...platformsOf(req) });
   throwOnErrors(refs.diagnostics);
   const images = await resolveBases(session.store, refs.refs);
   const planned = planOrThrow(parsed.ast, req, df.file, images);

@@ -12,6 +12,7 @@ interface BuildFlags {
   file?: string;
   tag: string[];
   target?: string;
+  platform?: string;
   buildArg: string[];
   label: string[];
   secret: string[];
@@ -88,6 +89,7 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       context: ctx,
       ...(text !== undefined ? { dockerfileText: text, dockerfile: "-" } : { dockerfile: dockerfilePath }),
       ...(flags.target ? { target: flags.target } : {}),
+      ...(flags.platform ? { platform: flags.platform } : {}),
       buildArgs: keyValues(flags.buildArg, "--build-arg"),
       labels: keyValues(flags.label, "--label"),
       secrets: secrets(flags.secret),
@@ -133,6 +135,7 @@ export function registerBuild(program: Command): void {
     .option("-f, --file <path>", "Dockerfile path (default: CONTEXT/Dockerfile; - reads stdin)")
     .option("-t, --tag <name>", "name and tag the image (repeatable)", collect, [])
     .option("--target <stage>", "build this stage instead of the last one")
+    .option("--platform <os/arch>", "platform to build for; only the host's (e.g. linux/amd64, amd64) is supported")
     .option("--build-arg <k=v>", "set a build-time variable (repeatable)", collect, [])
     .option("--label <k=v>", "add a label to the image (repeatable)", collect, [])
     .option("--secret <spec>", "expose a secret to RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR", collect, [])
