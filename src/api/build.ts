@@ -50,6 +50,8 @@ export interface BuildRequest {
   readonly labels?: Readonly<Record<string, string>>;
   /** Names given to the image in the store, e.g. `app:dev`. */
   readonly tags?: readonly string[];
+  /** Resolve every base image against its registry, pulling it when the stored copy differs (`--pull`). */
+  readonly pull?: boolean;
   /** Run every step, reading no cache (results are still stored). */
   readonly noCache?: boolean;
   /** Stages whose steps read no cache. */
@@ -62,7 +64,7 @@ export interface BuildRequest {
   readonly output?: BuildOutput;
   /** Push every tag to its registry after the build (`--push`). */
   readonly push?: boolean;
-  /** Registry client options for the push (credentials, insecure registries). */
+  /** Registry client options for pulls of base images and for the push (credentials, insecure registries). */
   readonly registry?: PushOptions;
   /** Write BuildKit's `--metadata-file` JSON here. */
   readonly metadataFile?: string;
@@ -133,21 +135,42 @@ function withoutNulls(config: object | null | undefined): ContainerConfig {
   return Object.fromEntries(Object.entries(config ?? {}).filter(([, v]) => v !== null)) as ContainerConfig;
 }
 
-/** resolveBases looks every base image up in the local store, pulling those it lacks from their registries. */
-async function resolveBases(store: Store, refs: readonly string[]): Promise<Map<string, ResolvedImage>> {
-  const out = new Map<string, ResolvedImage>();
-  for (const ref of refs) {
-    let digest: Digest;
+/** BaseResolution says how base images are found: `pull` always asks the registry; `platform` picks from an index. */
+interface BaseResolution {
+  readonly pull: boolean;
+  readonly platform: Platform;
+  readonly registry: PushOptions | undefined;
+}
+
+/**
+ * resolveBase finds one base image's manifest digest. Without `pull`, a stored image is used as
+ * is and only a missing one is pulled (docker build's default); with `pull` (`--pull`), the
+ * reference is always resolved against its registry and pulled when its digest differs from the
+ * stored one (blobs already stored are not downloaded again), as BuildKit's force-pull does.
+ */
+async function resolveBase(store: Store, ref: string, how: BaseResolution): Promise<Digest> {
+  if (!how.pull) {
     try {
-      digest = resolveImage(store, ref);
+      return resolveImage(store, ref);
     } catch {
       // Not stored: pull it, as docker build does; only a failed pull is an error.
-      try {
-        digest = (await pullImage(store, ref, registryEnv({}))).digest;
-      } catch (err) {
-        throw new InputError(`base image ${ref} is not in the local store (${store.root}) and pulling it failed: ${(err as Error).message}; import, load or pull it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
-      }
     }
+  }
+  const { onBlob: _progress, ...client } = how.registry ?? {};
+  try {
+    return (await pullImage(store, ref, registryEnv({ ...client, platform: how.platform }))).digest;
+  } catch (err) {
+    const why = (err as Error).message;
+    if (how.pull) throw new InputError(`--pull: cannot resolve base image ${ref} against its registry: ${why}; build without --pull to use the stored copy`, { cause: err });
+    throw new InputError(`base image ${ref} is not in the local store (${store.root}) and pulling it failed: ${why}; import, load or pull it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
+  }
+}
+
+/** resolveBases resolves every base image (see resolveBase) and reads its config for the planner. */
+async function resolveBases(store: Store, refs: readonly string[], how: BaseResolution): Promise<Map<string, ResolvedImage>> {
+  const out = new Map<string, ResolvedImage>();
+  for (const ref of refs) {
+    const digest = await resolveBase(store, ref, how);
     const img = await readImage(store, digest);
     const c = img.config;
     out.set(ref, {
@@ -246,7 +269,7 @@ async function prepare(session: BuildSession, req: BuildRequest, onEvent: BuildE
   throwOnErrors(parsed.diagnostics);
   const refs = imageRefs(parsed.ast, { file: df.file, target: req.target, buildArgs: new Map(Object.entries(req.buildArgs ?? {})), ...platformsOf(req) });
   throwOnErrors(refs.diagnostics);
-  const images = await resolveBases(session.store, refs.refs);
+  const images = await resolveBases(session.store, refs.refs, { pull: req.pull === true, platform: platformsOf(req).targetPlatform, registry: req.registry });
   const planned = planOrThrow(parsed.ast, req, df.file, images);
   for (const diagnostic of planned.warnings) onEvent({ type: "diagnostic", diagnostic, time: Date.now() });
   return { ...planned, df, contextDir };

@@ -17,6 +17,7 @@ interface BuildFlags {
   label: string[];
   secret: string[];
   noCache?: boolean;
+  pull?: boolean;
   noCacheFilter: string[];
   progress?: string;
   root?: string;
@@ -95,6 +96,7 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       secrets: secrets(flags.secret),
       tags: flags.tag,
       noCache: flags.noCache === true,
+      ...(flags.pull ? { pull: true } : {}),
       noCacheFilter: flags.noCacheFilter,
       ...(flags.root ? { root: flags.root } : {}),
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
@@ -140,6 +142,7 @@ export function registerBuild(program: Command): void {
     .option("--label <k=v>", "add a label to the image (repeatable)", collect, [])
     .option("--secret <spec>", "expose a secret to RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR", collect, [])
     .option("--no-cache", "do not use the build cache")
+    .option("--pull", "always resolve base images against their registries and pull newer ones (default: use stored images)")
     .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])
     .option("--progress <mode>", `progress output: ${PROGRESS_MODES.join(", ")} (default: $TSBUILD_PROGRESS or auto)`)
     .option("-q, --quiet", "print only the image ID")
