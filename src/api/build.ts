@@ -23,6 +23,7 @@ import type { ImagePlan } from "../planner/plan.js";
 import type { HashCache } from "../store/hashcache.js";
 import type { Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
+import { checkSshAgents } from "./ssh.js";
 import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
 import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
 import { registryEnv } from "./registry.js";
@@ -58,6 +59,12 @@ export interface BuildRequest {
   readonly noCacheFilter?: readonly string[];
   /** Secrets for `RUN --mount=type=secret`, by id. */
   readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
+  /**
+   * SSH agents for `RUN --mount=type=ssh`, by id (`default` unless the mount names one): the path
+   * of a running agent's Unix socket (`--ssh default=$SSH_AUTH_SOCK`). Steps reach the agent
+   * through a relay socket at the mount's target; nothing of it enters a layer, key or history.
+   */
+  readonly ssh?: Readonly<Record<string, string>>;
   /** Seconds since the epoch: image and layer times are set or clamped to it (reproducible builds). */
   readonly sourceDateEpoch?: number;
   /** Where the image goes besides the store (`--output`); default: the store only. */
@@ -280,10 +287,11 @@ export async function runBuild(session: BuildSession, req: BuildRequest, onEvent
   const started = Date.now();
   if (wantsPush(req) && namesOf(req).length === 0) throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
   checkAbort(signal);
+  const sshAgents = await checkSshAgents(req.ssh);
   const { plan: p, warnings, df, contextDir } = await prepare(session, req, onEvent);
   checkAbort(signal);
   const context = await openContext(contextDir, { dockerfile: df.path });
-  const services = await createServices(session.store, context, { runtime: session.runtime, secrets: req.secrets, sourceDateEpoch: req.sourceDateEpoch });
+  const services = await createServices(session.store, context, { runtime: session.runtime, secrets: req.secrets, sshAgents, sourceDateEpoch: req.sourceDateEpoch });
   checkAbort(signal);
   session.bind({ runner: createOpRunner(services), context: createContextHasher(context, { cache: session.hashCache }) });
   const res = await session.scheduler.execute(p.vertices, { signal, onEvent, dockerfile: df.file, noCache: req.noCache, noCacheFilter: req.noCacheFilter });

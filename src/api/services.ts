@@ -49,6 +49,8 @@ async function blobsOf(store: Store, digest: Digest): Promise<LayerBlob[]> {
 export interface ServiceOptions {
   readonly runtime?: RuntimeName | "auto";
   readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
+  /** SSH agent sockets by id, already checked (checkSshAgents). */
+  readonly sshAgents?: ReadonlyMap<string, string>;
   readonly sourceDateEpoch?: number;
 }
 
@@ -75,6 +77,7 @@ export async function createServices(store: Store, context: BuildContext | undef
     resolveUser,
     resolveInRoot,
     secrets,
+    sshAgents: opts.sshAgents ?? new Map(),
     sourceDateEpoch: opts.sourceDateEpoch,
     async unpackImage(digest, dest) {
       await unpackImage(store, digest, dest);

@@ -16,6 +16,7 @@ interface BuildFlags {
   buildArg: string[];
   label: string[];
   secret: string[];
+  ssh: string[];
   noCache?: boolean;
   pull?: boolean;
   noCacheFilter: string[];
@@ -64,6 +65,24 @@ function secrets(list: readonly string[]): Record<string, Uint8Array> {
 }
 
 /**
+ * sshAgents parses `--ssh default|ID[=SOCKET]` (BuildKit's form): without a socket the agent is
+ * $SSH_AUTH_SOCK. BuildKit's comma-separated key-file lists are refused by the build (agents only).
+ */
+function sshAgents(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    const id = eq < 0 ? item : item.slice(0, eq);
+    const path = eq < 0 ? process.env.SSH_AUTH_SOCK : item.slice(eq + 1);
+    if (id === "") throw new InputError(`invalid --ssh ${JSON.stringify(item)}: expected default, ID or ID=SOCKET`);
+    if (path === undefined || path === "") throw new InputError(`--ssh ${id}: SSH_AUTH_SOCK is not set; start ssh-agent or give the socket: --ssh ${id}=SOCKET`);
+    if (path.includes(",")) throw new InputError(`--ssh ${id}=${path}: give one agent socket; tsbuild does not load key files (start ssh-agent and ssh-add them)`);
+    out[id] = path;
+  }
+  return out;
+}
+
+/**
  * checkContext rejects a build context that does not exist; since `tsbuild WORD` builds WORD, a
  * mistyped command lands here, so the error suggests the command it resembles.
  */
@@ -94,6 +113,7 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       buildArgs: keyValues(flags.buildArg, "--build-arg"),
       labels: keyValues(flags.label, "--label"),
       secrets: secrets(flags.secret),
+      ssh: sshAgents(flags.ssh),
       tags: flags.tag,
       noCache: flags.noCache === true,
       ...(flags.pull ? { pull: true } : {}),
@@ -141,6 +161,7 @@ export function registerBuild(program: Command): void {
     .option("--build-arg <k=v>", "set a build-time variable (repeatable)", collect, [])
     .option("--label <k=v>", "add a label to the image (repeatable)", collect, [])
     .option("--secret <spec>", "expose a secret to RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR", collect, [])
+    .option("--ssh <spec>", "forward an SSH agent to RUN --mount=type=ssh: default (SSH_AUTH_SOCK) or ID=SOCKET (repeatable)", collect, [])
     .option("--no-cache", "do not use the build cache")
     .option("--pull", "always resolve base images against their registries and pull newer ones (default: use stored images)")
     .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])

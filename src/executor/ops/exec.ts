@@ -10,6 +10,7 @@ import { InputError, ProcessExitError } from "../../core/errors.js";
 import type { ExecMount, ExecOp } from "../../planner/plan.js";
 import type { SpecMount } from "../../runtime/spec-input.js";
 import type { OpContext, ResolvedInput } from "../types.js";
+import { startSshRelay, type SshRelay } from "./ssh-proxy.js";
 import { scratchDir, withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
 
@@ -36,6 +37,25 @@ async function cacheMountDir(services: OpServices, m: ExecMount): Promise<string
 interface Mounts {
   readonly spec: SpecMount[];
   readonly views: Promise<unknown>[];
+  readonly relays: SshRelay[];
+}
+
+/**
+ * sshMount relays the agent with the mount's id into the step (mode 0600, owner 0:0 unless the
+ * mount says otherwise, as BuildKit does). An id that was not given skips the mount, or, with
+ * required=true, fails the step naming the id.
+ */
+async function sshMount(services: OpServices, m: ExecMount, i: number, scratch: string, out: Mounts): Promise<void> {
+  const id = m.secretId ?? "default";
+  const agent = services.sshAgents?.get(id);
+  if (agent === undefined) {
+    const hint = id === "default" ? "--ssh default (with SSH_AUTH_SOCK set) or --ssh default=SOCKET" : `--ssh ${id}=SOCKET`;
+    if (m.required) throw new InputError(`ssh agent ${JSON.stringify(id)} is required by RUN --mount=type=ssh but was not given (use ${hint})`);
+    return;
+  }
+  const relay = await startSshRelay(scratch, `ssh-${i}.sock`, agent, { mode: m.mode ?? 0o600, uid: m.uid ?? 0, gid: m.gid ?? 0 });
+  out.relays.push(relay);
+  out.spec.push({ type: "bind", source: relay.path, destination: m.target });
 }
 
 /** bindFromInput mounts an input read-only and binds the requested subpath for the whole run. */
@@ -64,8 +84,8 @@ function contextBind(services: OpServices, m: ExecMount): SpecMount {
   return { type: "bind", source: entry.path === "." ? ctx.root : `${ctx.root}/${entry.path}`, destination: m.target, readonly: m.readOnly };
 }
 
-async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>): Promise<Mounts> {
-  const out: Mounts = { spec: [], views: [] };
+/** buildMounts fills `out` with the step's mounts; what it started before a failure is in `out` for the caller to release. */
+async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>, out: Mounts): Promise<void> {
   for (const [i, m] of op.mounts.entries()) {
     if (m.type === "cache") out.spec.push({ type: "bind", source: await cacheMountDir(services, m), destination: m.target });
     else if (m.type === "tmpfs") out.spec.push({ type: "tmpfs", source: "tmpfs", destination: m.target });
@@ -80,16 +100,13 @@ async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly Re
       const file = `${scratch}/secret-${i}`;
       await writeFile(file, secret, { mode: m.mode ?? 0o400 });
       out.spec.push({ type: "bind", source: file, destination: m.target, readonly: true });
-    } else {
-      throw new InputError(`RUN --mount=type=${m.type} is not supported by tsbuild yet`);
-    }
+    } else await sshMount(services, m, i, scratch, out);
   }
   for (const f of op.files) {
     const file = `${scratch}/pipe-${f.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await writeFile(file, f.content, { mode: f.mode });
     out.spec.push({ type: "bind", source: file, destination: `/dev/pipes/${f.name}`, readonly: true });
   }
-  return out;
 }
 
 /**
@@ -121,8 +138,9 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
   const scratch = await scratchDir(services, "exec");
   let finish!: () => void;
   const ready = new Promise<void>((r) => (finish = r));
-  const mounts = await buildMounts(services, op, inputs, scratch, ready);
+  const mounts: Mounts = { spec: [], views: [], relays: [] };
   try {
+    await buildMounts(services, op, inputs, scratch, ready, mounts);
     return await withWritableStep(services, inputs[0]!.result, async (rootfs) => {
       const user = await services.resolveUser(rootfs, op.user);
       await services.resolveInRoot(rootfs, op.cwd, "dir");
@@ -151,6 +169,7 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
   } finally {
     finish();
     await Promise.allSettled(mounts.views);
+    await Promise.allSettled(mounts.relays.map((r) => r.close()));
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -59,6 +59,8 @@ export interface OpServices {
   readonly unpackImage: (manifest: Digest, dest: string) => Promise<LayerBlob[]>;
   /** Secret values by id (`--secret`); never written to a layer, key or history. */
   readonly secrets?: ReadonlyMap<string, Uint8Array>;
+  /** SSH agent sockets by id (`--ssh`), relayed into `RUN --mount=type=ssh`; never part of a layer, key or history. */
+  readonly sshAgents?: ReadonlyMap<string, string>;
   /** SOURCE_DATE_EPOCH in seconds, when set: layer mtimes are clamped to it. */
   readonly sourceDateEpoch: number | undefined;
 }

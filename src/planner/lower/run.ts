@@ -64,12 +64,13 @@ function mountNumber(m: Mount, key: "uid" | "gid" | "mode", x: Expander, ctx: Pl
 }
 
 /** lowerMount expands one --mount and fills BuildKit's defaults; inputs gets the `from` vertex. */
-function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[]): ExecMount | undefined {
+function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[], sshIndex: number): ExecMount | undefined {
   const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
   let target = ex(m.target);
   const id = ex(m.id);
   if (m.type === "secret" && target === undefined) target = `/run/secrets/${id ?? ""}`;
-  if (m.type === "ssh" && target === undefined) target = `/run/buildkit/ssh_agent.${inputs.length}`;
+  // BuildKit numbers default agent sockets by the mount's position among the step's ssh mounts.
+  if (m.type === "ssh" && target === undefined) target = `/run/buildkit/ssh_agent.${sshIndex}`;
   if (target === undefined || target === "") {
     report(ctx, "error", "InvalidMount", `mount of type ${m.type} needs a target`, m.range);
     return undefined;
@@ -123,11 +124,14 @@ export function lowerRun(ins: RunInstruction, state: StageState, x: Expander, ct
   const extra: Digest[] = [];
   const mounts: ExecMount[] = [];
   for (const m of ins.mounts) {
-    const lowered = lowerMount(m, state, x, ctx, extra);
+    const lowered = lowerMount(m, state, x, ctx, extra, mounts.filter((o) => o.type === "ssh").length);
     if (lowered) mounts.push(lowered);
   }
   const env = new Map(state.env);
   if (!env.has("PATH")) env.set("PATH", DEFAULT_PATH);
+  // BuildKit points SSH_AUTH_SOCK at the first ssh mount unless the step's environment sets it.
+  const ssh = mounts.find((o) => o.type === "ssh");
+  if (ssh && !env.has("SSH_AUTH_SOCK")) env.set("SSH_AUTH_SOCK", ssh.target);
   state.root = addVertex(
     ctx,
     {
