@@ -12,6 +12,7 @@ import type { LayerBlob, OpServices } from "../executor/ops/types.js";
 import { readImage } from "../image/images.js";
 import { unpackImage } from "../image/unpack-image.js";
 import { resolveInRoot } from "../runtime/confined.js";
+import { populateCopy } from "../runtime/copy-populate.js";
 import type { Driver, RunIo, RunResult } from "../runtime/driver.js";
 import type { SpecInput } from "../runtime/spec-input.js";
 import { createBuiltinDriver } from "../runtime/drivers/builtin.js";
@@ -76,6 +77,7 @@ export async function createServices(store: Store, context: BuildContext | undef
     diffUpper,
     resolveUser,
     resolveInRoot,
+    copyTree: (src, dest) => populateCopy([src], dest),
     secrets,
     sshAgents: opts.sshAgents ?? new Map(),
     sourceDateEpoch: opts.sourceDateEpoch,

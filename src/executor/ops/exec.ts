@@ -2,15 +2,15 @@
  * The exec op (RUN): runs argv in the sandbox on a writable snapshot of inputs[0], with the step's
  * mounts, and commits the changes as a layer. A non-zero exit rejects with ProcessExitError.
  */
-import { createHash } from "node:crypto";
-import { lstat, mkdir, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { lstat, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { Writable } from "node:stream";
 import { InputError, ProcessExitError } from "../../core/errors.js";
 import type { ExecMount, ExecOp } from "../../planner/plan.js";
 import type { SpecMount } from "../../runtime/spec-input.js";
 import type { OpContext, ResolvedInput } from "../types.js";
-import { startSshRelay, type SshRelay } from "./ssh-proxy.js";
+import { leaseCacheDir } from "./cache-mounts.js";
+import { startSshRelay } from "./ssh-proxy.js";
 import { scratchDir, withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
 
@@ -26,18 +26,12 @@ function logStream(ctx: OpContext, stream: "stdout" | "stderr"): Writable {
   });
 }
 
-/** cacheMountDir is the persistent host dir of a `type=cache` mount, keyed by its id. */
-async function cacheMountDir(services: OpServices, m: ExecMount): Promise<string> {
-  const dir = `${services.store.root}/cache-mounts/${createHash("sha256").update(m.cacheId ?? m.target).digest("hex")}`;
-  await mkdir(dir, { recursive: true, mode: m.mode ?? 0o755 });
-  return dir;
-}
-
 /** Mounts collects spec mounts plus what must be released after the run. */
 interface Mounts {
   readonly spec: SpecMount[];
   readonly views: Promise<unknown>[];
-  readonly relays: SshRelay[];
+  /** Releases run after the step: relay sockets closed, cache directories given back. */
+  readonly releases: (() => void | Promise<void>)[];
 }
 
 /**
@@ -54,7 +48,7 @@ async function sshMount(services: OpServices, m: ExecMount, i: number, scratch: 
     return;
   }
   const relay = await startSshRelay(scratch, `ssh-${i}.sock`, agent, { mode: m.mode ?? 0o600, uid: m.uid ?? 0, gid: m.gid ?? 0 });
-  out.relays.push(relay);
+  out.releases.push(() => relay.close());
   out.spec.push({ type: "bind", source: relay.path, destination: m.target });
 }
 
@@ -85,9 +79,13 @@ function contextBind(services: OpServices, m: ExecMount): SpecMount {
 }
 
 /** buildMounts fills `out` with the step's mounts; what it started before a failure is in `out` for the caller to release. */
-async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>, out: Mounts): Promise<void> {
+async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>, out: Mounts, signal: AbortSignal): Promise<void> {
   for (const [i, m] of op.mounts.entries()) {
-    if (m.type === "cache") out.spec.push({ type: "bind", source: await cacheMountDir(services, m), destination: m.target });
+    if (m.type === "cache") {
+      const lease = await leaseCacheDir(services, m, inputs, signal);
+      out.releases.push(() => lease.release());
+      out.spec.push({ type: "bind", source: lease.path, destination: m.target, readonly: m.readOnly });
+    }
     else if (m.type === "tmpfs") out.spec.push({ type: "tmpfs", source: "tmpfs", destination: m.target });
     else if (m.type === "bind" && m.input !== undefined) await bindFromInput(services, inputs[m.input]!.result, m, out, ready);
     else if (m.type === "bind") out.spec.push(contextBind(services, m));
@@ -138,9 +136,9 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
   const scratch = await scratchDir(services, "exec");
   let finish!: () => void;
   const ready = new Promise<void>((r) => (finish = r));
-  const mounts: Mounts = { spec: [], views: [], relays: [] };
+  const mounts: Mounts = { spec: [], views: [], releases: [] };
   try {
-    await buildMounts(services, op, inputs, scratch, ready, mounts);
+    await buildMounts(services, op, inputs, scratch, ready, mounts, ctx.signal);
     return await withWritableStep(services, inputs[0]!.result, async (rootfs) => {
       const user = await services.resolveUser(rootfs, op.user);
       await services.resolveInRoot(rootfs, op.cwd, "dir");
@@ -169,7 +167,7 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
   } finally {
     finish();
     await Promise.allSettled(mounts.views);
-    await Promise.allSettled(mounts.relays.map((r) => r.close()));
+    await Promise.allSettled(mounts.releases.map(async (release) => release()));
     await rm(scratch, { recursive: true, force: true });
   }
 }

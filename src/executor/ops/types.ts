@@ -55,6 +55,8 @@ export interface OpServices {
   readonly runContainer: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   readonly resolveUser: (rootfs: string, user: string) => Promise<ResolvedUser>;
   readonly resolveInRoot: (root: string, path: string, create?: "dir" | "file") => Promise<string | undefined>;
+  /** Copies the directory tree `src` into the empty directory `dest`, keeping owners, modes, times and attributes. */
+  readonly copyTree: (src: string, dest: string) => Promise<void>;
   /** Unpacks the image with this manifest digest, flattened, into dest (an empty dir). */
   readonly unpackImage: (manifest: Digest, dest: string) => Promise<LayerBlob[]>;
   /** Secret values by id (`--secret`); never written to a layer, key or history. */
