@@ -1,5 +1,6 @@
-// RUN --mount=type=cache keys (id, sharing, from/source, mode/uid/gid, ro) and RUN --network, end
-// to end on the real sandbox.
+// RUN --mount=type=cache keys (id, sharing, from/source, mode/uid/gid, ro), secret files and env=,
+// and RUN --network, end to end on the real sandbox.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
@@ -70,6 +71,26 @@ describe.skipIf(missing !== undefined)("RUN --mount=type=cache and --network", (
 
   it("mounts a cache read-only with ro", async () => {
     await expect(env.build({ Dockerfile: "FROM busybox\nRUN --mount=type=cache,target=/c,ro touch /c/x\n" })).rejects.toThrow(/exit code: 1/);
+  }, 60_000);
+
+  it("exposes a secret as a file owned as asked, by source= name, and with env= as a variable only", async () => {
+    const df = [
+      "FROM busybox",
+      "USER app",
+      "RUN --mount=type=secret,id=tok,uid=1000,gid=50 stat -c '%a %u %g' /run/secrets/tok > /tmp/perm && cat /run/secrets/tok > /tmp/len-check && wc -c < /tmp/len-check > /tmp/len && rm /tmp/len-check",
+      "RUN --mount=type=secret,source=tok,mode=0440 stat -c '%a' /run/secrets/tok > /tmp/mode",
+      "RUN --mount=type=secret,id=tok,env=TOKEN test ! -e /run/secrets/tok && printf %s \"$TOKEN\" | md5sum > /tmp/env",
+      "RUN --mount=type=secret,id=tok,env=TOKEN,target=/tmp/t,uid=1000 test \"$TOKEN\" = \"$(cat /tmp/t)\" && echo ok > /tmp/both",
+      "",
+    ].join("\n");
+    await env.build({ Dockerfile: df }, { tags: ["secret:1"], secrets: { tok: "s3cret" } });
+    const img = await unpack(env, "secret:1");
+    expect(img.read("tmp/perm")).toBe("400 1000 50\n");
+    expect(img.read("tmp/len")).toBe("6\n");
+    expect(img.read("tmp/mode")).toBe("440\n");
+    expect(img.read("tmp/env")).toBe(`${createHash("md5").update("s3cret").digest("hex")}  -\n`);
+    expect(img.read("tmp/both")).toBe("ok\n");
+    expect(JSON.stringify(img.config)).not.toContain("s3cret");
   }, 60_000);
 
   it("--network=none leaves only loopback; default and host share the host's interfaces", async () => {

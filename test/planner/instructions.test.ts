@@ -184,3 +184,16 @@ describe("RUN --mount=type=ssh", () => {
     expect(p.image.config.Env).not.toContainEqual(expect.stringContaining("ssh_agent"));
   });
 });
+
+describe("RUN --mount=type=secret naming", () => {
+  it("names a secret by source, id or the target's base name, and mounts env= alone as no file", () => {
+    const p = mustPlan("FROM busybox\nRUN --mount=type=secret,source=npmrc --mount=type=secret,target=/x/tok --mount=type=secret,id=a,env=A --mount=type=secret,id=b,env=B,target=/b true\n");
+    expect(execs(p)[0]!.mounts).toMatchObject([
+      { secretId: "npmrc", target: "/run/secrets/npmrc" },
+      { secretId: "tok", target: "/x/tok" },
+      { secretId: "a", secretEnv: "A", envOnly: true },
+      { secretId: "b", secretEnv: "B", target: "/b" },
+    ]);
+    expect(execs(p)[0]!.mounts[3]).not.toHaveProperty("envOnly");
+  });
+});

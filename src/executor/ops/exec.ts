@@ -2,7 +2,7 @@
  * The exec op (RUN): runs argv in the sandbox on a writable snapshot of inputs[0], with the step's
  * mounts, and commits the changes as a layer. A non-zero exit rejects with ProcessExitError.
  */
-import { lstat, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { chmod, chown, lstat, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { Writable } from "node:stream";
 import { InputError, ProcessExitError } from "../../core/errors.js";
@@ -30,8 +30,30 @@ function logStream(ctx: OpContext, stream: "stdout" | "stderr"): Writable {
 interface Mounts {
   readonly spec: SpecMount[];
   readonly views: Promise<unknown>[];
+  /** Secret environment variables (`env=`), added to the step's environment only when it runs. */
+  readonly env: string[];
   /** Releases run after the step: relay sockets closed, cache directories given back. */
   readonly releases: (() => void | Promise<void>)[];
+}
+
+/**
+ * secretMount exposes a `--secret` value as a read-only file at the target (mode 0400, owner 0:0
+ * unless the mount says otherwise) and, with `env=`, as that environment variable; a secret that
+ * was not given is skipped, or with required=true fails the step. The value stays out of the op,
+ * hence out of every cache key, layer and history entry.
+ */
+async function secretMount(services: OpServices, m: ExecMount, file: string, out: Mounts): Promise<void> {
+  const secret = services.secrets?.get(m.secretId ?? "");
+  if (secret === undefined) {
+    if (m.required) throw new InputError(`secret ${JSON.stringify(m.secretId)} is required by RUN --mount=type=secret but was not given (use --secret id=${m.secretId},src=FILE)`);
+    return;
+  }
+  if (m.secretEnv !== undefined) out.env.push(`${m.secretEnv}=${Buffer.from(secret).toString("utf8")}`);
+  if (m.envOnly) return;
+  await writeFile(file, secret, { mode: m.mode ?? 0o400 });
+  await chmod(file, m.mode ?? 0o400);
+  await chown(file, m.uid ?? 0, m.gid ?? 0);
+  out.spec.push({ type: "bind", source: file, destination: m.target, readonly: true });
 }
 
 /**
@@ -89,16 +111,8 @@ async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly Re
     else if (m.type === "tmpfs") out.spec.push({ type: "tmpfs", source: "tmpfs", destination: m.target });
     else if (m.type === "bind" && m.input !== undefined) await bindFromInput(services, inputs[m.input]!.result, m, out, ready);
     else if (m.type === "bind") out.spec.push(contextBind(services, m));
-    else if (m.type === "secret") {
-      const secret = services.secrets?.get(m.secretId ?? "");
-      if (secret === undefined) {
-        if (m.required) throw new InputError(`secret ${JSON.stringify(m.secretId)} is required by RUN --mount=type=secret but was not given (use --secret id=${m.secretId},src=FILE)`);
-        continue;
-      }
-      const file = `${scratch}/secret-${i}`;
-      await writeFile(file, secret, { mode: m.mode ?? 0o400 });
-      out.spec.push({ type: "bind", source: file, destination: m.target, readonly: true });
-    } else await sshMount(services, m, i, scratch, out);
+    else if (m.type === "secret") await secretMount(services, m, `${scratch}/secret-${i}`, out);
+    else await sshMount(services, m, i, scratch, out);
   }
   for (const f of op.files) {
     const file = `${scratch}/pipe-${f.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
@@ -131,12 +145,19 @@ async function removeMountPoints(services: OpServices, rootfs: string, paths: re
   }
 }
 
+/** withSecretEnv sets the secret variables over the step's environment (a secret replaces a same-named ENV or ARG). */
+function withSecretEnv(env: readonly string[], secrets: readonly string[]): readonly string[] {
+  if (secrets.length === 0) return env;
+  const names = new Set(secrets.map((e) => e.slice(0, e.indexOf("="))));
+  return [...env.filter((e) => !names.has(e.slice(0, e.indexOf("=")))), ...secrets];
+}
+
 /** runExec carries out an exec vertex. */
 export async function runExec(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], ctx: OpContext): Promise<FsResult> {
   const scratch = await scratchDir(services, "exec");
   let finish!: () => void;
   const ready = new Promise<void>((r) => (finish = r));
-  const mounts: Mounts = { spec: [], views: [], releases: [] };
+  const mounts: Mounts = { spec: [], views: [], env: [], releases: [] };
   try {
     await buildMounts(services, op, inputs, scratch, ready, mounts, ctx.signal);
     return await withWritableStep(services, inputs[0]!.result, async (rootfs) => {
@@ -148,7 +169,7 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
         {
           rootfs,
           argv: op.argv,
-          env: op.env,
+          env: withSecretEnv(op.env, mounts.env),
           cwd: op.cwd,
           user,
           hostname: BUILD_HOSTNAME,

@@ -68,7 +68,10 @@ function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, 
   const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
   let target = ex(m.target);
   const id = ex(m.id);
-  if (m.type === "secret" && target === undefined) target = `/run/secrets/${id ?? ""}`;
+  const source = ex(m.source);
+  // A secret is named by source, else id, else its target's base name (BuildKit's dispatchSecret).
+  const secretName = m.type === "secret" ? (source ?? id) : undefined;
+  if (m.type === "secret" && target === undefined) target = `/run/secrets/${posix.basename(secretName ?? "")}`;
   // BuildKit numbers default agent sockets by the mount's position among the step's ssh mounts.
   if (m.type === "ssh" && target === undefined) target = `/run/buildkit/ssh_agent.${sshIndex}`;
   if (target === undefined || target === "") {
@@ -94,14 +97,15 @@ function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, 
   return {
     type: m.type,
     target: abs,
-    source: ex(m.source),
+    source,
     input,
     fromContext: m.type === "bind" && m.from === undefined,
     readOnly: m.readOnly,
     cacheId: m.type === "cache" ? (id ?? abs) : undefined,
     sharing: m.type === "cache" ? (m.sharing ?? "shared") : undefined,
-    secretId: m.type === "secret" ? (id ?? posix.basename(abs)) : m.type === "ssh" ? (id ?? "default") : undefined,
+    secretId: m.type === "secret" ? (secretName ?? posix.basename(abs)) : m.type === "ssh" ? (id ?? "default") : undefined,
     secretEnv: ex(m.env),
+    ...(m.type === "secret" && m.env !== undefined && m.target === undefined ? { envOnly: true } : {}),
     required: m.required ?? false,
     mode,
     uid,
