@@ -1,5 +1,6 @@
 // Start-to-exit latency of `tsbuild run --rm IMAGE true` next to bare `runc run` and `crun run`
-// of a prepared bundle (same busybox rootfs, `true`), measured in the same run. Not a test.
+// of a prepared bundle (same busybox rootfs, `true`), measured in the same run, with Node's own
+// start-up for reference (also without NODE_EXTRA_CA_CERTS when that is set). Not a test.
 // Run as root: node --import tsx bench/run.ts [rounds]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -45,11 +46,19 @@ function bundleFor(runtime: string): string {
 try {
   const tar = join(dir, "busybox.tar");
   execFileSync("tar", ["-C", fs.rootfs, "-cf", tar, "."]);
-  const env = { ...process.env, TSBUILD_ROOT: root };
+  const env: NodeJS.ProcessEnv = { ...process.env, TSBUILD_ROOT: root };
   execFileSync(process.execPath, [CLI, "import", tar, "bench:latest"], { env });
   const results: [string, number][] = [];
-  results.push(["tsbuild run --rm (runc)", timeIt("tsbuild", [process.execPath, CLI, "run", "--rm", "--runtime", "runc", "bench:latest", "true"], env)]);
-  results.push(["tsbuild run --rm (crun)", timeIt("tsbuild", [process.execPath, CLI, "run", "--rm", "--runtime", "crun", "bench:latest", "true"], env)]);
+  const tsbuildRun = (runtime: string): string[] => [process.execPath, CLI, "run", "--rm", "--runtime", runtime, "bench:latest", "true"];
+  results.push(["tsbuild run --rm (runc)", timeIt("tsbuild", tsbuildRun("runc"), env)]);
+  results.push(["tsbuild run --rm (crun)", timeIt("tsbuild", tsbuildRun("crun"), env)]);
+  results.push(["node -e 0 (Node start-up)", timeIt("node", [process.execPath, "-e", "0"], env)]);
+  // Node reads NODE_EXTRA_CA_CERTS at every start, before any of tsbuild's code runs.
+  if (env.NODE_EXTRA_CA_CERTS !== undefined) {
+    const plain = { ...env, NODE_EXTRA_CA_CERTS: undefined };
+    results.push(["  same, no NODE_EXTRA_CA_CERTS", timeIt("tsbuild", tsbuildRun("crun"), plain)]);
+    results.push(["  node -e 0, no NODE_EXTRA_CA_..", timeIt("node", [process.execPath, "-e", "0"], plain)]);
+  }
   results.push(["runc run (prepared bundle)", timeIt("runc", ["runc", "--root", join(dir, "runc-state"), "run", "-b", bundleFor("runc"), "bench-runc"])]);
   // crun refuses cgroup hybrid mode unless the cgroup2 mount is hidden (machine-notes.md).
   const crunBundle = bundleFor("crun");

@@ -1,15 +1,33 @@
 // Bundles the CLI into one file (dist/cli/main.js, replacing tsc's output of it) so that
 // `tsbuild` starts by reading one module instead of ~1,000 (chevrotain alone pulls in most of
 // lodash-es). The library build in dist/ stays unbundled for importers. Native and optional
-// packages stay external: better-sqlite3 (a native addon), ink and react (loaded only by the
-// tty progress view).
+// packages stay external: ink and react (loaded only by the tty progress view), and the native
+// addon of better-sqlite3.
+import { rmSync } from "node:fs";
+import { resolve, sep } from "node:path";
 import { build } from "esbuild";
+
+// Chunk names carry content hashes: chunks of earlier builds would pile up next to the new ones.
+rmSync("dist/cli/chunks", { recursive: true, force: true });
+
+/**
+ * bundledSqlite swaps src/store/sqlite.ts (a require() of better-sqlite3, kept external) for
+ * sqlite-bundled.ts (a static import, bundled): the package's fifteen CommonJS modules then cost
+ * one read instead of a resolution and compile each on every start.
+ */
+const bundledSqlite = {
+  name: "bundled-sqlite",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/sqlite\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}store${sep}meta.ts`) || args.importer.endsWith(`${sep}src${sep}store${sep}hashcache.ts`) ? { path: resolve("src/store/sqlite-bundled.ts") } : undefined));
+  },
+};
 
 await build({
   entryPoints: { main: "src/cli/main.ts" },
   outdir: "dist/cli",
-  // Splitting keeps dynamically imported modules (the tty renderer, and with it ink and React)
-  // in chunks of their own, loaded only when used.
+  // Splitting keeps dynamically imported modules in chunks of their own, loaded only when used:
+  // the tty renderer (and with it ink and React), the command program, and the fast path of a
+  // foreground `tsbuild run` (src/cli/run-fast.ts), which needs none of the build code.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,
@@ -17,7 +35,10 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
-  external: ["better-sqlite3", "ink", "react", "react/jsx-runtime"],
+  // better-sqlite3's JavaScript is bundled (bundledSqlite); its addon is loaded from the package,
+  // and `bindings` only when the addon is not in the package's build dir.
+  external: ["bindings", "ink", "react", "react/jsx-runtime"],
+  plugins: [bundledSqlite],
   // CommonJS dependencies (commander) call require(); give the ESM bundle one.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __tsbuildRequire } from 'node:module';\nconst require = __tsbuildRequire(import.meta.url);" },
   logLevel: "warning",

@@ -34,10 +34,16 @@ const FORBIDDEN_PACKAGES: Partial<Record<Module, readonly RegExp[]>> = {
 
 /** TYPE_ONLY says which module pairs are allowed only as `import type` (the table's "types"). */
 const TYPE_ONLY: Partial<Record<Module, readonly Module[]>> = {
-  // The planner calls one runtime part of the parser: the pure shell expander (src/parser/shell).
+  // The planner calls two runtime parts of the parser: see PLANNER_PARSER_RUNTIME.
   planner: ["image"],
   executor: ["planner", "runtime"],
 };
+
+/**
+ * PLANNER_PARSER_RUNTIME lists the parser modules the planner may call: the pure shell expander
+ * and the ARG scope rules it shares with the linter. Everything else from parser is types only.
+ */
+const PLANNER_PARSER_RUNTIME: readonly RegExp[] = [/\/parser\/shell\//, /\/parser\/arg-scope\.js$/];
 
 function walk(dir: string): string[] {
   const out: string[] = [];
@@ -81,8 +87,8 @@ describe("import rules (docs/ARCHITECTURE.md)", () => {
         continue;
       }
       for (const { spec, typeOnly } of importsOf(readFileSync(file, "utf8"))) {
-        if (from === "planner" && !typeOnly && spec.includes("/parser/") && !spec.includes("/parser/shell/")) {
-          violations.push(`${relative(SRC, file)}: planner may import only types and the shell expander from parser (${spec})`);
+        if (from === "planner" && !typeOnly && spec.includes("/parser/") && !PLANNER_PARSER_RUNTIME.some((re) => re.test(spec))) {
+          violations.push(`${relative(SRC, file)}: planner may import only types, the shell expander and the ARG scope from parser (${spec})`);
         }
         for (const re of FORBIDDEN_PACKAGES[from] ?? []) {
           if (re.test(spec)) violations.push(`${relative(SRC, file)}: ${from} must not import ${spec}`);

@@ -3,6 +3,7 @@
 // and column agree with the offset, starts come before ends, and keywords sit where they say.
 // FUZZ_SEED and FUZZ_RUNS change the seed and the number of files for longer local runs.
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "./helpers/random.js";
 import type { Position, SourceRange } from "../src/core/diagnostic.js";
 import { parse, parseRaw } from "../src/parser/index.js";
 import type { RawInstruction } from "../src/parser/raw.js";
@@ -12,17 +13,6 @@ const PIECES = [
   " ", "  ", "\t", "\n", "\n", "\n", "\r\n", "\\", "\\\n", "`", "`\n", '"', "'", "[", "]", '["a", "b"]', ",", "--f=v", "--",
   "<<EOF", "<<-E", "3<<X", "EOF\n", "\tE\n", "X\n", "#", "# c\n", "# escape=`\n", "${v}", "=", "\u00a0",
 ];
-
-/** rng is a small deterministic generator (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** expected computes the line and column of an offset directly from the text. */
 function expected(text: string, offset: number): { line: number; column: number } {
@@ -63,7 +53,7 @@ function checkInstruction(text: string, ins: RawInstruction): void {
 
 describe("parser: randomised input", () => {
   it("never throws and reports consistent positions (1,500 generated files)", () => {
-    const next = rng(Number(process.env["FUZZ_SEED"] ?? 20261128));
+    const next = mulberry32(Number(process.env["FUZZ_SEED"] ?? 20261128));
     for (let n = 0; n < Number(process.env["FUZZ_RUNS"] ?? 1500); n++) {
       const parts: string[] = [];
       const len = 1 + Math.floor(next() * 40);

@@ -3,18 +3,8 @@
 // backtracking JavaScript RegExp (leftmost-first, like Go's RE2) built from the same pattern.
 // RegExp is fine in this test: inputs are tiny and generated, never user data.
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "./helpers/random.js";
 import { processWord } from "../src/parser/shell/index.js";
-
-/** rng is a small deterministic generator (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PATTERN_TOKENS = ["a", "b", "*", "?", "\\*", "\\?", "\n", "."];
 const TEXT_CHARS = ["a", "b", "*", "?", "\n", "."];
@@ -81,7 +71,7 @@ function expand(word: string, v: string, p: string): string {
 
 describe("pattern matcher agrees with a backtracking oracle", () => {
   const cases = Array.from({ length: 1500 }, (_, i) => {
-    const r = rng(i + 1);
+    const r = mulberry32(i + 1);
     return { p: gen(r, PATTERN_TOKENS, 6), v: gen(r, TEXT_CHARS, 10) };
   });
 

@@ -11,7 +11,9 @@ import type { Diagnostic } from "../core/diagnostic.js";
 import { BuildCanceledError, DockerfileSyntaxError, InputError } from "../core/errors.js";
 import type { BuildEventListener } from "../core/events.js";
 import { createContextHasher, openContext } from "../executor/context.js";
-import type { ContextHasher, OpRunner, Scheduler } from "../executor/index.js";
+import type { CacheStore, ContextHasher, OpRunner, Scheduler } from "../executor/index.js";
+import { createImportingCache } from "../executor/cache-import.js";
+import { readCaches, writeCaches, type CacheExportSpec, type CacheImportSpec } from "./build-cache.js";
 import { exportImage } from "../executor/export.js";
 import type { FsResult } from "../executor/ops/types.js";
 import { createOpRunner } from "../executor/ops/runner.js";
@@ -75,6 +77,10 @@ export interface BuildRequest {
   readonly registry?: PushOptions;
   /** Write BuildKit's `--metadata-file` JSON here. */
   readonly metadataFile?: string;
+  /** Local caches to read step results from (`--cache-from type=local,src=DIR`), after the store's own cache. */
+  readonly cacheFrom?: readonly CacheImportSpec[];
+  /** Local caches to write the build's step results to (`--cache-to type=local,dest=DIR[,mode=min|max]`). */
+  readonly cacheTo?: readonly CacheExportSpec[];
   /** Cancels the build: the handle rejects with BuildCanceledError once every started step has stopped. */
   readonly signal?: AbortSignal;
   /** Receives every event as it happens (the handle's iterator sees the same events). */
@@ -258,9 +264,11 @@ export interface BuildSession {
   readonly store: Store;
   readonly hashCache: HashCache;
   readonly scheduler: Scheduler<FsResult>;
+  /** The store's own build cache (what the scheduler reads unless a build binds another). */
+  readonly cache: CacheStore<FsResult>;
   readonly runtime: RuntimeName | "auto";
-  /** bind points the scheduler's runner and context hasher at this build's (builds of one session run one at a time). */
-  bind(seams: { readonly runner: OpRunner<FsResult>; readonly context: ContextHasher }): void;
+  /** bind points the scheduler's runner, context hasher and (optionally) cache at this build's (builds of one session run one at a time). */
+  bind(seams: { readonly runner: OpRunner<FsResult>; readonly context: ContextHasher; readonly cache?: CacheStore<FsResult> }): void;
 }
 
 /** checkAbort throws BuildCanceledError between phases once `signal` fired. */
@@ -293,11 +301,14 @@ export async function runBuild(session: BuildSession, req: BuildRequest, onEvent
   const context = await openContext(contextDir, { dockerfile: df.path });
   const services = await createServices(session.store, context, { runtime: session.runtime, secrets: req.secrets, sshAgents, sourceDateEpoch: req.sourceDateEpoch });
   checkAbort(signal);
-  session.bind({ runner: createOpRunner(services), context: createContextHasher(context, { cache: session.hashCache }) });
+  const sources = await readCaches(req.cacheFrom ?? [], onEvent);
+  const cache = sources.length > 0 ? createImportingCache(session.cache, sources, services) : undefined;
+  session.bind({ runner: createOpRunner(services), context: createContextHasher(context, { cache: session.hashCache }), ...(cache ? { cache } : {}) });
   const res = await session.scheduler.execute(p.vertices, { signal, onEvent, dockerfile: df.file, noCache: req.noCache, noCacheFilter: req.noCacheFilter });
   const root = res.results.get(p.root);
   if (!root) throw new InputError("internal: the build finished without a result for its target");
   const { exported, tags, pushed } = await deliver(session.store, p.image, root, req);
+  await writeCaches(session.store, p, res, req.cacheTo ?? []);
   return {
     manifestDigest: exported.manifestDigest,
     manifestSize: exported.manifestSize,

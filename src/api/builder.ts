@@ -5,7 +5,7 @@
  */
 import { InputError } from "../core/errors.js";
 import type { BuildEventListener } from "../core/events.js";
-import type { ContextHasher, OpRunner } from "../executor/index.js";
+import type { CacheStore, ContextHasher, OpRunner } from "../executor/index.js";
 import { Scheduler } from "../executor/index.js";
 import { createFsCache } from "../executor/ops/cache.js";
 import type { FsResult } from "../executor/ops/types.js";
@@ -46,18 +46,21 @@ function openBuilder(opts: BuilderOptions): { builder: Builder; run: (req: Build
     store.close();
     throw err;
   }
-  let seams: { runner: OpRunner<FsResult>; context: ContextHasher } | undefined;
+  let seams: { runner: OpRunner<FsResult>; context: ContextHasher; cache?: CacheStore<FsResult> } | undefined;
+  const local = createFsCache(store);
+  // A build with --cache-from binds a cache that reads the store first, then the imported records.
+  const cache = (): CacheStore<FsResult> => seams?.cache ?? local;
   const bound = (): NonNullable<typeof seams> => {
     if (!seams) throw new InputError("internal: a step ran outside a build");
     return seams;
   };
   const scheduler = new Scheduler<FsResult>({
     runner: { run: (v, inputs, ctx) => bound().runner.run(v, inputs, ctx), sourceDigests: (v, signal) => bound().runner.sourceDigests?.(v, signal) ?? Promise.resolve([]) },
-    cache: createFsCache(store),
+    cache: { get: (key) => cache().get(key), put: (key, result) => cache().put(key, result) },
     context: { digestOf: (selectors, signal) => bound().context.digestOf(selectors, signal) },
     ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
   });
-  const session: BuildSession = { store, hashCache, scheduler, runtime: opts.runtime ?? "auto", bind: (s) => (seams = s) };
+  const session: BuildSession = { store, hashCache, scheduler, cache: local, runtime: opts.runtime ?? "auto", bind: (s) => (seams = s) };
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   const run = (req: BuildRequest, onEvent: BuildEventListener, signal: AbortSignal): Promise<BuildResult> => {

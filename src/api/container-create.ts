@@ -5,11 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { InputError } from "../core/errors.js";
-import { readImage, resolveImage } from "../image/images.js";
 import { createContainerDir, type ContainerState } from "../runtime/container/state.js";
 import { openStore } from "../store/store.js";
 import { whereOf } from "./container-shared.js";
-import type { RuntimeName } from "./services.js";
+import type { RuntimeName } from "./drivers.js";
+import { resolveRunImage, type RunConfig, type RunImage } from "./run-image.js";
 
 /** DEFAULT_PATH is the PATH a container gets when its image sets none (Docker's default). */
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -49,45 +49,58 @@ export function commandLine(config: { Entrypoint?: readonly string[] | null; Cmd
   return [...entrypoint, ...cmd];
 }
 
-/** createContainer records the container and returns its state (status "created"). */
-export async function createContainer(opts: ContainerOptions): Promise<ContainerState> {
+/** containerRecord is the first state of a container from `image` run with `opts` (without id and status). */
+function containerRecord(opts: ContainerOptions, image: RunImage): Omit<ContainerState, "id" | "status"> {
+  const config: RunConfig = image.config;
+  const argv = commandLine(config, opts);
+  if (argv.length === 0) throw new InputError(`image ${opts.image} has no Entrypoint or Cmd: give a command (tsbuild run ${opts.image} sh)`);
+  const env = [...(config.Env ?? []), ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+  if (!env.some((e) => e.startsWith("PATH="))) env.unshift(`PATH=${DEFAULT_PATH}`);
+  const mounts = [
+    ...(opts.volumes ?? []).map((v) => ({ type: "bind" as const, source: v.host, destination: v.container, readonly: v.readOnly })),
+    ...(opts.tmpfs ?? []).map((t) => ({ type: "tmpfs" as const, source: "tmpfs", destination: t })),
+  ];
+  const limits = { ...(opts.memoryBytes !== undefined && { memoryBytes: opts.memoryBytes }), ...(opts.pidsLimit !== undefined && { pidsLimit: opts.pidsLimit }), ...(opts.cpus !== undefined && { cpus: opts.cpus }) };
+  return {
+    name: opts.name ?? `tsbuild_${randomBytes(6).toString("hex")}`,
+    image: opts.image,
+    imageDigest: image.digest,
+    config: config as Record<string, unknown>,
+    argv,
+    run: {
+      env,
+      cwd: opts.workdir ?? (config.WorkingDir || "/"),
+      user: opts.user ?? config.User ?? "",
+      hostname: opts.hostname ?? randomBytes(6).toString("hex"),
+      mounts,
+      network: opts.network ?? "host",
+      limits,
+      readOnly: opts.readOnly === true,
+      runtime: opts.runtime ?? "auto",
+    },
+    created: new Date().toISOString(),
+    autoRemove: opts.rm === true,
+  };
+}
+
+/**
+ * newContainer records a container from `opts` and returns its state with its image ready to
+ * start. `first` is merged into the first state written (a foreground run records itself as
+ * running there, saving a second write).
+ */
+export async function newContainer(opts: ContainerOptions, first: Partial<ContainerState> = {}): Promise<{ state: ContainerState; image: RunImage }> {
   const where = whereOf(opts);
   const store = openStore(where.storeRoot);
   try {
-    const digest = resolveImage(store, opts.image);
-    const img = await readImage(store, digest);
-    const config = img.config.config ?? {};
-    const argv = commandLine(config, opts);
-    if (argv.length === 0) throw new InputError(`image ${opts.image} has no Entrypoint or Cmd: give a command (tsbuild run ${opts.image} sh)`);
-    const env = [...(config.Env ?? []), ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)];
-    if (!env.some((e) => e.startsWith("PATH="))) env.unshift(`PATH=${DEFAULT_PATH}`);
-    const mounts = [
-      ...(opts.volumes ?? []).map((v) => ({ type: "bind" as const, source: v.host, destination: v.container, readonly: v.readOnly })),
-      ...(opts.tmpfs ?? []).map((t) => ({ type: "tmpfs" as const, source: "tmpfs", destination: t })),
-    ];
-    const limits = { ...(opts.memoryBytes !== undefined && { memoryBytes: opts.memoryBytes }), ...(opts.pidsLimit !== undefined && { pidsLimit: opts.pidsLimit }), ...(opts.cpus !== undefined && { cpus: opts.cpus }) };
-    return await createContainerDir(where.root, {
-      name: opts.name ?? `tsbuild_${randomBytes(6).toString("hex")}`,
-      image: opts.image,
-      imageDigest: digest,
-      config: config as Record<string, unknown>,
-      argv,
-      run: {
-        env,
-        cwd: opts.workdir ?? (config.WorkingDir || "/"),
-        user: opts.user ?? config.User ?? "",
-        hostname: opts.hostname ?? randomBytes(6).toString("hex"),
-        mounts,
-        network: opts.network ?? "host",
-        limits,
-        readOnly: opts.readOnly === true,
-        runtime: opts.runtime ?? "auto",
-      },
-      created: new Date().toISOString(),
-      status: "created",
-      autoRemove: opts.rm === true,
-    });
+    const image = await resolveRunImage(store, opts.image, opts.runtime ?? "auto");
+    const state = await createContainerDir(where.root, { ...containerRecord(opts, image), status: "created", ...first });
+    return { state, image };
   } finally {
     store.close();
   }
+}
+
+/** createContainer records the container and returns its state (status "created"). */
+export async function createContainer(opts: ContainerOptions): Promise<ContainerState> {
+  return (await newContainer(opts)).state;
 }

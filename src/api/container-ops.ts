@@ -5,9 +5,10 @@
 import { InputError, TsbuildError } from "../core/errors.js";
 import { normalizeSignal, requestSignal } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, type ContainerState } from "../runtime/container/state.js";
-import type { RunIo, RunResult } from "../runtime/driver.js";
+import type { ExecOptions, RunIo, RunResult } from "../runtime/driver.js";
+import { resolveUser } from "../runtime/user.js";
 import { isActive, lookup, reclaimAll, unmountUnder, waitExit, whereOf, type ContainerScope, type Where } from "./container-shared.js";
-import { pickDriver } from "./services.js";
+import { pickDriver } from "./drivers.js";
 
 /** ContainerRow is one line of `ps`. */
 export interface ContainerRow {
@@ -93,13 +94,42 @@ export async function removeContainer(opts: ContainerScope & { container: string
   return s;
 }
 
-/** execInContainer runs `argv` in the running container with the main process's env, user and cwd. */
-export async function execInContainer(opts: ContainerScope & { container: string; argv: readonly string[]; io: RunIo }): Promise<RunResult> {
+/**
+ * ExecRequest is a command to run in a running container, as `docker exec` takes it: `env`
+ * (NAME=VALUE entries replacing or adding to the main process's environment), `user` (a name or
+ * id, with an optional group, resolved against the container's /etc/passwd and /etc/group),
+ * `workdir` (absolute) and `tty` (a terminal; `io` must then be the caller's own fd-backed
+ * streams). Without them the command runs with the main process's environment, user and cwd.
+ */
+export interface ExecRequest extends ContainerScope {
+  readonly container: string;
+  readonly argv: readonly string[];
+  readonly io: RunIo;
+  readonly env?: readonly string[];
+  readonly user?: string;
+  readonly workdir?: string;
+  readonly tty?: boolean;
+}
+
+/** execOptionsOf resolves the request's user inside the container's root filesystem; undefined when nothing changes. */
+async function execOptionsOf(where: Where, s: ContainerState, opts: ExecRequest): Promise<ExecOptions | undefined> {
+  if (opts.env === undefined && opts.user === undefined && opts.workdir === undefined && opts.tty !== true) return undefined;
+  const user = opts.user === undefined ? undefined : await resolveUser(containerPaths(where.root, s.id).merged, opts.user);
+  return {
+    ...(opts.env !== undefined && { env: opts.env }),
+    ...(user !== undefined && { user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } }),
+    ...(opts.workdir !== undefined && { cwd: opts.workdir }),
+    ...(opts.tty === true && { tty: true }),
+  };
+}
+
+/** execInContainer runs `argv` in the running container (see ExecRequest) and resolves with how it ended. */
+export async function execInContainer(opts: ExecRequest): Promise<RunResult> {
   const where = whereOf(opts);
   const s = await lookup(where, opts.container);
   if (s.status !== "running" || s.driver === undefined) throw new InputError(`container ${s.name} is not running`);
   if (opts.argv.length === 0) throw new InputError("exec needs a command");
   const driver = await pickDriver(s.driver, `${where.storeRoot}/runtime`);
   if (!driver.exec) throw new InputError(`exec needs the runc or crun driver; container ${s.name} runs with ${driver.name}`);
-  return driver.exec(bundleIdOf(s.id), opts.argv, opts.io);
+  return driver.exec(bundleIdOf(s.id), opts.argv, opts.io, await execOptionsOf(where, s, opts));
 }

@@ -9,7 +9,7 @@ import { readMountinfo } from "../runtime/mountinfo.js";
 import { unmount } from "../runtime/snapshot.js";
 import { bundleIdOf, containerPaths, containersRoot, findContainer, listIds, readState, removeContainerDir, supervisorAlive, updateState, type ContainerState } from "../runtime/container/state.js";
 import { resolveStoreRoot } from "../store/root.js";
-import { pickDriver } from "./services.js";
+import { pickDriver } from "./drivers.js";
 
 /** ContainerScope names the store whose containers a call works on. */
 export interface ContainerScope {

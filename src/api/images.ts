@@ -4,8 +4,11 @@ import { importRootfs, type ImportOptions, type ImportResult } from "../image/im
 import { inspectImage, listImages, removeImages, tagImage, type ImageRow, type RemoveResult } from "../image/images.js";
 import { saveArchive, saveLayoutDir, type ExportPlan } from "../image/layout.js";
 import { loadArchive, type LoadResult } from "../image/load.js";
+import { packDirectories, type PackOptions, type PackResult } from "../image/pack.js";
 import { unpackImage } from "../image/unpack-image.js";
 import type { UnpackOptions, UnpackResult } from "../image/unpack.js";
+import { layerDirDigest } from "../executor/ops/layer.js";
+import { diffUpper } from "../runtime/diff.js";
 import { fsck, type FsckReport } from "../store/fsck.js";
 import { diskUsage, prune, type DiskUsage, type PruneOptions, type PruneReport } from "../store/gc.js";
 import { resolveStoreRoot } from "../store/root.js";
@@ -16,8 +19,8 @@ export interface StoreOptions {
   readonly root?: string;
 }
 
-/** withStore opens the store for one operation and always closes it. */
-async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T> | T): Promise<T> {
+/** withStore opens the store for one operation and always closes it (the api modules share it). */
+export async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T> | T): Promise<T> {
   const store = openStore(resolveStoreRoot({ flag: opts.root }));
   try {
     return await fn(store);
@@ -76,9 +79,12 @@ export function load(file: string | { name: string; stream: AsyncIterable<Uint8A
   return withStore(opts, (s) => loadArchive(s, file));
 }
 
-/** checkStore runs fsck on the store. */
+/**
+ * checkStore runs fsck on the store, unpacked snapshots included: each one's layer tar, as the
+ * builder writes it, is re-made and hashed (layerDirDigest) and compared with its record.
+ */
 export function checkStore(opts: StoreOptions = {}): Promise<FsckReport> {
-  return withStore(opts, (s) => fsck(s));
+  return withStore(opts, (s) => fsck(s, { snapshotDigester: (dir, epoch) => layerDirDigest(diffUpper, dir, epoch) }));
 }
 
 /** storeUsage reports the store's disk usage. */
@@ -91,7 +97,12 @@ export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<Prun
   return withStore(opts, (s) => prune(s, opts));
 }
 
-export type { UnpackOptions, UnpackResult, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };
+export type { PackOptions, PackResult, UnpackOptions, UnpackResult, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };
+
+/** pack makes an image from directories, one layer each (base first), and tags it NAME[:TAG] (see packDirectories). */
+export function pack(dirs: readonly string[], name: string, opts: StoreOptions & PackOptions = {}): Promise<PackResult> {
+  return withStore(opts, (s) => packDirectories(s, dirs, [name], { sourceDateEpoch: sourceDateEpoch(), ...opts }));
+}
 
 /** unpack applies an image's layers into a directory with the safe unpacker. */
 export function unpack(ref: string, dest: string, opts: StoreOptions & UnpackOptions = {}): Promise<UnpackResult[]> {

@@ -5,9 +5,7 @@ import { removeCredentials, saveCredentials, dockerConfigPath } from "../registr
 import { pull as pullImage, type PullOptions, type PullResult } from "../registry/pull.js";
 import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
 import { normalizeRegistryHost } from "../registry/reference.js";
-import { resolveStoreRoot } from "../store/root.js";
-import { openStore, type Store } from "../store/store.js";
-import type { StoreOptions } from "./images.js";
+import { withStore, type StoreOptions } from "./images.js";
 
 const list = (v: string | undefined): string[] => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
@@ -17,15 +15,6 @@ const list = (v: string | undefined): string[] => (v ?? "").split(",").map((s) =
  */
 export function registryEnv<T extends ClientOptions & { registryMirrors?: readonly string[] }>(opts: T, env: NodeJS.ProcessEnv = process.env): T {
   return { ...opts, insecureRegistries: [...(opts.insecureRegistries ?? []), ...list(env.TSBUILD_INSECURE_REGISTRIES)], registryMirrors: [...(opts.registryMirrors ?? []), ...list(env.TSBUILD_REGISTRY_MIRRORS)] };
-}
-
-async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise<T>): Promise<T> {
-  const store = openStore(resolveStoreRoot({ flag: opts.root }));
-  try {
-    return await fn(store);
-  } finally {
-    store.close();
-  }
 }
 
 /** pull downloads REF from its registry into the store and tags it (see the registry client's pull). */

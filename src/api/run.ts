@@ -4,11 +4,18 @@
  * (the image is never modified), output to the caller's streams and the container's log, and
  * the container's exit code as the result. With `rm` the container is removed at exit; without,
  * it stays (exited) for `ps -a`, `logs`, `start` and `commit`.
+ *
+ * This is the latency-critical path of `tsbuild run`: it writes the container's state once (as
+ * running, with this process as its supervisor, so a killed tsbuild is reclaimed), reads the
+ * image from the start cache (run-image.ts) and loads no parser, planner or build code.
  */
 import type { Readable, Writable } from "node:stream";
 import type { RunResult, SignalSource } from "../runtime/driver.js";
-import { commandLine, createContainer, type ContainerOptions } from "./container-create.js";
-import { superviseContainer } from "./container-supervise.js";
+import { containerPaths, ownIdentity } from "../runtime/container/state.js";
+import { commandLine, newContainer, type ContainerOptions } from "./container-create.js";
+import { controlled, launchContainer } from "./container-launch.js";
+import { whereOf } from "./container-shared.js";
+import { pickDriver } from "./drivers.js";
 
 export { commandLine };
 
@@ -27,15 +34,23 @@ export interface RunOptions extends ContainerOptions {
 
 /** run starts the container and resolves with how it ended. */
 export async function run(opts: RunOptions): Promise<RunResult> {
-  const state = await createContainer(opts);
+  const where = whereOf(opts);
+  // Listen before the pid is recorded: a signal request may follow at once.
+  const ctl = controlled(opts.signals, opts.signal);
+  let created: Awaited<ReturnType<typeof newContainer>>;
+  let driver: Awaited<ReturnType<typeof pickDriver>>;
+  try {
+    const me = await ownIdentity();
+    driver = await pickDriver(opts.runtime ?? "auto", `${where.storeRoot}/runtime`);
+    const started = new Date().toISOString();
+    created = await newContainer(opts, { status: "running", pid: me.pid, pidStart: me.pidStart, started, driver: driver.name as "runc" | "crun" | "builtin" });
+  } catch (err) {
+    ctl.stop();
+    throw err;
+  }
+  const { state, image } = created;
+  ctl.attach(containerPaths(where.root, state.id).signals);
   opts.onCreated?.(state.id);
-  return superviseContainer({
-    container: state.id,
-    stdout: opts.stdout,
-    stderr: opts.stderr,
-    ...(opts.root !== undefined && { root: opts.root }),
-    ...(opts.stdin && { stdin: opts.stdin }),
-    ...(opts.signals && { signals: opts.signals }),
-    ...(opts.signal && { signal: opts.signal }),
-  });
+  const streams = { stdout: opts.stdout, stderr: opts.stderr, ...(opts.stdin && { stdin: opts.stdin }) };
+  return launchContainer(where, state, image.lowers, driver, { ...streams, ctl, markRunning: false });
 }

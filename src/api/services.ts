@@ -10,32 +10,22 @@ import { InputError } from "../core/errors.js";
 import type { BuildContext } from "../executor/context.js";
 import type { LayerBlob, OpServices } from "../executor/ops/types.js";
 import { readImage } from "../image/images.js";
+import { unpackLayerDir } from "./layer-dir.js";
 import { unpackImage } from "../image/unpack-image.js";
 import { resolveInRoot } from "../runtime/confined.js";
 import { populateCopy } from "../runtime/copy-populate.js";
-import type { Driver, RunIo, RunResult } from "../runtime/driver.js";
+import type { RunIo, RunResult } from "../runtime/driver.js";
 import type { SpecInput } from "../runtime/spec-input.js";
-import { createBuiltinDriver } from "../runtime/drivers/builtin.js";
-import { createOciDriver } from "../runtime/drivers/oci.js";
-import { findOnPath } from "../runtime/process.js";
+import { pickDriver, type RuntimeName } from "./drivers.js";
 import { cleanupStaleMounts, createSnapshotDirs, diffUpper, mountSnapshot } from "../runtime/snapshot.js";
 import { removeSnapshotDirs } from "../runtime/stale-mounts.js";
 import { buildSpec } from "../runtime/spec.js";
+import { pruneStubParents } from "../runtime/stub-dirs.js";
 import { resolveUser } from "../runtime/user.js";
+import { snapshotRoot } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
 
-/** RuntimeName names a sandbox driver. */
-export type RuntimeName = "runc" | "crun" | "builtin";
-
-/** pickDriver returns the requested driver, or with "auto" the first of runc, crun, builtin that works here. */
-export async function pickDriver(name: RuntimeName | "auto", stateRoot: string): Promise<Driver> {
-  if (name === "builtin") return createBuiltinDriver();
-  if (name !== "auto") return createOciDriver({ runtime: name, stateRoot });
-  for (const rt of ["runc", "crun"] as const) {
-    if (await findOnPath(rt)) return createOciDriver({ runtime: rt, stateRoot });
-  }
-  return createBuiltinDriver();
-}
+export { pickDriver, type RuntimeName };
 
 /** blobsOf describes an image's layers (blob descriptors plus diffIDs from its config). */
 async function blobsOf(store: Store, digest: Digest): Promise<LayerBlob[]> {
@@ -59,7 +49,7 @@ export interface ServiceOptions {
 export async function createServices(store: Store, context: BuildContext | undefined, opts: ServiceOptions): Promise<OpServices> {
   const driver = await pickDriver(opts.runtime ?? "auto", `${store.root}/runtime`);
   const workRoot = `${store.root}/work`;
-  const layerRoot = `${store.root}/layers`;
+  const layerRoot = snapshotRoot(store);
   await mkdir(workRoot, { recursive: true, mode: 0o700 });
   await mkdir(layerRoot, { recursive: true, mode: 0o700 });
   const mountsRoot = `${store.root}/mounts`;
@@ -75,12 +65,14 @@ export async function createServices(store: Store, context: BuildContext | undef
     createSnapshotDirs: () => createSnapshotDirs(mountsRoot),
     removeSnapshotDirs,
     diffUpper,
+    pruneStubParents,
     resolveUser,
     resolveInRoot,
     copyTree: (src, dest) => populateCopy([src], dest),
     secrets,
     sshAgents: opts.sshAgents ?? new Map(),
     sourceDateEpoch: opts.sourceDateEpoch,
+    unpackLayerDir: (blob, dest) => unpackLayerDir(store, blob, dest),
     async unpackImage(digest, dest) {
       await unpackImage(store, digest, dest);
       return blobsOf(store, digest);

@@ -1,12 +1,18 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { splitRunArgv } from "./commands/run.js";
 
-/** version reads tsbuild's version from its package.json (dist/cli/ -> ../../package.json). */
+/**
+ * version reads tsbuild's version from its package.json, the nearest one above this module (it
+ * runs from src/cli, dist/cli or a chunk of the bundled CLI in dist/cli/chunks).
+ */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
+    const file = new URL("package.json", dir);
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+    if (dir.pathname === "/") throw new Error(`no package.json above ${import.meta.url}`);
+  }
 }
 
 /** makeProgram builds the commander program with every subcommand registered. */

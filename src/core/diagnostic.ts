@@ -11,6 +11,7 @@ export interface SourceRange {
   readonly end: Position;
 }
 
+/** Severity is how bad a diagnostic is: errors fail the command, warnings and infos do not. */
 export type Severity = "error" | "warning" | "info";
 
 /** Note is an extra remark attached to a diagnostic, optionally pointing at another place. */

@@ -6,6 +6,7 @@
  * enter a key; a secret mount contributes its id, target and options, never the secret's content.
  */
 import { canonicalJson, sha256, type Digest } from "../core/digest.js";
+import { stripCredentials } from "../core/git-ref.js";
 import type { Op, Vertex } from "../planner/plan.js";
 import { selectorsOf, type ContextSelector } from "./context-hash.js";
 
@@ -28,6 +29,10 @@ export function contextSelectors(vertex: Pick<Vertex, "op">): ContextSelector[] 
  */
 function keyedOp(op: Op): unknown {
   if (op.kind === "image") return { kind: op.kind, digest: op.digest };
+  if (op.kind === "copy" && op.sources.some((s) => s.kind === "url" || s.kind === "git")) {
+    // Credentials in a source URL never enter a key; what the URL serves is keyed by its content digest.
+    return { ...op, sources: op.sources.map((s) => (s.kind === "url" ? { ...s, url: stripCredentials(s.url) } : s.kind === "git" ? { ...s, remote: stripCredentials(s.remote) } : s)) };
+  }
   return op;
 }
 

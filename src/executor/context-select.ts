@@ -30,6 +30,12 @@ export interface SelectedRoot {
   readonly source: string;
   /** The resolved context path copied from (a file, or a directory whose contents are copied). */
   readonly path: string;
+  /**
+   * The context path the source named, before a symlink that is the source itself was followed:
+   * a copied file takes this path's last component as its name (BuildKit names it after the
+   * source, not the link's target). Equal to `path` when no such symlink was followed.
+   */
+  readonly named: string;
   /** The root entry first, then the kept entries below it; context-relative paths, sorted bytewise. */
   readonly entries: readonly ContextEntry[];
 }
@@ -146,10 +152,10 @@ function collect(ctx: BuildContext, root: string, include: IgnoreMatcher | undef
 }
 
 /** rootOf builds one SelectedRoot from a resolved path. */
-function rootOf(ctx: BuildContext, source: string, r: Resolved, include: IgnoreMatcher | undefined, exclude: IgnoreMatcher | undefined): SelectedRoot {
+function rootOf(ctx: BuildContext, source: string, named: string, r: Resolved, include: IgnoreMatcher | undefined, exclude: IgnoreMatcher | undefined): SelectedRoot {
   const below = r.entry.type === "dir" ? collect(ctx, r.path, include, exclude) : [];
   below.sort((a, b) => compareBytes(a.path, b.path));
-  return { source, path: r.path, entries: [r.entry, ...below] };
+  return { source, path: r.path, named, entries: [r.entry, ...below] };
 }
 
 /** RootSpec is how one source's roots are found and filled. */
@@ -184,7 +190,7 @@ function rootsFor(ctx: BuildContext, spec: RootSpec, clean: string, links: Conte
   return paths.map((p) => {
     const r = resolveOrThrow(ctx, spec.source, p, spec.follow);
     links.push(...r.links);
-    return rootOf(ctx, spec.source, r, spec.include, spec.exclude);
+    return rootOf(ctx, spec.source, p, r, spec.include, spec.exclude);
   });
 }
 

@@ -44,7 +44,7 @@ export async function* decompressLayer(source: ByteStream, maxBytes: number, has
   const kind = detectCompression(head);
   if (kind === "zstd") throw new TsbuildError("UnsupportedCompression", "zstd-compressed layers cannot be read: Node.js 20 has no zstd decoder; pull or save the image with gzip layers");
   const raw = Readable.from(withHead(head, it), { objectMode: false });
-  const out = kind === "gzip" ? createGunzip() : undefined;
+  const out = kind === "gzip" ? createGunzip({ chunkSize: 128 * 1024 }) : undefined;
   const stream = out ?? raw;
   const piping = out ? pipeline(raw, out) : undefined;
   piping?.catch(() => undefined); // a pipeline failure also errors `out`, which the loop below rethrows

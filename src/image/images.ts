@@ -5,6 +5,9 @@ import { MAX_MANIFEST_BYTES } from "../store/reach.js";
 import type { Store } from "../store/store.js";
 import { descriptorOf, imageConfigSchema, isManifestType, manifestSchema, parseJsonBytes, type ImageConfig, type Manifest } from "./oci.js";
 import { familiar, parseImageName, refKey, splitRefKey } from "./name.js";
+import { resolveImage } from "./resolve.js";
+
+export { resolveImage };
 
 /** MAX_CONFIG_BYTES caps image configs read from the store or an archive. */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -29,43 +32,6 @@ export async function readImage(store: Store, digest: Digest): Promise<StoredIma
   const config = parseJsonBytes(configBytes, imageConfigSchema, `config ${manifest.config.digest}`);
   store.meta.touchImage(digest);
   return { digest, mediaType: rec.mediaType, manifestBytes, manifest, config, refs: store.meta.refsTo(digest) };
-}
-
-/**
- * resolveImage finds the manifest digest a user's REF names: `NAME[:TAG]`, `NAME@DIGEST`, a
- * manifest digest, or an image ID (the config digest, in full or as a unique hex prefix of at
- * least 4 digits, as `docker images` shows it).
- */
-export function resolveImage(store: Store, ref: string): Digest {
-  const byName = refByName(store, ref);
-  if (byName) return byName;
-  const images = store.meta.listImages();
-  const hex = ref.startsWith("sha256:") ? ref.slice(7) : ref;
-  if (/^[a-f0-9]{4,64}$/.test(hex)) {
-    const hits = images.filter((i) => i.digest.slice(7).startsWith(hex) || i.configDigest.slice(7).startsWith(hex));
-    if (hits.length === 1) return (hits[0] as { digest: Digest }).digest;
-    if (hits.length > 1 && new Set(hits.map((h) => h.digest)).size > 1) throw new StoreError(`image ID prefix ${ref} is ambiguous: give more digits`);
-    if (isDigest(ref)) throw new NotFoundError(`no such image: ${ref}`);
-  }
-  const name = parseImageName(ref);
-  if (name.digest) {
-    const d = parseDigest(name.digest);
-    if (store.meta.getImage(d)) return d;
-    throw new NotFoundError(`no such image: ${ref}`);
-  }
-  const d = store.meta.getRef(refKey(name));
-  if (!d) throw new NotFoundError(`no such image: ${ref} (see \`tsbuild images\`; import, load or pull it first)`);
-  return d;
-}
-
-/** refByName returns the digest a tagged name points at, or undefined when ref is not a stored name. */
-function refByName(store: Store, ref: string): Digest | undefined {
-  if (ref.includes("@") || ref.startsWith("sha256:")) return undefined;
-  try {
-    return store.meta.getRef(refKey(parseImageName(ref)));
-  } catch {
-    return undefined; // not a valid name (an ID prefix, say); resolveImage tries the other forms
-  }
 }
 
 /**

@@ -119,8 +119,8 @@ export async function saveArchive(store: Store, refs: readonly string[], dest: s
   return plan;
 }
 
-/** atomicWrite writes dest through a sibling temp file, fsyncs it and renames it into place. */
-async function atomicWrite(dest: string, write: (tmp: string) => Promise<unknown>): Promise<void> {
+/** atomicWrite has `write` fill a temp file next to `dest`, fsyncs it, and renames it into place (the temp file is removed on failure). */
+export async function atomicWrite(dest: string, write: (tmp: string) => Promise<unknown>): Promise<void> {
   const tmp = `${dest}.tsbuild-${process.pid}.tmp`;
   try {
     await write(tmp);

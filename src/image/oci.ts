@@ -26,6 +26,14 @@ export function isIndexType(mt: string | undefined): boolean {
   return mt === MediaTypes.ociIndex || mt === MediaTypes.dockerManifestList;
 }
 
+/** isZstdLayerType reports whether a layer media type says zstd compression (OCI `+zstd`, or the unofficial Docker `.zstd`). */
+export function isZstdLayerType(mediaType: string): boolean {
+  return mediaType.endsWith("+zstd") || mediaType.endsWith(".tar.zstd");
+}
+
+/** ZSTD_UNSUPPORTED says why tsbuild cannot read zstd layers and what to do instead. */
+export const ZSTD_UNSUPPORTED = "tsbuild cannot decompress zstd: Node.js 20's zlib has no zstd decoder and no zstd library is bundled; use a gzip variant of the image (e.g. one built with compression=gzip, or converted with `skopeo copy --dest-compress-format gzip`)";
+
 /** isManifestType reports whether a media type is a single-platform image manifest. */
 export function isManifestType(mt: string | undefined): boolean {
   return mt === MediaTypes.ociManifest || mt === MediaTypes.dockerManifest;

@@ -1,4 +1,5 @@
-import { lstat, mkdir } from "node:fs/promises";
+import { lstatSync, mkdirSync, type Stats } from "node:fs";
+import { lstat } from "node:fs/promises";
 import { TsbuildError } from "../core/errors.js";
 
 /** UnpackError says a layer entry was refused; the message names the layer entry and what to do. */
@@ -37,6 +38,9 @@ export function splitEntryName(name: string, maxBytes: number, maxDepth: number,
  * swap a checked directory for a symlink between the check and the use.
  */
 export class RootedDir {
+  /** known holds directories this RootedDir checked or created; see forget(). */
+  private readonly known = new Set<string>();
+
   constructor(readonly root: string) {}
 
   /** abs joins already-validated components under the root. */
@@ -47,22 +51,36 @@ export class RootedDir {
   /**
    * parent checks every component but the last and returns the absolute parent path. Missing
    * directories are created (mode 0755) when `create` is set, otherwise undefined is returned.
-   * A symlink or non-directory among them is refused, naming `entry`.
+   * A symlink or non-directory among them is refused, naming `entry`. Directories once checked
+   * are remembered (the tree is private to its user) until forget() drops them; the calls are
+   * synchronous, since each is one short syscall and a thread-pool round trip per path component
+   * would cost more than the work.
    */
   async parent(parts: readonly string[], entry: string, create: boolean): Promise<string | undefined> {
     for (let i = 0; i < parts.length - 1; i++) {
       const p = this.abs(parts.slice(0, i + 1));
-      const st = await lstatOrUndefined(p);
+      if (this.known.has(p)) continue;
+      const st = lstatSyncOrUndefined(p);
       if (!st) {
         if (!create) return undefined;
-        await mkdir(p, { mode: 0o755 });
+        mkdirSync(p, { mode: 0o755 });
+        this.known.add(p);
         continue;
       }
       // Deviation: containerd follows parent symlinks scoped inside the rootfs; tsbuild refuses them (grammar/DEVIATIONS.md).
       if (st.isSymbolicLink()) throw new UnpackError(entry, `its parent ${parts.slice(0, i + 1).join("/")} is a symlink; writing through symlinks could escape the rootfs, so the layer is refused`);
       if (!st.isDirectory()) throw new UnpackError(entry, `its parent ${parts.slice(0, i + 1).join("/")} is not a directory`);
+      this.known.add(p);
     }
     return this.abs(parts.slice(0, -1));
+  }
+
+  /** forget drops what parent() remembers about abs and everything under it; call it before removing or replacing abs. */
+  forget(abs: string): void {
+    // A dir is remembered only after its parents were, so nothing under an unknown abs is known.
+    if (!this.known.has(abs)) return;
+    const prefix = `${abs}/`;
+    for (const p of this.known) if (p === abs || p.startsWith(prefix)) this.known.delete(p);
   }
 }
 
@@ -76,6 +94,11 @@ export async function isPlainDir(dir: RootedDir, parts: readonly string[]): Prom
     if (!(await lstatOrUndefined(dir.abs(parts.slice(0, i))))?.isDirectory()) return false;
   }
   return true;
+}
+
+/** lstatSyncOrUndefined is lstatSync that returns undefined for a missing path. */
+export function lstatSyncOrUndefined(p: string): Stats | undefined {
+  return lstatSync(p, { throwIfNoEntry: false });
 }
 
 /** lstatOrUndefined is lstat that returns undefined for a missing path. */

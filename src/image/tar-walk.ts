@@ -1,5 +1,4 @@
-import { createReadStream } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { LayerEntry } from "./tar-entry.js";
 
@@ -9,6 +8,17 @@ function major(rdev: number): number {
 }
 function minor(rdev: number): number {
   return Number(BigInt(rdev) & 0xffn) | Number((BigInt(rdev) >> 12n) & ~0xffn);
+}
+
+/** SMALL_FILE_BYTES: files up to this size are read in one call (a read stream would allocate a 64 KiB buffer per file). */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/**
+ * readWhole yields a small file's bytes from one synchronous read: for a small file, four
+ * thread-pool round trips (open, fstat, read, close) cost more than the reads themselves.
+ */
+async function* readWhole(p: string): AsyncGenerator<Buffer> {
+  yield readFileSync(p);
 }
 
 /**
@@ -26,24 +36,25 @@ export async function entriesFromDir(dir: string): Promise<LayerEntry[]> {
 }
 
 async function walk(abs: string, rel: string, out: LayerEntry[], seen: Map<string, string>): Promise<void> {
-  const names = (await readdir(abs)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  // Synchronous calls: one short syscall each beats a thread-pool round trip per entry.
+  const names = readdirSync(abs).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const name of names) {
     const p = join(abs, name);
     const r = rel ? `${rel}/${name}` : name;
-    const st = await lstat(p);
+    const st = lstatSync(p);
     const common = { path: r, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.trunc(st.mtimeMs / 1000) };
     if (st.isDirectory()) {
       out.push({ ...common, type: "directory" });
       await walk(p, r, out, seen);
     } else if (st.isSymbolicLink()) {
-      out.push({ ...common, type: "symlink", target: await readlink(p) });
+      out.push({ ...common, type: "symlink", target: readlinkSync(p) });
     } else if (st.isFile()) {
       const key = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1 ? seen.get(key) : undefined;
       if (first !== undefined) out.push({ ...common, type: "hardlink", target: first });
       else {
         if (st.nlink > 1) seen.set(key, r);
-        out.push({ ...common, type: "file", content: { size: st.size, open: () => createReadStream(p) } });
+        out.push({ ...common, type: "file", content: { size: st.size, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)) } });
       }
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       out.push({ ...common, type: st.isCharacterDevice() ? "character-device" : "block-device", devmajor: major(st.rdev), devminor: minor(st.rdev) });

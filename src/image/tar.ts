@@ -19,7 +19,7 @@ type PackInternals = { _encode(h: Headers): void; push(b: Buffer): boolean };
 /**
  * writeLayerTar returns the layer tar of a changeset as a stream: entries sorted depth-first with
  * bytewise-sorted names (duplicates refused), directories named with a trailing `/`, whiteouts as
- * `.wh.NAME` and opaque markers as `.wh..wh..opq` (mtime 0, as containerd 2 writes them), mtimes in
+ * `.wh.NAME` (mode 0) and opaque markers as `.wh..wh..opq` (mtime 0, as containerd 2 writes them), mtimes in
  * whole seconds and clamped to `sourceDateEpoch`, empty uname/gname, and PAX records for names or
  * link targets that do not fit ustar, ids over 262143 and xattrs (`SCHILY.xattr.*`, byte-exact).
  *
@@ -42,7 +42,16 @@ export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptio
     else encode(h);
   };
   void (async () => {
-    for (const e of sorted) await writeEntry(pack, e, opts, raw);
+    const prefetched = new Map<number, Promise<Buffer>>();
+    let ahead = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      for (; ahead < sorted.length && ahead <= i + PREFETCH_ENTRIES; ahead++) {
+        const read = prefetch(sorted[ahead] as LayerEntry);
+        if (read) prefetched.set(ahead, read);
+      }
+      await writeEntry(pack, sorted[i] as LayerEntry, opts, raw, prefetched.get(i));
+      prefetched.delete(i);
+    }
     pack.finalize();
   })().catch((err: unknown) => pack.destroy(err as Error));
   return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
@@ -81,6 +90,11 @@ function mtimeOf(e: LayerEntry, opts: LayerTarOptions): number {
   return opts.sourceDateEpoch !== undefined && t > opts.sourceDateEpoch ? opts.sourceDateEpoch : t;
 }
 
+/** markerMode is a whiteout's mode (0, as containerd's differ writes it under BuildKit) or an opaque marker's (0644). */
+function markerMode(type: LayerEntry["type"]): number {
+  return type === "whiteout" ? 0 : 0o644;
+}
+
 /** headerOf builds tar-stream's header and the PAX records an entry needs. */
 function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax: Map<string, Uint8Array | string> } {
   const name = tarNameOf(e);
@@ -88,7 +102,7 @@ function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax:
   const header: Headers = { name, mtime: new Date(mtimeOf(e, opts) * 1000), uname: "", gname: "", size: 0 };
   const isMarker = e.type === "whiteout" || e.type === "opaque";
   header.type = isMarker ? "file" : e.type === "hardlink" ? "link" : e.type;
-  header.mode = (isMarker ? 0o644 : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777) | (TYPE_BITS[header.type === "link" ? "hardlink" : (header.type ?? "file")] ?? 0);
+  header.mode = (isMarker ? markerMode(e.type) : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777) | (TYPE_BITS[header.type === "link" ? "hardlink" : (header.type ?? "file")] ?? 0);
   if (!fitsUstar(name)) {
     pax.set("path", name);
     header.name = asciiFallback(name);
@@ -113,7 +127,30 @@ function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax:
   return { header, pax };
 }
 
-async function writeEntry(pack: Pack, e: LayerEntry, opts: LayerTarOptions, raw: WeakMap<Headers, Buffer>): Promise<void> {
+/** PREFETCH_ENTRIES and PREFETCH_MAX_BYTES bound read-ahead: small files among the next 16 entries are read while earlier ones are written (at most 16 x 256 KiB held). */
+const PREFETCH_ENTRIES = 16;
+const PREFETCH_MAX_BYTES = 256 * 1024;
+
+/** prefetch starts reading a small file entry's whole content, so file opens and reads overlap instead of queueing one by one. */
+function prefetch(e: LayerEntry): Promise<Buffer> | undefined {
+  if (e.type !== "file" || e.content instanceof Uint8Array || e.content.size > PREFETCH_MAX_BYTES) return undefined;
+  const { size, open } = e.content;
+  const read = (async () => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    for await (const chunk of open()) {
+      seen += chunk.byteLength;
+      if (seen > size) throw new Error(`${e.path} grew while it was being archived (expected ${size} bytes)`);
+      chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    }
+    if (seen !== size) throw new Error(`${e.path} shrank while it was being archived (expected ${size} bytes, read ${seen})`);
+    return Buffer.concat(chunks, seen);
+  })();
+  read.catch(() => undefined); // awaited by writeEntry in order; this only keeps an early failure from being unhandled
+  return read;
+}
+
+async function writeEntry(pack: Pack, e: LayerEntry, opts: LayerTarOptions, raw: WeakMap<Headers, Buffer>, content?: Promise<Buffer>): Promise<void> {
   const { header, pax } = headerOf(e, opts);
   if (pax.size > 0) {
     const body = encodePaxRecords(pax);
@@ -124,6 +161,7 @@ async function writeEntry(pack: Pack, e: LayerEntry, opts: LayerTarOptions, raw:
   if (e.type === "whiteout" || e.type === "opaque") return entryDone(pack, header, Buffer.alloc(0));
   if (e.type !== "file") return entryDone(pack, header);
   if (e.content instanceof Uint8Array) return entryDone(pack, { ...header, size: e.content.byteLength }, Buffer.from(e.content));
+  if (content) return entryDone(pack, { ...header, size: e.content.size }, await content);
   const { size, open } = e.content;
   await streamEntry(pack, { ...header, size }, open(), e.path);
 }

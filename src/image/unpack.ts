@@ -10,12 +10,13 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, lchown, link, lutimes, mkdir, open, readdir, rm, symlink, unlink } from "node:fs/promises";
+import { chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { promisify } from "node:util";
 import type { Digest } from "../core/digest.js";
 import type { ByteStream } from "./bytes.js";
 import { decompressLayer, LimitError } from "./decompress.js";
-import { isPlainDir, lstatOrUndefined, RootedDir, splitEntryName, UnpackError } from "./rooted.js";
+import { isPlainDir, lstatSyncOrUndefined as lstatOrUndefined, RootedDir, splitEntryName, UnpackError } from "./rooted.js";
 import { readTar, type TarHeader } from "./tar-reader.js";
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./tar-entry.js";
 
@@ -117,55 +118,69 @@ async function applyEntry(ctx: Ctx, h: TarHeader, body: AsyncIterable<Buffer>): 
   }
   const parent = (await ctx.dir.parent(parts, h.name, true)) as string;
   const abs = `${parent}/${base}`;
-  const existing = await lstatOrUndefined(abs);
+  const existing = lstatOrUndefined(abs);
   markCreated(ctx, parts);
   if (h.type === "directory") {
     if (!existing?.isDirectory()) {
-      if (existing) await unlink(abs);
-      await mkdir(abs, { mode: 0o700 });
+      if (existing) unlinkSync(abs);
+      mkdirSync(abs, { mode: 0o700 });
     }
     ctx.dirs.set(abs, { h, parts });
     return;
   }
-  if (existing) await rm(abs, { recursive: true, force: true });
+  if (existing) remove(ctx, abs);
   if (h.type === "file") return writeFile(ctx, abs, h, body);
-  if (h.type === "symlink") await symlink(h.linkname, abs);
+  if (h.type === "symlink") symlinkSync(h.linkname, abs);
   else if (h.type === "link") return hardlink(ctx, abs, h); // a hardlink shares its target's inode, owner, mode and times
   else if (h.type === "fifo") await promisify(execFile)("mkfifo", ["-m", "600", abs]);
   else if (isDevice) await promisify(execFile)("mknod", ["-m", "600", abs, h.type === "block-device" ? "b" : "c", String(h.devmajor), String(h.devminor)]);
-  await setMeta(ctx, abs, h);
+  setMeta(ctx, abs, h);
+}
+
+/** remove deletes a path (recursively) and makes the RootedDir forget directories it knew there. */
+function remove(ctx: Ctx, abs: string): void {
+  ctx.dir.forget(abs);
+  rmSync(abs, { recursive: true, force: true });
 }
 
 function modeOf(ctx: Ctx, h: TarHeader): number {
   return ctx.opts.keepSetuid ? h.mode & 0o7777 : h.mode & (h.type === "directory" ? 0o3777 : 0o1777);
 }
 
+/**
+ * writeFile creates a regular file (never through an existing link: `wx`) and writes the entry's
+ * bytes. The unpacker's file calls are synchronous: each is one short syscall on a private tree,
+ * and a thread-pool round trip per call would cost more than the work (the gunzip keeps running
+ * on the thread pool meanwhile).
+ */
 async function writeFile(ctx: Ctx, abs: string, h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
-  const fh = await open(abs, "wx", 0o600);
+  const fd = openSync(abs, "wx", 0o600);
   try {
-    for await (const chunk of body) await fh.write(chunk);
-    if (ctx.chown) await fh.chown(h.uid, h.gid);
-    await fh.chmod(modeOf(ctx, h));
-    await fh.utimes(h.mtime, h.mtime);
+    for await (const chunk of body) {
+      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+    }
+    if (ctx.chown) fchownSync(fd, h.uid, h.gid);
+    fchmodSync(fd, modeOf(ctx, h));
+    futimesSync(fd, h.mtime, h.mtime);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
-async function setMeta(ctx: Ctx, abs: string, h: TarHeader): Promise<void> {
-  if (ctx.chown) await lchown(abs, h.uid, h.gid);
+function setMeta(ctx: Ctx, abs: string, h: TarHeader): void {
+  if (ctx.chown) lchownSync(abs, h.uid, h.gid);
   // Symlink modes are not settable on Linux; chmod would follow the link.
-  if (h.type !== "symlink") await chmod(abs, modeOf(ctx, h));
-  await lutimes(abs, h.mtime, h.mtime);
+  if (h.type !== "symlink") chmodSync(abs, modeOf(ctx, h));
+  lutimesSync(abs, h.mtime, h.mtime);
 }
 
 async function hardlink(ctx: Ctx, abs: string, h: TarHeader): Promise<void> {
   const target = splitEntryName(h.linkname, ctx.limits.maxPathBytes, ctx.limits.maxDepth, h.name);
   const parent = await ctx.dir.parent(target, h.name, false);
-  const st = parent === undefined ? undefined : await lstatOrUndefined(`${parent}/${target[target.length - 1]}`);
+  const st = parent === undefined ? undefined : lstatOrUndefined(`${parent}/${target[target.length - 1]}`);
   if (!st) throw new UnpackError(h.name, `is a hardlink to ${JSON.stringify(h.linkname)}, which does not exist in the rootfs`);
   if (st.isDirectory()) throw new UnpackError(h.name, `is a hardlink to the directory ${JSON.stringify(h.linkname)}`);
-  await link(`${parent}/${target[target.length - 1]}`, abs);
+  linkSync(`${parent}/${target[target.length - 1]}`, abs);
 }
 
 async function applyWhiteout(ctx: Ctx, parts: string[], entry: string): Promise<void> {
@@ -173,7 +188,7 @@ async function applyWhiteout(ctx: Ctx, parts: string[], entry: string): Promise<
   const dirParts = parts.slice(0, -1);
   if (base === OPAQUE_MARKER) {
     const parent = await ctx.dir.parent([...dirParts, base], entry, false);
-    if (parent === undefined || !(await lstatOrUndefined(parent))?.isDirectory()) return;
+    if (parent === undefined || !lstatOrUndefined(parent)?.isDirectory()) return;
     return removeLower(ctx, parent, dirParts.join("/"));
   }
   const name = base.slice(WHITEOUT_PREFIX.length);
@@ -183,18 +198,18 @@ async function applyWhiteout(ctx: Ctx, parts: string[], entry: string): Promise<
   const target = [...dirParts, name];
   if (ctx.created.has(target.join("/"))) return; // whiteouts only hide lower layers' files
   const parent = await ctx.dir.parent(target, entry, false);
-  if (parent !== undefined) await rm(`${parent}/${name}`, { recursive: true, force: true });
+  if (parent !== undefined) remove(ctx, `${parent}/${name}`);
 }
 
 /** removeLower deletes every child of a directory that this layer did not create, keeping directories it wrote into. */
 async function removeLower(ctx: Ctx, abs: string, rel: string): Promise<void> {
-  for (const child of await readdir(abs)) {
+  for (const child of readdirSync(abs)) {
     const r = rel ? `${rel}/${child}` : child;
     const p = `${abs}/${child}`;
     // Only real directories are descended into: a child this layer replaced with a symlink must not lead the removal outside.
-    const isDir = (await lstatOrUndefined(p))?.isDirectory() === true;
+    const isDir = lstatOrUndefined(p)?.isDirectory() === true;
     if (isDir && (ctx.touched.has(r) || ctx.dirs.has(p))) await removeLower(ctx, p, r);
-    else if (!ctx.created.has(r)) await rm(p, { recursive: true, force: true });
+    else if (!ctx.created.has(r)) remove(ctx, p);
   }
 }
 
@@ -204,6 +219,6 @@ async function finishDirs(ctx: Ctx): Promise<void> {
   for (const [abs, { h, parts }] of dirs) {
     // Skip directories removed or replaced later in the layer, including ones now reached through a symlink.
     if (!(await isPlainDir(ctx.dir, parts))) continue;
-    await setMeta(ctx, abs, h);
+    setMeta(ctx, abs, h);
   }
 }

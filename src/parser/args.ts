@@ -22,6 +22,7 @@ export interface ArgError {
   readonly end: number;
 }
 
+/** ArgsResult is one instruction's arguments as spans, whether they came from the JSON form, and the first argument error. */
 export interface ArgsResult {
   readonly args: Span[];
   readonly json: boolean;

@@ -176,8 +176,8 @@ export interface ArgInstruction extends Base {
   readonly decls: readonly ArgDecl[];
 }
 
-/** CopyLike holds what COPY and ADD share. Sources include heredoc words (matched in `heredocs` by name). */
-interface CopyLike extends Base {
+/** CopyLikeFields are what COPY and ADD share. Sources include heredoc words (matched in `heredocs` by name). */
+export interface CopyLikeFields {
   readonly sources: readonly Word[];
   readonly dest: Word;
   /** True for the JSON array form. */
@@ -188,6 +188,9 @@ interface CopyLike extends Base {
   readonly link: boolean;
   readonly excludes: readonly Flag[];
 }
+
+/** CopyLike is a COPY or ADD node's shared part. */
+interface CopyLike extends Base, CopyLikeFields {}
 
 export interface CopyInstruction extends CopyLike {
   readonly kind: "COPY";

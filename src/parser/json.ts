@@ -17,6 +17,7 @@ export interface JsonItem {
   readonly end: number;
 }
 
+/** JsonForm is what a JSON-form argument turned out to be: an array of strings, JSON that is not one (with its span), or no JSON at all. */
 export type JsonForm =
   | { readonly kind: "strings"; readonly items: readonly JsonItem[] }
   | { readonly kind: "not-strings"; readonly start: number; readonly end: number }

@@ -5,12 +5,14 @@
  */
 import type { Diagnostic } from "../core/diagnostic.js";
 import type { Dockerfile } from "../parser/ast.js";
+import { automaticArgs } from "../parser/arg-scope.js";
 import { processWord } from "../parser/shell/index.js";
 import { evalMetaArgs } from "./args.js";
 import type { PlanInputs } from "./context.js";
-import { automaticArgs, formatPlatform, parsePlatform, samePlatform, type Platform } from "./platform.js";
+import { formatPlatform, parsePlatform, samePlatform, type Platform } from "./platform.js";
 import { findCycle, fromReferences, reachable, resolveBase, resolveFrom, splitStages, stageByName, type StageAst, type StageRef } from "./stages.js";
 
+/** Analysis is the graph half of planning: the stages, what each is based on, the target and the stages it needs, the global ARGs and the images to resolve. */
 export interface Analysis {
   readonly stages: readonly StageAst[];
   readonly bases: readonly StageRef[];

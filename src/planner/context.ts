@@ -42,6 +42,7 @@ export interface PlanInputs {
   readonly labels?: ReadonlyMap<string, string> | undefined;
 }
 
+/** PlanContext is the state one plan() call threads through the lowering: inputs, scope, the vertices made so far and the diagnostics. */
 export interface PlanContext {
   readonly file: string;
   readonly escapeChar: "\\" | "`";

@@ -71,6 +71,17 @@ export interface InlineFile {
 export type CopySource =
   | { readonly kind: "path"; readonly path: string }
   | { readonly kind: "url"; readonly url: string }
+  /** An ADD git source: the remote (credentials included, never keyed or shown), ref and subdirectory. */
+  | {
+      readonly kind: "git";
+      readonly remote: string;
+      readonly ref: string | undefined;
+      readonly subdir: string | undefined;
+      /** From the URL query (`?checksum=`, `?keep-git-dir=`, `?submodules=`). */
+      readonly checksum?: string;
+      readonly keepGitDir?: boolean;
+      readonly submodules?: boolean;
+    }
   | { readonly kind: "inline"; readonly file: InlineFile };
 
 /** CopyOp copies sources from the context or inputs[1] into inputs[0] at dest. */
@@ -100,6 +111,7 @@ export interface MkdirOp {
   readonly user: string;
 }
 
+/** Op is what a vertex does; every field counts in its digest. */
 export type Op = ImageOp | ScratchOp | ExecOp | CopyOp | MkdirOp;
 
 /** Vertex is one node of the DAG. */

@@ -1,6 +1,6 @@
 /**
- * Platforms in OCI terms (GOOS/GOARCH names) and the automatic platform ARGs
- * (Dockerfile reference "Automatic platform ARGs in the global scope").
+ * Platforms in OCI terms (GOOS/GOARCH names). The automatic platform ARGs made from them are
+ * in src/parser/arg-scope.ts.
  */
 
 /** Platform is an OCI platform: os, architecture and optional variant, in Go's names. */
@@ -102,24 +102,4 @@ export function hostOnlyPlatform(spec: string, host: Platform): Platform | { err
     if (!samePlatform(p, host)) return { error: `--platform ${e}: building for ${formatPlatform(p)} is not supported: tsbuild builds only for the host platform ${formatPlatform(host)} (no emulation)` };
   }
   return host;
-}
-
-/**
- * automaticArgs returns the predefined global ARGs for a build: BUILD* describe the machine
- * running the build, TARGET* the image being built, TARGETSTAGE the selected stage name.
- */
-export function automaticArgs(build: Platform, target: Platform, targetStage: string): Map<string, string> {
-  return new Map([
-    ["BUILDPLATFORM", formatPlatform(build)],
-    ["BUILDOS", build.os],
-    ["BUILDOSVERSION", ""],
-    ["BUILDARCH", build.architecture],
-    ["BUILDVARIANT", build.variant ?? ""],
-    ["TARGETPLATFORM", formatPlatform(target)],
-    ["TARGETOS", target.os],
-    ["TARGETOSVERSION", ""],
-    ["TARGETARCH", target.architecture],
-    ["TARGETVARIANT", target.variant ?? ""],
-    ["TARGETSTAGE", targetStage],
-  ]);
 }

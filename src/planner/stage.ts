@@ -43,6 +43,8 @@ function initState(stage: StageAst, base: StageRef, ctx: PlanContext, displayNam
   if (!img || !root) return undefined;
   const config = cloneConfig(img.config);
   delete config.OnBuild;
+  // BuildKit gives every stage a PATH: an image config without one gets the default appended.
+  if (!envFromList(config.Env).has("PATH")) config.Env = [...config.Env, `PATH=${DEFAULT_PATH}`];
   const state: StageState = { ...common, cmdTotal, platform: img.platform, root, config, author: img.author, history: [...img.history], env: envFromList(config.Env), args: [] };
   nextLabel(state, `FROM ${img.ref}`);
   return { state, triggers: img.onbuild };

@@ -5,33 +5,10 @@
  * only an EARLIER stage (later names are images), while `--from` may name any stage, by name or
  * index; a name that is no stage is an image reference. Cycles are errors.
  */
-import type { ArgInstruction, Dockerfile, FromInstruction, Instruction } from "../parser/ast.js";
+import type { Instruction } from "../parser/ast.js";
+import type { StageAst } from "../parser/arg-scope.js";
 
-/** StageAst is one stage as written: its FROM and the instructions up to the next FROM. */
-export interface StageAst {
-  readonly index: number;
-  /** Lower-cased `AS` name, or undefined. */
-  readonly name: string | undefined;
-  readonly from: FromInstruction;
-  readonly instructions: readonly Instruction[];
-}
-
-/** splitStages separates the global (meta) ARGs before the first FROM from the stages. */
-export function splitStages(ast: Dockerfile): { metaArgs: ArgInstruction[]; stages: StageAst[] } {
-  const metaArgs: ArgInstruction[] = [];
-  const stages: { index: number; name: string | undefined; from: FromInstruction; instructions: Instruction[] }[] = [];
-  for (const ins of ast.instructions) {
-    if (ins.kind === "FROM") {
-      stages.push({ index: stages.length, name: ins.stageName?.value.toLowerCase(), from: ins, instructions: [] });
-    } else if (stages.length > 0) {
-      stages[stages.length - 1]!.instructions.push(ins);
-    } else if (ins.kind === "ARG") {
-      metaArgs.push(ins);
-    }
-    // Anything else before the first FROM was already reported by the parser's structure check.
-  }
-  return { metaArgs, stages };
-}
+export { splitStages, type StageAst } from "../parser/arg-scope.js";
 
 /** StageRef is what a FROM or `--from` resolves to. */
 export type StageRef =

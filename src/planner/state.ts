@@ -35,11 +35,13 @@ export interface MutableConfig {
 }
 
 /** DeclaredArg is an ARG declared in the stage, with its value if it has one. */
+/** DeclaredArg is one ARG a stage declared, with the value it took (undefined for none). */
 export interface DeclaredArg {
   readonly key: string;
   readonly value: string | undefined;
 }
 
+/** StageState is one stage while it is lowered: its filesystem vertex, image config, history, environment and ARGs; ctx.done keeps the final one. */
 export interface StageState {
   readonly index: number;
   /** Display name: the AS name, or `stage-N`. */

@@ -2,7 +2,7 @@ import PQueue from "p-queue";
 import type { Digest } from "../core/digest.js";
 import { TsbuildError } from "../core/errors.js";
 import { addImage } from "../image/images.js";
-import type { Descriptor, Manifest, Platform } from "../image/oci.js";
+import { isZstdLayerType, ZSTD_UNSUPPORTED, type Descriptor, type Manifest, type Platform } from "../image/oci.js";
 import { hostPlatform } from "../image/platform.js";
 import { withLease } from "../store/lease.js";
 import type { Store } from "../store/store.js";
@@ -37,12 +37,20 @@ export interface PullResult {
 export async function pull(store: Store, ref: string, opts: PullOptions = {}): Promise<PullResult> {
   const r = parseReference(ref);
   const { client, manifest, bytes, indexDigest } = await resolveFromSources(r, opts);
+  refuseZstd(r, manifest);
   const digest = await withLease(store, async () => {
     const queue = new PQueue({ concurrency: opts.concurrency ?? 3 });
     await settleAll([manifest.config, ...manifest.layers].map((d) => queue.add(() => fetchBlob(store, client, r.repository, d, opts))));
     return addImage(store, bytes, r.tag !== undefined ? [`${r.name}:${r.tag}`] : []);
   });
   return { digest, ...(indexDigest ? { indexDigest } : {}), reference: referenceString(r) };
+}
+
+/** refuseZstd fails before any download when a layer is zstd-compressed, which tsbuild cannot unpack. */
+function refuseZstd(r: RegistryReference, manifest: Manifest): void {
+  const zstd = manifest.layers.find((l) => isZstdLayerType(l.mediaType));
+  if (!zstd) return;
+  throw new RegistryError(`${referenceString(r)}: layer ${zstd.digest} has media type ${zstd.mediaType}; ${ZSTD_UNSUPPORTED}. Nothing was pulled.`, { registry: r.registry, repository: r.repository, digest: zstd.digest });
 }
 
 type Resolved = { client: RegistryClient; manifest: Manifest; bytes: Buffer; indexDigest: Digest | undefined };

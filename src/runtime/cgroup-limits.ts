@@ -102,7 +102,7 @@ async function fillCpuset(root: string, rel: string): Promise<void> {
  */
 export async function createCgroup(mounts: CgroupMounts, rel: string, res: Partial<OciResources>): Promise<string[]> {
   const dirs = hierarchyRoots(mounts).map((root) => posix.join(root, rel));
-  for (const dir of dirs) await fs.mkdir(dir, { recursive: true });
+  await Promise.all(dirs.map((dir) => fs.mkdir(dir, { recursive: true })));
   const cpuset = mounts.v1.get("cpuset");
   if (cpuset !== undefined) await fillCpuset(cpuset, rel);
   if (mounts.mode === "v2" && mounts.unified !== undefined) {

@@ -113,13 +113,13 @@ async function rmdirCgroup(dir: string, deadline: number): Promise<void> {
 }
 
 /**
- * removeCgroupTree removes cgroup `rel` and everything below it from every hierarchy. It waits
- * up to `waitMs` for exiting processes to leave; a cgroup still busy after that is an error
- * (tsbuild never leaves cgroups behind silently).
+ * removeCgroupTree removes cgroup `rel` and everything below it from every hierarchy (all at
+ * once: a v1 host has a dozen). It waits up to `waitMs` for exiting processes to leave; a cgroup
+ * still busy after that is an error (tsbuild never leaves cgroups behind silently).
  */
 export async function removeCgroupTree(mounts: CgroupMounts, rel: string, waitMs = 2000): Promise<void> {
   const deadline = Date.now() + waitMs;
-  for (const root of hierarchyRoots(mounts)) await rmdirCgroup(posix.join(root, rel), deadline);
+  await Promise.all(hierarchyRoots(mounts).map((root) => rmdirCgroup(posix.join(root, rel), deadline)));
 }
 
 /** killCgroupProcs sends SIGKILL to every process in cgroup `dir` and below it. */

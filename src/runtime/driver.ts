@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import type { OciSpec } from "./oci-types.js";
+import type { SpecUser } from "./spec-input.js";
 
 /**
  * BundleOptions says where a driver may put the runtime bundle of one run: `dir` is an existing
@@ -46,6 +47,20 @@ export interface RunResult {
 }
 
 /**
+ * ExecOptions change how an exec'd process runs compared with the container's main process:
+ * `env` entries (NAME=VALUE) replace or add to its environment, `user` and `cwd` replace its
+ * identity and working directory, and `tty` gives it a terminal. With `tty`, the driver's
+ * runtime shares the caller's `io` streams as its own (they must be the caller's terminal or
+ * other fd-backed streams) instead of piping them.
+ */
+export interface ExecOptions {
+  readonly env?: readonly string[];
+  readonly user?: SpecUser;
+  readonly cwd?: string;
+  readonly tty?: boolean;
+}
+
+/**
  * Driver executes an OCI runtime spec. `run` resolves when the container and every process in
  * it have exited and the driver's state for it (runtime state, cgroups, mounts) is removed; it
  * rejects only when the container could not be started. `warnings` lists parts of the spec the
@@ -60,7 +75,7 @@ export interface Driver {
    * user and working directory of its main process) and resolves with how it ended. Drivers that
    * cannot join a running container leave it undefined.
    */
-  exec?(id: string, argv: readonly string[], io: RunIo): Promise<RunResult>;
+  exec?(id: string, argv: readonly string[], io: RunIo, options?: ExecOptions): Promise<RunResult>;
   /**
    * reclaim kills whatever is left of container `id` after the process that ran it died (its
    * processes, runtime state and cgroups). Nothing left is fine.

@@ -116,6 +116,26 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
 }
 
 /**
+ * superviseTerminal runs `argv` (a runtime that gives the container a terminal) with the caller's
+ * own streams as its stdin, stdout and stderr, in the caller's process group so that it may use
+ * the caller's controlling terminal (a background group would be stopped for reading it). Stops
+ * and signals work as in supervise. Resolves when the command exited.
+ */
+export function superviseTerminal(argv: readonly string[], io: RunIo, hooks: SuperviseHooks): Promise<Supervised> {
+  const [cmd, ...args] = argv;
+  if (!cmd) return Promise.reject(new TsbuildError("Runtime", "superviseTerminal needs a program"));
+  const child = spawn(cmd, args, { stdio: [io.stdin ?? "ignore", io.stdout, io.stderr] });
+  const { state, disarm } = watchStops(child, io, hooks);
+  return new Promise((resolve, reject) => {
+    child.on("error", (err) => (disarm(), reject(err)));
+    child.on("exit", (code, signal) => {
+      disarm();
+      resolve({ status: statusFromExit(code, signal), timedOut: state.timedOut, aborted: state.aborted, stopError: state.stopError });
+    });
+  });
+}
+
+/**
  * runResultOf reports a supervised run as the Driver interface does: the exit status, the signal
  * that ended it, and only the flags that are true.
  */

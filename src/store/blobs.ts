@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsc } from "node:fs";
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { hexOf, isDigest, parseDigest, type Digest } from "../core/digest.js";
@@ -91,14 +91,16 @@ export class BlobStore {
       const hash = createHash("sha256");
       let size = 0;
       const chunks = source instanceof Uint8Array ? [source] : source;
+      const batch = new WriteBatcher(fh);
       for await (const chunk of chunks) {
         size += chunk.byteLength;
         if (expected.size !== undefined && size > expected.size) {
           throw new SizeMismatchError(expected.digest ?? "(blob)", expected.size, size, "blob");
         }
         hash.update(chunk);
-        await fh.write(chunk);
+        await batch.add(chunk);
       }
+      await batch.finish();
       await fh.sync();
       await fh.close();
       const digest = `sha256:${hash.digest("hex")}` as Digest;
@@ -170,6 +172,44 @@ export class BlobStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
+  }
+}
+
+/** WRITE_BATCH_BYTES is how much a blob write gathers before one writev. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * WriteBatcher turns many small chunks (network reads are often 16-64 KiB) into few writev
+ * calls, with one write in flight while the next batch gathers: at most two batches are held.
+ */
+class WriteBatcher {
+  private pending: Uint8Array[] = [];
+  private bytes = 0;
+  private inflight: Promise<void> = Promise.resolve();
+
+  constructor(private readonly fh: FileHandle) {}
+
+  /** add queues a chunk (which the caller must not change afterwards), writing a batch once enough has gathered. */
+  async add(chunk: Uint8Array): Promise<void> {
+    this.pending.push(chunk);
+    this.bytes += chunk.byteLength;
+    if (this.bytes >= WRITE_BATCH_BYTES) await this.flush();
+  }
+
+  /** finish writes what is left and waits for every write. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.inflight;
+  }
+
+  private async flush(): Promise<void> {
+    const bufs = this.pending;
+    this.pending = [];
+    this.bytes = 0;
+    await this.inflight;
+    if (bufs.length === 0) return;
+    this.inflight = this.fh.writev(bufs).then(() => undefined);
+    this.inflight.catch(() => undefined); // awaited by the next flush or finish(), which rethrow it
   }
 }
 

@@ -2,11 +2,12 @@ import { readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { isDigest, type Digest } from "../core/digest.js";
 import { processAlive, reachable } from "./reach.js";
+import { checkSnapshots, type SnapshotDigester, type SnapshotProblem } from "./snapshots.js";
 import type { Store } from "./store.js";
 
-/** FsckProblem is one thing fsck found wrong; `fixed` says fsck repaired it (stray temp files). */
+/** FsckProblem is one thing fsck found wrong; `fixed` says fsck repaired it (stray temp files, stray or corrupt snapshots). */
 export interface FsckProblem {
-  readonly kind: "corrupt-blob" | "stray-file" | "missing-blob" | "dangling-ref" | "unreadable-manifest" | "stray-temp";
+  readonly kind: "corrupt-blob" | "stray-file" | "missing-blob" | "dangling-ref" | "unreadable-manifest" | "stray-temp" | SnapshotProblem["kind"];
   readonly subject: string;
   readonly message: string;
   readonly fixed: boolean;
@@ -16,6 +17,8 @@ export interface FsckProblem {
 export interface FsckReport {
   readonly blobsChecked: number;
   readonly refsChecked: number;
+  /** snapshotsChecked counts the unpacked snapshots whose content was re-hashed. */
+  readonly snapshotsChecked: number;
   readonly problems: readonly FsckProblem[];
   readonly ok: boolean;
 }
@@ -23,12 +26,19 @@ export interface FsckReport {
 /** STRAY_TEMP_AGE_MS is how old a temp file of a live process must be before fsck calls it stray (a crashed writer's pid may be reused). */
 const STRAY_TEMP_AGE_MS = 24 * 3600 * 1000;
 
+/** FsckOptions: `snapshotDigester` re-hashes unpacked snapshots (without it their content is not verified). */
+export interface FsckOptions {
+  readonly snapshotDigester?: SnapshotDigester;
+}
+
 /**
  * fsck re-hashes every blob, checks that every ref and image record resolves to stored manifests
- * whose configs and layers are all present, and removes stray temp files (left by a writer that
- * died: its pid is gone, or the file is older than a day). It never changes valid content.
+ * whose configs and layers are all present, removes stray temp files (left by a writer that
+ * died: its pid is gone, or the file is older than a day), and checks the unpacked snapshots
+ * against their records (store/snapshots.ts: stray and changed ones are removed, since they are
+ * re-made from blobs). It never changes a blob, ref or image record.
  */
-export async function fsck(store: Store): Promise<FsckReport> {
+export async function fsck(store: Store, opts: FsckOptions = {}): Promise<FsckReport> {
   const problems: FsckProblem[] = [];
   const digests = await store.blobs.list();
   for (const d of digests) {
@@ -42,7 +52,9 @@ export async function fsck(store: Store): Promise<FsckReport> {
     if (!isDigest(`sha256:${name}`)) problems.push({ kind: "stray-file", subject: join(store.blobs.blobDir, name), message: "file in the blob directory whose name is not a sha256 digest", fixed: false });
   }
   problems.push(...(await checkRefs(store)), ...(await cleanTemp(store)));
-  return { blobsChecked: digests.length, refsChecked: store.meta.listRefs().length, problems, ok: problems.every((p) => p.fixed) };
+  const snapshots = await checkSnapshots(store, opts.snapshotDigester);
+  problems.push(...snapshots.problems);
+  return { blobsChecked: digests.length, refsChecked: store.meta.listRefs().length, snapshotsChecked: snapshots.checked, problems, ok: problems.every((p) => p.fixed) };
 }
 
 async function checkRefs(store: Store): Promise<FsckProblem[]> {

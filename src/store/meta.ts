@@ -5,7 +5,7 @@ import { parseDigest, type Digest } from "../core/digest.js";
 import { StoreError } from "./errors.js";
 
 /** SCHEMA_VERSION is the metadata schema this code reads and writes; older stores are migrated on open. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** BUSY_TIMEOUT_MS is how long a writer waits for another tsbuild process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -57,6 +57,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE lease_content (lease_id TEXT NOT NULL REFERENCES leases(id) ON DELETE CASCADE, digest TEXT NOT NULL,
      PRIMARY KEY (lease_id, digest));
    CREATE INDEX refs_digest ON refs(digest);`,
+  `CREATE TABLE snapshots (name TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, digest TEXT,
+     epoch INTEGER, info TEXT NOT NULL, pid INTEGER NOT NULL, ready INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
 type Row = Record<string, unknown>;
@@ -84,8 +86,12 @@ export class MetaStore {
     this.migrate();
   }
 
-  /** migrate brings the schema to SCHEMA_VERSION inside one immediate transaction, so concurrent openers agree. */
+  /**
+   * migrate brings the schema to SCHEMA_VERSION inside one immediate transaction, so concurrent
+   * openers agree. A store already at SCHEMA_VERSION is only read: opening it writes nothing.
+   */
   private migrate(): void {
+    if (this.currentVersion() === SCHEMA_VERSION) return;
     this.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
     const run = this.db.transaction(() => {
       const row = this.db.prepare("SELECT version FROM schema_version").get() as Row | undefined;
@@ -98,6 +104,14 @@ export class MetaStore {
       else this.db.prepare("UPDATE schema_version SET version = ?").run(SCHEMA_VERSION);
     });
     run.immediate();
+  }
+
+  /** currentVersion reads the stored schema version without writing; undefined for a new store. */
+  private currentVersion(): number | undefined {
+    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+    if (table === undefined) return undefined;
+    const row = this.db.prepare("SELECT version FROM schema_version").get() as Row | undefined;
+    return row ? Number(row.version) : undefined;
   }
 
   /** schemaVersion returns the stored schema version. */

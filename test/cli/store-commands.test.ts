@@ -3,24 +3,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { run } from "../../src/cli/program.js";
+import { runCli } from "../helpers/cli.js";
 
 /** tsbuild runs the CLI in-process and captures what it prints. */
-async function tsbuild(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    const code = await run(["node", "tsbuild", ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const tsbuild = (...args: string[]) => runCli(args);
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -48,7 +34,7 @@ describe("store commands", () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/tagged as demo:1, demo:2.*-f/);
     expect((await tsbuild(...root, "rmi", "-f", id)).out).toBe(`Untagged: demo:1\nUntagged: demo:2\nDeleted: ${info.Digest}\n`);
-    expect((await tsbuild(...root, "fsck")).out).toMatch(/checked 0 blobs and 0 refs: ok/);
+    expect((await tsbuild(...root, "fsck")).out).toMatch(/checked 0 blobs, 0 refs and 0 unpacked snapshots: ok/);
     expect((await tsbuild(...root, "df")).out).toMatch(/Total\s+0B/);
     expect((await tsbuild(...root, "prune", "-a", "--filter", "until=24h", "--keep-storage", "1GB")).code).toBe(0);
   });

@@ -1,15 +1,13 @@
 // ADD and COPY extras end to end: local tars extracted safely, URLs downloaded from a loopback
 // HTTP server with --checksum, symbolic --chmod, and wildcards in COPY --from.
-import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "../../src/api/index.js";
-import { e2eMissing, makeEnv, unpack, type Env } from "./helpers.js";
+import { buildFixture, checkFixture, e2eMissing, makeEnv, unpack, type Env } from "./helpers.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = e2eMissing();
@@ -72,20 +70,9 @@ describe.skipIf(missing !== undefined)("ADD and COPY extras (end to end)", () =>
     env?.cleanup();
   });
 
-  it("extracts local plain and gzip tars, and copies a non-archive file as is", async () => {
-    const ctx = env.context({ Dockerfile: "FROM busybox\nADD plain.tar /plain\nADD packed.tar.gz /gz/\nADD notatar.gz /files/\nCOPY plain.tar /copied/\n", "notatar.gz": "not gzip at all\n" });
-    const src = join(env.dir, "tarsrc");
-    mkdirSync(join(src, "sub"), { recursive: true });
-    writeFileSync(join(src, "sub/x.txt"), "x\n");
-    execFileSync("tar", ["-C", src, "--owner=1000", "--group=1000", "-cf", join(ctx, "plain.tar"), "sub"]);
-    execFileSync("tar", ["-C", src, "-czf", join(ctx, "packed.tar.gz"), "sub"]);
-    await build({ context: ctx, root: env.root, runtime: "runc", tags: ["add/tar:1"] });
-    const img = await unpack(env, "add/tar:1");
-    expect(img.read("plain/sub/x.txt")).toBe("x\n");
-    expect(lstatSync(join(img.rootfs, "plain/sub/x.txt")).uid).toBe(1000);
-    expect(img.read("gz/sub/x.txt")).toBe("x\n");
-    expect(img.read("files/notatar.gz")).toBe("not gzip at all\n");
-    expect(lstatSync(join(img.rootfs, "copied/plain.tar")).isFile()).toBe(true);
+  it("extracts local plain and gzip tars, and copies a non-archive file as is (fixtures/e2e/add-tar)", async () => {
+    const { fixture } = await buildFixture(env, "add-tar", { tags: ["add/tar:1"] });
+    await checkFixture(env, fixture, "add/tar:1");
   });
 
   it("refuses hostile tars, naming the entry, and never writes through a symlink", async () => {
@@ -106,15 +93,9 @@ describe.skipIf(missing !== undefined)("ADD and COPY extras (end to end)", () =>
     expect((await unpack(env, "add/unpack:1")).read("opt/pkg/readme.txt")).toBe("from the archive\n");
   });
 
-  it("downloads a URL through a redirect with --checksum, mode 0600 and Last-Modified as mtime", async () => {
-    const sum = createHash("sha256").update(PAYLOAD).digest("hex");
-    await env.build({ Dockerfile: `FROM busybox\nADD --checksum=sha256:${sum} ${http.base}/go /dl/\nADD ${http.base}/files/payload.txt /named.txt\n` }, { tags: ["add/url:1"] });
-    const img = await unpack(env, "add/url:1");
-    expect(img.read("dl/go")).toBe(PAYLOAD);
-    const st = lstatSync(join(img.rootfs, "dl/go"));
-    expect(st.mode & 0o7777).toBe(0o600);
-    expect(st.mtime.getTime()).toBe(Date.parse(LAST_MODIFIED));
-    expect(readFileSync(join(img.rootfs, "named.txt"), "utf8")).toBe(PAYLOAD);
+  it("downloads a URL through a redirect with --checksum, mode 0600 and Last-Modified as mtime (fixtures/e2e/add-url)", async () => {
+    const { fixture } = await buildFixture(env, "add-url", { tags: ["add/url:1"] });
+    await checkFixture(env, fixture, "add/url:1");
   });
 
   it("keeps a URL step cached while the resource is unchanged and reruns it when it changes", async () => {
@@ -134,20 +115,8 @@ describe.skipIf(missing !== undefined)("ADD and COPY extras (end to end)", () =>
     await expect(env.build({ Dockerfile: `FROM busybox\nADD ${http.base}/loop /x\n` })).rejects.toThrow(/10 redirects/);
   });
 
-  it("applies symbolic --chmod and expands wildcards in COPY --from", async () => {
-    const ctx = env.context({
-      Dockerfile: "FROM busybox AS gen\nRUN mkdir -p /out/a /out/b && echo 1 > /out/a/one.txt && echo 2 > /out/b/two.txt && echo 3 > /out/three.log\nFROM busybox\nCOPY --chmod=u=rwX,go=rX tool.sh data.txt /bin2/\nCOPY --from=gen /out/*/*.txt /txt/\nCOPY --from=gen /out/*.log /logs/\n",
-      "tool.sh": "#!/bin/sh\n",
-      "data.txt": "d\n",
-    });
-    execFileSync("chmod", ["0700", join(ctx, "tool.sh")]);
-    execFileSync("chmod", ["0600", join(ctx, "data.txt")]);
-    await build({ context: ctx, root: env.root, runtime: "runc", tags: ["add/chmod:1"] });
-    const img = await unpack(env, "add/chmod:1");
-    expect(lstatSync(join(img.rootfs, "bin2/tool.sh")).mode & 0o7777).toBe(0o755);
-    expect(lstatSync(join(img.rootfs, "bin2/data.txt")).mode & 0o7777).toBe(0o644);
-    expect(img.read("txt/one.txt")).toBe("1\n");
-    expect(img.read("txt/two.txt")).toBe("2\n");
-    expect(img.read("logs/three.log")).toBe("3\n");
+  it("applies symbolic --chmod and expands wildcards in COPY --from (fixtures/e2e/copy-chmod-glob)", async () => {
+    const { fixture } = await buildFixture(env, "copy-chmod-glob", { tags: ["add/chmod:1"] });
+    await checkFixture(env, fixture, "add/chmod:1");
   });
 });

@@ -1,22 +1,8 @@
 // The container lifecycle through the CLI: kill -s, rm of a running container, commit.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeEnv, type Env } from "./helpers.js";
-import { lifecycleMissing, psRow, removeAll, tsbuild, until } from "./lifecycle-helpers.js";
-import { requirePrerequisites } from "../helpers/prerequisites.js";
+import { expect, it } from "vitest";
+import { describeLifecycle, psRow, tsbuild, until } from "./lifecycle-helpers.js";
 
-requirePrerequisites("lifecycle tests", lifecycleMissing);
-
-describe.skipIf(lifecycleMissing !== undefined)("container lifecycle (CLI): kill, commit", () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await makeEnv();
-  });
-  afterAll(() => {
-    if (!env) return;
-    expect(removeAll(env)).toEqual([]);
-    env.cleanup();
-  });
-
+describeLifecycle("container lifecycle (CLI): kill, commit", (env) => {
   it("rm refuses a running container without -f; kill -s delivers a signal", async () => {
     const d = tsbuild(env, ["run", "-d", "--name", "k", "busybox", "sh", "-c", 'trap "echo got-hup; exit 9" HUP; echo up; while true; do sleep 0.1; done']);
     expect(d.code, d.stderr).toBe(0);

@@ -3,7 +3,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { e2eMissing, type Env } from "./helpers.js";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
+import { e2eMissing, makeEnv, type Env } from "./helpers.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 /** lifecycleMissing names what the lifecycle tests lack here, or undefined. */
@@ -80,4 +82,46 @@ export function removeAll(env: Env): string[] {
 export function cgroupsNamed(name: string): string[] {
   const parents = ["/sys/fs/cgroup/tsbuild", ...readdirSync("/sys/fs/cgroup").map((h) => `/sys/fs/cgroup/${h}/tsbuild`)];
   return parents.filter((p) => existsSync(`${p}/${name}`)).map((p) => `${p}/${name}`);
+}
+
+/**
+ * describeLifecycle declares a lifecycle test suite that shares one throwaway store: made before
+ * the first test, and after the last every container is force-removed, no mount may be left
+ * under the store, and the store is deleted. `body` receives the store; its fields are valid
+ * inside tests only. Without the prerequisites the suite is skipped (or fails under CI).
+ */
+export function describeLifecycle(title: string, body: (env: Env) => void): void {
+  requirePrerequisites("lifecycle tests", lifecycleMissing);
+  describe.skipIf(lifecycleMissing !== undefined)(title, () => {
+    let made: Env | undefined;
+    beforeAll(async () => {
+      made = await makeEnv();
+    });
+    afterAll(() => {
+      if (!made) return;
+      expect(removeAll(made)).toEqual([]);
+      made.cleanup();
+    });
+    body(lateEnv(() => made));
+  });
+}
+
+/** lateEnv is an Env that forwards to the one `current` returns once the suite has made it. */
+function lateEnv(current: () => Env | undefined): Env {
+  const get = (): Env => {
+    const env = current();
+    if (!env) throw new Error("the lifecycle store is used outside a test (it is made in beforeAll)");
+    return env;
+  };
+  return {
+    get root() {
+      return get().root;
+    },
+    get dir() {
+      return get().dir;
+    },
+    build: (files, opts) => get().build(files, opts),
+    context: (files) => get().context(files),
+    cleanup: () => get().cleanup(),
+  };
 }

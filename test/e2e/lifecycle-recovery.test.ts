@@ -1,24 +1,10 @@
 // Recovery: after a SIGKILL of a foreground `tsbuild run` or of a detached container's supervisor,
 // the next tsbuild command leaves no mounts, cgroups or processes and shows the container exited.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeEnv, type Env } from "./helpers.js";
-import { background, cgroupsNamed, lifecycleMissing, liveWithArg, mountsUnder, psRow, removeAll, tsbuild, until } from "./lifecycle-helpers.js";
-import { requirePrerequisites } from "../helpers/prerequisites.js";
+import { expect, it } from "vitest";
+import { background, cgroupsNamed, describeLifecycle, liveWithArg, mountsUnder, psRow, tsbuild, until } from "./lifecycle-helpers.js";
 
-requirePrerequisites("lifecycle tests", lifecycleMissing);
-
-describe.skipIf(lifecycleMissing !== undefined)("container lifecycle (CLI): recovery", () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await makeEnv();
-  });
-  afterAll(() => {
-    if (!env) return;
-    expect(removeAll(env)).toEqual([]);
-    env.cleanup();
-  });
-
+describeLifecycle("container lifecycle (CLI): recovery", (env) => {
   it("after SIGKILL of a foreground run, ps -a shows it exited and rm leaves no mount or process", async () => {
     const fg = background(env, ["run", "--name", "victim", "busybox", "sh", "-c", "echo started; exec sleep 3137"]);
     await until("the container to start", () => fg.out().includes("started"));

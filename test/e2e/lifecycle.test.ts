@@ -1,23 +1,9 @@
 // The container lifecycle through the CLI: run --rm and exit codes, names, run -d with logs -f,
 // exec, stop -t 1 of a process that ignores SIGTERM, rm.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeEnv, type Env } from "./helpers.js";
-import { background, lifecycleMissing, mountsUnder, psRow, removeAll, tsbuild, until } from "./lifecycle-helpers.js";
-import { requirePrerequisites } from "../helpers/prerequisites.js";
+import { expect, it } from "vitest";
+import { background, describeLifecycle, mountsUnder, psRow, tsbuild, until } from "./lifecycle-helpers.js";
 
-requirePrerequisites("lifecycle tests", lifecycleMissing);
-
-describe.skipIf(lifecycleMissing !== undefined)("container lifecycle (CLI): run, logs, exec, stop, rm", () => {
-  let env: Env;
-  beforeAll(async () => {
-    env = await makeEnv();
-  });
-  afterAll(() => {
-    if (!env) return;
-    expect(removeAll(env)).toEqual([]);
-    env.cleanup();
-  });
-
+describeLifecycle("container lifecycle (CLI): run, logs, exec, stop, rm", (env) => {
   it("run --rm returns the exit code and leaves nothing; without --rm the container stays as exited", () => {
     const r = tsbuild(env, ["run", "--rm", "--name", "gone", "busybox", "sh", "-c", "echo out; exit 7"]);
     expect(r.stdout).toBe("out\n");

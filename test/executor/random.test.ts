@@ -1,23 +1,12 @@
 // Seeded random DAGs: whatever the shape, jobs limit, failures and aborts, the scheduler keeps
 // its invariants (inputs before dependents, event order, nothing running once it settles).
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../helpers/random.js";
 import { BuildCanceledError, RunStepError } from "../../src/core/errors.js";
 import { Scheduler } from "../../src/executor/index.js";
 import type { Vertex } from "../../src/planner/plan.js";
 import { checkOrder } from "./order.js";
 import { collect, exec, FakeRunner, MemoryCache, vertex } from "./fakes.js";
-
-/** rng is a small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomDag(rand: () => number, n: number): Vertex[] {
   const out: Vertex[] = [];
@@ -33,7 +22,7 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 type Mode = "ok" | "fail" | "abort";
 
 async function scenario(seed: number, mode: Mode): Promise<void> {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const vertices = randomDag(rand, 25);
   const byName = new Map(vertices.map((v) => [v.name, v]));
   const digestName = new Map(vertices.map((v) => [v.digest, v.name]));

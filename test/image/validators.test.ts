@@ -2,36 +2,18 @@
 // tsbuild writes, umoci's unpack gives the same tree as tsbuild's unpacker, and an image umoci
 // writes is loaded and unpacked by tsbuild into the tree umoci gives.
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { load, save, unpack } from "../../src/api/index.js";
 import { run } from "../../src/cli/program.js";
+import { tree } from "../helpers/tree.js";
 
 const TOOLS = ["/bin/busybox", "/usr/bin/skopeo", "/usr/bin/umoci"];
 const missing = TOOLS.filter((t) => !existsSync(t));
 if (missing.length > 0 && process.env.CI) throw new Error(`validator tests need ${missing.join(", ")} (apt-get install busybox-static skopeo umoci)`);
 if (missing.length > 0) console.warn(`skipping validator tests: ${missing.join(", ")} not installed (apt-get install busybox-static skopeo umoci)`);
-
-/** tree describes every path under dir: type, mode, owner, size and content hash or link target. */
-function tree(dir: string, owners: boolean, rel = ""): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, rel)).sort()) {
-    const r = rel ? `${rel}/${name}` : name;
-    const p = join(dir, r);
-    const st = lstatSync(p);
-    const ids = owners ? ` ${st.uid}:${st.gid}` : "";
-    const own = `${(st.mode & 0o7777).toString(8)}${ids}`;
-    if (st.isSymbolicLink()) out[r] = `symlink -> ${readlinkSync(p)}${ids}`;
-    else if (st.isDirectory()) {
-      out[r] = `dir ${own}`;
-      Object.assign(out, tree(dir, owners, r));
-    } else out[r] = `file ${own} ${st.size} ${createHash("sha256").update(readFileSync(p)).digest("hex").slice(0, 16)}`;
-  }
-  return out;
-}
 
 let work: string;
 let rootfs: string;

@@ -1,7 +1,7 @@
 // Per-instruction lowering: config edits, history texts, vertices and their identity.
 import { describe, expect, it } from "vitest";
 import type { CopyOp, ExecOp, MkdirOp } from "../../src/planner/plan.js";
-import { execs, mustPlan, planText } from "./helpers.js";
+import { execs, fakeImage, mustPlan, planText } from "./helpers.js";
 
 const opsOf = <K extends string>(p: ReturnType<typeof mustPlan>, kind: K) => p.vertices.filter((v) => v.op.kind === kind).map((v) => v.op);
 
@@ -10,6 +10,13 @@ describe("RUN", () => {
     const p = mustPlan('FROM scratch\nRUN echo $HOME\nSHELL ["/bin/bash", "-eu", "-c"]\nRUN echo two\nRUN ["/bin/true", "x"]\n');
     expect(execs(p).map((e) => e.argv)).toEqual([["/bin/sh", "-c", "echo $HOME"], ["/bin/bash", "-eu", "-c", "echo two"], ["/bin/true", "x"]]);
     expect(p.image.history.at(-1)?.created_by).toBe("RUN /bin/true x # buildkit");
+  });
+
+  it("appends the default PATH to the config of a base image that has none, as BuildKit does", () => {
+    const bare = fakeImage("bare:1", { config: { Env: ["A=1"], Cmd: ["sh"] } });
+    const p = mustPlan("FROM bare\nENV B=2\n", { images: new Map([["bare", bare]]) });
+    expect(p.image.config.Env).toEqual(["A=1", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "B=2"]);
+    expect(mustPlan("FROM busybox\n").image.config.Env).toEqual(["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]);
   });
 
   it("lowers mounts with BuildKit's defaults and expands their values", () => {

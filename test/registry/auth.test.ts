@@ -5,9 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../../src/cli/program.js";
 import { importRootfs } from "../../src/image/import.js";
 import { removeImages } from "../../src/image/images.js";
 import { lookupCredentials } from "../../src/registry/dockerconfig.js";
@@ -15,28 +13,13 @@ import { pull } from "../../src/registry/pull.js";
 import { push } from "../../src/registry/push.js";
 import { openStore, type Store } from "../../src/store/store.js";
 import { registryMissing, startRegistry, startTokenProxy, type TestRegistry, type TokenProxy } from "../helpers/registry.js";
+import { runCli } from "../helpers/cli.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = registryMissing();
 requirePrerequisites("registry tests", missing);
 
-async function tsbuild(stdin: string | undefined, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  const original = Object.getOwnPropertyDescriptor(process, "stdin");
-  if (stdin !== undefined) Object.defineProperty(process, "stdin", { value: Readable.from([Buffer.from(stdin)]), configurable: true });
-  process.exitCode = undefined;
-  try {
-    return { code: await run(["node", "tsbuild", ...args]), out, err };
-  } finally {
-    if (original) Object.defineProperty(process, "stdin", original);
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const tsbuild = (stdin: string | undefined, ...args: string[]) => runCli(args, stdin);
 
 describe.skipIf(missing !== undefined)("registry authentication", () => {
   let basic: TestRegistry;

@@ -4,8 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../../src/cli/program.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256, type Digest } from "../../src/core/digest.js";
 import { descriptorOf, encodeJson, MediaTypes } from "../../src/image/oci.js";
 import { importRootfs } from "../../src/image/import.js";
@@ -16,6 +15,7 @@ import { fsck } from "../../src/store/fsck.js";
 import { openStore, type Store } from "../../src/store/store.js";
 import { busyboxAvailable, makeBusyboxRootfs } from "../helpers/rootfs.js";
 import { registryMissing, startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { runCli } from "../helpers/cli.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const missing = registryMissing() ?? (busyboxAvailable() ? undefined : "busybox-static is not installed");
@@ -144,17 +144,4 @@ describe.skipIf(missing !== undefined)("registry round trips (docker-registry)",
   }, 60_000);
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    return { code: await run(["node", "tsbuild", ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const cli = (...args: string[]) => runCli(args);

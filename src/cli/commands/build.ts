@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { build, parseOutput, InputError } from "../../api/index.js";
+import { build, parseCacheFrom, parseCacheTo, parseOutput, InputError } from "../../api/index.js";
 import { createRenderer, PROGRESS_MODES, resolveProgressMode } from "../progress/mode.js";
 import { suggest } from "../suggest.js";
 
@@ -29,6 +29,8 @@ interface BuildFlags {
   output?: string;
   push?: boolean;
   quiet?: boolean;
+  cacheFrom: string[];
+  cacheTo: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -125,6 +127,8 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       ...(flags.output ? { output: parseOutput(flags.output) } : {}),
       ...(flags.metadataFile ? { metadataFile: flags.metadataFile } : {}),
       ...(flags.push ? { push: true } : {}),
+      cacheFrom: flags.cacheFrom.map(parseCacheFrom),
+      cacheTo: flags.cacheTo.map(parseCacheTo),
       signal: abort.signal,
       onEvent: renderer.onEvent,
     });
@@ -165,6 +169,8 @@ export function registerBuild(program: Command): void {
     .option("--no-cache", "do not use the build cache")
     .option("--pull", "always resolve base images against their registries and pull newer ones (default: use stored images)")
     .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])
+    .option("--cache-from <spec>", "also read step results from a local cache: type=local,src=DIR (repeatable)", collect, [])
+    .option("--cache-to <spec>", "write step results to a local cache: type=local,dest=DIR[,mode=min|max] (repeatable)", collect, [])
     .option("--progress <mode>", `progress output: ${PROGRESS_MODES.join(", ")} (default: $TSBUILD_PROGRESS or auto)`)
     .option("-q, --quiet", "print only the image ID")
     .option("--iidfile <file>", "write the image ID to a file")

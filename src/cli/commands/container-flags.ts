@@ -4,10 +4,7 @@
  * container.
  */
 import type { Command } from "commander";
-import { CONTROL_SIGNAL, InputError, type ContainerOptions, type SignalSource } from "../../api/index.js";
-
-/** VALUE_OPTIONS are the container options that take a value; splitRunArgv needs them to find IMAGE. */
-export const VALUE_OPTIONS = new Set(["-e", "--env", "-v", "--volume", "--tmpfs", "-w", "--workdir", "-u", "--user", "--entrypoint", "--network", "--hostname", "--memory", "--pids-limit", "--cpus", "--root", "--runtime", "--name"]);
+import { CONTROL_SIGNAL, InputError, type ContainerOptions, type SignalSource } from "../../api/container-entry.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -22,6 +19,7 @@ function parseSize(s: string): number {
 /** ContainerFlags are the parsed shared options. */
 export interface ContainerFlags {
   rm?: boolean;
+  interactive?: boolean;
   name?: string;
   env: string[];
   volume: string[];
@@ -39,38 +37,77 @@ export interface ContainerFlags {
   runtime: string;
 }
 
-/** addContainerOptions declares the shared options on `cmd`. */
-export function addContainerOptions(cmd: Command): Command {
-  return cmd
-    .option("--rm", "remove the container when it exits")
-    .option("--name <name>", "name the container (unique; default: a generated name)")
-    .option("-e, --env <k=v>", "set an environment variable (repeatable)", collect, [])
-    .option("-v, --volume <host:ctr[:ro]>", "bind-mount a host path (repeatable)", collect, [])
-    .option("--tmpfs <dir>", "mount an empty tmpfs (repeatable)", collect, [])
-    .option("-w, --workdir <dir>", "working directory inside the container")
-    .option("-u, --user <user[:group]>", "user to run as")
-    .option("--entrypoint <cmd>", "override the image's entrypoint")
-    .option("--network <mode>", "host or none", "host")
-    .option("--hostname <name>", "container hostname")
-    .option("--memory <size>", "memory limit, e.g. 256m")
-    .option("--pids-limit <n>", "process count limit")
-    .option("--cpus <n>", "CPU limit, e.g. 1.5")
-    .option("--read-only", "mount the container's root filesystem read-only")
-    .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto");
+/** OptionSpec is one shared container option: commander's flags string, help text, and how values collect. */
+interface OptionSpec {
+  readonly flags: string;
+  readonly description: string;
+  /** repeatable options collect every value into an array (default []). */
+  readonly repeatable?: boolean;
+  readonly defaultValue?: string;
 }
 
-/** containerOptions turns parsed flags into the API's ContainerOptions. */
-export function containerOptions(image: string, command: string[], flags: ContainerFlags, cmd: Command): ContainerOptions {
-  const globals = cmd.optsWithGlobals() as { root?: string };
+/** CONTAINER_OPTIONS are the options shared by run and create, in help order; the fast `run` parser reads them too. */
+export const CONTAINER_OPTIONS: readonly OptionSpec[] = [
+  { flags: "--rm", description: "remove the container when it exits" },
+  { flags: "--name <name>", description: "name the container (unique; default: a generated name)" },
+  { flags: "-e, --env <k=v>", description: "set an environment variable (repeatable)", repeatable: true },
+  { flags: "-v, --volume <host:ctr[:ro]>", description: "bind-mount a host path (repeatable)", repeatable: true },
+  { flags: "--tmpfs <dir>", description: "mount an empty tmpfs (repeatable)", repeatable: true },
+  { flags: "-w, --workdir <dir>", description: "working directory inside the container" },
+  { flags: "-u, --user <user[:group]>", description: "user to run as" },
+  { flags: "--entrypoint <cmd>", description: "override the image's entrypoint" },
+  { flags: "--network <mode>", description: "host or none", defaultValue: "host" },
+  { flags: "--hostname <name>", description: "container hostname" },
+  { flags: "--memory <size>", description: "memory limit, e.g. 256m" },
+  { flags: "--pids-limit <n>", description: "process count limit" },
+  { flags: "--cpus <n>", description: "CPU limit, e.g. 1.5" },
+  { flags: "--read-only", description: "mount the container's root filesystem read-only" },
+  { flags: "--runtime <name>", description: "sandbox driver: runc, crun, builtin or auto", defaultValue: "auto" },
+];
+
+/** INTERACTIVE_OPTION is run's -i (create keeps no stdin for a later start). */
+export const INTERACTIVE_OPTION: OptionSpec = { flags: "-i, --interactive", description: "pass stdin to the container (without it the container reads /dev/null)" };
+
+/** optionNames splits commander flags (`-e, --env <k=v>`) into the short and long names and whether a value follows. */
+export function optionNames(flags: string): { short?: string; long: string; takesValue: boolean } {
+  const words = flags.split(/[ ,]+/);
+  const long = words.find((w) => w.startsWith("--")) ?? "";
+  const short = words.find((w) => /^-[^-]$/.test(w));
+  return { long, takesValue: flags.includes("<"), ...(short !== undefined && { short }) };
+}
+
+/** VALUE_OPTIONS are the container options that take a value; splitRunArgv needs them to find IMAGE. */
+export const VALUE_OPTIONS = new Set(["--root", ...CONTAINER_OPTIONS.map((o) => optionNames(o.flags)).filter((o) => o.takesValue).flatMap((o) => (o.short !== undefined ? [o.short, o.long] : [o.long]))]);
+
+/** addContainerOptions declares the shared options (and `extra` ones) on `cmd`. */
+export function addContainerOptions(cmd: Command, extra: readonly OptionSpec[] = []): Command {
+  for (const o of [...CONTAINER_OPTIONS, ...extra]) {
+    if (o.repeatable === true) cmd.option(o.flags, o.description, collect, []);
+    else if (o.defaultValue !== undefined) cmd.option(o.flags, o.description, o.defaultValue);
+    else cmd.option(o.flags, o.description);
+  }
+  return cmd;
+}
+
+/**
+ * envEntries turns -e values into NAME=VALUE entries: a bare NAME takes its value from tsbuild's
+ * environment and is left out when that does not set it, as in Docker.
+ */
+export function envEntries(values: readonly string[]): string[] {
+  return values.flatMap((e) => (e.includes("=") ? [e] : process.env[e] !== undefined ? [`${e}=${process.env[e]}`] : []));
+}
+
+/** containerOptions turns parsed flags into the API's ContainerOptions; `globalRoot` is a --root given before the subcommand. */
+export function containerOptions(image: string, command: string[], flags: ContainerFlags, globalRoot?: string): ContainerOptions {
   if (flags.network !== "host" && flags.network !== "none") throw new InputError(`--network ${flags.network}: tsbuild supports host and none`);
   if (!["runc", "crun", "builtin", "auto"].includes(flags.runtime)) throw new InputError(`--runtime ${flags.runtime}: use runc, crun, builtin or auto`);
-  const env = Object.fromEntries(flags.env.map((e) => (e.includes("=") ? [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)] : [e, process.env[e] ?? ""])));
+  const env = Object.fromEntries(envEntries(flags.env).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
   const volumes = flags.volume.map((v) => {
     const [host, container, mode] = v.split(":");
     if (!host || !container || (mode !== undefined && mode !== "ro" && mode !== "rw")) throw new InputError(`invalid -v ${JSON.stringify(v)}: use HOST:CONTAINER[:ro]`);
     return { host, container, readOnly: mode === "ro" };
   });
-  const root = flags.root ?? globals.root;
+  const root = flags.root ?? globalRoot;
   return {
     image,
     command,

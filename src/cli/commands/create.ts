@@ -1,7 +1,7 @@
 /** `tsbuild create [options] IMAGE [COMMAND...]`: record a container without starting it; prints its id. */
 import type { Command } from "commander";
 import { createContainer } from "../../api/index.js";
-import { addContainerOptions, containerOptions, type ContainerFlags } from "./container-flags.js";
+import { addContainerOptions, containerOptions, rootOf, type ContainerFlags } from "./container-flags.js";
 
 /** registerCreate adds `tsbuild create`. */
 export function registerCreate(program: Command): void {
@@ -13,7 +13,7 @@ export function registerCreate(program: Command): void {
   addContainerOptions(cmd)
     .addHelpText("after", "\nExamples:\n  tsbuild create --name app demo:1\n  tsbuild start -a app")
     .action(async (image: string, command: string[], flags: ContainerFlags, c: Command) => {
-      const state = await createContainer(containerOptions(image, command, flags, c));
+      const state = await createContainer(containerOptions(image, command, flags, rootOf(c).root));
       process.stdout.write(`${state.id}\n`);
     });
 }

@@ -1,4 +1,4 @@
-/** `tsbuild fsck`: verify every blob, ref and manifest of the store; remove stray temp files. */
+/** `tsbuild fsck`: verify every blob, ref, manifest and unpacked snapshot of the store; remove stray temp files and snapshots. */
 import type { Command } from "commander";
 import { checkStore } from "../../api/index.js";
 import { storeOpts } from "../store-format.js";
@@ -7,12 +7,12 @@ import { storeOpts } from "../store-format.js";
 export function registerFsck(program: Command): void {
   program
     .command("fsck")
-    .description("re-hash every blob, check refs and manifests resolve, remove stray temp files")
+    .description("re-hash every blob and unpacked snapshot, check refs and manifests resolve, remove stray temp files and snapshots")
     .addHelpText("after", "\nExamples:\n  tsbuild fsck\n  tsbuild --root /srv/tsbuild fsck")
     .action(async (_opts: unknown, cmd: Command) => {
       const report = await checkStore(storeOpts(cmd));
       for (const p of report.problems) process.stderr.write(`${p.fixed ? "fixed" : "error"}: ${p.message}\n`);
-      process.stdout.write(`checked ${report.blobsChecked} blobs and ${report.refsChecked} refs: ${report.ok ? "ok" : "problems found"}\n`);
+      process.stdout.write(`checked ${report.blobsChecked} blobs, ${report.refsChecked} refs and ${report.snapshotsChecked} unpacked snapshots: ${report.ok ? "ok" : "problems found"}\n`);
       process.exitCode = report.ok ? 0 : 1;
     });
 }

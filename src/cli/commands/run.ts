@@ -4,8 +4,9 @@
  * keeps running after tsbuild returns; its id is printed).
  */
 import type { Command } from "commander";
-import { createContainer, runContainer, startDetached } from "../../api/index.js";
-import { addContainerOptions, containerOptions, processSignals, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
+import { createContainer, startDetached } from "../../api/index.js";
+import { runForeground } from "../run-fast.js";
+import { addContainerOptions, containerOptions, INTERACTIVE_OPTION, rootOf, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
 
 /** SPLIT_AFTER_IMAGE are the subcommands whose first positional is followed by a command with its own options. */
 const SPLIT_AFTER_IMAGE = new Set(["run", "create", "exec"]);
@@ -31,16 +32,14 @@ export function splitRunArgv(argv: readonly string[]): string[] {
 }
 
 async function action(image: string, command: string[], flags: ContainerFlags & { detach?: boolean }, cmd: Command): Promise<void> {
-  const opts = containerOptions(image, command, flags, cmd);
+  const opts = containerOptions(image, command, flags, rootOf(cmd).root);
   if (flags.detach === true) {
     const created = await createContainer(opts);
     await startDetached({ container: created.id, supervisor: supervisorCommand(), ...(opts.root !== undefined && { root: opts.root }) });
     process.stdout.write(`${created.id}\n`);
     return;
   }
-  const res = await runContainer({ ...opts, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signals: processSignals });
-  if (res.oomKilled) process.stderr.write("tsbuild: the container was killed by its memory limit\n");
-  process.exitCode = res.exitCode;
+  await runForeground(opts, flags.interactive === true);
 }
 
 /** registerRun adds `tsbuild run`. */
@@ -51,7 +50,7 @@ export function registerRun(program: Command): void {
     .argument("<image>", "image name or ID")
     .argument("[command...]", "command and arguments (default: the image's Entrypoint and Cmd)")
     .option("-d, --detach", "run in the background and print the container id");
-  addContainerOptions(cmd)
-    .addHelpText("after", "\nExamples:\n  tsbuild run --rm demo:1\n  tsbuild run --rm -e NAME=x busybox sh -c 'echo $NAME'\n  tsbuild run -d --name web busybox httpd -f -p 8080\n  tsbuild run --network none --memory 256m busybox ls -l /")
+  addContainerOptions(cmd, [INTERACTIVE_OPTION])
+    .addHelpText("after", "\nExamples:\n  tsbuild run --rm demo:1\n  echo hi | tsbuild run --rm -i busybox cat\n  tsbuild run --rm -e NAME=x busybox sh -c 'echo $NAME'\n  tsbuild run -d --name web busybox httpd -f -p 8080\n  tsbuild run --network none --memory 256m busybox ls -l /")
     .action(action);
 }

@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import fetch from "node-fetch";
 import type { Digest } from "../../core/digest.js";
 import { InputError } from "../../core/errors.js";
+import { redactUrl, stripCredentials } from "../../core/git-ref.js";
 import { decompressLayer, LimitError } from "../../image/decompress.js";
 import { unpackLayer } from "../../image/unpack.js";
 
@@ -71,23 +72,23 @@ function verifyChecksum(url: string, checksum: string | undefined, got: string):
   if (checksum === undefined) return;
   const m = /^sha256:([0-9a-f]{64})$/.exec(checksum);
   if (!m) throw new InputError(`ADD --checksum=${checksum}: expected sha256:<64 hex digits>`);
-  if (m[1] !== got) throw new InputError(`ADD ${url}: checksum mismatch: --checksum says ${checksum}, the download is sha256:${got}`);
+  if (m[1] !== got) throw new InputError(`ADD ${redactUrl(url)}: checksum mismatch: --checksum says ${checksum}, the download is sha256:${got}`);
 }
 
 /** fetchFollowing GETs `url`, following at most MAX_REDIRECTS redirects to http(s) URLs. */
 async function fetchFollowing(url: string, signal: AbortSignal | undefined) {
   let current = new URL(url);
   for (let hops = 0; ; hops++) {
-    if (current.protocol !== "http:" && current.protocol !== "https:") throw new InputError(`ADD ${url}: only http and https URLs can be downloaded (got ${current.protocol})`);
+    if (current.protocol !== "http:" && current.protocol !== "https:") throw new InputError(`ADD ${redactUrl(url)}: only http and https URLs can be downloaded (got ${current.protocol})`);
     const res = await fetch(current.href, { redirect: "manual", signal: signal ?? null, compress: false });
     const loc = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && loc) {
-      if (hops >= MAX_REDIRECTS) throw new InputError(`ADD ${url}: stopped after ${MAX_REDIRECTS} redirects`);
+      if (hops >= MAX_REDIRECTS) throw new InputError(`ADD ${redactUrl(url)}: stopped after ${MAX_REDIRECTS} redirects`);
       res.body?.resume();
       current = new URL(loc, current);
       continue;
     }
-    if (!res.ok || !res.body) throw new InputError(`ADD ${url}: the server answered ${res.status} ${res.statusText} for ${current.href}`);
+    if (!res.ok || !res.body) throw new InputError(`ADD ${redactUrl(url)}: the server answered ${res.status} ${res.statusText} for ${redactUrl(current.href)}`);
     return { res, final: current };
   }
 }
@@ -96,14 +97,14 @@ async function fetchFollowing(url: string, signal: AbortSignal | undefined) {
 export async function download(url: string, workRoot: string, checksum: string | undefined, signal?: AbortSignal): Promise<Downloaded> {
   const { res } = await fetchFollowing(url, signal);
   const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > MAX_DOWNLOAD_BYTES) throw new LimitError(`ADD ${url}: the server announces ${declared} bytes, more than the limit of ${MAX_DOWNLOAD_BYTES}`);
+  if (declared > MAX_DOWNLOAD_BYTES) throw new LimitError(`ADD ${redactUrl(url)}: the server announces ${declared} bytes, more than the limit of ${MAX_DOWNLOAD_BYTES}`);
   const file = `${workRoot}/download-${randomBytes(8).toString("hex")}`;
   const hash = createHash("sha256");
   let total = 0;
   async function* limited(body: AsyncIterable<Buffer>) {
     for await (const chunk of body) {
       total += chunk.length;
-      if (total > MAX_DOWNLOAD_BYTES) throw new LimitError(`ADD ${url}: the download is larger than the limit of ${MAX_DOWNLOAD_BYTES} bytes`);
+      if (total > MAX_DOWNLOAD_BYTES) throw new LimitError(`ADD ${redactUrl(url)}: the download is larger than the limit of ${MAX_DOWNLOAD_BYTES} bytes`);
       hash.update(chunk);
       yield chunk;
     }
@@ -129,9 +130,9 @@ export async function download(url: string, workRoot: string, checksum: string |
  * receives the content hash, which the step then requires of its own download.
  */
 export async function urlSourceDigest(url: string, checksum: string | undefined, workRoot: string, signal: AbortSignal, seen: Map<string, string>): Promise<Digest> {
-  if (checksum !== undefined) return `sha256:${createHash("sha256").update(`checksum\0${url}\0${checksum}`).digest("hex")}` as Digest;
+  if (checksum !== undefined) return `sha256:${createHash("sha256").update(`checksum\0${stripCredentials(url)}\0${checksum}`).digest("hex")}` as Digest;
   const d = await download(url, workRoot, undefined, signal);
   await rm(d.file, { force: true });
   seen.set(url, d.sha256);
-  return `sha256:${createHash("sha256").update(`content\0${url}\0${d.sha256}\0${d.mtime?.getTime() ?? ""}`).digest("hex")}` as Digest;
+  return `sha256:${createHash("sha256").update(`content\0${stripCredentials(url)}\0${d.sha256}\0${d.mtime?.getTime() ?? ""}`).digest("hex")}` as Digest;
 }

@@ -79,7 +79,9 @@ export function contextItems(ctx: BuildContext, source: string, op: CopyOp, root
     const items: Item[] = [];
     for (const e of r.entries) {
       if (isDir && e === rootEntry && !op.parents) continue;
-      const rel = e.path.startsWith(base) ? e.path.slice(base.length) : e.path;
+      // A file root is named after the source as written, even when that is a symlink to it.
+      const own = !isDir && e === rootEntry && !op.parents ? r.named.slice(r.named.lastIndexOf("/") + 1) : undefined;
+      const rel = own ?? (e.path.startsWith(base) ? e.path.slice(base.length) : e.path);
       if (rel === "" || rel === ".") continue;
       const archive = op.add && op.unpack !== false && !isDir && e === rootEntry && e.type === "file";
       items.push({ rel, kind: e.type, mode: e.mode, uid: 0, gid: 0, mtime: new Date(Number(e.mtimeNs / 1_000_000n)), target: e.target, ...(e.type === "file" ? { open: opener(e) } : {}), ...(archive ? { archive } : {}) });

@@ -15,6 +15,7 @@ import type { BuildContext } from "../context-types.js";
 import type { OpContext, ResolvedInput } from "../types.js";
 import { parseChmod, type ModeFn } from "./chmod.js";
 import { download, extractArchive, isArchive } from "./copy-add.js";
+import { checkout, checkoutItems, gitFetchOf, resolveCommit, type Checkout } from "./git.js";
 import { contextItems, hostFileReader, viewItems, type Group, type Item } from "./copy-items.js";
 import { withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
@@ -44,6 +45,7 @@ async function destIsDir(services: OpServices, rootfs: string, op: CopyOp, many:
 export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly ResolvedInput<FsResult>[], ctx?: OpContext, seen?: ReadonlyMap<string, string>): Promise<FsResult> {
   const groups: Group[] = [];
   const downloads: string[] = [];
+  const checkouts: Checkout[] = [];
   const context = services.context;
   const ctxRoot = op.from === "context" && op.sources.some((s) => s.kind === "path") ? await openRootOf(context) : undefined;
   try {
@@ -55,12 +57,19 @@ export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly
         downloads.push(d.file);
         const mtime = d.mtime ?? new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
         groups.push({ isDir: false, items: [{ rel: d.name, kind: "file", mode: 0o600, uid: 0, gid: 0, mtime, open: hostFileReader(d.file), ...(op.unpack === true ? { archive: true } : {}) }] });
+      } else if (s.kind === "git") {
+        const fetch = gitFetchOf(s, op.checksum, op.keepGitDir);
+        const commit = seen?.get(s.remote) ?? (await resolveCommit(fetch.src, services.workRoot, ctx?.signal));
+        const tree = await checkout(fetch, commit, services.workRoot, ctx?.signal);
+        checkouts.push(tree);
+        groups.push({ isDir: true, items: await checkoutItems(tree.root, tree.commitTime, fetch.keepGitDir) });
       } else if (s.kind === "path" && context && ctxRoot) groups.push(...contextItems(context, s.path, op, ctxRoot));
     }
     return await copyGroups(services, op, inputs, groups);
   } finally {
     await ctxRoot?.close();
     for (const f of downloads) await rm(f, { force: true });
+    for (const c of checkouts) await c.remove();
   }
 }
 
@@ -100,8 +109,10 @@ async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly Res
       if (view !== undefined) groups.push(...(await viewItems(services, view, op)));
       const many = groups.length + inline.length > 1;
       const intoDir = await destIsDir(services, rootfs, op, many);
-      // Directories the copy creates above its entries belong to --chown's owner, as in BuildKit.
-      const created = owner ? await missingPrefixes(services, rootfs, intoDir ? op.dest : posix.dirname(op.dest)) : [];
+      // Directories the copy creates belong to --chown's owner, as in BuildKit: those above its
+      // entries, and dest itself when a directory's contents or several sources go into it.
+      const into = intoDir || groups.some((g) => g.isDir);
+      const created = owner ? await missingPrefixes(services, rootfs, into ? op.dest : posix.dirname(op.dest)) : [];
       const now = new Date((services.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000);
       for (const g of groups) await writeGroup(services, rootfs, op, g, intoDir, owner ?? (op.from === "context" ? { uid: 0, gid: 0 } : undefined), mode);
       for (const s of inline) {

@@ -2,14 +2,16 @@
  * The exec op (RUN): runs argv in the sandbox on a writable snapshot of inputs[0], with the step's
  * mounts, and commits the changes as a layer. A non-zero exit rejects with ProcessExitError.
  */
-import { chmod, chown, lstat, rm, rmdir, unlink, writeFile } from "node:fs/promises";
-import { posix } from "node:path";
+import { chmod, chown, rm, writeFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { InputError, ProcessExitError } from "../../core/errors.js";
 import type { ExecMount, ExecOp } from "../../planner/plan.js";
 import type { SpecMount } from "../../runtime/spec-input.js";
 import type { OpContext, ResolvedInput } from "../types.js";
 import { leaseCacheDir } from "./cache-mounts.js";
+import { etcMounts } from "./etc-files.js";
+import { missingPaths, removeMountPoints, stubParents } from "./mount-stubs.js";
+import type { StubParent } from "../../runtime/stub-dirs.js";
 import { startSshRelay } from "./ssh-proxy.js";
 import { scratchDir, withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
@@ -102,6 +104,8 @@ function contextBind(services: OpServices, m: ExecMount): SpecMount {
 
 /** buildMounts fills `out` with the step's mounts; what it started before a failure is in `out` for the caller to release. */
 async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>, out: Mounts, signal: AbortSignal): Promise<void> {
+  // BuildKit mounts resolv.conf and hosts first, so a step's own mounts may still cover /etc.
+  out.spec.push(...(await etcMounts(scratch, BUILD_HOSTNAME, op.network === "none" ? "none" : "host")));
   for (const [i, m] of op.mounts.entries()) {
     if (m.type === "cache") {
       const lease = await leaseCacheDir(services, m, inputs, signal);
@@ -121,30 +125,6 @@ async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly Re
   }
 }
 
-/**
- * missingPaths lists `dest` and those of its ancestors that do not exist in the rootfs yet,
- * deepest first: the mount points the runtime will create, which must not stay in the layer.
- */
-async function missingPaths(services: OpServices, rootfs: string, dest: string): Promise<string[]> {
-  const out: string[] = [];
-  for (let p = posix.normalize(dest); p !== "/" && p !== "."; p = posix.dirname(p)) {
-    if ((await services.resolveInRoot(rootfs, p)) !== undefined) break;
-    out.push(p);
-  }
-  return out;
-}
-
-/** removeMountPoints deletes created mount points that are still empty, deepest first. */
-async function removeMountPoints(services: OpServices, rootfs: string, paths: readonly string[]): Promise<void> {
-  for (const p of paths) {
-    const host = await services.resolveInRoot(rootfs, p);
-    if (host === undefined) continue;
-    const st = await lstat(host);
-    if (st.isDirectory()) await rmdir(host).catch(() => undefined); // a directory the step filled stays
-    else if (st.isFile() && st.size === 0) await unlink(host);
-  }
-}
-
 /** withSecretEnv sets the secret variables over the step's environment (a secret replaces a same-named ENV or ARG). */
 function withSecretEnv(env: readonly string[], secrets: readonly string[]): readonly string[] {
   if (secrets.length === 0) return env;
@@ -158,13 +138,15 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
   let finish!: () => void;
   const ready = new Promise<void>((r) => (finish = r));
   const mounts: Mounts = { spec: [], views: [], env: [], releases: [] };
+  let parents: StubParent[] = [];
   try {
     await buildMounts(services, op, inputs, scratch, ready, mounts, ctx.signal);
-    return await withWritableStep(services, inputs[0]!.result, async (rootfs) => {
+    const step = async (rootfs: string): Promise<void> => {
       const user = await services.resolveUser(rootfs, op.user);
       await services.resolveInRoot(rootfs, op.cwd, "dir");
       const created: string[] = [];
       for (const m of mounts.spec) created.push(...(await missingPaths(services, rootfs, m.destination)));
+      parents = await stubParents(services, rootfs, mounts.spec.map((m) => m.destination), created);
       const res = await services.runSandbox(
         {
           rootfs,
@@ -184,7 +166,8 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
       await removeMountPoints(services, rootfs, created);
       if (res.aborted) throw ctx.signal.reason ?? new Error("aborted");
       if (res.exitCode !== 0) throw new ProcessExitError(op.argv, res.exitCode);
-    });
+    };
+    return await withWritableStep(services, inputs[0]!.result, step, (upper) => services.pruneStubParents(upper, parents));
   } finally {
     finish();
     await Promise.allSettled(mounts.views);

@@ -55,8 +55,7 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
 
 /** commitLayer writes the diff of `upper` as a gzip layer blob and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
-  const diff = await services.diffUpper(upper);
-  const tar = writeLayerTar(diff.map(toLayerEntry), services.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: services.sourceDateEpoch });
+  const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch);
   const hash = createHash("sha256");
   const gz = createGzip({ level: 6 });
   const piping = pipeline(tar, hashing(hash), gz);
@@ -64,4 +63,22 @@ export async function commitLayer(services: OpServices, upper: string): Promise<
   const blob = await services.store.blobs.write(Readable.from(gz));
   await piping;
   return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
+}
+
+/** layerTarOfDir is the layer tar of a dir in overlay upper format, mtimes clamped to epoch when given. */
+async function layerTarOfDir(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined): Promise<Readable> {
+  const diff = await diffUpper(dir);
+  return writeLayerTar(diff.map(toLayerEntry), epoch === undefined ? {} : { sourceDateEpoch: epoch });
+}
+
+/**
+ * layerDirDigest is the sha256 of the layer tar commitLayer would write for `dir` now: for a step's
+ * kept upper dir it equals the layer's diffID while the dir is unchanged, and for a flattened base
+ * image it is a digest of the whole tree (paths, types, modes, owners, mtimes, contents, link
+ * targets, hardlinks, xattrs). Snapshot records keep it, and fsck re-computes it.
+ */
+export async function layerDirDigest(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined): Promise<Digest> {
+  const hash = createHash("sha256");
+  for await (const chunk of await layerTarOfDir(diffUpper, dir, epoch)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest("hex")}` as Digest;
 }

@@ -3,31 +3,40 @@
  * per manifest digest), scratch (the empty filesystem), exec (RUN), copy (COPY/ADD) and mkdir
  * (WORKDIR), each producing an FsResult.
  */
-import { randomBytes } from "node:crypto";
-import { chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, rename, rm, stat } from "node:fs/promises";
 import { hexOf, type Digest } from "../../core/digest.js";
+import { beginSnapshot, finishSnapshot, getSnapshot, snapshotTempName } from "../../store/snapshots.js";
 import type { MkdirOp, Vertex } from "../../planner/plan.js";
 import type { OpContext, OpRunner, ResolvedInput } from "../types.js";
 import { runCopy } from "./copy.js";
 import { urlSourceDigest } from "./copy-add.js";
 import { runExec } from "./exec.js";
+import { gitFetchOf, gitSourceDigest } from "./git.js";
+import { layerDirDigest } from "./layer.js";
 import { withWritableStep } from "./step.js";
-import type { FsResult, OpServices } from "./types.js";
+import type { FsResult, LayerBlob, OpServices } from "./types.js";
 import { dirIn, missingPrefixes } from "./write.js";
 
-/** baseImage unpacks a base image once per store (atomically, via a temp dir and rename). */
+/**
+ * baseImage unpacks a base image once per store: into a temp dir named with this pid, recorded as
+ * a pending snapshot, then renamed into `base-<hex>` and recorded ready with the digest of its
+ * tree (layerDirDigest), which `tsbuild fsck` checks. A ready record whose dir exists is reused.
+ */
 export async function baseImage(services: OpServices, digest: Digest): Promise<FsResult> {
-  const dir = `${services.layerRoot}/base-${hexOf(digest)}`;
-  const marker = `${dir}.json`;
-  const known = await readFile(marker, "utf8").catch(() => undefined);
-  if (known !== undefined && (await stat(dir).then(() => true, () => false))) return { layers: [{ dir, blobs: JSON.parse(known) }] };
-  const tmp = `${services.layerRoot}/tmp-base-${randomBytes(8).toString("hex")}`;
+  const name = `base-${hexOf(digest)}`;
+  const dir = `${services.layerRoot}/${name}`;
+  const meta = services.store.meta;
+  const known = getSnapshot(meta, name);
+  if (known?.ready && (await stat(dir).then(() => true, () => false))) return { layers: [{ dir, blobs: JSON.parse(known.info) as LayerBlob[] }] };
+  const tmp = `${services.layerRoot}/${snapshotTempName("base")}`;
+  beginSnapshot(meta, name, "image", digest);
   await mkdir(tmp, { recursive: true, mode: 0o755 });
   try {
     const blobs = await services.unpackImage(digest, tmp);
+    const tree = await layerDirDigest(services.diffUpper, tmp, undefined);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
-    await writeFile(marker, JSON.stringify(blobs));
+    finishSnapshot(meta, name, tree, undefined, JSON.stringify(blobs));
     return { layers: [{ dir, blobs }] };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
@@ -58,10 +67,11 @@ export function createOpRunner(services: OpServices): OpRunner<FsResult> {
       if (op.kind !== "copy") return [];
       const out: Digest[] = [];
       for (const s of op.sources) {
-        if (s.kind !== "url") continue;
+        if (s.kind !== "url" && s.kind !== "git") continue;
         const hashes = seen.get(vertex.digest) ?? new Map<string, string>();
         seen.set(vertex.digest, hashes);
-        out.push(await urlSourceDigest(s.url, op.checksum, services.workRoot, signal, hashes));
+        if (s.kind === "git") out.push(await gitSourceDigest(gitFetchOf(s, op.checksum, op.keepGitDir), services.workRoot, signal, hashes));
+        else out.push(await urlSourceDigest(s.url, op.checksum, services.workRoot, signal, hashes));
       }
       return out;
     },

@@ -6,8 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, stat } from "node:fs/promises";
 import { hexOf } from "../../core/digest.js";
+import { beginSnapshot, finishSnapshot, getSnapshot } from "../../store/snapshots.js";
 import { commitLayer } from "./layer.js";
-import type { FsResult, OpServices } from "./types.js";
+import type { FsResult, LayerBlob, OpServices } from "./types.js";
 
 /** scratchDir makes a fresh private directory under the work root and returns its path. */
 export async function scratchDir(services: OpServices, kind: string): Promise<string> {
@@ -44,8 +45,41 @@ export async function withReadOnlyView<T>(services: OpServices, fs: FsResult, fn
   }
 }
 
-/** withWritableStep runs fn on a writable view of parent and returns parent plus the new layer. */
-export async function withWritableStep(services: OpServices, parent: FsResult, fn: (rootfs: string) => Promise<void>): Promise<FsResult> {
+/**
+ * keepLayerDir keeps a committed step's upper dir as `<layerRoot>/<diffID hex>`, recorded as a
+ * snapshot whose layer tar must hash to the diffID (under the build's SOURCE_DATE_EPOCH). The same
+ * diffID means the same content: an existing dir is kept (a concurrent step may hold it as a lower).
+ */
+export async function keepLayerDir(services: OpServices, upper: string, blob: LayerBlob): Promise<string> {
+  const name = hexOf(blob.diffId);
+  const final = `${services.layerRoot}/${name}`;
+  const meta = services.store.meta;
+  if (await stat(final).then(() => true, () => false)) {
+    if (!getSnapshot(meta, name)) finishNew(services, name, blob);
+    return final;
+  }
+  beginSnapshot(meta, name, "layer", blob.diffId);
+  await rename(upper, final);
+  finishSnapshot(meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob]));
+  return final;
+}
+
+/** finishNew records a layer dir found in place without a record (made by a tsbuild before snapshot records). */
+function finishNew(services: OpServices, name: string, blob: LayerBlob): void {
+  beginSnapshot(services.store.meta, name, "layer", blob.diffId);
+  finishSnapshot(services.store.meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob]));
+}
+
+/**
+ * withWritableStep runs fn on a writable view of parent and returns parent plus the new layer.
+ * `afterRelease`, when given, may tidy the upper dir once it is unmounted, before it is committed.
+ */
+export async function withWritableStep(
+  services: OpServices,
+  parent: FsResult,
+  fn: (rootfs: string) => Promise<void>,
+  afterRelease?: (upper: string) => Promise<unknown>,
+): Promise<FsResult> {
   const dirs = await services.createSnapshotDirs();
   try {
     const { upper, work, target } = dirs;
@@ -55,12 +89,9 @@ export async function withWritableStep(services: OpServices, parent: FsResult, f
     } finally {
       await snap.release();
     }
+    if (afterRelease) await afterRelease(upper);
     const blob = await commitLayer(services, upper);
-    const final = `${services.layerRoot}/${hexOf(blob.diffId)}`;
-    // The same diffID means the same content: keep the first dir (a concurrent step may hold it as a lower).
-    const exists = await stat(final).then(() => true, () => false);
-    if (!exists) await rename(upper, final);
-    return { layers: [...parent.layers, { dir: final, blobs: [blob] }] };
+    return { layers: [...parent.layers, { dir: await keepLayerDir(services, upper, blob), blobs: [blob] }] };
   } finally {
     await services.removeSnapshotDirs(dirs);
   }

@@ -9,6 +9,7 @@ import type { DiffEntry } from "../../runtime/diff.js";
 import type { MountSnapshotOptions, Snapshot } from "../../runtime/snapshot.js";
 import type { SnapshotDirs } from "../../runtime/stale-mounts.js";
 import type { SpecInput } from "../../runtime/spec-input.js";
+import type { StubParent } from "../../runtime/stub-dirs.js";
 import type { ResolvedUser } from "../../runtime/user.js";
 import type { Store } from "../../store/store.js";
 import type { BuildContext } from "../context-types.js";
@@ -50,6 +51,8 @@ export interface OpServices {
   /** Removes snapshot dirs once nothing is mounted inside them. */
   readonly removeSnapshotDirs: (dirs: SnapshotDirs) => Promise<void>;
   readonly diffUpper: (upper: string) => Promise<DiffEntry[]>;
+  /** Removes from an unmounted upper dir the empty, unchanged directories that held mount points (runtime/stub-dirs.ts). */
+  readonly pruneStubParents: (upper: string, parents: readonly StubParent[]) => Promise<number>;
   readonly runSandbox: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   /** Runs a container (same sandbox as RUN steps); used by `tsbuild run`. */
   readonly runContainer: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
@@ -57,6 +60,8 @@ export interface OpServices {
   readonly resolveInRoot: (root: string, path: string, create?: "dir" | "file") => Promise<string | undefined>;
   /** Copies the directory tree `src` into the empty directory `dest`, keeping owners, modes, times and attributes. */
   readonly copyTree: (src: string, dest: string) => Promise<void>;
+  /** Unpacks one step layer blob (in the store) into dest (an empty dir) in overlay upper format; resolves with its diffID. */
+  readonly unpackLayerDir: (blob: LayerBlob, dest: string) => Promise<Digest>;
   /** Unpacks the image with this manifest digest, flattened, into dest (an empty dir). */
   readonly unpackImage: (manifest: Digest, dest: string) => Promise<LayerBlob[]>;
   /** Secret values by id (`--secret`); never written to a layer, key or history. */

@@ -1,21 +1,9 @@
 /** What COPY and ADD share: sources and destination, heredoc sources, --chown/--chmod/--link/--exclude. */
-import type { Flag, Heredoc, Word } from "../ast.js";
+import type { CopyLikeFields, Word } from "../ast.js";
 import { chmodError } from "./chmod.js";
 import { argsRange, emptyWordAt, keywordName, report, type Lowering } from "./common.js";
 import type { ParsedFlags } from "./flags.js";
 import { heredocFor, heredocName } from "./heredoc.js";
-
-/** CopyLikeFields are the CopyLike fields of ast.ts, ready to spread into a COPY or ADD node. */
-export interface CopyLikeFields {
-  readonly sources: readonly Word[];
-  readonly dest: Word;
-  readonly json: boolean;
-  readonly heredocs: readonly Heredoc[];
-  readonly chown: Flag | undefined;
-  readonly chmod: Flag | undefined;
-  readonly link: boolean;
-  readonly excludes: readonly Flag[];
-}
 
 /**
  * copyLikeOf checks the arguments (at least a source and a destination; the destination is no

@@ -21,7 +21,8 @@ import { secrets } from "./rules/secrets.js";
 import { stageCasing, stageNames } from "./rules/stages.js";
 import { undefinedVar } from "./rules/undefined-var.js";
 import { workdir } from "./rules/workdir.js";
-import { globalScope, splitStages, walkSteps } from "./scope.js";
+import { splitStages } from "../arg-scope.js";
+import { globalScope, walkSteps } from "./scope.js";
 import type { Finding, LintOptions, Rule, RuleInput } from "./types.js";
 
 export { RULES, RULE_NAMES, isRuleName, type RuleName, type RuleSpec } from "./catalog.js";

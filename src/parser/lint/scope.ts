@@ -1,11 +1,12 @@
 /**
- * The small ARG/ENV scope walk the scoping rules need (BuildKit: buildMetaArgs, dispatchArg,
- * dispatchEnv, dispatchState.init). It splits the file into stages, evaluates the global (meta)
- * ARGs with the automatic platform ARGs, and records for every instruction the environment,
- * the declared ARG names and the WORKDIR/SHELL state in force just before it. Stages built on
- * another stage (`FROM base`) start from that stage's final state.
+ * The ARG/ENV scope walk the scoping rules need (BuildKit: dispatchEnv, dispatchState.init; the
+ * ARG rules are src/parser/arg-scope.ts, which the planner uses too). It evaluates the global
+ * (meta) ARGs with the automatic platform ARGs, and records for every instruction the
+ * environment, the declared ARG names and the WORKDIR/SHELL state in force just before it.
+ * Stages built on another stage (`FROM base`) start from that stage's final state.
  */
-import type { ArgInstruction, Dockerfile, FromInstruction, Instruction } from "../ast.js";
+import { automaticArgs, dispatchArg, evalMetaArgs, type ExpandDefault, type StageAst } from "../arg-scope.js";
+import type { ArgInstruction, Instruction } from "../ast.js";
 
 /** ExpandResult is one expanded word with the variable names it used. */
 export interface ExpandResult {
@@ -25,13 +26,7 @@ export interface Expander {
 }
 
 /** StageInfo is one `FROM` and the instructions up to the next one. */
-export interface StageInfo {
-  readonly index: number;
-  readonly from: FromInstruction;
-  /** The stage name, lower-cased as BuildKit stores it, or undefined. */
-  readonly name: string | undefined;
-  readonly instructions: readonly Instruction[];
-}
+export type StageInfo = StageAst;
 
 /** GlobalScope is what FROM lines see. */
 export interface GlobalScope {
@@ -59,59 +54,16 @@ export interface Step {
   readonly shellSet: boolean;
 }
 
-/** NON_ENV_ARGS are ARGs BuildKit never puts in the environment nor reports as undefined. */
-export const NON_ENV_ARGS: ReadonlySet<string> = new Set(["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"]);
-
-/** splitStages returns the meta ARGs before the first FROM and the stages. */
-export function splitStages(ast: Dockerfile): { metaArgs: ArgInstruction[]; stages: StageInfo[] } {
-  const metaArgs: ArgInstruction[] = [];
-  const stages: { index: number; from: FromInstruction; name: string | undefined; instructions: Instruction[] }[] = [];
-  for (const ins of ast.instructions) {
-    if (ins.kind === "FROM") {
-      stages.push({ index: stages.length, from: ins, name: ins.stageName?.value.toLowerCase(), instructions: [] });
-    } else if (stages.length > 0) {
-      stages[stages.length - 1]?.instructions.push(ins);
-    } else if (ins.kind === "ARG") {
-      metaArgs.push(ins);
-    }
-  }
-  return { metaArgs, stages };
+/** platformArgs builds the automatic platform ARGs for one platform string `os/arch[/variant]`, the build's and the target's. */
+function platformArgs(platform: string, target: string): Map<string, string> {
+  const [os = "linux", architecture = "amd64", variant] = platform.split("/");
+  const parts = { os, architecture, variant: variant || undefined };
+  return automaticArgs(parts, parts, target);
 }
 
-/** platformArgs builds the automatic platform ARGs for one platform string `os/arch[/variant]`. */
-export function platformArgs(platform: string, target: string): Map<string, string> {
-  const [os = "linux", arch = "amd64", variant = ""] = platform.split("/");
-  const m = new Map<string, string>();
-  for (const prefix of ["BUILD", "TARGET"]) {
-    m.set(`${prefix}PLATFORM`, platform);
-    m.set(`${prefix}OS`, os);
-    m.set(`${prefix}OSVERSION`, "");
-    m.set(`${prefix}ARCH`, arch);
-    m.set(`${prefix}VARIANT`, variant);
-  }
-  m.set("TARGETSTAGE", target);
-  return m;
-}
-
-/** evalMetaArgs applies meta ARGs in order on top of `base` (buildMetaArgs). */
-function evalMetaArgs(
-  base: ReadonlyMap<string, string>,
-  metaArgs: readonly ArgInstruction[],
-  buildArgs: ReadonlyMap<string, string>,
-  expander: Expander,
-): { values: Map<string, string>; names: Set<string> } {
-  const values = new Map(base);
-  const names = new Set<string>();
-  for (const arg of metaArgs) {
-    for (const decl of arg.decls) {
-      const key = decl.name.value;
-      names.add(key);
-      const given = buildArgs.get(key);
-      const value = given ?? (decl.defaultValue ? expander.word(decl.defaultValue.value, values)?.value : undefined);
-      if (value !== undefined) values.set(key, value);
-    }
-  }
-  return { values, names };
+/** defaultOf adapts an Expander to the ARG defaults of src/parser/arg-scope.ts. */
+function defaultOf(expander: Expander): ExpandDefault {
+  return (value, env) => expander.word(value.value, env)?.value;
 }
 
 /** globalScope evaluates the meta ARGs with and without build args. */
@@ -123,12 +75,10 @@ export function globalScope(
   target: string,
 ): GlobalScope {
   const auto = platformArgs(platform, target);
-  for (const key of auto.keys()) {
-    const v = buildArgs.get(key);
-    if (v !== undefined) auto.set(key, v);
-  }
-  const withArgs = evalMetaArgs(auto, metaArgs, buildArgs, expander);
-  const defaults = evalMetaArgs(auto, metaArgs, new Map(), expander);
+  const withArgs = evalMetaArgs(metaArgs, auto, buildArgs, defaultOf(expander));
+  // The defaults still see build args that replace automatic ARGs.
+  const automaticOnly = new Map([...buildArgs].filter(([key]) => auto.has(key)));
+  const defaults = evalMetaArgs(metaArgs, auto, automaticOnly, defaultOf(expander));
   const declared = new Set([...withArgs.names, ...withArgs.values.keys()]);
   return { metaArgs, values: withArgs.values, defaultValues: defaults.values, declared };
 }
@@ -176,16 +126,7 @@ function initialState(stage: StageInfo, parentEnd: State | undefined, input: Wal
 function applyArg(arg: ArgInstruction, s: State, input: WalkInput): State {
   const env = new Map(s.env);
   const declared = new Set(s.declared);
-  for (const decl of arg.decls) {
-    const key = decl.name.value;
-    const given = input.buildArgs.get(key);
-    let value: string | undefined;
-    if (given !== undefined) value = given;
-    else if (decl.defaultValue) value = input.expander.word(decl.defaultValue.value, env)?.value;
-    else value = input.global.values.get(key);
-    if (value !== undefined && !NON_ENV_ARGS.has(key)) env.set(key, value);
-    declared.add(key);
-  }
+  dispatchArg(arg, env, { buildArgs: input.buildArgs, globals: input.global.values, expand: defaultOf(input.expander) }, declared);
   return { ...s, env, declared };
 }
 

@@ -6,6 +6,7 @@
  */
 import { posix } from "node:path";
 import type { Digest } from "../../core/digest.js";
+import { parseGitRef, redactUrl } from "../../core/git-ref.js";
 import type { AddInstruction, CopyInstruction, Heredoc } from "../../parser/ast.js";
 import { expandHeredocBody } from "../../parser/shell/index.js";
 import { addVertex, report, type PlanContext } from "../context.js";
@@ -63,8 +64,14 @@ export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageSta
     }
     const v = x.word(w.value, w.range);
     if (v === undefined) return;
-    sources.push(ins.kind === "ADD" && URL_RE.test(v) ? { kind: "url", url: v } : { kind: "path", path: v });
-    shown.push(v);
+    const git = ins.kind === "ADD" ? parseGitRef(v) : undefined;
+    if (git && !git.ok) return report(ctx, "error", "InvalidGitSource", git.message, w.range);
+    sources.push(git ? { kind: "git", ...git.value } : ins.kind === "ADD" && URL_RE.test(v) ? { kind: "url", url: v } : { kind: "path", path: v });
+    shown.push(redactUrl(v));
+  }
+  // BuildKit: "when using git source, only one source can be specified".
+  if (sources.some((s) => s.kind === "git") && sources.length !== 1) {
+    return report(ctx, "error", "InvalidGitSource", "ADD of a git repository takes exactly one source", ins.range);
   }
   const destRaw = x.word(ins.dest.value, ins.dest.range);
   const chown = ins.chown?.value === undefined ? undefined : x.word(ins.chown.value, ins.chown.range);
@@ -105,7 +112,7 @@ export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageSta
       keepGitDir: ins.kind === "ADD" && ins.keepGitDir,
     },
     fromInput ? [state.root, fromInput] : [state.root],
-    { name: nextLabel(state, `${ins.kind} ${ins.text.trim()}`, onbuild), stage: state.displayName, range: ins.range },
+    { name: nextLabel(state, `${ins.kind} ${redactUrl(ins.text.trim())}`, onbuild), stage: state.displayName, range: ins.range },
   );
   commitHistory(state, history, true, true);
 }

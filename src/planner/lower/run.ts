@@ -63,16 +63,13 @@ function mountNumber(m: Mount, key: "uid" | "gid" | "mode", x: Expander, ctx: Pl
   return parseInt(v, radix);
 }
 
-/** lowerMount expands one --mount and fills BuildKit's defaults; inputs gets the `from` vertex. */
-function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[], sshIndex: number): ExecMount | undefined {
-  const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
-  let target = ex(m.target);
-  const id = ex(m.id);
-  const source = ex(m.source);
-  // A secret is named by source, else id, else its target's base name (BuildKit's dispatchSecret).
-  const secretName = m.type === "secret" ? (source ?? id) : undefined;
+/**
+ * mountTargetOf is a --mount's absolute target: as written (expanded), else the secret default
+ * (`/run/secrets/<base name of the secret's name>`) or the ssh default (numbered among the step's
+ * ssh mounts, as BuildKit does); undefined (reported) when there is none or it is `/`.
+ */
+function mountTargetOf(m: Mount, target: string | undefined, secretName: string | undefined, state: StageState, ctx: PlanContext, sshIndex: number): string | undefined {
   if (m.type === "secret" && target === undefined) target = `/run/secrets/${posix.basename(secretName ?? "")}`;
-  // BuildKit numbers default agent sockets by the mount's position among the step's ssh mounts.
   if (m.type === "ssh" && target === undefined) target = `/run/buildkit/ssh_agent.${sshIndex}`;
   if (target === undefined || target === "") {
     report(ctx, "error", "InvalidMount", `mount of type ${m.type} needs a target`, m.range);
@@ -83,6 +80,18 @@ function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, 
     report(ctx, "error", "InvalidMount", "mount target cannot be /", m.range);
     return undefined;
   }
+  return abs;
+}
+
+/** lowerMount expands one --mount and fills BuildKit's defaults; inputs gets the `from` vertex. */
+function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[], sshIndex: number): ExecMount | undefined {
+  const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
+  const id = ex(m.id);
+  const source = ex(m.source);
+  // A secret is named by source, else id, else its target's base name (BuildKit's dispatchSecret).
+  const secretName = m.type === "secret" ? (source ?? id) : undefined;
+  const abs = mountTargetOf(m, ex(m.target), secretName, state, ctx, sshIndex);
+  if (abs === undefined) return undefined;
   const mode = mountNumber(m, "mode", x, ctx);
   const uid = mountNumber(m, "uid", x, ctx);
   const gid = mountNumber(m, "gid", x, ctx);

@@ -5,49 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
-import { z } from "zod";
 import { InputError, TsbuildError } from "../../core/errors.js";
 import { processStart } from "../stale-mounts.js";
+import type { ContainerState } from "./state-schema.js";
 
-const mountSchema = z.object({ type: z.enum(["bind", "tmpfs"]), source: z.string(), destination: z.string(), readonly: z.boolean().optional() });
-
-/** runSchema is what a container runs with, fixed at create time. */
-const runSchema = z.object({
-  env: z.array(z.string()),
-  cwd: z.string(),
-  user: z.string(),
-  hostname: z.string(),
-  mounts: z.array(mountSchema),
-  network: z.enum(["host", "none"]),
-  limits: z.object({ memoryBytes: z.number().optional(), pidsLimit: z.number().optional(), cpus: z.number().optional() }),
-  readOnly: z.boolean(),
-  runtime: z.enum(["runc", "crun", "builtin", "auto"]),
-});
-
-const stateSchema = z.object({
-  id: z.string().regex(/^[0-9a-f]{64}$/),
-  name: z.string(),
-  image: z.string(),
-  imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-  config: z.record(z.string(), z.unknown()),
-  argv: z.array(z.string()).min(1),
-  run: runSchema,
-  created: z.string(),
-  started: z.string().optional(),
-  finished: z.string().optional(),
-  status: z.enum(["created", "running", "exited"]),
-  exitCode: z.number().int().optional(),
-  error: z.string().optional(),
-  pid: z.number().int().positive().optional(),
-  pidStart: z.string().optional(),
-  driver: z.enum(["runc", "crun", "builtin"]).optional(),
-  autoRemove: z.boolean(),
-});
-
-/** ContainerState is one container's state.json. */
-export type ContainerState = z.infer<typeof stateSchema>;
-/** ContainerRun is the part of the state that says how the container runs. */
-export type ContainerRun = z.infer<typeof runSchema>;
+export type { ContainerRun, ContainerState } from "./state-schema.js";
 
 /** NAME_RE is the container names accepted (Docker's rule). */
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -96,6 +58,8 @@ export async function readState(root: string, id: string): Promise<ContainerStat
   } catch (err) {
     throw new TsbuildError("Container", `${path} is not valid JSON (${(err as Error).message}); remove the container with tsbuild rm -f ${id.slice(0, 12)}`);
   }
+  // The schema (and zod) load only when a state is read: starting a new container never reads one.
+  const { stateSchema } = await import("./state-schema.js");
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success) throw new TsbuildError("Container", `${path} is not a valid container state: ${parsed.error.issues[0]?.message ?? "invalid"}; remove the container with tsbuild rm -f ${id.slice(0, 12)}`);
   return parsed.data;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -5,10 +6,11 @@ import { InputError, TsbuildError } from "../../core/index.js";
 import { createCgroup } from "../cgroup-limits.js";
 import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
 import { prepareMountTargets } from "../mount-targets.js";
-import { CONTAINER_ID_RE, type BundleOptions, type Driver, type RunIo, type RunResult } from "../driver.js";
+import { CONTAINER_ID_RE, type BundleOptions, type Driver, type ExecOptions, type RunIo, type RunResult } from "../driver.js";
+import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, runCommand } from "../process.js";
-import { runResultOf, supervise } from "../supervise.js";
+import { runResultOf, supervise, superviseTerminal } from "../supervise.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
 export type OciRuntimeName = "runc" | "crun";
@@ -81,7 +83,16 @@ class OciDriver implements Driver {
     return [...prefix, "sh", "-c", script, "sh", ...base];
   }
 
+  /**
+   * exists asks the runtime whether container `id` exists, unless its state dir (runc and crun
+   * both keep `<root>/<id>`) is missing: then it does not, and no runtime process is spawned.
+   */
   private async exists(id: string): Promise<boolean> {
+    const dir = await fs.stat(posix.join(this.stateRoot, id)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw err;
+    });
+    if (dir === undefined) return false;
     const result = await runCommand(this.command(["state", id]));
     return result.code === 0;
   }
@@ -110,8 +121,9 @@ class OciDriver implements Driver {
   }
 
   /**
-   * launch prepares one run. runc keeps the stopped container (`run --keep`) so the OOM counter of
-   * `<rel>/container` can be read before deletion. crun on v2 reports kills hierarchically, so its
+   * launch prepares one run. With a memory limit, runc keeps the stopped container (`run --keep`)
+   * so the OOM counter of `<rel>/container` can be read before deletion; without one there is no
+   * limit whose kills to report, and runc deletes the container itself. crun on v2 reports kills hierarchically, so its
    * parent `<rel>` is read. crun on v1/hybrid runs in `<rel>`, created and limited by tsbuild.
    * Rlimits are clamped to tsbuild's own hard limits.
    */
@@ -125,7 +137,8 @@ class OciDriver implements Driver {
     }
     const linux = { ...spec.linux, cgroupsPath: posix.join(rel, "container") };
     if (this.name === "runc") {
-      return { argv: this.command(["run", "--keep", ...run.slice(1)]), config: { ...spec, process, linux }, oomCgroup: linux.cgroupsPath };
+      const keep = spec.linux.resources?.memory?.limit !== undefined ? ["--keep"] : [];
+      return { argv: this.command(["run", ...keep, ...run.slice(1)]), config: { ...spec, process, linux }, oomCgroup: linux.cgroupsPath };
     }
     return { argv: this.command(run), config: { ...spec, process, linux }, oomCgroup: rel };
   }
@@ -151,19 +164,42 @@ class OciDriver implements Driver {
     }
   }
 
-  async exec(id: string, argv: readonly string[], io: RunIo): Promise<RunResult> {
+  async exec(id: string, argv: readonly string[], io: RunIo, options?: ExecOptions): Promise<RunResult> {
     if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
     if (!(await this.exists(id))) throw new InputError(`container ${id} is not running`);
+    const tty = options?.tty === true;
     const hooks = {
       killAll: async (pid: number | undefined) => {
-        if (pid !== undefined) process.kill(-pid, "SIGKILL");
+        // Only a piped exec leads a process group of its own; a terminal exec shares the caller's.
+        if (pid !== undefined) process.kill(tty ? pid : -pid, "SIGKILL");
       },
       forward: async (signal: NodeJS.Signals, pid: number | undefined) => {
         if (pid !== undefined) process.kill(pid, signal);
       },
     };
-    const done = await supervise(this.command(["exec", id, ...argv]), io, hooks);
-    return runResultOf(done);
+    // Always a whole process: crun exec would otherwise start in / instead of the main process's cwd.
+    const file = await this.processFile(id, argv, options ?? {});
+    try {
+      const args = this.command(["exec", "--process", file, id]);
+      return runResultOf(await (tty ? superviseTerminal(args, io, hooks) : supervise(args, io, hooks)));
+    } finally {
+      await fs.rm(file, { force: true });
+    }
+  }
+
+  /**
+   * processFile writes the process of an exec with `options` (execProcess over the main process
+   * in the container's config.json, found through the runtime's state) next to that config.
+   */
+  private async processFile(id: string, argv: readonly string[], options: ExecOptions): Promise<string> {
+    const state = await runCommand(this.command(["state", id]));
+    if (state.code !== 0) throw new InputError(`container ${id} is not running: ${state.stderr.trim()}`);
+    const bundle = (JSON.parse(state.stdout) as { bundle?: unknown }).bundle;
+    if (typeof bundle !== "string") throw new TsbuildError("Runtime", `${this.name} state ${id} names no bundle`);
+    const config = JSON.parse(await fs.readFile(posix.join(bundle, "config.json"), "utf8")) as OciSpec;
+    const file = posix.join(bundle, `exec-${randomBytes(6).toString("hex")}.json`);
+    await fs.writeFile(file, JSON.stringify(execProcess(config.process, argv, options)), { mode: 0o600 });
+    return file;
   }
 
   async reclaim(id: string): Promise<void> {

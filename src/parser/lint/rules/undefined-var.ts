@@ -6,7 +6,8 @@
 import type { ArgInstruction } from "../../ast.js";
 import { RULES } from "../catalog.js";
 import { expandedWords } from "../expansions.js";
-import { NON_ENV_ARGS, type ExpandResult, type Step } from "../scope.js";
+import { dispatchArg, NON_ENV_ARGS } from "../../arg-scope.js";
+import type { ExpandResult, Step } from "../scope.js";
 import { suggest } from "../suggest.js";
 import type { Finding, Rule, RuleInput } from "../types.js";
 
@@ -27,22 +28,14 @@ function reportUnmatched(
 
 /** argDefaults walks one ARG's declarations, growing the environment as dispatchArg does. */
 function argDefaults(input: RuleInput, ins: ArgInstruction, step: Step, report: (f: Finding) => void): void {
-  const env = new Map(step.env);
   const declared = new Set(step.declared);
+  const expand = (value: { value: string }, env: ReadonlyMap<string, string>): string | undefined => {
+    const r = input.expander.word(value.value, env);
+    reportUnmatched(r, env, declared, step, report);
+    return r?.value;
+  };
   const buildArgs = input.options.buildArgs ?? new Map<string, string>();
-  for (const decl of ins.decls) {
-    const key = decl.name.value;
-    let value = buildArgs.get(key);
-    if (value === undefined && decl.defaultValue) {
-      const r = input.expander.word(decl.defaultValue.value, env);
-      reportUnmatched(r, env, declared, step, report);
-      value = r?.value;
-    } else if (value === undefined) {
-      value = input.global.values.get(key);
-    }
-    if (value !== undefined && !NON_ENV_ARGS.has(key)) env.set(key, value);
-    declared.add(key);
-  }
+  dispatchArg(ins, new Map(step.env), { buildArgs, globals: input.global.values, expand }, declared);
 }
 
 /** undefinedVar checks every expanded word of every stage instruction. */

@@ -1,0 +1,89 @@
+/**
+ * What starting a container needs from its image: the manifest digest, the config's run part
+ * (Entrypoint, Cmd, Env, WorkingDir, User, StopSignal ...) and the unpacked layer dirs. The first
+ * start of an image reads, validates and unpacks it (run-image-unpack.ts, loaded only then) and
+ * caches the answer in `<store>/layers/run-<hex>.json`, so later starts read one small file
+ * instead of parsing and hashing the manifest and config again.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { hexOf, type Digest } from "../core/digest.js";
+import type { ImageConfig } from "../image/oci.js";
+import { resolveImage } from "../image/resolve.js";
+import { NotFoundError } from "../store/errors.js";
+import type { Store } from "../store/store.js";
+import type { RuntimeName } from "./drivers.js";
+
+/** RunConfig is the `config` part of an image config: how containers of the image run. */
+export type RunConfig = NonNullable<ImageConfig["config"]>;
+
+/** RunImage is an image ready to start: `lowers` are its unpacked layer dirs, top first. */
+export interface RunImage {
+  readonly digest: Digest;
+  readonly config: RunConfig;
+  readonly lowers: readonly string[];
+}
+
+/**
+ * TOUCH_INTERVAL_MS: an image's last-used time is rewritten at most this often by container
+ * starts. Prune works in hours and days, and skipping the write keeps a start from committing
+ * (and syncing) the store's database at all.
+ */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** CACHE_VERSION changes whenever the cache record's shape does; other versions are ignored. */
+const CACHE_VERSION = 1;
+
+function cachePath(store: Store, digest: Digest): string {
+  return `${store.root}/layers/run-${hexOf(digest)}.json`;
+}
+
+/** cachedRunImage reads the cache record of `digest`; undefined when it is missing, stale or not ours. */
+async function cachedRunImage(store: Store, digest: Digest): Promise<RunImage | undefined> {
+  let rec: { version?: unknown; digest?: unknown; config?: unknown; lowers?: unknown };
+  try {
+    rec = JSON.parse(await readFile(cachePath(store, digest), "utf8")) as typeof rec;
+  } catch (err) {
+    // Missing (never started, or an older tsbuild) or unreadable: the image is read in full instead.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+  const lowers = rec.lowers;
+  const valid = rec.version === CACHE_VERSION && rec.digest === digest && typeof rec.config === "object" && rec.config !== null && Array.isArray(lowers) && lowers.every((l) => typeof l === "string" && l.startsWith("/"));
+  if (!valid) return undefined;
+  for (const dir of lowers as string[]) {
+    if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return undefined;
+  }
+  return { digest, config: rec.config as RunConfig, lowers: lowers as string[] };
+}
+
+/** cacheRunImage records `image` for later starts (temp file and rename, so readers see all or nothing). */
+export async function cacheRunImage(store: Store, image: RunImage): Promise<void> {
+  const path = cachePath(store, image.digest);
+  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, ...image }));
+  await rename(tmp, path);
+}
+
+/**
+ * imageForRun returns image `digest` ready to start, from the cache or by reading and unpacking
+ * it (`runtime` is the driver the unpacking services are set up for), and records that the image
+ * was used now.
+ */
+export async function imageForRun(store: Store, digest: Digest, runtime: RuntimeName | "auto"): Promise<RunImage> {
+  const cached = await cachedRunImage(store, digest);
+  if (cached) {
+    const rec = store.meta.getImage(digest);
+    if (!rec) throw new NotFoundError(`no image with manifest ${digest} in the store`);
+    const now = Date.now();
+    if (now - rec.lastUsed >= TOUCH_INTERVAL_MS) store.meta.touchImage(digest, now);
+    return cached;
+  }
+  const { unpackRunImage } = await import("./run-image-unpack.js");
+  return unpackRunImage(store, digest, runtime);
+}
+
+/** resolveRunImage resolves the user's reference `ref` and returns the image ready to start. */
+export async function resolveRunImage(store: Store, ref: string, runtime: RuntimeName | "auto"): Promise<RunImage> {
+  return imageForRun(store, resolveImage(store, ref), runtime);
+}

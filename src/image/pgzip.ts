@@ -1,0 +1,82 @@
+import { availableParallelism } from "node:os";
+import { promisify } from "node:util";
+import { constants, crc32, deflateRaw, type ZlibOptions } from "node:zlib";
+
+const deflateRawAsync = promisify<Buffer, ZlibOptions, Buffer>(deflateRaw);
+
+/** PGZIP_BLOCK_BYTES is how much input each parallel deflate job takes (pigz uses 128 KiB, pgzip 1 MiB). */
+export const PGZIP_BLOCK_BYTES = 1024 * 1024;
+
+/** WINDOW_BYTES is deflate's window: each block is compressed with the previous block's last 32 KiB as its dictionary. */
+const WINDOW_BYTES = 32 * 1024;
+
+/** ParallelGzipOptions: zlib level (0-9), block size, and how many blocks are compressed at once. */
+export interface ParallelGzipOptions {
+  readonly level: number;
+  readonly blockBytes?: number;
+  readonly parallel?: number;
+}
+
+function header(level: number): Buffer {
+  // XFL as zlib writes it: 2 for the best level, 4 for the fastest; OS 3 (Unix), as Node's gzip writes.
+  return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level <= 1 ? 4 : 0, 3]);
+}
+
+async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let block = Buffer.allocUnsafe(size);
+  let used = 0;
+  for await (const chunk of source) {
+    let off = 0;
+    while (off < chunk.length) {
+      const n = Math.min(size - used, chunk.length - off);
+      block.set(chunk.subarray(off, off + n), used);
+      used += n;
+      off += n;
+      if (used === size) {
+        yield block;
+        block = Buffer.allocUnsafe(size);
+        used = 0;
+      }
+    }
+  }
+  yield block.subarray(0, used);
+}
+
+/**
+ * parallelGzip compresses a stream into one gzip member the way pigz and pgzip do: the input is
+ * cut into blocks that are deflated concurrently on libuv's thread pool, each primed with the
+ * previous block's last 32 KiB as dictionary and ended with a sync flush (the last one finishes
+ * the stream), so the pieces join into one valid deflate stream; the CRC-32 and length trailer
+ * are computed as the input passes. The output depends only on the input, level and block size
+ * (never on timing), so blob digests are reproducible. At most `parallel` blocks are held.
+ */
+export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, opts: ParallelGzipOptions): AsyncGenerator<Buffer> {
+  const parallel = Math.max(1, opts.parallel ?? availableParallelism());
+  const pending: Promise<Buffer>[] = [];
+  let crc = 0;
+  let length = 0;
+  let previous: Buffer | undefined;
+  yield header(opts.level);
+  const it = blocksOf(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES)[Symbol.asyncIterator]();
+  let next = await it.next();
+  while (!next.done) {
+    const block = next.value;
+    next = await it.next();
+    const last = next.done === true;
+    crc = crc32(block, crc);
+    length += block.length;
+    const dict = previous && previous.length > 0 ? previous.subarray(Math.max(0, previous.length - WINDOW_BYTES)) : undefined;
+    // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
+    const chunkSize = block.length + (block.length >> 8) + 1024;
+    const job = deflateRawAsync(block, { level: opts.level, chunkSize, ...(dict ? { dictionary: dict } : {}), ...(last ? {} : { finishFlush: constants.Z_SYNC_FLUSH }) });
+    job.catch(() => undefined); // awaited in order below; this only keeps an early failure from being unhandled
+    pending.push(job);
+    previous = block;
+    if (pending.length >= parallel) yield await (pending.shift() as Promise<Buffer>);
+  }
+  while (pending.length > 0) yield await (pending.shift() as Promise<Buffer>);
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(length % 2 ** 32, 4);
+  yield trailer;
+}
