@@ -97,16 +97,16 @@ describe.skipIf(missing !== undefined)("build pulls missing base images", () => 
     mkdirSync(ctx, { recursive: true });
     writeFileSync(join(ctx, "Dockerfile"), `FROM ${ref}\nLABEL built=yes\n`);
     const root = join(dir, "store-pull");
-    await build({ context: ctx, root });
+    await build({ context: ctx, root, sourceDateEpoch: 0 });
     expect(storedRef(root, ref)).toBe(v1);
     const v2 = await pushBase(ref, "two");
     expect(v2).not.toBe(v1);
     const before = await settledLength();
-    const stale = await build({ context: ctx, root });
+    const stale = await build({ context: ctx, root, sourceDateEpoch: 0 });
     expect(storedRef(root, ref)).toBe(v1);
     await settledLength();
     expect(reg.log().slice(before)).not.toMatch(/GET \/v2\/base\/moving\//);
-    const fresh = await build({ context: ctx, root, pull: true });
+    const fresh = await build({ context: ctx, root, pull: true, sourceDateEpoch: 0 });
     expect(storedRef(root, ref)).toBe(v2);
     expect(fresh.manifestDigest).not.toBe(stale.manifestDigest);
     const store = openStore(root);
@@ -118,7 +118,7 @@ describe.skipIf(missing !== undefined)("build pulls missing base images", () => 
       store.close();
     }
     const mark = await settledLength();
-    const again = await build({ context: ctx, root, pull: true });
+    const again = await build({ context: ctx, root, pull: true, sourceDateEpoch: 0 });
     expect(again.manifestDigest).toBe(fresh.manifestDigest);
     await settledLength();
     const requests = reg.log().slice(mark);
