@@ -49,11 +49,16 @@ function mayReinclude(matcher: IgnoreMatcher, dir: string): boolean {
   });
 }
 
+/** MAX_OPEN_DIRS bounds the directories visited at once (one open descriptor each). */
+const MAX_OPEN_DIRS = 64;
+
 /** Walker carries one walk's state. */
 class Walker {
   readonly entries = new Map<string, ContextEntry>();
   readonly children = new Map<string, string[]>();
   readonly warnings: ContextWarning[] = [];
+  /** How many descents run concurrently right now. */
+  private open = 0;
   constructor(private readonly matcher: IgnoreMatcher | undefined) {}
 
   /** visit lists the directory `path` (open as `dir`); returns whether anything below it was kept. */
@@ -66,19 +71,49 @@ class Walker {
       if (this.matcher?.matches(rel)) return { name, rel, excludedDir: isDir && mayReinclude(this.matcher, rel) };
       return { name, rel, ...(await this.stat(dir, name, rel)) };
     }));
+    const descents: (() => Promise<boolean>)[] = [];
+    const reinclude = new Map<string, Promise<boolean>>();
     for (const s of stats) {
       if ("excludedDir" in s) {
-        if (s.excludedDir && (await this.descend(dir, s.name, s.rel, true))) kept.push(s.name);
+        if (s.excludedDir) descents.push(() => this.remember(reinclude, s.name, this.descend(dir, s.name, s.rel, true)));
         continue;
       }
       if (s.warning) this.warnings.push(s.warning);
       if (!s.entry) continue;
       this.entries.set(s.rel, s.entry);
-      kept.push(s.name);
-      if (s.entry.type === "dir") await this.descend(dir, s.name, s.rel, false);
+      if (s.entry.type === "dir") descents.push(() => this.descend(dir, s.name, s.rel, false));
+    }
+    await this.runAll(descents);
+    for (const s of stats) {
+      if ("excludedDir" in s ? s.excludedDir && (await reinclude.get(s.name)) === true : s.entry !== undefined) kept.push(s.name);
     }
     this.children.set(path, kept);
     return kept.length > 0;
+  }
+
+  /** remember records a descent's outcome under the name it is for. */
+  private remember(into: Map<string, Promise<boolean>>, name: string, p: Promise<boolean>): Promise<boolean> {
+    into.set(name, p);
+    return p;
+  }
+
+  /**
+   * runAll runs sibling descents at once while fewer than MAX_OPEN_DIRS directories are being
+   * visited (each holds one descriptor), else one after another, so the walk stays bounded.
+   */
+  private async runAll(tasks: readonly (() => Promise<boolean>)[]): Promise<void> {
+    const running: Promise<boolean>[] = [];
+    for (const task of tasks) {
+      if (this.open >= MAX_OPEN_DIRS) {
+        await task();
+        continue;
+      }
+      this.open++;
+      const p = task().finally(() => this.open--);
+      p.catch(() => undefined); // awaited below with the others; a failure is reported from there
+      running.push(p);
+    }
+    await Promise.all(running);
   }
 
   /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings. */
@@ -137,5 +172,7 @@ export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | und
   // reaches a COPY: the root entry carries those fixed values.
   w.entries.set(".", { ...(entryOf(".", st, undefined) as ContextEntry), mode: 0o755, uid: 0, gid: 0 });
   await w.visit(root, ".");
+  // Sibling directories are walked at once: order the warnings by path so they do not depend on timing.
+  w.warnings.sort((a, b) => compareBytes(a.path, b.path));
   return { entries: w.entries, children: w.children, warnings: w.warnings };
 }

@@ -16,13 +16,20 @@ import type { CachePolicy } from "./cachekey.js";
 import { SharedRun, type RunListener } from "./shared-run.js";
 import type { CacheStore, ContextHasher, OpContext, OpRunner, ResolvedInput } from "./types.js";
 
+/**
+ * DEFAULT_MIN_JOBS is the least default concurrency. Steps spend much of their time waiting (on the
+ * runtime starting, the network, the disk), and BuildKit runs every independent step at once, so
+ * even a 2-core machine runs at least four steps together by default.
+ */
+export const DEFAULT_MIN_JOBS = 4;
+
 /** SchedulerOptions are the seams and limits of a Scheduler. */
 export interface SchedulerOptions<R> {
   readonly runner: OpRunner<R>;
   readonly cache: CacheStore<R>;
   /** Required when a plan reads the build context (COPY/ADD from the context, RUN bind mounts without `from`). */
   readonly context?: ContextHasher;
-  /** How many ops run at once; default os.availableParallelism(), as BuildKit uses every core. */
+  /** How many ops run at once; default DEFAULT_MIN_JOBS or os.availableParallelism(), whichever is more. */
   readonly jobs?: number;
   /** The clock for event times (ms since the epoch); default Date.now. */
   readonly now?: () => number;
@@ -56,7 +63,7 @@ export class Scheduler<R> {
 
   /** Scheduler checks `jobs` (a positive integer) and throws a RangeError naming a bad value. */
   constructor(options: SchedulerOptions<R>) {
-    const jobs = options.jobs ?? availableParallelism();
+    const jobs = options.jobs ?? Math.max(DEFAULT_MIN_JOBS, availableParallelism());
     if (!Number.isSafeInteger(jobs) || jobs < 1) throw new RangeError(`jobs must be a positive integer, got ${String(options.jobs)}`);
     this.jobs = jobs;
     this.queue = new PQueue({ concurrency: jobs });

@@ -4,6 +4,22 @@ import { constants, crc32, deflateRaw, type ZlibOptions } from "node:zlib";
 
 const deflateRawAsync = promisify<Buffer, ZlibOptions, Buffer>(deflateRaw);
 
+/** SAMPLE_BYTES is how much of a block is test-compressed; INCOMPRESSIBLE is the sample ratio above which the block is stored. */
+const SAMPLE_BYTES = 64 * 1024;
+const INCOMPRESSIBLE = 0.9;
+
+/**
+ * blockLevel is the level one block is deflated at: `level`, or 0 (stored) when a sample of the
+ * block hardly shrinks (compressed or random file contents), where a full search would cost the
+ * most CPU of all to save a few percent. Deflate blocks of different levels join into one stream.
+ */
+async function blockLevel(block: Buffer, level: number): Promise<number> {
+  if (level === 0 || block.length < 2 * SAMPLE_BYTES) return level;
+  const sample = block.subarray(0, SAMPLE_BYTES);
+  const test = await deflateRawAsync(sample, { level: 1 });
+  return test.length > sample.length * INCOMPRESSIBLE ? 0 : level;
+}
+
 /** PGZIP_BLOCK_BYTES is how much input each parallel deflate job takes (pigz uses 128 KiB, pgzip 1 MiB). */
 export const PGZIP_BLOCK_BYTES = 1024 * 1024;
 
@@ -68,7 +84,8 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
     const dict = previous && previous.length > 0 ? previous.subarray(Math.max(0, previous.length - WINDOW_BYTES)) : undefined;
     // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
     const chunkSize = block.length + (block.length >> 8) + 1024;
-    const job = deflateRawAsync(block, { level: opts.level, chunkSize, ...(dict ? { dictionary: dict } : {}), ...(last ? {} : { finishFlush: constants.Z_SYNC_FLUSH }) });
+    const flush = last ? {} : { finishFlush: constants.Z_SYNC_FLUSH };
+    const job = blockLevel(block, opts.level).then((level) => deflateRawAsync(block, { level, chunkSize, ...(dict ? { dictionary: dict } : {}), ...flush }));
     job.catch(() => undefined); // awaited in order below; this only keeps an early failure from being unhandled
     pending.push(job);
     previous = block;

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
-import tar, { type Header, type Pack } from "tar-stream";
 import { paxHeaderBlock, encodePaxRecords } from "./pax.js";
+import { encodeUstar, type UstarHeader, type UstarType } from "./ustar.js";
 import { compareTarPaths, normalizeEntryPath, sortPathOf, tarNameOf, type LayerEntry } from "./tar-entry.js";
 
 /** LayerTarOptions tune the layer tar writer. */
@@ -9,12 +9,14 @@ export interface LayerTarOptions {
   readonly sourceDateEpoch?: number;
 }
 
-/** USTAR_MAX_ID is the largest uid/gid tar-stream can write (6 octal digits); larger ids go to PAX. */
+/** USTAR_MAX_ID is the largest uid/gid a ustar header holds (6 octal digits); larger ids go to PAX. */
 const USTAR_MAX_ID = 0o777777;
-const TYPE_BITS: Record<string, number> = { file: 0o100000, directory: 0o040000, symlink: 0o120000, hardlink: 0o100000, "character-device": 0o020000, "block-device": 0o060000, fifo: 0o010000 };
 
-type Headers = Partial<Header> & { name: string };
-type PackInternals = { _encode(h: Headers): void; push(b: Buffer): boolean };
+type Headers = { -readonly [K in keyof UstarHeader]: UstarHeader[K] };
+
+/** BATCH_BYTES is how much archive the writer gathers before handing it on (fewer, larger chunks). */
+const BATCH_BYTES = 256 << 10;
+const ZEROS = Buffer.alloc(1024);
 
 /**
  * writeLayerTar returns the layer tar of a changeset as a stream: entries sorted depth-first with
@@ -23,38 +25,92 @@ type PackInternals = { _encode(h: Headers): void; push(b: Buffer): boolean };
  * whole seconds and clamped to `sourceDateEpoch`, empty uname/gname, and PAX records for names or
  * link targets that do not fit ustar, ids over 262143 and xattrs (`SCHILY.xattr.*`, byte-exact).
  *
- * tar-stream pitfalls handled here: a missing mtime would be "now" (always set); mode 0 would
- * become 0644 (the file-type bits are passed along, tar-stream masks them off); directory slashes
- * are appended by us; PAX values with binary bytes would be mangled through UTF-8, so tsbuild
- * writes its own PAX header block, and then the entry with a ustar-safe name so that tar-stream
- * never adds a second PAX header. Errors (a file whose size changed while read) end the stream.
+ * Headers are ustar blocks written by ustar.ts (byte-identical to tar-stream's), preceded by
+ * tsbuild's own PAX header block when records are needed; names and link targets that need PAX get
+ * an ASCII fallback in the ustar header. Small files are read ahead (prefetch) and the archive
+ * comes out in batches of about BATCH_BYTES. Errors (a file whose size changed while read) end
+ * the stream.
  */
 export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptions = {}): Readable {
   const sorted = sortEntries(entries);
-  const pack = tar.pack();
-  const internals = pack as unknown as PackInternals;
-  if (typeof internals._encode !== "function") throw new Error("tar-stream internals changed: Pack._encode is missing; pin tar-stream 3.x");
-  const raw = new WeakMap<Headers, Buffer>();
-  const encode = internals._encode.bind(pack);
-  internals._encode = (h) => {
-    const block = raw.get(h);
-    if (block) internals.push(block);
-    else encode(h);
-  };
-  void (async () => {
-    const prefetched = new Map<number, Promise<Buffer>>();
-    let ahead = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      for (; ahead < sorted.length && ahead <= i + PREFETCH_ENTRIES; ahead++) {
-        const read = prefetch(sorted[ahead] as LayerEntry);
-        if (read) prefetched.set(ahead, read);
+  return Readable.from(archive(sorted, opts), { objectMode: false });
+}
+
+/** archive yields the tar bytes of the sorted entries, then the two zero blocks that end a tar. */
+async function* archive(sorted: readonly LayerEntry[], opts: LayerTarOptions): AsyncGenerator<Buffer> {
+  const ahead = prefetch(sorted);
+  let batch: Buffer[] = [];
+  let held = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    for await (const b of entryBlocks(await ahead(i), opts)) {
+      batch.push(b);
+      held += b.length;
+      if (held >= BATCH_BYTES) {
+        yield Buffer.concat(batch, held);
+        batch = [];
+        held = 0;
       }
-      await writeEntry(pack, sorted[i] as LayerEntry, opts, raw, prefetched.get(i));
-      prefetched.delete(i);
     }
-    pack.finalize();
-  })().catch((err: unknown) => pack.destroy(err as Error));
-  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false });
+  }
+  batch.push(ZEROS);
+  yield Buffer.concat(batch, held + ZEROS.length);
+}
+
+/** padding is the zero bytes that fill an entry body of `size` bytes up to a 512-byte block. */
+function padding(size: number): Buffer | undefined {
+  const rest = size % 512;
+  return rest === 0 ? undefined : ZEROS.subarray(0, 512 - rest);
+}
+
+/** PREFETCH_FILE_BYTES is the largest file read ahead whole; PREFETCH_BYTES and PREFETCH_FILES bound what is read ahead at once. */
+const PREFETCH_FILE_BYTES = 1 << 20;
+const PREFETCH_BYTES = 16 << 20;
+const PREFETCH_FILES = 64;
+
+/**
+ * prefetch returns `get(i)`, the i-th entry with a small file's content already read into memory:
+ * files up to PREFETCH_FILE_BYTES are read ahead, many at once, within a window of PREFETCH_FILES
+ * files and PREFETCH_BYTES, so that the archive does not wait on one read at a time. `get` must be
+ * called with 0, 1, 2, ... in order. Larger files stream as before.
+ */
+function prefetch(list: readonly LayerEntry[]): (i: number) => Promise<LayerEntry> {
+  const loads = new Map<number, Promise<LayerEntry>>();
+  let next = 0;
+  let bytes = 0;
+  const small = (e: LayerEntry): number | undefined =>
+    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.size <= PREFETCH_FILE_BYTES ? e.content.size : undefined;
+  return async (i) => {
+    while (next < list.length && (next <= i || (loads.size < PREFETCH_FILES && bytes < PREFETCH_BYTES))) {
+      const e = list[next] as LayerEntry;
+      const size = small(e);
+      if (size !== undefined && e.type === "file" && !(e.content instanceof Uint8Array)) {
+        const p = readWhole(e.content.open(), size, e.path).then((content) => ({ ...e, content }));
+        p.catch(() => undefined); // awaited in order by get(); this keeps an early failure from being unhandled meanwhile
+        loads.set(next, p);
+        bytes += size;
+      }
+      next++;
+    }
+    const p = loads.get(i);
+    if (!p) return list[i] as LayerEntry;
+    loads.delete(i);
+    const e = await p;
+    bytes -= e.type === "file" && e.content instanceof Uint8Array ? e.content.byteLength : 0;
+    return e;
+  };
+}
+
+/** readWhole reads exactly `size` bytes from source, failing (as entryBlocks does) when the file grew or shrank. */
+async function readWhole(source: AsyncIterable<Uint8Array>, size: number, path: string): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let seen = 0;
+  for await (const chunk of source) {
+    seen += chunk.byteLength;
+    if (seen > size) throw new Error(`${path} grew while it was being archived (expected ${size} bytes)`);
+    parts.push(chunk);
+  }
+  if (seen !== size) throw new Error(`${path} shrank while it was being archived (expected ${size} bytes, read ${seen})`);
+  return Buffer.concat(parts, size);
 }
 
 /** sortEntries normalizes paths, sorts depth-first bytewise, and refuses duplicate tar names. */
@@ -74,7 +130,7 @@ function asciiFallback(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, "_").slice(-100);
 }
 
-/** fitsUstar reports whether tar-stream can store name without a PAX header (ASCII, prefix 155 + name 100). */
+/** fitsUstar reports whether a ustar header can hold name without a PAX header (ASCII, prefix 155 + name 100). */
 function fitsUstar(name: string): boolean {
   if (!/^[\x20-\x7e]*$/.test(name)) return false;
   if (name.length <= 100) return true;
@@ -95,14 +151,14 @@ function markerMode(type: LayerEntry["type"]): number {
   return type === "whiteout" ? 0 : 0o644;
 }
 
-/** headerOf builds tar-stream's header and the PAX records an entry needs. */
+/** headerOf builds the ustar header and the PAX records an entry needs. */
 function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax: Map<string, Uint8Array | string> } {
   const name = tarNameOf(e);
   const pax = new Map<string, Uint8Array | string>();
-  const header: Headers = { name, mtime: new Date(mtimeOf(e, opts) * 1000), uname: "", gname: "", size: 0 };
   const isMarker = e.type === "whiteout" || e.type === "opaque";
-  header.type = isMarker ? "file" : e.type === "hardlink" ? "link" : e.type;
-  header.mode = (isMarker ? markerMode(e.type) : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777) | (TYPE_BITS[header.type === "link" ? "hardlink" : (header.type ?? "file")] ?? 0);
+  const type: UstarType = isMarker ? "file" : e.type === "hardlink" ? "link" : e.type;
+  const mode = isMarker ? markerMode(e.type) : (e.mode ?? (e.type === "directory" ? 0o755 : 0o644)) & 0o7777;
+  const header: Headers = { name, type, mode, uid: 0, gid: 0, mtime: mtimeOf(e, opts), size: 0 };
   if (!fitsUstar(name)) {
     pax.set("path", name);
     header.name = asciiFallback(name);
@@ -127,73 +183,33 @@ function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax:
   return { header, pax };
 }
 
-/** PREFETCH_ENTRIES and PREFETCH_MAX_BYTES bound read-ahead: small files among the next 16 entries are read while earlier ones are written (at most 16 x 256 KiB held). */
-const PREFETCH_ENTRIES = 16;
-const PREFETCH_MAX_BYTES = 256 * 1024;
-
-/** prefetch starts reading a small file entry's whole content, so file opens and reads overlap instead of queueing one by one. */
-function prefetch(e: LayerEntry): Promise<Buffer> | undefined {
-  if (e.type !== "file" || e.content instanceof Uint8Array || e.content.size > PREFETCH_MAX_BYTES) return undefined;
-  const { size, open } = e.content;
-  const read = (async () => {
-    const chunks: Buffer[] = [];
-    let seen = 0;
-    for await (const chunk of open()) {
-      seen += chunk.byteLength;
-      if (seen > size) throw new Error(`${e.path} grew while it was being archived (expected ${size} bytes)`);
-      chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    }
-    if (seen !== size) throw new Error(`${e.path} shrank while it was being archived (expected ${size} bytes, read ${seen})`);
-    return Buffer.concat(chunks, seen);
-  })();
-  read.catch(() => undefined); // awaited by writeEntry in order; this only keeps an early failure from being unhandled
-  return read;
-}
-
-async function writeEntry(pack: Pack, e: LayerEntry, opts: LayerTarOptions, raw: WeakMap<Headers, Buffer>, content?: Promise<Buffer>): Promise<void> {
+/** entryBlocks yields one entry: its PAX header and records when needed, its ustar header, its body and padding. */
+async function* entryBlocks(e: LayerEntry, opts: LayerTarOptions): AsyncGenerator<Buffer> {
   const { header, pax } = headerOf(e, opts);
   if (pax.size > 0) {
     const body = encodePaxRecords(pax);
-    const paxHeader: Headers = { name: "PaxHeader", type: "file", size: body.length, mode: 0o100644, mtime: header.mtime };
-    raw.set(paxHeader, paxHeaderBlock(body.length, Math.trunc((header.mtime?.getTime() ?? 0) / 1000)));
-    await entryDone(pack, paxHeader, body);
+    yield paxHeaderBlock(body.length, header.mtime);
+    yield body;
+    const pad = padding(body.length);
+    if (pad) yield pad;
   }
-  if (e.type === "whiteout" || e.type === "opaque") return entryDone(pack, header, Buffer.alloc(0));
-  if (e.type !== "file") return entryDone(pack, header);
-  if (e.content instanceof Uint8Array) return entryDone(pack, { ...header, size: e.content.byteLength }, Buffer.from(e.content));
-  if (content) return entryDone(pack, { ...header, size: e.content.size }, await content);
+  if (e.type !== "file") return yield encodeUstar(header);
+  if (e.content instanceof Uint8Array) {
+    yield encodeUstar({ ...header, size: e.content.byteLength });
+    yield Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
+    const pad = padding(e.content.byteLength);
+    if (pad) yield pad;
+    return;
+  }
   const { size, open } = e.content;
-  await streamEntry(pack, { ...header, size }, open(), e.path);
-}
-
-function entryDone(pack: Pack, header: Headers, body?: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (body) pack.entry(header, body, cb);
-    else pack.entry(header, cb);
-  });
-}
-
-/** streamEntry copies exactly header.size bytes from source into a tar entry, failing if a file changed size while archived. */
-async function streamEntry(pack: Pack, header: Headers & { size: number }, source: AsyncIterable<Uint8Array>, path: string): Promise<void> {
-  let done!: (err?: Error | null) => void;
-  const finished = new Promise<void>((resolve, reject) => (done = (err) => (err ? reject(err) : resolve())));
-  const sink = pack.entry(header, done);
-  // A sink error also reaches `done` and the pack stream; this listener keeps it from being re-thrown as uncaught.
-  sink.on("error", () => undefined);
+  yield encodeUstar({ ...header, size });
   let seen = 0;
-  try {
-    for await (const chunk of source) {
-      seen += chunk.byteLength;
-      if (seen > header.size) throw new Error(`${path} grew while it was being archived (expected ${header.size} bytes)`);
-      if (!sink.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) await new Promise<void>((r) => sink.once("drain", () => r()));
-    }
-    if (seen !== header.size) throw new Error(`${path} shrank while it was being archived (expected ${header.size} bytes, read ${seen})`);
-  } catch (err) {
-    finished.catch(() => undefined); // the same error is thrown just below; this rejection is its echo
-    sink.destroy(err as Error);
-    throw err;
+  for await (const chunk of open()) {
+    seen += chunk.byteLength;
+    if (seen > size) throw new Error(`${e.path} grew while it was being archived (expected ${size} bytes)`);
+    yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   }
-  sink.end(Buffer.alloc(0));
-  await finished;
+  if (seen !== size) throw new Error(`${e.path} shrank while it was being archived (expected ${size} bytes, read ${seen})`);
+  const pad = padding(size);
+  if (pad) yield pad;
 }

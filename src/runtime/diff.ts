@@ -1,5 +1,5 @@
-import { createReadStream } from "node:fs";
-import { readlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, readlink } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 import { devNumbers, isOverlayWhiteout, walkTree, type TreeNode } from "./tree.js";
 import { readXattrTree, type Xattrs } from "./xattr.js";
@@ -59,6 +59,33 @@ function kindOf(node: TreeNode): DiffKind | undefined {
   return undefined; // sockets: no layer format can carry them (containerd's differ skips them too)
 }
 
+/** READ_CHUNK is the largest read readChunks makes. */
+const READ_CHUNK = 1 << 20;
+
+/**
+ * readChunks streams the file at `abs` in buffers sized to what is left of `size`, so a small
+ * file costs one open, one read and one close. A read returning more than `size` bytes (the file
+ * grew) is passed on, for the consumer's size check to refuse.
+ */
+async function* readChunks(abs: string, size: number): AsyncGenerator<Buffer> {
+  const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    let left = size;
+    for (;;) {
+      // One byte more than expected: a short read then means end of file without another call.
+      const want = Math.min(left + 1, READ_CHUNK);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+      left -= bytesRead;
+      if (bytesRead < want) return;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 async function entryOf(node: TreeNode, kind: DiffKind, xattrs: Xattrs, links: Map<string, string>): Promise<DiffEntry> {
   const { st, rel, abs } = node;
   const base = { path: rel, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), mtime: Number(st.mtimeNs) / 1e9, xattrs };
@@ -67,7 +94,7 @@ async function entryOf(node: TreeNode, kind: DiffKind, xattrs: Xattrs, links: Ma
     const first = st.nlink > 1n ? links.get(key) : undefined;
     if (first !== undefined) return { ...base, kind: "hardlink", size: 0, linkname: first };
     if (st.nlink > 1n) links.set(key, rel);
-    return { ...base, kind, size: Number(st.size), open: () => createReadStream(abs) };
+    return { ...base, kind, size: Number(st.size), open: () => readChunks(abs, Number(st.size)) };
   }
   if (kind === "symlink") return { ...base, kind, size: 0, linkname: await readlink(abs) };
   if (kind === "char" || kind === "block") {

@@ -36,14 +36,25 @@ export async function listDir(dir: string): Promise<string[]> {
  */
 export async function* walkTree(root: string, rel = ""): AsyncGenerator<TreeNode> {
   const base = rel === "" ? root : `${root}/${rel}`;
-  for (const name of await listDir(base)) {
-    const childRel = rel === "" ? name : `${rel}/${name}`;
-    const abs = `${root}/${childRel}`;
-    const st = await lstat(abs, { bigint: true });
-    yield { rel: childRel, abs, st };
-    if (st.isDirectory()) yield* walkTree(root, childRel);
+  const names = await listDir(base);
+  // Siblings are lstat'ed in batches at once (the calls wait on the thread pool, not on each other).
+  for (let i = 0; i < names.length; i += STAT_BATCH) {
+    const batch = names.slice(i, i + STAT_BATCH).map((name) => {
+      const childRel = rel === "" ? name : `${rel}/${name}`;
+      const abs = `${root}/${childRel}`;
+      return { rel: childRel, abs, st: lstat(abs, { bigint: true }) };
+    });
+    const stats = await Promise.all(batch.map((b) => b.st));
+    for (const [j, b] of batch.entries()) {
+      const st = stats[j] as BigIntStats;
+      yield { rel: b.rel, abs: b.abs, st };
+      if (st.isDirectory()) yield* walkTree(root, b.rel);
+    }
   }
 }
+
+/** STAT_BATCH is how many siblings walkTree lstats at once. */
+const STAT_BATCH = 64;
 
 /** devNumbers splits a Linux dev_t (as lstat reports it) into major and minor numbers. */
 export function devNumbers(rdev: bigint): { major: number; minor: number } {

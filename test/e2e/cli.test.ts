@@ -58,6 +58,19 @@ describe.skipIf(missing !== undefined)("tsbuild build and run (CLI)", () => {
     expect(override.stdout).toBe("-x-\n");
   });
 
+  it("--no-cache reruns every step and --no-cache-filter only the named stage's", () => {
+    const ctx = env.context({ Dockerfile: "FROM busybox AS a\nRUN echo a > /a\nFROM busybox\nCOPY --from=a /a /a\nRUN echo b > /b\n" });
+    const first = tsbuild(env, ["build", "--progress", "plain", "--runtime", "runc", ctx]);
+    expect(first.code, first.stderr).toBe(0);
+    const all = tsbuild(env, ["build", "--progress", "plain", "--runtime", "runc", "--no-cache", ctx]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).not.toMatch(/CACHED$/m);
+    expect(all.stderr).toMatch(/^#\* built sha256:[0-9a-f]{64} in \d+\.\ds: 4 steps run, 0 cached$/m);
+    const one = tsbuild(env, ["build", "--progress", "plain", "--runtime", "runc", "--no-cache-filter", "a", ctx]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toMatch(/^#\d+ \[a 2\/2\] RUN echo a > \/a\n#\d+ DONE/m);
+  });
+
   it("reports a Dockerfile error with its location and a failing step with its line", () => {
     const bad = tsbuild(env, ["build", env.context({ Dockerfile: "FROM busybox\nCOPY --chwn=1 a /b\n" })]);
     expect(bad.code).toBe(1);

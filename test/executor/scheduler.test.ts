@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../../src/core/digest.js";
 import { Scheduler } from "../../src/executor/index.js";
@@ -111,6 +112,11 @@ describe("Scheduler: cache", () => {
 });
 
 describe("Scheduler: parallelism", () => {
+  it("runs at least four steps at once by default, more on machines with more cores", () => {
+    const s = new Scheduler({ runner: new FakeRunner(), cache: new MemoryCache<string>() });
+    expect(s.jobs).toBe(Math.max(4, availableParallelism()));
+  });
+
   it("runs two independent branches at the same time", async () => {
     const { runner, scheduler } = setup(2);
     const left = vertex("RUN left", exec("left"));

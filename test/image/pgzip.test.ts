@@ -36,6 +36,16 @@ describe("parallelGzip", () => {
     });
   }
 
+  it("round-trips blocks stored because their sample hardly compresses, next to deflated ones", async () => {
+    const big = 256 * 1024;
+    const data = Buffer.concat([randomBytes(big), text, randomBytes(big + 3), text]);
+    const gz = await gzip(data, big, 6, 2);
+    expect(gunzipSync(gz).equals(data)).toBe(true);
+    expect(execFileSync("gzip", ["-dc"], { input: gz, maxBuffer: 1 << 26 }).equals(data)).toBe(true);
+    expect(gz.length).toBeLessThan(data.length - text.length);
+    expect((await gzip(data, big, 6, 1)).equals(gz)).toBe(true);
+  });
+
   it("compresses repetitive data across blocks (dictionary carried) and gives the same bytes whatever the parallelism", async () => {
     const one = await gzip(text, block, 6, 1);
     expect(one.length).toBeLessThan(text.length / 50);

@@ -17,9 +17,10 @@ interface BuildFlags {
   label: string[];
   secret: string[];
   ssh: string[];
-  noCache?: boolean;
   pull?: boolean;
-  noCacheFilter: string[];
+  /** commander turns `--no-cache` into `cache: false` and `--no-cache-filter S` into `cacheFilter`. */
+  cache?: boolean;
+  cacheFilter: string[];
   progress?: string;
   root?: string;
   runtime: string;
@@ -117,9 +118,9 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       secrets: secrets(flags.secret),
       ssh: sshAgents(flags.ssh),
       tags: flags.tag,
-      noCache: flags.noCache === true,
+      noCache: flags.cache === false,
       ...(flags.pull ? { pull: true } : {}),
-      noCacheFilter: flags.noCacheFilter,
+      noCacheFilter: flags.cacheFilter,
       ...(flags.root ? { root: flags.root } : {}),
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
       ...(flags.jobs ? { jobs: Number(flags.jobs) } : {}),
@@ -179,7 +180,7 @@ export function registerBuild(program: Command): void {
     .option("--metadata-file <file>", "write build metadata (containerimage.digest, containerimage.config.digest) as JSON")
     .option("--root <dir>", "store root (default: TSBUILD_ROOT, /var/lib/tsbuild for root)")
     .option("--runtime <name>", "sandbox driver: runc, crun, builtin or auto", "auto")
-    .option("--jobs <n>", "how many steps run at once (default: CPU cores)")
+    .option("--jobs <n>", "how many steps run at once (default: CPU cores, at least 4)")
     .addHelpText("after", "\nExamples:\n  tsbuild .\n  tsbuild build -t app:dev --build-arg VERSION=1.2 .\n  tsbuild build -f docker/Dockerfile --target test ctx/\n  tsbuild build --progress plain -t app:ci . 2> build.log\n  tsbuild build -q . > image-id.txt")
     .action(action);
 }

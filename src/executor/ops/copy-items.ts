@@ -24,6 +24,10 @@ export interface Item {
   readonly mtime: Date;
   readonly target?: string;
   readonly open?: () => AsyncIterable<Uint8Array>;
+  /** The context entry a context file comes from (written through the confined parallel reader). */
+  readonly entry?: ContextEntry;
+  /** A host path holding the file's bytes (opened without following a final symlink). */
+  readonly hostPath?: string;
   /** ADD only: a file named directly as a source, extracted when it is a tar archive. */
   readonly archive?: boolean;
 }
@@ -84,7 +88,7 @@ export function contextItems(ctx: BuildContext, source: string, op: CopyOp, root
       const rel = own ?? (e.path.startsWith(base) ? e.path.slice(base.length) : e.path);
       if (rel === "" || rel === ".") continue;
       const archive = op.add && op.unpack !== false && !isDir && e === rootEntry && e.type === "file";
-      items.push({ rel, kind: e.type, mode: e.mode, uid: 0, gid: 0, mtime: new Date(Number(e.mtimeNs / 1_000_000n)), target: e.target, ...(e.type === "file" ? { open: opener(e) } : {}), ...(archive ? { archive } : {}) });
+      items.push({ rel, kind: e.type, mode: e.mode, uid: 0, gid: 0, mtime: new Date(Number(e.mtimeNs / 1_000_000n)), target: e.target, ...(e.type === "file" ? { open: opener(e), entry: e } : {}), ...(archive ? { archive } : {}) });
     }
     return { items, isDir };
   });
@@ -95,7 +99,7 @@ async function treeItems(host: string, rel: string, out: Item[]): Promise<void> 
   const st = await lstat(host);
   const meta = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
   if (st.isSymbolicLink()) out.push({ rel, kind: "symlink", ...meta, target: await readlink(host) });
-  else if (st.isFile()) out.push({ rel, kind: "file", ...meta, open: hostFileReader(host) });
+  else if (st.isFile()) out.push({ rel, kind: "file", ...meta, open: hostFileReader(host), hostPath: host });
   else if (st.isDirectory()) {
     if (rel !== "") out.push({ rel, kind: "dir", ...meta });
     for (const name of (await readdir(host)).sort()) await treeItems(`${host}/${name}`, rel === "" ? name : `${rel}/${name}`, out);

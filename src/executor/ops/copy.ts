@@ -19,20 +19,8 @@ import { checkout, checkoutItems, gitFetchOf, resolveCommit, type Checkout } fro
 import { contextItems, hostFileReader, viewItems, type Group, type Item } from "./copy-items.js";
 import { withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
-import { dirIn, makeDirInDir, missingPrefixes, writeFileInDir, writeSymlinkInDir, type Owner, type WriteMeta } from "./write.js";
-
-/** writeItems puts items under destPath inside rootfs, honoring owner and mode overrides. */
-async function writeItems(services: OpServices, rootfs: string, destPath: string, items: readonly Item[], owner: Owner, mode: ModeFn | undefined): Promise<void> {
-  for (const it of items) {
-    const meta: WriteMeta = { mode: mode ? mode(it.mode, it.kind === "dir") : it.mode, uid: owner?.uid ?? it.uid, gid: owner?.gid ?? it.gid, mtime: it.mtime };
-    const full = posix.join(destPath, it.rel);
-    const dir = await dirIn(services, rootfs, posix.dirname(full));
-    const name = posix.basename(full);
-    if (it.kind === "dir") await makeDirInDir(dir, name, meta);
-    else if (it.kind === "symlink") await writeSymlinkInDir(dir, name, it.target ?? "", { ...meta, mode: 0o777 });
-    else await writeFileInDir(dir, name, it.open!(), meta);
-  }
-}
+import { writeItems } from "./copy-write.js";
+import { dirIn, missingPrefixes, type Owner } from "./write.js";
 
 /** destIsDir decides whether single-file sources land inside dest or as dest. */
 async function destIsDir(services: OpServices, rootfs: string, op: CopyOp, many: boolean): Promise<boolean> {
@@ -85,8 +73,9 @@ async function writeGroup(services: OpServices, rootfs: string, op: CopyOp, g: G
   if (only?.archive && only.open && (await isArchive(only.open))) {
     return extractArchive(only.open(), await dirIn(services, rootfs, op.dest), only.rel);
   }
-  if (g.isDir || intoDir) return writeItems(services, rootfs, op.dest, g.items, owner, mode);
-  for (const it of g.items) await writeItems(services, rootfs, posix.dirname(op.dest), [{ ...it, rel: posix.basename(op.dest) }], owner, mode);
+  const target = { services, rootfs, owner, mode, context: services.context };
+  if (g.isDir || intoDir) return writeItems({ ...target, destPath: op.dest }, g.items);
+  for (const it of g.items) await writeItems({ ...target, destPath: posix.dirname(op.dest) }, [{ ...it, rel: posix.basename(op.dest) }]);
 }
 
 /** chownCreated gives the directories a copy created to its --chown owner. */
@@ -118,7 +107,7 @@ async function copyGroups(services: OpServices, op: CopyOp, inputs: readonly Res
       for (const s of inline) {
         if (s.kind !== "inline") continue;
         const item: Item = { rel: intoDir ? s.file.name : posix.basename(op.dest), kind: "file", mode: s.file.mode, uid: 0, gid: 0, mtime: now, open: async function* () { yield Buffer.from(s.file.content); } };
-        await writeItems(services, rootfs, intoDir ? op.dest : posix.dirname(op.dest), [item], owner, mode);
+        await writeItems({ services, rootfs, owner, mode, destPath: intoDir ? op.dest : posix.dirname(op.dest) }, [item]);
       }
       await chownCreated(services, rootfs, created, owner);
     });

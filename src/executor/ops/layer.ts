@@ -3,11 +3,10 @@
  * whiteouts) is written as a layer tar, hashed for the diffID while it streams, gzip-compressed
  * into the store by the store's commit protocol. The upper dir stays as the layer's dir.
  */
-import { createHash } from "node:crypto";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { createHash, type Hash } from "node:crypto";
+import { Readable } from "node:stream";
 import type { Digest } from "../../core/digest.js";
+import { parallelGzip } from "../../image/pgzip.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
 import { writeLayerTar } from "../../image/tar.js";
 import type { DiffEntry } from "../../runtime/diff.js";
@@ -43,25 +42,23 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
   }
 }
 
-/** hashing passes bytes through while feeding them to a sha256. */
-function hashing(hash: ReturnType<typeof createHash>): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
+/** LAYER_GZIP_LEVEL and LAYER_GZIP_PARALLEL: gzip's default level; blocks in flight (libuv's thread pool has 4 threads). */
+const LAYER_GZIP_LEVEL = 6;
+const LAYER_GZIP_PARALLEL = 4;
+
+/** hashing passes a byte stream through unchanged while feeding it to `hash` (for the diffID). */
+async function* hashing(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
 }
 
-/** commitLayer writes the diff of `upper` as a gzip layer blob and returns its descriptor. */
+/** commitLayer writes the diff of `upper` as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
   const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch);
   const hash = createHash("sha256");
-  const gz = createGzip({ level: 6 });
-  const piping = pipeline(tar, hashing(hash), gz);
-  piping.catch(() => undefined); // a failure destroys gz, so blobs.write rejects with it
-  const blob = await services.store.blobs.write(Readable.from(gz));
-  await piping;
+  const blob = await services.store.blobs.write(Readable.from(parallelGzip(hashing(tar, hash), { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL })));
   return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
 }
 

@@ -25,7 +25,7 @@ export async function dirIn(services: OpServices, rootfs: string, path: string):
 }
 
 /** clearSlot removes whatever non-directory sits at a host path so the next create is fresh. */
-async function clearSlot(host: string): Promise<void> {
+export async function clearSlot(host: string): Promise<void> {
   const st = await lstat(host).catch(() => undefined);
   if (st && !st.isDirectory()) await rm(host, { force: true });
   else if (st?.isDirectory()) throw new InputError(`cannot replace directory ${host} with a file`);
