@@ -121,6 +121,13 @@ describe("select", () => {
     expect(select(ctx, ["ln"], { followLinks: false }).roots.map((r) => r.entries.map((e) => e.type))).toEqual([["symlink"]]);
     expect(selectMount(ctx, "ln", false).entries.map((e) => e.path)).toEqual(["ln"]);
   });
+
+  it("remembers the name a followed symlink source had (the copy is named after it)", async () => {
+    writeTree(dir, { "alias.txt": { link: "x/z.txt" } });
+    const ctx = await openContext(dir);
+    expect(select(ctx, ["alias.txt"]).roots.map((r) => [r.path, r.named])).toEqual([["x/z.txt", "alias.txt"]]);
+    expect(select(ctx, ["al*.txt", "a.txt"]).roots.map((r) => [r.path, r.named])).toEqual([["x/z.txt", "alias.txt"], ["a.txt", "a.txt"]]);
+  });
 });
 
 describe("ignore file", () => {
