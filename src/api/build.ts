@@ -20,11 +20,12 @@ import { createOpRunner } from "../executor/ops/runner.js";
 import { hostPlatform } from "../image/platform.js";
 import { parse } from "../parser/index.js";
 import type { Dockerfile, Instruction } from "../parser/ast.js";
-import { imageRefs, plan, type ContainerConfig, type ResolvedImage } from "../planner/index.js";
+import { hostOnlyPlatform, imageRefs, plan, type ContainerConfig, type Platform, type ResolvedImage } from "../planner/index.js";
 import type { ImagePlan } from "../planner/plan.js";
 import type { HashCache } from "../store/hashcache.js";
 import type { Store } from "../store/store.js";
 import { createServices, type RuntimeName } from "./services.js";
+import { checkSshAgents } from "./ssh.js";
 import { writeMetadataFile, writeOutput, type BuildOutput } from "./build-output.js";
 import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
 import { registryEnv } from "./registry.js";
@@ -41,25 +42,38 @@ export interface BuildRequest {
   readonly dockerfileText?: string;
   /** The stage to build (default: the last one). */
   readonly target?: string;
+  /**
+   * The platform to build for (`--platform`): `os/arch[/variant]` or a lone `arch`/`os`, normalized
+   * as containerd does (`amd64`, `linux/x86_64`). Only the host platform can be built; any other is an InputError.
+   */
+  readonly platform?: string;
   /** Values for ARG instructions, by name. */
   readonly buildArgs?: Readonly<Record<string, string>>;
   /** Labels added to the image config. */
   readonly labels?: Readonly<Record<string, string>>;
   /** Names given to the image in the store, e.g. `app:dev`. */
   readonly tags?: readonly string[];
+  /** Resolve every base image against its registry, pulling it when the stored copy differs (`--pull`). */
+  readonly pull?: boolean;
   /** Run every step, reading no cache (results are still stored). */
   readonly noCache?: boolean;
   /** Stages whose steps read no cache. */
   readonly noCacheFilter?: readonly string[];
   /** Secrets for `RUN --mount=type=secret`, by id. */
   readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
+  /**
+   * SSH agents for `RUN --mount=type=ssh`, by id (`default` unless the mount names one): the path
+   * of a running agent's Unix socket (`--ssh default=$SSH_AUTH_SOCK`). Steps reach the agent
+   * through a relay socket at the mount's target; nothing of it enters a layer, key or history.
+   */
+  readonly ssh?: Readonly<Record<string, string>>;
   /** Seconds since the epoch: image and layer times are set or clamped to it (reproducible builds). */
   readonly sourceDateEpoch?: number;
   /** Where the image goes besides the store (`--output`); default: the store only. */
   readonly output?: BuildOutput;
   /** Push every tag to its registry after the build (`--push`). */
   readonly push?: boolean;
-  /** Registry client options for the push (credentials, insecure registries). */
+  /** Registry client options for pulls of base images and for the push (credentials, insecure registries). */
   readonly registry?: PushOptions;
   /** Write BuildKit's `--metadata-file` JSON here. */
   readonly metadataFile?: string;
@@ -134,21 +148,42 @@ function withoutNulls(config: object | null | undefined): ContainerConfig {
   return Object.fromEntries(Object.entries(config ?? {}).filter(([, v]) => v !== null)) as ContainerConfig;
 }
 
-/** resolveBases looks every base image up in the local store, pulling those it lacks from their registries. */
-async function resolveBases(store: Store, refs: readonly string[]): Promise<Map<string, ResolvedImage>> {
-  const out = new Map<string, ResolvedImage>();
-  for (const ref of refs) {
-    let digest: Digest;
+/** BaseResolution says how base images are found: `pull` always asks the registry; `platform` picks from an index. */
+interface BaseResolution {
+  readonly pull: boolean;
+  readonly platform: Platform;
+  readonly registry: PushOptions | undefined;
+}
+
+/**
+ * resolveBase finds one base image's manifest digest. Without `pull`, a stored image is used as
+ * is and only a missing one is pulled (docker build's default); with `pull` (`--pull`), the
+ * reference is always resolved against its registry and pulled when its digest differs from the
+ * stored one (blobs already stored are not downloaded again), as BuildKit's force-pull does.
+ */
+async function resolveBase(store: Store, ref: string, how: BaseResolution): Promise<Digest> {
+  if (!how.pull) {
     try {
-      digest = resolveImage(store, ref);
+      return resolveImage(store, ref);
     } catch {
       // Not stored: pull it, as docker build does; only a failed pull is an error.
-      try {
-        digest = (await pullImage(store, ref, registryEnv({}))).digest;
-      } catch (err) {
-        throw new InputError(`base image ${ref} is not in the local store (${store.root}) and pulling it failed: ${(err as Error).message}; import, load or pull it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
-      }
     }
+  }
+  const { onBlob: _progress, ...client } = how.registry ?? {};
+  try {
+    return (await pullImage(store, ref, registryEnv({ ...client, platform: how.platform }))).digest;
+  } catch (err) {
+    const why = (err as Error).message;
+    if (how.pull) throw new InputError(`--pull: cannot resolve base image ${ref} against its registry: ${why}; build without --pull to use the stored copy`, { cause: err });
+    throw new InputError(`base image ${ref} is not in the local store (${store.root}) and pulling it failed: ${why}; import, load or pull it first (tsbuild import ROOTFS.tar ${ref})`, { cause: err });
+  }
+}
+
+/** resolveBases resolves every base image (see resolveBase) and reads its config for the planner. */
+async function resolveBases(store: Store, refs: readonly string[], how: BaseResolution): Promise<Map<string, ResolvedImage>> {
+  const out = new Map<string, ResolvedImage>();
+  for (const ref of refs) {
+    const digest = await resolveBase(store, ref, how);
     const img = await readImage(store, digest);
     const c = img.config;
     out.set(ref, {
@@ -173,13 +208,22 @@ async function readDockerfile(opts: BuildRequest, contextDir: string): Promise<{
   return { text, file: opts.dockerfile ?? "Dockerfile", path };
 }
 
+/** platformsOf returns the build platform (the host) and the target platform `--platform` asks for. */
+function platformsOf(opts: BuildRequest): { buildPlatform: Platform; targetPlatform: Platform } {
+  const host = hostPlatform();
+  const buildPlatform = { os: host.os, architecture: host.architecture, variant: host.variant };
+  if (opts.platform === undefined) return { buildPlatform, targetPlatform: buildPlatform };
+  const target = hostOnlyPlatform(opts.platform, buildPlatform);
+  if ("error" in target) throw new InputError(target.error);
+  return { buildPlatform, targetPlatform: target };
+}
+
 function planOrThrow(ast: Dockerfile, opts: BuildRequest, file: string, images: ReadonlyMap<string, ResolvedImage>) {
-  const platform = hostPlatform();
   const r = plan(ast, {
     file,
     target: opts.target,
     buildArgs: new Map(Object.entries(opts.buildArgs ?? {})),
-    buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant },
+    ...platformsOf(opts),
     images,
     labels: new Map(Object.entries(opts.labels ?? {})),
   });
@@ -238,10 +282,9 @@ async function prepare(session: BuildSession, req: BuildRequest, onEvent: BuildE
   const df = await readDockerfile(req, contextDir);
   const parsed = parse(df.text, { file: df.file });
   throwOnErrors(parsed.diagnostics);
-  const platform = hostPlatform();
-  const refs = imageRefs(parsed.ast, { file: df.file, target: req.target, buildArgs: new Map(Object.entries(req.buildArgs ?? {})), buildPlatform: { os: platform.os, architecture: platform.architecture, variant: platform.variant } });
+  const refs = imageRefs(parsed.ast, { file: df.file, target: req.target, buildArgs: new Map(Object.entries(req.buildArgs ?? {})), ...platformsOf(req) });
   throwOnErrors(refs.diagnostics);
-  const images = await resolveBases(session.store, refs.refs);
+  const images = await resolveBases(session.store, refs.refs, { pull: req.pull === true, platform: platformsOf(req).targetPlatform, registry: req.registry });
   const planned = planOrThrow(parsed.ast, req, df.file, images);
   for (const diagnostic of planned.warnings) onEvent({ type: "diagnostic", diagnostic, time: Date.now() });
   return { ...planned, df, contextDir };
@@ -252,10 +295,11 @@ export async function runBuild(session: BuildSession, req: BuildRequest, onEvent
   const started = Date.now();
   if (wantsPush(req) && namesOf(req).length === 0) throw new InputError("--push needs an image name to push to: give -t REGISTRY/REPOSITORY:TAG");
   checkAbort(signal);
+  const sshAgents = await checkSshAgents(req.ssh);
   const { plan: p, warnings, df, contextDir } = await prepare(session, req, onEvent);
   checkAbort(signal);
   const context = await openContext(contextDir, { dockerfile: df.path });
-  const services = await createServices(session.store, context, { runtime: session.runtime, secrets: req.secrets, sourceDateEpoch: req.sourceDateEpoch });
+  const services = await createServices(session.store, context, { runtime: session.runtime, secrets: req.secrets, sshAgents, sourceDateEpoch: req.sourceDateEpoch });
   checkAbort(signal);
   const sources = await readCaches(req.cacheFrom ?? [], onEvent);
   const cache = sources.length > 0 ? createImportingCache(session.cache, sources, services) : undefined;

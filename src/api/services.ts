@@ -13,6 +13,7 @@ import { readImage } from "../image/images.js";
 import { unpackLayerDir } from "./layer-dir.js";
 import { unpackImage } from "../image/unpack-image.js";
 import { resolveInRoot } from "../runtime/confined.js";
+import { populateCopy } from "../runtime/copy-populate.js";
 import type { RunIo, RunResult } from "../runtime/driver.js";
 import type { SpecInput } from "../runtime/spec-input.js";
 import { pickDriver, type RuntimeName } from "./drivers.js";
@@ -39,6 +40,8 @@ async function blobsOf(store: Store, digest: Digest): Promise<LayerBlob[]> {
 export interface ServiceOptions {
   readonly runtime?: RuntimeName | "auto";
   readonly secrets?: Readonly<Record<string, Uint8Array | string>>;
+  /** SSH agent sockets by id, already checked (checkSshAgents). */
+  readonly sshAgents?: ReadonlyMap<string, string>;
   readonly sourceDateEpoch?: number;
 }
 
@@ -65,7 +68,9 @@ export async function createServices(store: Store, context: BuildContext | undef
     pruneStubParents,
     resolveUser,
     resolveInRoot,
+    copyTree: (src, dest) => populateCopy([src], dest),
     secrets,
+    sshAgents: opts.sshAgents ?? new Map(),
     sourceDateEpoch: opts.sourceDateEpoch,
     unpackLayerDir: (blob, dest) => unpackLayerDir(store, blob, dest),
     async unpackImage(digest, dest) {

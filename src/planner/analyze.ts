@@ -55,11 +55,11 @@ function expandFrom(stage: StageAst, scope: ReadonlyMap<string, string>, escapeC
   if (pf?.value !== undefined) {
     const pr = processWord(pf.value, scope, { escapeChar });
     if (!pr.ok) return err(`cannot expand --platform: ${pr.message}`, pf.range);
-    const p = parsePlatform(pr.value);
+    const p = parsePlatform(pr.value, target);
     if ("error" in p) return err(p.error, pf.range);
     // Deviation: only the target platform can be built for now (no emulation); see DEVIATIONS.md.
     if (!samePlatform(p, target)) {
-      return err(`building for ${formatPlatform(p)} is not supported: tsbuild builds for ${formatPlatform(target)} only`, pf.range);
+      return err(`FROM --platform=${pr.value}: building for ${formatPlatform(p)} is not supported: tsbuild builds only for the host platform ${formatPlatform(target)} (no emulation); drop --platform or use $BUILDPLATFORM`, pf.range);
     }
   }
   return r.value;

@@ -12,7 +12,7 @@ import { freezeConfig } from "./state.js";
 
 export type { PlanInputs, ResolvedImage } from "./context.js";
 export type * from "./plan.js";
-export { formatPlatform, parsePlatform, normalizeArch, type Platform } from "./platform.js";
+export { formatPlatform, hostOnlyPlatform, parsePlatform, normalizeArch, type Platform } from "./platform.js";
 
 /** PREDEFINED_ARGS never count as unused build args (proxy variables and BuildKit's own args). */
 const PREDEFINED_ARGS = /^(https?_proxy|ftp_proxy|no_proxy|all_proxy|HTTPS?_PROXY|FTP_PROXY|NO_PROXY|ALL_PROXY|BUILDKIT_.*|SOURCE_DATE_EPOCH)$/;

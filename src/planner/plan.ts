@@ -36,6 +36,8 @@ export interface ExecMount {
   readonly sharing: "shared" | "private" | "locked" | undefined;
   readonly secretId: string | undefined;
   readonly secretEnv: string | undefined;
+  /** A secret given `env=` without `target=`: only the environment variable is set, no file is mounted. */
+  readonly envOnly?: boolean;
   readonly required: boolean;
   readonly mode: number | undefined;
   readonly uid: number | undefined;

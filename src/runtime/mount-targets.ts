@@ -14,7 +14,7 @@ const KERNEL_FS = new Set(["proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup
 /**
  * prepareMountTargets resolves each top-level mount destination of `spec` inside `rootfs` (the
  * real path of the rootfs; mounts nested under an earlier mount are left to the runtime) and
- * creates missing targets: a file for a bind mount of a file, a directory otherwise. Symlinks
+ * creates missing targets: a file for a bind mount of a non-directory, a directory otherwise. Symlinks
  * are followed only inside the rootfs. Returns destination -> path relative to the rootfs.
  * Throws InputError when a kernel filesystem's target is not an ordinary directory.
  */
@@ -24,7 +24,8 @@ export async function prepareMountTargets(spec: OciSpec, rootfs: string): Promis
   for (const m of spec.mounts) {
     if (seen.some((d) => m.destination.startsWith(d === "/" ? "/" : `${d}/`))) continue;
     seen.push(m.destination);
-    const isFile = m.type === "bind" && (await fs.stat(m.source)).isFile();
+    // A bind of anything but a directory (a file, a socket such as a forwarded SSH agent) needs a file to mount on.
+    const isFile = m.type === "bind" && !(await fs.stat(m.source)).isDirectory();
     const host = await resolveInRoot(rootfs, m.destination, isFile ? "file" : "dir");
     const rel = posix.relative(rootfs, host ?? rootfs);
     if (KERNEL_FS.has(m.type)) {

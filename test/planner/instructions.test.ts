@@ -170,3 +170,37 @@ describe("RUN --mount values with variables", () => {
     expect(bad.diagnostics.map((d) => d.message)).toContain('invalid uid value "nobody" in --mount (from "$UID")');
   });
 });
+
+describe("RUN --mount=type=ssh", () => {
+  it("numbers default agent targets among the step's ssh mounts and points SSH_AUTH_SOCK at the first", () => {
+    const p = mustPlan("FROM busybox\nRUN --mount=type=cache,target=/c --mount=type=ssh --mount=type=ssh,id=gh,required --mount=type=ssh,target=/a.sock true\n");
+    const op = execs(p)[0]!;
+    expect(op.mounts.filter((m) => m.type === "ssh")).toMatchObject([
+      { target: "/run/buildkit/ssh_agent.0", secretId: "default", required: false },
+      { target: "/run/buildkit/ssh_agent.1", secretId: "gh", required: true },
+      { target: "/a.sock", secretId: "default" },
+    ]);
+    expect(op.env.at(-1)).toBe("SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0");
+  });
+
+  it("keeps an SSH_AUTH_SOCK the stage sets, and keeps the socket out of the history", () => {
+    const p = mustPlan("FROM busybox\nENV SSH_AUTH_SOCK=/mine\nRUN --mount=type=ssh true\n");
+    expect(execs(p)[0]!.env).toContain("SSH_AUTH_SOCK=/mine");
+    expect(execs(p)[0]!.env.filter((e) => e.startsWith("SSH_AUTH_SOCK="))).toHaveLength(1);
+    expect(p.image.history.at(-1)?.created_by).toBe("RUN /bin/sh -c true # buildkit");
+    expect(p.image.config.Env).not.toContainEqual(expect.stringContaining("ssh_agent"));
+  });
+});
+
+describe("RUN --mount=type=secret naming", () => {
+  it("names a secret by source, id or the target's base name, and mounts env= alone as no file", () => {
+    const p = mustPlan("FROM busybox\nRUN --mount=type=secret,source=npmrc --mount=type=secret,target=/x/tok --mount=type=secret,id=a,env=A --mount=type=secret,id=b,env=B,target=/b true\n");
+    expect(execs(p)[0]!.mounts).toMatchObject([
+      { secretId: "npmrc", target: "/run/secrets/npmrc" },
+      { secretId: "tok", target: "/x/tok" },
+      { secretId: "a", secretEnv: "A", envOnly: true },
+      { secretId: "b", secretEnv: "B", target: "/b" },
+    ]);
+    expect(execs(p)[0]!.mounts[3]).not.toHaveProperty("envOnly");
+  });
+});

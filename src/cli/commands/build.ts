@@ -12,9 +12,12 @@ interface BuildFlags {
   file?: string;
   tag: string[];
   target?: string;
+  platform?: string;
   buildArg: string[];
   label: string[];
   secret: string[];
+  ssh: string[];
+  pull?: boolean;
   /** commander turns `--no-cache` into `cache: false` and `--no-cache-filter S` into `cacheFilter`. */
   cache?: boolean;
   cacheFilter: string[];
@@ -65,6 +68,24 @@ function secrets(list: readonly string[]): Record<string, Uint8Array> {
 }
 
 /**
+ * sshAgents parses `--ssh default|ID[=SOCKET]` (BuildKit's form): without a socket the agent is
+ * $SSH_AUTH_SOCK. BuildKit's comma-separated key-file lists are refused by the build (agents only).
+ */
+function sshAgents(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    const id = eq < 0 ? item : item.slice(0, eq);
+    const path = eq < 0 ? process.env.SSH_AUTH_SOCK : item.slice(eq + 1);
+    if (id === "") throw new InputError(`invalid --ssh ${JSON.stringify(item)}: expected default, ID or ID=SOCKET`);
+    if (path === undefined || path === "") throw new InputError(`--ssh ${id}: SSH_AUTH_SOCK is not set; start ssh-agent or give the socket: --ssh ${id}=SOCKET`);
+    if (path.includes(",")) throw new InputError(`--ssh ${id}=${path}: give one agent socket; tsbuild does not load key files (start ssh-agent and ssh-add them)`);
+    out[id] = path;
+  }
+  return out;
+}
+
+/**
  * checkContext rejects a build context that does not exist; since `tsbuild WORD` builds WORD, a
  * mistyped command lands here, so the error suggests the command it resembles.
  */
@@ -91,11 +112,14 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
       context: ctx,
       ...(text !== undefined ? { dockerfileText: text, dockerfile: "-" } : { dockerfile: dockerfilePath }),
       ...(flags.target ? { target: flags.target } : {}),
+      ...(flags.platform ? { platform: flags.platform } : {}),
       buildArgs: keyValues(flags.buildArg, "--build-arg"),
       labels: keyValues(flags.label, "--label"),
       secrets: secrets(flags.secret),
+      ssh: sshAgents(flags.ssh),
       tags: flags.tag,
       noCache: flags.cache === false,
+      ...(flags.pull ? { pull: true } : {}),
       noCacheFilter: flags.cacheFilter,
       ...(flags.root ? { root: flags.root } : {}),
       runtime: flags.runtime as "runc" | "crun" | "builtin" | "auto",
@@ -138,10 +162,13 @@ export function registerBuild(program: Command): void {
     .option("-f, --file <path>", "Dockerfile path (default: CONTEXT/Dockerfile; - reads stdin)")
     .option("-t, --tag <name>", "name and tag the image (repeatable)", collect, [])
     .option("--target <stage>", "build this stage instead of the last one")
+    .option("--platform <os/arch>", "platform to build for; only the host's (e.g. linux/amd64, amd64) is supported")
     .option("--build-arg <k=v>", "set a build-time variable (repeatable)", collect, [])
     .option("--label <k=v>", "add a label to the image (repeatable)", collect, [])
     .option("--secret <spec>", "expose a secret to RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR", collect, [])
+    .option("--ssh <spec>", "forward an SSH agent to RUN --mount=type=ssh: default (SSH_AUTH_SOCK) or ID=SOCKET (repeatable)", collect, [])
     .option("--no-cache", "do not use the build cache")
+    .option("--pull", "always resolve base images against their registries and pull newer ones (default: use stored images)")
     .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])
     .option("--cache-from <spec>", "also read step results from a local cache: type=local,src=DIR (repeatable)", collect, [])
     .option("--cache-to <spec>", "write step results to a local cache: type=local,dest=DIR[,mode=min|max] (repeatable)", collect, [])

@@ -2,16 +2,17 @@
  * The exec op (RUN): runs argv in the sandbox on a writable snapshot of inputs[0], with the step's
  * mounts, and commits the changes as a layer. A non-zero exit rejects with ProcessExitError.
  */
-import { createHash } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, rm, writeFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { InputError, ProcessExitError } from "../../core/errors.js";
 import type { ExecMount, ExecOp } from "../../planner/plan.js";
 import type { SpecMount } from "../../runtime/spec-input.js";
 import type { OpContext, ResolvedInput } from "../types.js";
+import { leaseCacheDir } from "./cache-mounts.js";
 import { etcMounts } from "./etc-files.js";
 import { missingPaths, removeMountPoints, stubParents } from "./mount-stubs.js";
 import type { StubParent } from "../../runtime/stub-dirs.js";
+import { startSshRelay } from "./ssh-proxy.js";
 import { scratchDir, withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
 
@@ -27,17 +28,52 @@ function logStream(ctx: OpContext, stream: "stdout" | "stderr"): Writable {
   });
 }
 
-/** cacheMountDir is the persistent host dir of a `type=cache` mount, keyed by its id. */
-async function cacheMountDir(services: OpServices, m: ExecMount): Promise<string> {
-  const dir = `${services.store.root}/cache-mounts/${createHash("sha256").update(m.cacheId ?? m.target).digest("hex")}`;
-  await mkdir(dir, { recursive: true, mode: m.mode ?? 0o755 });
-  return dir;
-}
-
 /** Mounts collects spec mounts plus what must be released after the run. */
 interface Mounts {
   readonly spec: SpecMount[];
   readonly views: Promise<unknown>[];
+  /** Secret environment variables (`env=`), added to the step's environment only when it runs. */
+  readonly env: string[];
+  /** Releases run after the step: relay sockets closed, cache directories given back. */
+  readonly releases: (() => void | Promise<void>)[];
+}
+
+/**
+ * secretMount exposes a `--secret` value as a read-only file at the target (mode 0400, owner 0:0
+ * unless the mount says otherwise) and, with `env=`, as that environment variable; a secret that
+ * was not given is skipped, or with required=true fails the step. The value stays out of the op,
+ * hence out of every cache key, layer and history entry.
+ */
+async function secretMount(services: OpServices, m: ExecMount, file: string, out: Mounts): Promise<void> {
+  const secret = services.secrets?.get(m.secretId ?? "");
+  if (secret === undefined) {
+    if (m.required) throw new InputError(`secret ${JSON.stringify(m.secretId)} is required by RUN --mount=type=secret but was not given (use --secret id=${m.secretId},src=FILE)`);
+    return;
+  }
+  if (m.secretEnv !== undefined) out.env.push(`${m.secretEnv}=${Buffer.from(secret).toString("utf8")}`);
+  if (m.envOnly) return;
+  await writeFile(file, secret, { mode: m.mode ?? 0o400 });
+  await chmod(file, m.mode ?? 0o400);
+  await chown(file, m.uid ?? 0, m.gid ?? 0);
+  out.spec.push({ type: "bind", source: file, destination: m.target, readonly: true });
+}
+
+/**
+ * sshMount relays the agent with the mount's id into the step (mode 0600, owner 0:0 unless the
+ * mount says otherwise, as BuildKit does). An id that was not given skips the mount, or, with
+ * required=true, fails the step naming the id.
+ */
+async function sshMount(services: OpServices, m: ExecMount, i: number, scratch: string, out: Mounts): Promise<void> {
+  const id = m.secretId ?? "default";
+  const agent = services.sshAgents?.get(id);
+  if (agent === undefined) {
+    const hint = id === "default" ? "--ssh default (with SSH_AUTH_SOCK set) or --ssh default=SOCKET" : `--ssh ${id}=SOCKET`;
+    if (m.required) throw new InputError(`ssh agent ${JSON.stringify(id)} is required by RUN --mount=type=ssh but was not given (use ${hint})`);
+    return;
+  }
+  const relay = await startSshRelay(scratch, `ssh-${i}.sock`, agent, { mode: m.mode ?? 0o600, uid: m.uid ?? 0, gid: m.gid ?? 0 });
+  out.releases.push(() => relay.close());
+  out.spec.push({ type: "bind", source: relay.path, destination: m.target });
 }
 
 /** bindFromInput mounts an input read-only and binds the requested subpath for the whole run. */
@@ -66,33 +102,34 @@ function contextBind(services: OpServices, m: ExecMount): SpecMount {
   return { type: "bind", source: entry.path === "." ? ctx.root : `${ctx.root}/${entry.path}`, destination: m.target, readonly: m.readOnly };
 }
 
-async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>): Promise<Mounts> {
+/** buildMounts fills `out` with the step's mounts; what it started before a failure is in `out` for the caller to release. */
+async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>, out: Mounts, signal: AbortSignal): Promise<void> {
   // BuildKit mounts resolv.conf and hosts first, so a step's own mounts may still cover /etc.
-  const out: Mounts = { spec: await etcMounts(scratch, BUILD_HOSTNAME, op.network === "none" ? "none" : "host"), views: [] };
+  out.spec.push(...(await etcMounts(scratch, BUILD_HOSTNAME, op.network === "none" ? "none" : "host")));
   for (const [i, m] of op.mounts.entries()) {
-    if (m.type === "cache") out.spec.push({ type: "bind", source: await cacheMountDir(services, m), destination: m.target });
+    if (m.type === "cache") {
+      const lease = await leaseCacheDir(services, m, inputs, signal);
+      out.releases.push(() => lease.release());
+      out.spec.push({ type: "bind", source: lease.path, destination: m.target, readonly: m.readOnly });
+    }
     else if (m.type === "tmpfs") out.spec.push({ type: "tmpfs", source: "tmpfs", destination: m.target });
     else if (m.type === "bind" && m.input !== undefined) await bindFromInput(services, inputs[m.input]!.result, m, out, ready);
     else if (m.type === "bind") out.spec.push(contextBind(services, m));
-    else if (m.type === "secret") {
-      const secret = services.secrets?.get(m.secretId ?? "");
-      if (secret === undefined) {
-        if (m.required) throw new InputError(`secret ${JSON.stringify(m.secretId)} is required by RUN --mount=type=secret but was not given (use --secret id=${m.secretId},src=FILE)`);
-        continue;
-      }
-      const file = `${scratch}/secret-${i}`;
-      await writeFile(file, secret, { mode: m.mode ?? 0o400 });
-      out.spec.push({ type: "bind", source: file, destination: m.target, readonly: true });
-    } else {
-      throw new InputError(`RUN --mount=type=${m.type} is not supported by tsbuild yet`);
-    }
+    else if (m.type === "secret") await secretMount(services, m, `${scratch}/secret-${i}`, out);
+    else await sshMount(services, m, i, scratch, out);
   }
   for (const f of op.files) {
     const file = `${scratch}/pipe-${f.name.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await writeFile(file, f.content, { mode: f.mode });
     out.spec.push({ type: "bind", source: file, destination: `/dev/pipes/${f.name}`, readonly: true });
   }
-  return out;
+}
+
+/** withSecretEnv sets the secret variables over the step's environment (a secret replaces a same-named ENV or ARG). */
+function withSecretEnv(env: readonly string[], secrets: readonly string[]): readonly string[] {
+  if (secrets.length === 0) return env;
+  const names = new Set(secrets.map((e) => e.slice(0, e.indexOf("="))));
+  return [...env.filter((e) => !names.has(e.slice(0, e.indexOf("=")))), ...secrets];
 }
 
 /** runExec carries out an exec vertex. */
@@ -100,9 +137,10 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
   const scratch = await scratchDir(services, "exec");
   let finish!: () => void;
   const ready = new Promise<void>((r) => (finish = r));
-  const mounts = await buildMounts(services, op, inputs, scratch, ready);
+  const mounts: Mounts = { spec: [], views: [], env: [], releases: [] };
   let parents: StubParent[] = [];
   try {
+    await buildMounts(services, op, inputs, scratch, ready, mounts, ctx.signal);
     const step = async (rootfs: string): Promise<void> => {
       const user = await services.resolveUser(rootfs, op.user);
       await services.resolveInRoot(rootfs, op.cwd, "dir");
@@ -113,7 +151,7 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
         {
           rootfs,
           argv: op.argv,
-          env: op.env,
+          env: withSecretEnv(op.env, mounts.env),
           cwd: op.cwd,
           user,
           hostname: BUILD_HOSTNAME,
@@ -133,6 +171,7 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
   } finally {
     finish();
     await Promise.allSettled(mounts.views);
+    await Promise.allSettled(mounts.releases.map(async (release) => release()));
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -58,12 +58,16 @@ export interface OpServices {
   readonly runContainer: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   readonly resolveUser: (rootfs: string, user: string) => Promise<ResolvedUser>;
   readonly resolveInRoot: (root: string, path: string, create?: "dir" | "file") => Promise<string | undefined>;
+  /** Copies the directory tree `src` into the empty directory `dest`, keeping owners, modes, times and attributes. */
+  readonly copyTree: (src: string, dest: string) => Promise<void>;
   /** Unpacks one step layer blob (in the store) into dest (an empty dir) in overlay upper format; resolves with its diffID. */
   readonly unpackLayerDir: (blob: LayerBlob, dest: string) => Promise<Digest>;
   /** Unpacks the image with this manifest digest, flattened, into dest (an empty dir). */
   readonly unpackImage: (manifest: Digest, dest: string) => Promise<LayerBlob[]>;
   /** Secret values by id (`--secret`); never written to a layer, key or history. */
   readonly secrets?: ReadonlyMap<string, Uint8Array>;
+  /** SSH agent sockets by id (`--ssh`), relayed into `RUN --mount=type=ssh`; never part of a layer, key or history. */
+  readonly sshAgents?: ReadonlyMap<string, string>;
   /** SOURCE_DATE_EPOCH in seconds, when set: layer mtimes are clamped to it. */
   readonly sourceDateEpoch: number | undefined;
 }

@@ -64,12 +64,13 @@ function mountNumber(m: Mount, key: "uid" | "gid" | "mode", x: Expander, ctx: Pl
 }
 
 /**
- * mountTargetOf is a --mount's absolute target: as written (expanded), else the secret or ssh
- * default; undefined (reported) when there is none or it is `/`.
+ * mountTargetOf is a --mount's absolute target: as written (expanded), else the secret default
+ * (`/run/secrets/<base name of the secret's name>`) or the ssh default (numbered among the step's
+ * ssh mounts, as BuildKit does); undefined (reported) when there is none or it is `/`.
  */
-function mountTargetOf(m: Mount, target: string | undefined, id: string | undefined, state: StageState, ctx: PlanContext, inputs: readonly Digest[]): string | undefined {
-  if (m.type === "secret" && target === undefined) target = `/run/secrets/${id ?? ""}`;
-  if (m.type === "ssh" && target === undefined) target = `/run/buildkit/ssh_agent.${inputs.length}`;
+function mountTargetOf(m: Mount, target: string | undefined, secretName: string | undefined, state: StageState, ctx: PlanContext, sshIndex: number): string | undefined {
+  if (m.type === "secret" && target === undefined) target = `/run/secrets/${posix.basename(secretName ?? "")}`;
+  if (m.type === "ssh" && target === undefined) target = `/run/buildkit/ssh_agent.${sshIndex}`;
   if (target === undefined || target === "") {
     report(ctx, "error", "InvalidMount", `mount of type ${m.type} needs a target`, m.range);
     return undefined;
@@ -83,11 +84,13 @@ function mountTargetOf(m: Mount, target: string | undefined, id: string | undefi
 }
 
 /** lowerMount expands one --mount and fills BuildKit's defaults; inputs gets the `from` vertex. */
-function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[]): ExecMount | undefined {
+function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, inputs: Digest[], sshIndex: number): ExecMount | undefined {
   const ex = (v: string | undefined) => (v === undefined ? undefined : x.word(v, m.range));
-  const target = ex(m.target);
   const id = ex(m.id);
-  const abs = mountTargetOf(m, target, id, state, ctx, inputs);
+  const source = ex(m.source);
+  // A secret is named by source, else id, else its target's base name (BuildKit's dispatchSecret).
+  const secretName = m.type === "secret" ? (source ?? id) : undefined;
+  const abs = mountTargetOf(m, ex(m.target), secretName, state, ctx, sshIndex);
   if (abs === undefined) return undefined;
   const mode = mountNumber(m, "mode", x, ctx);
   const uid = mountNumber(m, "uid", x, ctx);
@@ -103,14 +106,15 @@ function lowerMount(m: Mount, state: StageState, x: Expander, ctx: PlanContext, 
   return {
     type: m.type,
     target: abs,
-    source: ex(m.source),
+    source,
     input,
     fromContext: m.type === "bind" && m.from === undefined,
     readOnly: m.readOnly,
     cacheId: m.type === "cache" ? (id ?? abs) : undefined,
     sharing: m.type === "cache" ? (m.sharing ?? "shared") : undefined,
-    secretId: m.type === "secret" ? (id ?? posix.basename(abs)) : m.type === "ssh" ? (id ?? "default") : undefined,
+    secretId: m.type === "secret" ? (secretName ?? posix.basename(abs)) : m.type === "ssh" ? (id ?? "default") : undefined,
     secretEnv: ex(m.env),
+    ...(m.type === "secret" && m.env !== undefined && m.target === undefined ? { envOnly: true } : {}),
     required: m.required ?? false,
     mode,
     uid,
@@ -133,11 +137,14 @@ export function lowerRun(ins: RunInstruction, state: StageState, x: Expander, ct
   const extra: Digest[] = [];
   const mounts: ExecMount[] = [];
   for (const m of ins.mounts) {
-    const lowered = lowerMount(m, state, x, ctx, extra);
+    const lowered = lowerMount(m, state, x, ctx, extra, mounts.filter((o) => o.type === "ssh").length);
     if (lowered) mounts.push(lowered);
   }
   const env = new Map(state.env);
   if (!env.has("PATH")) env.set("PATH", DEFAULT_PATH);
+  // BuildKit points SSH_AUTH_SOCK at the first ssh mount unless the step's environment sets it.
+  const ssh = mounts.find((o) => o.type === "ssh");
+  if (ssh && !env.has("SSH_AUTH_SOCK")) env.set("SSH_AUTH_SOCK", ssh.target);
   state.root = addVertex(
     ctx,
     {
