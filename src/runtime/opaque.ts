@@ -104,6 +104,7 @@ async function hideLower(upper: string, lowers: readonly string[], rel: string, 
   if (below === undefined) return;
   const held = new Set(await listDir(`${upper}/${rel}`));
   let added = false;
+  // Deviation: a held child is kept even when it matches the lower one (BuildKit leaves such entries out); see grammar/DEVIATIONS.md.
   for (const [name, isDir] of below) {
     const child = `${rel}/${name}`;
     if (!held.has(name)) {
