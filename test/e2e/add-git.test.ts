@@ -108,6 +108,22 @@ describe.skipIf(missing !== undefined)("ADD of a git repository", () => {
     await expect(build(opts({ Dockerfile: `FROM busybox\nADD ${daemon.url("app.git")}#--upload-pack=touch /x\n` }))).rejects.toThrow(/not a valid ref name/);
   });
 
+  it("stops git at once when the build is aborted, leaving no git process behind", async () => {
+    http.hang = true;
+    try {
+      const abort = new AbortController();
+      const url = `http://user:${SECRET}@127.0.0.1:${http.port}/app.git`;
+      const started = Date.now();
+      const pending = build(opts({ Dockerfile: `FROM busybox\nADD ${url} /h\n` }, { signal: abort.signal }));
+      setTimeout(() => abort.abort(new Error("test abort")), 700);
+      await expect(pending).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(processesMentioning(`127.0.0.1:${http.port}`)).toEqual([]);
+    } finally {
+      http.hang = false;
+    }
+  });
+
   it("fetches over http with credentials that reach no history, progress line, cache key or export", async () => {
     const url = `http://user:${SECRET}@127.0.0.1:${http.port}/app.git#feature:dir`;
     const events: BuildEvent[] = [];
@@ -126,3 +142,16 @@ describe.skipIf(missing !== undefined)("ADD of a git repository", () => {
     await expect(build(opts({ Dockerfile: `FROM busybox\nADD http://127.0.0.1:${http.port}/app.git#feature /h\n` }))).rejects.toThrow(/git ls-remote/);
   });
 });
+
+/** processesMentioning lists the PIDs whose command line contains `text` (read from /proc). */
+function processesMentioning(text: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(text)) out.push(Number(pid));
+    } catch {
+      // The process ended while the list was read; it is not left behind.
+    }
+  }
+  return out;
+}

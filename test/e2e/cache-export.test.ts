@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, parseCacheFrom, parseCacheTo, type BuildOptions } from "../../src/api/index.js";
+import { build, checkStore, parseCacheFrom, parseCacheTo, type BuildOptions } from "../../src/api/index.js";
 import type { BuildEvent } from "../../src/core/events.js";
 import { readCacheDir } from "../../src/executor/cache-import.js";
 import { importRootfs } from "../../src/image/import.js";
@@ -80,6 +80,10 @@ describe.skipIf(missing !== undefined)("local build cache export and import", ()
     expect(third.executed).toBe(1);
     const img = await unpack({ ...env, root: fresh }, "c:2");
     expect(img.read("seen")).toBe(`${img.read("rand")}file\n`);
+    // Imported layer dirs are recorded snapshots: fsck re-hashes each and finds nothing wrong.
+    const report = await checkStore({ root: fresh });
+    expect(report.problems).toEqual([]);
+    expect(report.snapshotsChecked).toBeGreaterThanOrEqual(4);
   });
 
   it("mode=min keeps only the final image's steps", async () => {

@@ -52,6 +52,8 @@ export interface GitHttp {
   readonly port: number;
   /** Requests seen, as `METHOD path` (credentials checked, never recorded). */
   readonly requests: string[];
+  /** While true, requests are left unanswered (a server that stalls). */
+  hang: boolean;
   stop(): Promise<void>;
 }
 
@@ -100,8 +102,10 @@ function cgi(root: string, req: IncomingMessage, res: ServerResponse): void {
 export async function startGitHttp(root: string, user: string, password: string): Promise<GitHttp> {
   const requests: string[] = [];
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  const state = { hang: false };
   const server: Server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    if (state.hang) return;
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"' });
       return void res.end("credentials required\n");
@@ -114,6 +118,12 @@ export async function startGitHttp(root: string, user: string, password: string)
   return {
     port,
     requests,
+    get hang() {
+      return state.hang;
+    },
+    set hang(v: boolean) {
+      state.hang = v;
+    },
     stop: async () => {
       server.closeAllConnections();
       server.close();

@@ -55,10 +55,19 @@ function gitEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** git runs `git -c ... args` in `cwd` and resolves with its stdout; a failure rejects with its (redacted) stderr. */
+/**
+ * git runs `git -c ... args` in `cwd` and resolves with its stdout; a failure rejects with its
+ * (redacted) stderr. git runs in a process group of its own: an abort kills that group (git and
+ * the transport helpers it started), and the promise settles once git has exited.
+ */
 export function git(args: readonly string[], cwd: string, remote: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", [...GIT_CONFIG.flatMap((c) => ["-c", c]), ...args], { cwd, env: gitEnv(), stdio: ["ignore", "pipe", "pipe"], signal });
+    if (signal?.aborted) return reject(signal.reason);
+    const child = spawn("git", [...GIT_CONFIG.flatMap((c) => ["-c", c]), ...args], { cwd, env: gitEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const onAbort = (): void => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -69,10 +78,12 @@ export function git(args: readonly string[], cwd: string, remote: string, signal
     child.stdout.on("data", take(out));
     child.stderr.on("data", take(err));
     child.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") reject(new InputError("ADD of a git repository needs the git program: install git (apt-get install git)"));
-      else reject(e);
+      signal?.removeEventListener("abort", onAbort);
+      reject(e.code === "ENOENT" ? new InputError("ADD of a git repository needs the git program: install git (apt-get install git)") : e);
     });
     child.on("close", (code) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (signal?.aborted) return reject(signal.reason);
       if (code === 0) return resolve(Buffer.concat(out).toString("utf8"));
       const text = redactUrl(Buffer.concat(err).toString("utf8").split(remote).join(redactUrl(remote))).trim();
       reject(new InputError(`git ${args[0]} ${redactUrl(remote)} failed (exit ${code}): ${text.split("\n").slice(-5).join("\n")}`));
