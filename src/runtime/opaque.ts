@@ -15,7 +15,7 @@ import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { runCapture, runChecked } from "./exec-capture.js";
 import { makeWhiteouts } from "./nodes.js";
 import { isOverlayWhiteout, listDir } from "./tree.js";
-import { readXattrTree } from "./xattr.js";
+import { parseGetfattrDump } from "./xattr.js";
 
 /** OPAQUE_XATTR is the attribute overlayfs marks an opaque directory with. */
 const OPAQUE_XATTR = `${OVERLAY_XATTR_PREFIX}opaque`;
@@ -36,6 +36,20 @@ async function isOpaqueDir(path: string): Promise<boolean> {
   if (r.code === 0) return r.stdout.toString("latin1") === "y";
   if (/No such attribute/i.test(r.stderr)) return false;
   throw new TsbuildError("Snapshot", `getfattr could not read ${OPAQUE_XATTR} of ${path} (exit ${r.code}): ${r.stderr.trim()}`);
+}
+
+/** opaqueDirsOf lists the directories below `upper` (relative) marked opaque, with one `getfattr` call that prints only that attribute. */
+async function opaqueDirsOf(upper: string): Promise<string[]> {
+  const root = upper.replace(/\/+$/, "");
+  const pattern = `^${OPAQUE_XATTR.replaceAll(".", "\\.")}$`;
+  const r = await runCapture(["getfattr", "-R", "-P", "-h", "-d", "-m", pattern, "-e", "hex", "--absolute-names", "--", root]);
+  if (r.code !== 0) throw new TsbuildError("Snapshot", `getfattr could not read the attributes under ${root} (exit ${r.code}): ${r.stderr.trim()}`);
+  const out: string[] = [];
+  for (const [path, attrs] of parseGetfattrDump(r.stdout)) {
+    if (!path.startsWith(`${root}/`)) continue; // the root itself: overlayfs ignores an opaque root
+    if (attrs[OPAQUE_XATTR]?.toString("latin1") === "y") out.push(path.slice(root.length + 1));
+  }
+  return out;
 }
 
 /** LayerLookup is what one layer dir holds at a path: nothing, something hiding it below (whiteout, non-directory), or a directory. */
@@ -132,8 +146,7 @@ function secondsOf(ns: bigint): number {
  * times are kept. Returns the number of opaque directories rewritten.
  */
 export async function expandOpaqueDirs(upper: string, lowers: readonly string[]): Promise<number> {
-  const attrs = await readXattrTree(upper);
-  const opaque = [...attrs].filter(([rel, x]) => rel !== "" && x[OPAQUE_XATTR]?.toString("latin1") === "y").map(([rel]) => rel);
+  const opaque = await opaqueDirsOf(upper);
   if (opaque.length === 0) return 0;
   const outer = opaque.filter((rel) => !opaque.some((o) => rel.startsWith(`${o}/`)));
   const plan: Expansion = { whiteouts: [], dirs: [] };
