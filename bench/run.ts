@@ -2,6 +2,7 @@
 // of a prepared bundle (same busybox rootfs, `true`), measured in the same run, with Node's own
 // start-up for reference (also without NODE_EXTRA_CA_CERTS when that is set). Not a test.
 // Run as root: node --import tsx bench/run.ts [rounds]
+// (TSBUILD_BENCH_BASELINE=OTHER/dist/cli/main.js adds that build's figures for comparison).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,6 +53,19 @@ try {
   const tsbuildRun = (runtime: string): string[] => [process.execPath, CLI, "run", "--rm", "--runtime", runtime, "bench:latest", "true"];
   results.push(["tsbuild run --rm (runc)", timeIt("tsbuild", tsbuildRun("runc"), env)]);
   results.push(["tsbuild run --rm (crun)", timeIt("tsbuild", tsbuildRun("crun"), env)]);
+  // TSBUILD_BENCH_BASELINE names another build's dist/cli/main.js (an older commit, say) to time in
+  // the same run (with a store of its own: its schema may differ), so that a comparison holds
+  // whatever else loads the machine.
+  const baseline = process.env.TSBUILD_BENCH_BASELINE;
+  if (baseline !== undefined) {
+    const baseEnv = { ...env, TSBUILD_ROOT: join(dir, "store-baseline") };
+    execFileSync(process.execPath, [resolve(baseline), "import", tar, "bench:latest"], { env: baseEnv });
+    for (const runtime of ["runc", "crun"]) {
+      const argv = tsbuildRun(runtime);
+      argv[1] = resolve(baseline);
+      results.push([`baseline run --rm (${runtime})`, timeIt("baseline", argv, baseEnv)]);
+    }
+  }
   results.push(["node -e 0 (Node start-up)", timeIt("node", [process.execPath, "-e", "0"], env)]);
   // Node reads NODE_EXTRA_CA_CERTS at every start, before any of tsbuild's code runs.
   if (env.NODE_EXTRA_CA_CERTS !== undefined) {

@@ -2,11 +2,12 @@
  * What starting a container needs from its image: the manifest digest, the config's run part
  * (Entrypoint, Cmd, Env, WorkingDir, User, StopSignal ...) and the unpacked layer dirs. The first
  * start of an image reads, validates and unpacks it (run-image-unpack.ts, loaded only then) and
- * caches the answer in `<store>/layers/run-<hex>.json`, so later starts read one small file
+ * caches the answer in `<store>/run-cache/<hex>.json`, so later starts read one small file
  * instead of parsing and hashing the manifest and config again.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { hexOf, type Digest } from "../core/digest.js";
 import type { ImageConfig } from "../image/oci.js";
 import { resolveImage } from "../image/resolve.js";
@@ -34,8 +35,9 @@ const TOUCH_INTERVAL_MS = 60_000;
 /** CACHE_VERSION changes whenever the cache record's shape does; other versions are ignored. */
 const CACHE_VERSION = 1;
 
+/** cachePath is the cache record of image `digest` (in a dir of its own: fsck removes whatever is no snapshot from layers/). */
 function cachePath(store: Store, digest: Digest): string {
-  return `${store.root}/layers/run-${hexOf(digest)}.json`;
+  return `${store.root}/run-cache/${hexOf(digest)}.json`;
 }
 
 /** cachedRunImage reads the cache record of `digest`; undefined when it is missing, stale or not ours. */
@@ -60,6 +62,7 @@ async function cachedRunImage(store: Store, digest: Digest): Promise<RunImage | 
 /** cacheRunImage records `image` for later starts (temp file and rename, so readers see all or nothing). */
 export async function cacheRunImage(store: Store, image: RunImage): Promise<void> {
   const path = cachePath(store, image.digest);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
   await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, ...image }));
   await rename(tmp, path);

@@ -54,7 +54,15 @@ export async function packLayer(store: Store, dir: string, mediaType: string, op
   const hash = createHash("sha256");
   const hashed = tar.pipe(hashing(hash));
   tar.once("error", (err) => hashed.destroy(err));
-  const blob = await store.blobs.write(Readable.from(parallelGzip(hashed, { level: opts.gzipLevel ?? DEFAULT_GZIP_LEVEL, ...(opts.gzipParallel ? { parallel: opts.gzipParallel } : {}) })));
+  let blob;
+  try {
+    blob = await store.blobs.write(Readable.from(parallelGzip(hashed, { level: opts.gzipLevel ?? DEFAULT_GZIP_LEVEL, ...(opts.gzipParallel ? { parallel: opts.gzipParallel } : {}) })));
+  } catch (err) {
+    // The store refused or failed the write: stop reading the directory (open file streams close).
+    tar.destroy();
+    hashed.destroy();
+    throw err;
+  }
   return { desc: { mediaType, digest: blob.digest, size: blob.size }, diffId: `sha256:${hash.digest("hex")}` as Digest };
 }
 

@@ -51,12 +51,14 @@ describe.skipIf(missing !== undefined)("tsbuild build (end to end)", () => {
   });
 
   it("keeps secrets out of the layers, the history and the cache key (fixtures/e2e/secret)", async () => {
-    const { fixture } = await buildFixture(env, "secret", { tags: ["e2e/secret:1"] });
+    // A fixed SOURCE_DATE_EPOCH: without it each build's `created` is its own time, so configs differ.
+    const sourceDateEpoch = 1_700_000_000;
+    const { fixture } = await buildFixture(env, "secret", { tags: ["e2e/secret:1"], sourceDateEpoch });
     await checkFixture(env, fixture, "e2e/secret:1");
     // Another secret value is the same cache key: the step stays cached and the image is the same.
-    const again = await buildFixture(env, "secret", { tags: ["e2e/secret:2"], secrets: { tok: "other-value!" } });
+    const again = await buildFixture(env, "secret", { tags: ["e2e/secret:2"], secrets: { tok: "other-value!" }, sourceDateEpoch });
     expect(again.result.executed).toBe(0);
-    expect(again.result.configDigest).toBe((await buildFixture(env, "secret")).result.configDigest);
+    expect(again.result.configDigest).toBe((await buildFixture(env, "secret", { sourceDateEpoch })).result.configDigest);
     // Nothing in the store (layer blobs, configs, cache records, snapshots) holds either value.
     expect(filesContaining(env.root, "s3cret-value")).toEqual([]);
     expect(filesContaining(env.root, "other-value!")).toEqual([]);

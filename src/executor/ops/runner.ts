@@ -5,7 +5,7 @@
  */
 import { chown, mkdir, rename, rm, stat } from "node:fs/promises";
 import { hexOf, type Digest } from "../../core/digest.js";
-import { beginSnapshot, finishSnapshot, getSnapshot, snapshotTempName } from "../../store/snapshots.js";
+import { beginSnapshot, deleteSnapshot, finishSnapshot, getSnapshot, snapshotTempName } from "../../store/snapshots.js";
 import type { MkdirOp, Vertex } from "../../planner/plan.js";
 import type { OpContext, OpRunner, ResolvedInput } from "../types.js";
 import { runCopy } from "./copy.js";
@@ -40,6 +40,7 @@ export async function baseImage(services: OpServices, digest: Digest): Promise<F
     return { layers: [{ dir, blobs }] };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    deleteSnapshot(meta, name);
     throw err;
   }
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, stat } from "node:fs/promises";
 import { hexOf } from "../../core/digest.js";
-import { beginSnapshot, finishSnapshot, getSnapshot } from "../../store/snapshots.js";
+import { beginSnapshot, deleteSnapshot, finishSnapshot, getSnapshot } from "../../store/snapshots.js";
 import { commitLayer } from "./layer.js";
 import type { FsResult, LayerBlob, OpServices } from "./types.js";
 
@@ -59,7 +59,14 @@ export async function keepLayerDir(services: OpServices, upper: string, blob: La
     return final;
   }
   beginSnapshot(meta, name, "layer", blob.diffId);
-  await rename(upper, final);
+  try {
+    await rename(upper, final);
+  } catch (err) {
+    // Another process kept the same layer first (same diffID, same content): use its dir.
+    const raced = await stat(final).then(() => true, () => false);
+    if (!raced) deleteSnapshot(meta, name);
+    if (!raced) throw err;
+  }
   finishSnapshot(meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob]));
   return final;
 }
