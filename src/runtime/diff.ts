@@ -132,7 +132,7 @@ export async function diffUpper(upper: string): Promise<DiffEntry[]> {
     const kind = kindOf(node);
     if (kind === undefined) continue;
     out.push(await entryOf(node, kind, layerXattrs(node.rel, all), links));
-    // Deviation: an opaque directory is written as an opaque marker (BuildKit writes a whiteout per hidden lower child); see grammar/DEVIATIONS.md.
+    // A step's upper has none left (expandOpaqueDirs); an imported layer's opaque markers are kept as they were.
     if (kind === "dir" && all?.[`${OVERLAY_XATTR_PREFIX}opaque`]?.toString("latin1") === "y") out.push(marker(node.rel, "opaque"));
   }
   return out;

@@ -1,8 +1,9 @@
 // The layer filesystem of RUN steps. Two kinds of layer dirs exist, and every lower is one of them:
 // - a base image is unpacked once (the image module's unpacker, layer after layer) into one
 //   flattened dir: whiteouts already applied, so it is a valid lower as is;
-// - a build step's layer is an overlayfs upper dir (whiteouts are 0/0 character devices, opaque
-//   dirs carry trusted.overlay.opaque=y), written by the kernel or by the copy fallback.
+// - a build step's layer is an overlayfs upper dir (whiteouts are 0/0 character devices), written
+//   by the kernel or by the copy fallback; the opaque dirs either leaves are rewritten on release
+//   as whiteouts of the lower children they hide (opaque.ts), as BuildKit's layers record them.
 // An OCI layer unpacked on its own into an empty dir becomes an upper dir with markOverlayWhiteouts
 // (its deletions, read from the tar) or toOverlayWhiteouts (when its `.wh.` files were kept).
 import { realpath, rm, stat } from "node:fs/promises";
@@ -12,6 +13,7 @@ import { recordBase, writeCopyDiff, type CopyBase } from "./copy-diff.js";
 import { populateCopy } from "./copy-populate.js";
 import { runCapture, runChecked } from "./exec-capture.js";
 import { readMountinfo } from "./mountinfo.js";
+import { expandOpaqueDirs } from "./opaque.js";
 import { linksDirFor, mountOverlay, overlaySupported, unmount } from "./overlay.js";
 import { listDir } from "./tree.js";
 
@@ -44,8 +46,9 @@ export interface MountSnapshotOptions {
 /**
  * Snapshot is a mounted (or copied) layer stack at `target`. `release` ends it: it unmounts the
  * overlay (or, for a copy, writes the changes into `upper` in overlay upper format and empties
- * `target`) and removes the mount's links dir. Afterwards `diffUpper(upper)` is the step's
- * layer, the same list in both modes. `release` is idempotent.
+ * `target`) and removes the mount's links dir. It then rewrites the upper's opaque directories as
+ * whiteouts of the lower children they hide (expandOpaqueDirs, as BuildKit's overlay differ writes
+ * them). Afterwards `diffUpper(upper)` is the step's layer, the same list in both modes. `release` is idempotent.
  */
 export interface Snapshot {
   readonly target: string;
@@ -87,6 +90,7 @@ export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snap
     return handle(o.target, mode, readOnly, async () => {
       await unmount(o.target);
       await rm(linksDirFor(o.target), { recursive: true, force: true });
+      if (!readOnly && o.upper) await expandOpaqueDirs(o.upper, o.lowers);
     });
   }
   await populateCopy(o.lowers, o.target, o.signal);
@@ -98,8 +102,10 @@ export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snap
     if (left.length > 0) {
       throw new TsbuildError("Snapshot", `${left[0]?.mountPoint} is still mounted inside the copied snapshot ${o.target}; unmount it first`);
     }
-    if (base && o.upper) await writeCopyDiff(base, o.target, o.upper);
-    else for (const name of await listDir(o.target)) await rm(`${o.target}/${name}`, { recursive: true, force: true });
+    if (base && o.upper) {
+      await writeCopyDiff(base, o.target, o.upper);
+      await expandOpaqueDirs(o.upper, o.lowers);
+    } else for (const name of await listDir(o.target)) await rm(`${o.target}/${name}`, { recursive: true, force: true });
   });
 }
 

@@ -119,70 +119,10 @@ export function normalizeBuildah(img: OciImage, workdirs: ReadonlySet<string>): 
   return { ...s, config };
 }
 
-const OPAQUE = ".wh..wh..opq";
-const WH = ".wh.";
-const parentOf = (p: string): string => (p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : ".");
-const baseOf = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
-
-/** applyLayer applies one layer to a merged tree (path to entry type): its deletions first, then its entries. */
-function applyLayer(tree: Map<string, string>, layer: readonly LayerEntry[]): void {
-  const dropBelow = (dir: string) => {
-    for (const k of [...tree.keys()]) if (dir === "." ? k !== "." : k.startsWith(`${dir}/`)) tree.delete(k);
-  };
-  for (const e of layer) {
-    const base = baseOf(e.path);
-    if (base === OPAQUE) dropBelow(parentOf(e.path));
-    else if (base.startsWith(WH)) {
-      const gone = parentOf(e.path) === "." ? base.slice(WH.length) : `${parentOf(e.path)}/${base.slice(WH.length)}`;
-      tree.delete(gone);
-      dropBelow(gone);
-    }
-  }
-  for (const e of layer) {
-    if (baseOf(e.path).startsWith(WH)) continue;
-    if (e.type !== "directory") dropBelow(e.path);
-    tree.set(e.path, e.type);
-  }
-}
-
-/**
- * expandOpaqueMarkers rewrites tsbuild's opaque markers as buildah (and BuildKit's overlay differ)
- * write the same change: a whiteout per child the directory had in the layers below that the
- * layer does not hold, and nothing when there was no directory below (a directory that replaced
- * a file). See grammar/DEVIATIONS.md.
- */
-export function expandOpaqueMarkers(layers: readonly LayerEntry[][]): LayerEntry[][] {
-  const tree = new Map<string, string>();
-  return layers.map((layer) => {
-    const here = new Set(layer.map((e) => e.path));
-    const out: LayerEntry[] = [];
-    for (const e of layer) {
-      if (baseOf(e.path) !== OPAQUE) {
-        out.push(e);
-        continue;
-      }
-      const dir = parentOf(e.path);
-      if (tree.get(dir) !== "directory") continue;
-      for (const k of tree.keys()) {
-        if (k === dir || parentOf(k) !== dir || here.has(k)) continue;
-        out.push({ path: `${dir === "." ? "" : `${dir}/`}${WH}${baseOf(k)}`, type: "file", mode: 0, uid: 0, gid: 0, size: 0, sha256: EMPTY_SHA256 });
-      }
-    }
-    applyLayer(tree, layer);
-    return out;
-  });
-}
-
-/** EMPTY_SHA256 is the sha256 of no bytes (a whiteout's content). */
-const EMPTY_SHA256 = createHash("sha256").digest("hex");
-
-/**
- * normalizeTsbuild rewrites opaque markers (expandOpaqueMarkers), then drops tsbuild's WORKDIR
- * layers and their directories from later layers (see workdirEntries).
- */
+/** normalizeTsbuild drops tsbuild's WORKDIR layers and their directories from later layers (see workdirEntries). */
 export function normalizeTsbuild(img: OciImage, workdirs: ReadonlySet<string>): Summary {
   const made = layerHistory(img);
-  const kept = expandOpaqueMarkers(img.layers).filter((_, i) => !isWorkdirStep(made[i]));
+  const kept = img.layers.filter((_, i) => !isWorkdirStep(made[i]));
   return summarize(img, [kept[0] ?? [], ...dropWorkdirDirs(kept.slice(1), workdirs)]);
 }
 

@@ -79,7 +79,7 @@ describe.skipIf(skipLocally())("RUN under runc on an overlay snapshot", () => {
       const { path, kind, content } = e as { path: string; kind: string; content?: string };
       return content === undefined ? `${kind} ${path}` : `${kind} ${path} ${JSON.stringify(content)}`;
     });
-    expect(entries).toEqual(["dir d", "opaque d", 'file d/x ""', "dir etc", "whiteout etc/old", 'file new "hi\\n"']);
+    expect(entries).toEqual(["dir d", 'file d/x ""', "whiteout d/y", "dir etc", "whiteout etc/old", 'file new "hi\\n"']);
     await snapshotter.remove(dirs);
     expect(await snapshotter.cleanup()).toEqual({ unmounted: [], removed: [] });
   });
