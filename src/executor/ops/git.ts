@@ -76,12 +76,35 @@ export function git(args: readonly string[], cwd: string, remote: string, signal
     });
     child.on("close", (code) => {
       signal?.removeEventListener("abort", onAbort);
-      if (signal?.aborted) return reject(signal.reason);
+      // git is gone; the transport helpers it started die from the same group kill a moment later.
+      if (signal?.aborted) return void groupGone(child.pid).then(() => reject(signal.reason), reject);
       if (code === 0) return resolve(Buffer.concat(out).toString("utf8"));
       const text = redactUrl(Buffer.concat(err).toString("utf8").split(remote).join(redactUrl(remote))).trim();
       reject(new InputError(`git ${args[0]} ${redactUrl(remote)} failed (exit ${code}): ${text.split("\n").slice(-5).join("\n")}`));
     });
   });
+}
+
+/** GROUP_EXIT_MS bounds the wait for a killed process group's last members to end. */
+const GROUP_EXIT_MS = 2000;
+
+/**
+ * groupGone resolves once no process of group `pgid` is left (checked with signal 0), or rejects
+ * after GROUP_EXIT_MS naming the group, so an aborted step settles only when nothing of it runs.
+ */
+async function groupGone(pgid: number | undefined): Promise<void> {
+  if (pgid === undefined) return;
+  const deadline = Date.now() + GROUP_EXIT_MS;
+  for (;;) {
+    try {
+      process.kill(-pgid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") return;
+      throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`git's process group ${pgid} still runs ${GROUP_EXIT_MS} ms after it was killed`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** isCommit says whether a ref is a full commit id. */
