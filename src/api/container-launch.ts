@@ -11,6 +11,7 @@ import { CONTROL_SIGNAL, takeRequests } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, updateState, type ContainerState } from "../runtime/container/state.js";
 import type { Driver, RunIo, RunResult, SignalSource } from "../runtime/driver.js";
 import { resolveInRoot } from "../runtime/confined.js";
+import { writeEtcFiles } from "../runtime/etc-files.js";
 import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
 import { buildSpec } from "../runtime/spec.js";
 import { resolveUser } from "../runtime/user.js";
@@ -103,7 +104,9 @@ async function runMounted(where: Where, s: ContainerState, lowers: readonly stri
     const user = await resolveUser(snap.target, s.run.user);
     await resolveInRoot(snap.target, s.run.cwd, "dir");
     const r = s.run;
-    const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env: r.env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: false, readonlyRootfs: r.readOnly });
+    // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
+    const etcFiles = await writeEtcFiles(p.dir, r.hostname, r.network);
+    const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env: r.env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: false, readonlyRootfs: r.readOnly, etcFiles });
     if (markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: driver.name as ContainerState["driver"] }));
     return await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
   } finally {

@@ -1,0 +1,32 @@
+// `tsbuild run`'s per-container files and flags, against runc, crun and the builtin driver:
+// /etc/hostname, /etc/hosts and /etc/resolv.conf as Docker writes them, and --env-file.
+import { readFileSync, writeFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import { resolvConf } from "../../src/core/etc-files.js";
+import { describeLifecycle, tsbuild } from "./lifecycle-helpers.js";
+
+const RUNTIMES = ["runc", "crun", "builtin"] as const;
+
+describeLifecycle("tsbuild run: /etc files and --env-file", (env) => {
+  it.each(RUNTIMES)("%s: /etc/hostname, /etc/hosts and /etc/resolv.conf name the container's hostname and the host's resolvers", (runtime) => {
+    const hostResolv = resolvConf(readFileSync("/etc/resolv.conf", "utf8"), "host");
+    const named = tsbuild(env, ["run", "--rm", "--runtime", runtime, "--hostname", "box1", "busybox", "sh", "-c", "hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf"]);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).toBe(`box1\nbox1\n127.0.0.1\tlocalhost box1\n::1\tlocalhost ip6-localhost ip6-loopback\n${hostResolv}`);
+    const d = tsbuild(env, ["create", "--runtime", runtime, "--network", "none", "busybox", "sh", "-c", "hostname; cat /etc/hostname /etc/hosts /etc/resolv.conf"]);
+    expect(d.code, d.stderr).toBe(0);
+    const short = d.stdout.trim().slice(0, 12);
+    const started = tsbuild(env, ["start", "-a", short]);
+    expect(started.code, started.stderr).toBe(0);
+    const noneResolv = resolvConf(readFileSync("/etc/resolv.conf", "utf8"), "none");
+    expect(started.stdout).toBe(`${short}\n${short}\n127.0.0.1\tlocalhost ${short}\n::1\tlocalhost ip6-localhost ip6-loopback\n${noneResolv}`);
+    expect(tsbuild(env, ["rm", short]).code).toBe(0);
+  });
+
+  it("writes to the /etc files stay out of the image", () => {
+    const w = tsbuild(env, ["run", "--rm", "--hostname", "scratchy", "busybox", "sh", "-c", "echo junk >> /etc/hosts; grep -c junk /etc/hosts"]);
+    expect(w.stdout, w.stderr).toBe("1\n");
+    const again = tsbuild(env, ["run", "--rm", "busybox", "sh", "-c", "grep -c junk /etc/hosts || true"]);
+    expect(again.stdout).toBe("0\n");
+  });
+});
