@@ -1,10 +1,13 @@
 // `tsbuild run`'s per-container files and flags, against runc, crun and the builtin driver:
 // /etc/hostname, /etc/hosts and /etc/resolv.conf as Docker writes them, and --env-file.
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { expect, it } from "vitest";
 import { resolvConf } from "../../src/core/etc-files.js";
 import { describeLifecycle, tsbuild } from "./lifecycle-helpers.js";
 
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const RUNTIMES = ["runc", "crun", "builtin"] as const;
 
 describeLifecycle("tsbuild run: /etc files and --env-file", (env) => {
@@ -28,5 +31,20 @@ describeLifecycle("tsbuild run: /etc files and --env-file", (env) => {
     expect(w.stdout, w.stderr).toBe("1\n");
     const again = tsbuild(env, ["run", "--rm", "busybox", "sh", "-c", "grep -c junk /etc/hosts || true"]);
     expect(again.stdout).toBe("0\n");
+  });
+  it("--env-file on run (fast path) and create sets variables before -e; a missing file is named", () => {
+    const file = `${env.dir}/app.env`;
+    writeFileSync(file, "# settings\nMODE=file\nLEVEL=3\n\n");
+    const r = tsbuild(env, ["run", "--rm", "--env-file", file, "-e", "LEVEL=9", "busybox", "sh", "-c", 'echo "$MODE $LEVEL"']);
+    expect(r.stdout, r.stderr).toBe("file 9\n");
+    const c = tsbuild(env, ["create", "--env-file", file, "busybox", "sh", "-c", 'echo "$MODE $LEVEL"']);
+    expect(c.code, c.stderr).toBe(0);
+    const id = c.stdout.trim();
+    expect(tsbuild(env, ["start", "-a", id]).stdout).toBe("file 3\n");
+    expect(tsbuild(env, ["rm", id]).code).toBe(0);
+    // Started through its #! line, as users start it (`node CLI --env-file` is read by Node 20 itself).
+    const missing = spawnSync(CLI, ["run", "--rm", "--env-file", `${env.dir}/nope.env`, "busybox", "true"], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: env.root } });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(`--env-file ${env.dir}/nope.env: cannot read it (no such file)`);
   });
 });
