@@ -96,8 +96,11 @@ async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof conta
   }
 }
 
-/** runMounted mounts the container's root filesystem, runs it with `driver` and unmounts; `markRunning` records the start first. */
-async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean): Promise<RunResult> {
+/**
+ * runMounted mounts the container's root filesystem, runs it with `driver` and unmounts;
+ * `markRunning` records the start first and `tty` gives the container a terminal.
+ */
+async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean, tty: boolean): Promise<RunResult> {
   const p = containerPaths(where.root, s.id);
   const snap = await mountRootfs(lowers, p);
   try {
@@ -106,7 +109,9 @@ async function runMounted(where: Where, s: ContainerState, lowers: readonly stri
     const r = s.run;
     // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
     const etcFiles = await writeEtcFiles(p.dir, r.hostname, r.network);
-    const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env: r.env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: false, readonlyRootfs: r.readOnly, etcFiles });
+    // With a terminal, TERM defaults to xterm as in Docker.
+    const env = tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
+    const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty, readonlyRootfs: r.readOnly, etcFiles });
     if (markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: driver.name as ContainerState["driver"] }));
     return await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
   } finally {
@@ -129,6 +134,11 @@ export interface LaunchOptions {
   readonly stdin?: Readable;
   readonly ctl: Control;
   readonly markRunning: boolean;
+  /**
+   * tty gives the container a terminal: the streams must then be the caller's terminal (fd-backed)
+   * and are handed to the runtime as they are, so the output is not copied into the log.
+   */
+  readonly tty?: boolean;
 }
 
 /**
@@ -156,8 +166,11 @@ export async function launchContainer(where: Where, s: ContainerState, lowers: r
   let result: RunResult | undefined;
   let failure: unknown;
   try {
-    const io: RunIo = { stdout: tee(log, opts.stdout), stderr: tee(log, opts.stderr), signal: ctl.signal, signals: ctl.signals, ...(opts.stdin && { stdin: opts.stdin }) };
-    result = await runMounted(where, s, lowers, driver, io, opts.markRunning);
+    // Deviation: the output of a container with a terminal reaches the caller's terminal only, not the log.
+    const direct = opts.tty === true && opts.stdout && opts.stderr ? { stdout: opts.stdout, stderr: opts.stderr } : undefined;
+    const out = direct ?? { stdout: tee(log, opts.stdout), stderr: tee(log, opts.stderr) };
+    const io: RunIo = { ...out, signal: ctl.signal, signals: ctl.signals, ...(opts.stdin && { stdin: opts.stdin }) };
+    result = await runMounted(where, s, lowers, driver, io, opts.markRunning, direct !== undefined);
   } catch (err) {
     failure = err;
   } finally {

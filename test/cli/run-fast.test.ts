@@ -14,11 +14,12 @@ describe("parseFastRun", () => {
       root: "/s",
       flags: { rm: true, env: ["A=1", "B=2"], envFile: ["/e.env"], volume: ["/h:/c:ro"], tmpfs: [], network: "host", runtime: "auto", pidsLimit: "64", readOnly: true, name: "x" },
     });
+    expect(parseFastRun(argv("run", "-t", "-i", "busybox"))?.flags).toMatchObject({ tty: true, interactive: true });
     expect(parseFastRun(argv("run", "busybox"))).toEqual({ image: "busybox", command: [], flags: { env: [], envFile: [], volume: [], tmpfs: [], network: "host", runtime: "auto" } });
   });
 
   it("leaves other commands, -d, help, unknown or combined options, attached short values, `--` and a missing IMAGE to the full program", () => {
-    for (const words of [["images"], ["build", "run"], ["run", "-d", "busybox"], ["run", "--help"], ["run", "--nope", "busybox"], ["run", "-it", "busybox"], ["run", "-eA=1", "busybox"], ["run", "busybox", "--", "ls"], ["run", "--rm"], ["run", "-e"], ["run", "--rm=yes", "busybox"]]) {
+    for (const words of [["run", "-td", "busybox"], ["images"], ["build", "run"], ["run", "-d", "busybox"], ["run", "--help"], ["run", "--nope", "busybox"], ["run", "-it", "busybox"], ["run", "-eA=1", "busybox"], ["run", "busybox", "--", "ls"], ["run", "--rm"], ["run", "-e"], ["run", "--rm=yes", "busybox"]]) {
       expect(parseFastRun(argv(...words)), words.join(" ")).toBeUndefined();
     }
   });

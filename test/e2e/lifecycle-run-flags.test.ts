@@ -5,9 +5,18 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { expect, it } from "vitest";
 import { resolvConf } from "../../src/core/etc-files.js";
+import type { Env } from "./helpers.js";
 import { describeLifecycle, tsbuild } from "./lifecycle-helpers.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+/** inTerminal runs the CLI inside a pseudo terminal (util-linux `script`) with `input` typed after a pause; returns its exit code and output (CRs dropped). */
+function inTerminal(env: Env, args: string[], input = ""): { code: number | null; out: string } {
+  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const feed = `sleep 1; printf '%s' '${input.replace(/'/g, `'\\''`)}'`;
+  const r = spawnSync("sh", ["-c", `(${feed}) | script -qec "$0" /dev/null`, quoted], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: env.root }, timeout: 30_000 });
+  return { code: r.status, out: r.stdout.replace(/\r/g, "") };
+}
+
 const RUNTIMES = ["runc", "crun", "builtin"] as const;
 
 describeLifecycle("tsbuild run: /etc files and --env-file", (env) => {
@@ -46,5 +55,22 @@ describeLifecycle("tsbuild run: /etc files and --env-file", (env) => {
     const missing = spawnSync(CLI, ["run", "--rm", "--env-file", `${env.dir}/nope.env`, "busybox", "true"], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: env.root } });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain(`--env-file ${env.dir}/nope.env: cannot read it (no such file)`);
+  });
+  it.each(["runc", "crun"])("%s: run -t gives the container a terminal relayed to tsbuild's; -it passes input; without a terminal, and with -d, -t is refused", (runtime) => {
+    const t = inTerminal(env, ["run", "--rm", "-t", "--runtime", runtime, "busybox", "sh", "-c", 'tty; echo "TERM=$TERM"; exit 4']);
+    // The runtime writes a NUL into the new terminal before relaying it; the terminal may echo it as "^@".
+    expect(t.out.replace(/^(\0|\^@)/, "")).toMatch(/^\/dev\/pts\/\d+\nTERM=xterm\n$/);
+    expect(t.code).toBe(4);
+    const it2 = inTerminal(env, ["run", "--rm", "-it", "--runtime", runtime, "busybox", "sh"], "echo in-$((6*7)); exit 5\n");
+    expect(it2.out).toContain("in-42\n");
+    expect(it2.code).toBe(5);
+    for (const args of [["run", "--rm", "-t", "busybox", "true"], ["run", "--rm", "-it", "busybox", "true"]]) {
+      const none = tsbuild(env, args);
+      expect(none.code, args.join(" ")).toBe(1);
+      expect(none.stderr).toContain("the input device is not a TTY");
+    }
+    const detached = tsbuild(env, ["run", "-d", "-t", "busybox", "true"]);
+    expect(detached.code).toBe(1);
+    expect(detached.stderr).toContain("tsbuild run -d cannot give the container a terminal");
   });
 });

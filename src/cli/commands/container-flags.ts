@@ -21,6 +21,7 @@ function parseSize(s: string): number {
 export interface ContainerFlags {
   rm?: boolean;
   interactive?: boolean;
+  tty?: boolean;
   name?: string;
   env: string[];
   envFile: string[];
@@ -70,6 +71,9 @@ export const CONTAINER_OPTIONS: readonly OptionSpec[] = [
 
 /** INTERACTIVE_OPTION is run's -i (create keeps no stdin for a later start). */
 export const INTERACTIVE_OPTION: OptionSpec = { flags: "-i, --interactive", description: "pass stdin to the container (without it the container reads /dev/null)" };
+
+/** TTY_OPTION is run's -t (a foreground container only; create and run -d have no terminal to give). */
+export const TTY_OPTION: OptionSpec = { flags: "-t, --tty", description: "give the container a terminal (tsbuild must run in one; implies -i; not with -d)" };
 
 /** optionNames splits commander flags (`-e, --env <k=v>`) into the short and long names and whether a value follows. */
 export function optionNames(flags: string): { short?: string; long: string; takesValue: boolean } {
