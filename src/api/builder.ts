@@ -35,6 +35,31 @@ export function createBuilder(opts: BuilderOptions = {}): Builder {
   return builder;
 }
 
+/** Seams are what each build binds into the shared scheduler: its op runner, context hasher and, with --cache-from, its cache. */
+type Seams = { runner: OpRunner<FsResult>; context: ContextHasher; cache?: CacheStore<FsResult> };
+
+/**
+ * boundScheduler makes the builder's one scheduler; its runner, context hasher and cache forward
+ * to the seams the running build bound with `bind` (the cache falls back to `local`, the store's;
+ * a step outside a build throws).
+ */
+function boundScheduler(local: CacheStore<FsResult>, jobs: number | undefined): { scheduler: Scheduler<FsResult>; bind: (s: Seams) => void } {
+  let seams: Seams | undefined;
+  // A build with --cache-from binds a cache that reads the store first, then the imported records.
+  const cache = (): CacheStore<FsResult> => seams?.cache ?? local;
+  const bound = (): Seams => {
+    if (!seams) throw new InputError("internal: a step ran outside a build");
+    return seams;
+  };
+  const scheduler = new Scheduler<FsResult>({
+    runner: { run: (v, inputs, ctx) => bound().runner.run(v, inputs, ctx), sourceDigests: (v, signal) => bound().runner.sourceDigests?.(v, signal) ?? Promise.resolve([]) },
+    cache: { get: (key) => cache().get(key), put: (key, result) => cache().put(key, result) },
+    context: { digestOf: (selectors, signal) => bound().context.digestOf(selectors, signal) },
+    ...(jobs !== undefined ? { jobs } : {}),
+  });
+  return { scheduler, bind: (s) => (seams = s) };
+}
+
 /** openBuilder is createBuilder plus the unwrapped run function build() uses (no second handle). */
 function openBuilder(opts: BuilderOptions): { builder: Builder; run: (req: BuildRequest, onEvent: BuildEventListener, signal: AbortSignal) => Promise<BuildResult> } {
   if (opts.jobs !== undefined && (!Number.isSafeInteger(opts.jobs) || opts.jobs < 1)) throw new InputError(`jobs must be a positive integer, got ${opts.jobs}`);
@@ -46,21 +71,9 @@ function openBuilder(opts: BuilderOptions): { builder: Builder; run: (req: Build
     store.close();
     throw err;
   }
-  let seams: { runner: OpRunner<FsResult>; context: ContextHasher; cache?: CacheStore<FsResult> } | undefined;
   const local = createFsCache(store);
-  // A build with --cache-from binds a cache that reads the store first, then the imported records.
-  const cache = (): CacheStore<FsResult> => seams?.cache ?? local;
-  const bound = (): NonNullable<typeof seams> => {
-    if (!seams) throw new InputError("internal: a step ran outside a build");
-    return seams;
-  };
-  const scheduler = new Scheduler<FsResult>({
-    runner: { run: (v, inputs, ctx) => bound().runner.run(v, inputs, ctx), sourceDigests: (v, signal) => bound().runner.sourceDigests?.(v, signal) ?? Promise.resolve([]) },
-    cache: { get: (key) => cache().get(key), put: (key, result) => cache().put(key, result) },
-    context: { digestOf: (selectors, signal) => bound().context.digestOf(selectors, signal) },
-    ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
-  });
-  const session: BuildSession = { store, hashCache, scheduler, cache: local, runtime: opts.runtime ?? "auto", bind: (s) => (seams = s) };
+  const { scheduler, bind } = boundScheduler(local, opts.jobs);
+  const session: BuildSession = { store, hashCache, scheduler, cache: local, runtime: opts.runtime ?? "auto", bind };
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   const run = (req: BuildRequest, onEvent: BuildEventListener, signal: AbortSignal): Promise<BuildResult> => {

@@ -68,12 +68,13 @@ export interface DetachOptions extends ContainerScope {
 /**
  * startDetached starts the supervisor in its own session (stderr to the container's log) and
  * resolves with the container's state once it runs (or already exited); rejects with the
- * recorded error when it could not start.
+ * recorded error when it could not start. A container that already runs is left as it is and its
+ * state returned, as `docker start` does.
  */
 export async function startDetached(opts: DetachOptions): Promise<ContainerState> {
   const where = whereOf(opts);
   const s = await lookup(where, opts.container);
-  if (isActive(s)) throw new InputError(`container ${s.name} is already running`);
+  if (isActive(s)) return s;
   const [cmd, ...args] = opts.supervisor;
   if (!cmd) throw new InputError("startDetached needs a supervisor command");
   const fd = openSync(containerPaths(where.root, s.id).log, "a");

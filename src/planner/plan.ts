@@ -7,6 +7,7 @@
  */
 import type { Digest } from "../core/digest.js";
 import type { SourceRange } from "../core/diagnostic.js";
+import type { GitRef } from "../core/git-ref.js";
 import type { MountType } from "../parser/ast.js";
 import type { Platform } from "./platform.js";
 
@@ -69,17 +70,8 @@ export interface InlineFile {
 export type CopySource =
   | { readonly kind: "path"; readonly path: string }
   | { readonly kind: "url"; readonly url: string }
-  /** An ADD git source: the remote (credentials included, never keyed or shown), ref and subdirectory. */
-  | {
-      readonly kind: "git";
-      readonly remote: string;
-      readonly ref: string | undefined;
-      readonly subdir: string | undefined;
-      /** From the URL query (`?checksum=`, `?keep-git-dir=`, `?submodules=`). */
-      readonly checksum?: string;
-      readonly keepGitDir?: boolean;
-      readonly submodules?: boolean;
-    }
+  /** An ADD git source (core's GitRef): the remote (credentials included, never keyed or shown), ref, subdirectory and URL query options. */
+  | ({ readonly kind: "git" } & GitRef)
   | { readonly kind: "inline"; readonly file: InlineFile };
 
 /** CopyOp copies sources from the context or inputs[1] into inputs[0] at dest. */

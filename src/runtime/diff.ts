@@ -1,5 +1,6 @@
-import { constants } from "node:fs";
-import { open, readlink } from "node:fs/promises";
+import { close, constants, open, read } from "node:fs";
+import { readlink } from "node:fs/promises";
+import { promisify } from "node:util";
 import { TsbuildError } from "../core/index.js";
 import { devNumbers, isOverlayWhiteout, walkTree, type TreeNode } from "./tree.js";
 import { readXattrTree, type Xattrs } from "./xattr.js";
@@ -59,6 +60,10 @@ function kindOf(node: TreeNode): DiffKind | undefined {
   return undefined; // sockets: no layer format can carry them (containerd's differ skips them too)
 }
 
+const openFd = promisify(open);
+const readFd = promisify(read);
+const closeFd = promisify(close);
+
 /** READ_CHUNK is the largest read readChunks makes. */
 const READ_CHUNK = 1 << 20;
 
@@ -68,21 +73,22 @@ const READ_CHUNK = 1 << 20;
  * grew) is passed on, for the consumer's size check to refuse.
  */
 async function* readChunks(abs: string, size: number): AsyncGenerator<Buffer> {
-  const fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+  // The callback API (no FileHandle objects): this runs once per file of every layer.
+  const fd = await openFd(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     let left = size;
     for (;;) {
       // One byte more than expected: a short read then means end of file without another call.
       const want = Math.min(left + 1, READ_CHUNK);
       const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(buf, 0, want, null);
+      const { bytesRead } = await readFd(fd, buf, 0, want, null);
       if (bytesRead === 0) return;
       yield buf.subarray(0, bytesRead);
       left -= bytesRead;
       if (bytesRead < want) return;
     }
   } finally {
-    await fh.close();
+    await closeFd(fd);
   }
 }
 

@@ -26,6 +26,8 @@ describeLifecycle("container lifecycle (CLI): run, logs, exec, stop, rm", (env) 
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect(psRow(env, "svc")).toMatch(/ Up /);
+    // As docker start: starting a running container leaves it running and succeeds.
+    expect(tsbuild(env, ["start", "svc"])).toMatchObject({ code: 0, stdout: "svc\n" });
     const follow = background(env, ["logs", "-f", "svc"]);
     await until("logs -f output", () => follow.out().includes("tick 2"));
     const ex = tsbuild(env, ["exec", "svc", "sh", "-c", "echo exec-$HOSTNAME-$(cat /proc/1/cmdline | tr '\\0' ' ' | cut -c1-5); exit 4"]);

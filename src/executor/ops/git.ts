@@ -10,18 +10,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readlink, rm } from "node:fs/promises";
 import type { Digest } from "../../core/digest.js";
 import { InputError } from "../../core/errors.js";
-import { redactUrl, stripCredentials } from "../../core/git-ref.js";
+import { redactUrl, stripCredentials, type GitRef } from "../../core/git-ref.js";
 import { hostFileReader, type Item } from "./copy-items.js";
 
-/** GitSource is the part of an ADD git source the executor needs. */
-export interface GitSource {
-  readonly remote: string;
-  readonly ref: string | undefined;
-  readonly subdir: string | undefined;
-  readonly checksum?: string;
-  readonly keepGitDir?: boolean;
-  readonly submodules?: boolean;
-}
+/** GitSource is an ADD git source as the planner parsed it (core's GitRef). */
+export type GitSource = GitRef;
 
 /** GitFetch is a git source with the instruction's flags folded in. */
 export interface GitFetch {

@@ -50,50 +50,84 @@ function heredocFor(word: string, heredocs: readonly Heredoc[]): Heredoc | undef
   return heredocs.find((h) => h.name === name);
 }
 
-/** lowerCopy adds a copy vertex for COPY or ADD. */
-export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageState, x: Expander, ctx: PlanContext, onbuild: boolean): void {
+/**
+ * copySources expands the source words in order: heredocs become inline files, on ADD a git
+ * reference a git source and an http(s) URL a url source. `shown` are the expanded non-heredoc
+ * words (credentials redacted), for the history. Undefined when something failed (reported).
+ */
+function copySources(ins: CopyInstruction | AddInstruction, state: StageState, x: Expander, ctx: PlanContext): { sources: CopySource[]; shown: string[] } | undefined {
   const sources: CopySource[] = [];
   const shown: string[] = [];
   for (const w of ins.sources) {
     const h = heredocFor(w.value, ins.heredocs);
     if (h) {
       const s = heredocSource(h, state, ctx);
-      if (!s) return;
+      if (!s) return undefined;
       sources.push(s);
       continue;
     }
     const v = x.word(w.value, w.range);
-    if (v === undefined) return;
+    if (v === undefined) return undefined;
     const git = ins.kind === "ADD" ? parseGitRef(v) : undefined;
-    if (git && !git.ok) return report(ctx, "error", "InvalidGitSource", git.message, w.range);
+    if (git && !git.ok) {
+      report(ctx, "error", "InvalidGitSource", git.message, w.range);
+      return undefined;
+    }
     sources.push(git ? { kind: "git", ...git.value } : ins.kind === "ADD" && URL_RE.test(v) ? { kind: "url", url: v } : { kind: "path", path: v });
     shown.push(redactUrl(v));
   }
   // BuildKit: "when using git source, only one source can be specified".
   if (sources.some((s) => s.kind === "git") && sources.length !== 1) {
-    return report(ctx, "error", "InvalidGitSource", "ADD of a git repository takes exactly one source", ins.range);
+    report(ctx, "error", "InvalidGitSource", "ADD of a git repository takes exactly one source", ins.range);
+    return undefined;
   }
-  const destRaw = x.word(ins.dest.value, ins.dest.range);
+  return { sources, shown };
+}
+
+/** CopyWords are a COPY or ADD's expanded destination and flags. */
+interface CopyWords {
+  readonly dest: string;
+  readonly chown: string | undefined;
+  readonly chmod: string | undefined;
+  readonly checksum: string | undefined;
+}
+
+/** copyWords expands the destination, --chown, --chmod and --checksum; undefined when one fails (reported). */
+function copyWords(ins: CopyInstruction | AddInstruction, x: Expander): CopyWords | undefined {
+  const dest = x.word(ins.dest.value, ins.dest.range);
   const chown = ins.chown?.value === undefined ? undefined : x.word(ins.chown.value, ins.chown.range);
   const chmod = ins.chmod?.value === undefined ? undefined : x.word(ins.chmod.value, ins.chmod.range);
   const checksum = ins.kind === "ADD" && ins.checksum?.value !== undefined ? x.word(ins.checksum.value, ins.checksum.range) : undefined;
-  if (destRaw === undefined || (ins.chown && chown === undefined) || (ins.chmod && chmod === undefined)) return;
+  if (dest === undefined || (ins.chown && chown === undefined) || (ins.chmod && chmod === undefined)) return undefined;
+  return { dest, chown, chmod, checksum };
+}
+
+/** copyHistory is BuildKit's history text for COPY and ADD. */
+function copyHistory(ins: CopyInstruction | AddInstruction, words: CopyWords, sources: readonly CopySource[], shown: readonly string[]): string {
+  const inline = sources.flatMap((s) => (s.kind === "inline" ? [`<<${s.file.name}`] : []));
+  return [
+    ins.kind,
+    ...(ins.kind === "COPY" && ins.parents ? ["--parents"] : []),
+    ...(words.chown ? [`--chown=${words.chown}`] : []),
+    ...(words.chmod ? [`--chmod=${words.chmod}`] : []),
+    ...shown,
+    ...inline,
+    words.dest,
+  ].join(" ");
+}
+
+/** lowerCopy adds a copy vertex for COPY or ADD. */
+export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageState, x: Expander, ctx: PlanContext, onbuild: boolean): void {
+  const expanded = copySources(ins, state, x, ctx);
+  if (!expanded) return;
+  const words = copyWords(ins, x);
+  if (!words) return;
   let fromInput: Digest | undefined;
   if (ins.kind === "COPY" && ins.from?.value !== undefined) {
     fromInput = fromSource(ins.from.value, state, ctx, ins.from.range);
     if (!fromInput) return;
   }
-  const inline = sources.filter((s) => s.kind === "inline").map((s) => `<<${s.kind === "inline" ? s.file.name : ""}`);
-  const parents = ins.kind === "COPY" && ins.parents;
-  const history = [
-    ins.kind,
-    ...(parents ? ["--parents"] : []),
-    ...(chown ? [`--chown=${chown}`] : []),
-    ...(chmod ? [`--chmod=${chmod}`] : []),
-    ...shown,
-    ...inline,
-    destRaw,
-  ].join(" ");
+  const { sources, shown } = expanded;
   state.root = addVertex(
     ctx,
     {
@@ -101,18 +135,18 @@ export function lowerCopy(ins: CopyInstruction | AddInstruction, state: StageSta
       add: ins.kind === "ADD",
       from: fromInput ? "input" : "context",
       sources,
-      dest: resolveDest(state.config.WorkingDir, destRaw),
-      chown,
-      chmod,
+      dest: resolveDest(state.config.WorkingDir, words.dest),
+      chown: words.chown,
+      chmod: words.chmod,
       link: ins.link,
-      parents,
+      parents: ins.kind === "COPY" && ins.parents,
       excludes: ins.excludes.map((f) => f.value ?? ""),
-      checksum,
+      checksum: words.checksum,
       unpack: ins.kind === "ADD" ? ins.unpack : undefined,
       keepGitDir: ins.kind === "ADD" && ins.keepGitDir,
     },
     fromInput ? [state.root, fromInput] : [state.root],
     { name: nextLabel(state, `${ins.kind} ${redactUrl(ins.text.trim())}`, onbuild), stage: state.displayName, range: ins.range },
   );
-  commitHistory(state, history, true, true);
+  commitHistory(state, copyHistory(ins, words, sources, shown), true, true);
 }
