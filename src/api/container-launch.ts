@@ -11,7 +11,7 @@ import { CONTROL_SIGNAL, takeRequests } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, updateState, type ContainerState } from "../runtime/container/state.js";
 import type { Driver, RunIo, RunResult, SignalSource } from "../runtime/driver.js";
 import { resolveInRoot } from "../runtime/confined.js";
-import { writeEtcFiles } from "../runtime/etc-files.js";
+import { missingEtcTargets, removeEtcStubs, writeEtcFiles } from "../runtime/etc-files.js";
 import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
 import { buildSpec } from "../runtime/spec.js";
 import { resolveUser } from "../runtime/user.js";
@@ -113,7 +113,10 @@ async function runMounted(where: Where, s: ContainerState, lowers: readonly stri
     const env = tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
     const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty, readonlyRootfs: r.readOnly, etcFiles });
     if (markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: driver.name as ContainerState["driver"] }));
-    return await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
+    const stubs = await missingEtcTargets(snap.target);
+    const result = await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
+    await removeEtcStubs(snap.target, stubs);
+    return result;
   } finally {
     await snap.release();
   }

@@ -4,8 +4,9 @@
  * /etc/hostname. Build steps and containers both bind-mount them from files tsbuild writes.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { lstat, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostsFile, resolvConf } from "../core/etc-files.js";
+import { resolveInRoot } from "./confined.js";
 import type { EtcFiles, NetworkMode } from "./spec-input.js";
 
 /** HOST_RESOLV_CONF is where the host's resolver configuration is read from. */
@@ -37,4 +38,31 @@ export async function writeEtcFiles(dir: string, hostname: string, network: Netw
   await writeAtomic(files.hosts, hostsFile(hostname));
   await writeAtomic(files.hostname, `${hostname}\n`);
   return files;
+}
+
+/** ETC_TARGETS are the container paths the /etc files are bind-mounted over. */
+const ETC_TARGETS = ["/etc/resolv.conf", "/etc/hosts", "/etc/hostname"];
+
+/**
+ * missingEtcTargets lists the /etc file targets absent from `rootfs`: the runtime creates them as
+ * empty mount points in the container's writable layer, and removeEtcStubs takes them out again.
+ */
+export async function missingEtcTargets(rootfs: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of ETC_TARGETS) if ((await resolveInRoot(rootfs, t)) === undefined) out.push(t);
+  return out;
+}
+
+/**
+ * removeEtcStubs deletes from `rootfs` (after the container stopped) the mount points in `paths`
+ * that are still empty regular files, so they do not reach an image committed from the layer
+ * (Docker keeps them out of its layer likewise).
+ */
+export async function removeEtcStubs(rootfs: string, paths: readonly string[]): Promise<void> {
+  for (const p of paths) {
+    const host = await resolveInRoot(rootfs, p);
+    if (host === undefined) continue;
+    const st = await lstat(host);
+    if (st.isFile() && st.size === 0) await unlink(host);
+  }
 }

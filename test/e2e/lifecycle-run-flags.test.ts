@@ -1,7 +1,7 @@
 // `tsbuild run`'s per-container files and flags, against runc, crun and the builtin driver:
 // /etc/hostname, /etc/hosts and /etc/resolv.conf as Docker writes them, and --env-file.
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { expect, it } from "vitest";
 import { resolvConf } from "../../src/core/etc-files.js";
@@ -40,6 +40,13 @@ describeLifecycle("tsbuild run: /etc files and --env-file", (env) => {
     expect(w.stdout, w.stderr).toBe("1\n");
     const again = tsbuild(env, ["run", "--rm", "busybox", "sh", "-c", "grep -c junk /etc/hosts || true"]);
     expect(again.stdout).toBe("0\n");
+    // busybox ships none of the three: their mount points leave the writable layer when the container stops.
+    const c = tsbuild(env, ["create", "busybox", "sh", "-c", "echo kept > /etc/kept"]);
+    const id = c.stdout.trim();
+    expect(tsbuild(env, ["start", "-a", id]).code).toBe(0);
+    const upper = `${env.root}/containers/${id}/upper/etc`;
+    expect(readdirSync(upper).sort()).toEqual(["kept"]);
+    expect(tsbuild(env, ["rm", id]).code).toBe(0);
   });
   it("--env-file on run (fast path) and create sets variables before -e; a missing file is named", () => {
     const file = `${env.dir}/app.env`;
