@@ -39,7 +39,8 @@ await build({
   // and `bindings` only when the addon is not in the package's build dir.
   external: ["bindings", "ink", "react", "react/jsx-runtime"],
   plugins: [bundledSqlite],
-  // CommonJS dependencies (commander) call require(); give the ESM bundle one.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __tsbuildRequire } from 'node:module';\nconst require = __tsbuildRequire(import.meta.url);" },
+  // CommonJS dependencies (commander) call require(); give the ESM bundle one. The `--` keeps
+  // Node 20 from reading tsbuild's own `--env-file FILE` as its option (it exits when FILE is missing).
+  banner: { js: "#!/usr/bin/env -S node --\nimport { createRequire as __tsbuildRequire } from 'node:module';\nconst require = __tsbuildRequire(import.meta.url);" },
   logLevel: "warning",
 });

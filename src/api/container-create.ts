@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { InputError } from "../core/errors.js";
-import { createContainerDir, type ContainerState } from "../runtime/container/state.js";
+import { createContainerDir, newContainerId, type ContainerState } from "../runtime/container/state.js";
 import { openStore } from "../store/store.js";
 import { whereOf } from "./container-shared.js";
 import type { RuntimeName } from "./drivers.js";
@@ -49,8 +49,11 @@ export function commandLine(config: { Entrypoint?: readonly string[] | null; Cmd
   return [...entrypoint, ...cmd];
 }
 
-/** containerRecord is the first state of a container from `image` run with `opts` (without id and status). */
-function containerRecord(opts: ContainerOptions, image: RunImage): Omit<ContainerState, "id" | "status"> {
+/**
+ * containerRecord is the first state of container `id` from `image` run with `opts` (without id
+ * and status). Its hostname defaults to the id's first 12 digits, as in Docker.
+ */
+function containerRecord(opts: ContainerOptions, image: RunImage, id: string): Omit<ContainerState, "id" | "status"> {
   const config: RunConfig = image.config;
   const argv = commandLine(config, opts);
   if (argv.length === 0) throw new InputError(`image ${opts.image} has no Entrypoint or Cmd: give a command (tsbuild run ${opts.image} sh)`);
@@ -71,7 +74,7 @@ function containerRecord(opts: ContainerOptions, image: RunImage): Omit<Containe
       env,
       cwd: opts.workdir ?? (config.WorkingDir || "/"),
       user: opts.user ?? config.User ?? "",
-      hostname: opts.hostname ?? randomBytes(6).toString("hex"),
+      hostname: opts.hostname ?? id.slice(0, 12),
       mounts,
       network: opts.network ?? "host",
       limits,
@@ -93,7 +96,8 @@ export async function newContainer(opts: ContainerOptions, first: Partial<Contai
   const store = openStore(where.storeRoot);
   try {
     const image = await resolveRunImage(store, opts.image, opts.runtime ?? "auto");
-    const state = await createContainerDir(where.root, { ...containerRecord(opts, image), status: "created", ...first });
+    const id = newContainerId();
+    const state = await createContainerDir(where.root, { ...containerRecord(opts, image, id), status: "created", ...first }, id);
     return { state, image };
   } finally {
     store.close();

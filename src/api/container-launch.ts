@@ -11,6 +11,7 @@ import { CONTROL_SIGNAL, takeRequests } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, updateState, type ContainerState } from "../runtime/container/state.js";
 import type { Driver, RunIo, RunResult, SignalSource } from "../runtime/driver.js";
 import { resolveInRoot } from "../runtime/confined.js";
+import { missingEtcTargets, removeEtcStubs, writeEtcFiles } from "../runtime/etc-files.js";
 import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
 import { buildSpec } from "../runtime/spec.js";
 import { resolveUser } from "../runtime/user.js";
@@ -95,17 +96,27 @@ async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof conta
   }
 }
 
-/** runMounted mounts the container's root filesystem, runs it with `driver` and unmounts; `markRunning` records the start first. */
-async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean): Promise<RunResult> {
+/**
+ * runMounted mounts the container's root filesystem, runs it with `driver` and unmounts;
+ * `markRunning` records the start first and `tty` gives the container a terminal.
+ */
+async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean, tty: boolean): Promise<RunResult> {
   const p = containerPaths(where.root, s.id);
   const snap = await mountRootfs(lowers, p);
   try {
     const user = await resolveUser(snap.target, s.run.user);
     await resolveInRoot(snap.target, s.run.cwd, "dir");
     const r = s.run;
-    const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env: r.env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: false, readonlyRootfs: r.readOnly });
+    // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
+    const etcFiles = await writeEtcFiles(p.dir, r.hostname, r.network);
+    // With a terminal, TERM defaults to xterm as in Docker.
+    const env = tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
+    const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty, readonlyRootfs: r.readOnly, etcFiles });
     if (markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: driver.name as ContainerState["driver"] }));
-    return await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
+    const stubs = await missingEtcTargets(snap.target);
+    const result = await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
+    await removeEtcStubs(snap.target, stubs);
+    return result;
   } finally {
     await snap.release();
   }
@@ -126,6 +137,11 @@ export interface LaunchOptions {
   readonly stdin?: Readable;
   readonly ctl: Control;
   readonly markRunning: boolean;
+  /**
+   * tty gives the container a terminal: the streams must then be the caller's terminal (fd-backed)
+   * and are handed to the runtime as they are, so the output is not copied into the log.
+   */
+  readonly tty?: boolean;
 }
 
 /**
@@ -153,8 +169,11 @@ export async function launchContainer(where: Where, s: ContainerState, lowers: r
   let result: RunResult | undefined;
   let failure: unknown;
   try {
-    const io: RunIo = { stdout: tee(log, opts.stdout), stderr: tee(log, opts.stderr), signal: ctl.signal, signals: ctl.signals, ...(opts.stdin && { stdin: opts.stdin }) };
-    result = await runMounted(where, s, lowers, driver, io, opts.markRunning);
+    // Deviation: the output of a container with a terminal reaches the caller's terminal only, not the log.
+    const direct = opts.tty === true && opts.stdout && opts.stderr ? { stdout: opts.stdout, stderr: opts.stderr } : undefined;
+    const out = direct ?? { stdout: tee(log, opts.stdout), stderr: tee(log, opts.stderr) };
+    const io: RunIo = { ...out, signal: ctl.signal, signals: ctl.signals, ...(opts.stdin && { stdin: opts.stdin }) };
+    result = await runMounted(where, s, lowers, driver, io, opts.markRunning, direct !== undefined);
   } catch (err) {
     failure = err;
   } finally {

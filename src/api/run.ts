@@ -28,6 +28,11 @@ export interface RunOptions extends ContainerOptions {
   readonly signals?: SignalSource;
   /** signal kills the container (SIGKILL) when aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * tty gives the container a terminal (runc and crun only): stdin, stdout and stderr must be the
+   * caller's terminal, which the runtime relays; the output is then not kept in the log.
+   */
+  readonly tty?: boolean;
   /** onCreated is told the new container's id before it starts. */
   readonly onCreated?: (id: string) => void;
 }
@@ -52,5 +57,5 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   ctl.attach(containerPaths(where.root, state.id).signals);
   opts.onCreated?.(state.id);
   const streams = { stdout: opts.stdout, stderr: opts.stderr, ...(opts.stdin && { stdin: opts.stdin }) };
-  return launchContainer(where, state, image.lowers, driver, { ...streams, ctl, markRunning: false });
+  return launchContainer(where, state, image.lowers, driver, { ...streams, ctl, markRunning: false, ...(opts.tty === true && { tty: true }) });
 }

@@ -6,8 +6,8 @@
  * plainly (help, -d, `--`, combined or attached short flags, unknown options) goes to the full
  * program, which parses it again and reports any error.
  */
-import { runContainer, type ContainerOptions } from "../api/container-entry.js";
-import { CONTAINER_OPTIONS, containerOptions, INTERACTIVE_OPTION, optionNames, processSignals, type ContainerFlags } from "./commands/container-flags.js";
+import { InputError, runContainer, type ContainerOptions } from "../api/container-entry.js";
+import { CONTAINER_OPTIONS, containerOptions, INTERACTIVE_OPTION, optionNames, processSignals, TTY_OPTION, type ContainerFlags } from "./commands/container-flags.js";
 
 /** FastRun is a foreground run parsed from argv. */
 interface FastRun {
@@ -24,7 +24,7 @@ function camel(long: string): string {
 
 /** OPTIONS maps each short and long name to its spec. */
 const OPTIONS = new Map(
-  [...CONTAINER_OPTIONS, INTERACTIVE_OPTION].flatMap((o) => {
+  [...CONTAINER_OPTIONS, INTERACTIVE_OPTION, TTY_OPTION].flatMap((o) => {
     const n = optionNames(o.flags);
     const entry = { key: camel(n.long), takesValue: n.takesValue, repeatable: o.repeatable === true };
     return n.short !== undefined ? [[n.short, entry] as const, [n.long, entry] as const] : [[n.long, entry] as const];
@@ -78,10 +78,14 @@ export function parseFastRun(argv: readonly string[]): FastRun | undefined {
 
 /**
  * runForeground runs a container attached to this process's output and signals (and stdin with
- * `interactive`) and sets the exit code to the container's.
+ * `interactive` or `tty`) and sets the exit code to the container's. With `tty` the container gets
+ * a terminal relayed to tsbuild's own; without a terminal on stdin that is refused as in Docker.
  */
-export async function runForeground(opts: ContainerOptions, interactive: boolean): Promise<void> {
-  const res = await runContainer({ ...opts, stdout: process.stdout, stderr: process.stderr, signals: processSignals, ...(interactive && { stdin: process.stdin }) });
+export async function runForeground(opts: ContainerOptions, interactive: boolean, tty = false): Promise<void> {
+  if (tty && !process.stdin.isTTY) throw new InputError("the input device is not a TTY: run tsbuild run -t in a terminal, or drop -t");
+  // Deviation: with -t the terminal's input reaches the container even without -i (runc and crun relay it).
+  const attach = interactive || tty;
+  const res = await runContainer({ ...opts, stdout: process.stdout, stderr: process.stderr, signals: processSignals, ...(attach && { stdin: process.stdin }), ...(tty && { tty: true }) });
   if (res.oomKilled) process.stderr.write("tsbuild: the container was killed by its memory limit\n");
   process.exitCode = res.exitCode;
 }
@@ -91,7 +95,7 @@ export async function fastRun(argv: readonly string[]): Promise<number | undefin
   const parsed = parseFastRun(argv);
   if (!parsed) return undefined;
   try {
-    await runForeground(containerOptions(parsed.image, parsed.command, parsed.flags, parsed.root), parsed.flags.interactive === true);
+    await runForeground(containerOptions(parsed.image, parsed.command, parsed.flags, parsed.root), parsed.flags.interactive === true, parsed.flags.tty === true);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     process.stderr.write(`tsbuild: ${err instanceof Error ? err.message : String(err)}\n`);

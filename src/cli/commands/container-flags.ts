@@ -3,6 +3,7 @@
  * a supervising tsbuild forwards to its container, and the command that supervises a detached
  * container.
  */
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CONTROL_SIGNAL, InputError, type ContainerOptions, type SignalSource } from "../../api/container-entry.js";
 
@@ -20,8 +21,10 @@ function parseSize(s: string): number {
 export interface ContainerFlags {
   rm?: boolean;
   interactive?: boolean;
+  tty?: boolean;
   name?: string;
   env: string[];
+  envFile: string[];
   volume: string[];
   tmpfs: string[];
   workdir?: string;
@@ -51,6 +54,7 @@ export const CONTAINER_OPTIONS: readonly OptionSpec[] = [
   { flags: "--rm", description: "remove the container when it exits" },
   { flags: "--name <name>", description: "name the container (unique; default: a generated name)" },
   { flags: "-e, --env <k=v>", description: "set an environment variable (repeatable)", repeatable: true },
+  { flags: "--env-file <file>", description: "read K=V lines (K alone: tsbuild's value) from a file before -e (repeatable)", repeatable: true },
   { flags: "-v, --volume <host:ctr[:ro]>", description: "bind-mount a host path (repeatable)", repeatable: true },
   { flags: "--tmpfs <dir>", description: "mount an empty tmpfs (repeatable)", repeatable: true },
   { flags: "-w, --workdir <dir>", description: "working directory inside the container" },
@@ -67,6 +71,9 @@ export const CONTAINER_OPTIONS: readonly OptionSpec[] = [
 
 /** INTERACTIVE_OPTION is run's -i (create keeps no stdin for a later start). */
 export const INTERACTIVE_OPTION: OptionSpec = { flags: "-i, --interactive", description: "pass stdin to the container (without it the container reads /dev/null)" };
+
+/** TTY_OPTION is run's -t (a foreground container only; create and run -d have no terminal to give). */
+export const TTY_OPTION: OptionSpec = { flags: "-t, --tty", description: "give the container a terminal (tsbuild must run in one; implies -i; not with -d)" };
 
 /** optionNames splits commander flags (`-e, --env <k=v>`) into the short and long names and whether a value follows. */
 export function optionNames(flags: string): { short?: string; long: string; takesValue: boolean } {
@@ -97,11 +104,38 @@ export function envEntries(values: readonly string[]): string[] {
   return values.flatMap((e) => (e.includes("=") ? [e] : process.env[e] !== undefined ? [`${e}=${process.env[e]}`] : []));
 }
 
+/**
+ * envFileLines reads an --env-file in Docker's format: one `K=V` or bare `K` per line, leading
+ * whitespace ignored, blank lines and lines starting with `#` skipped, values taken verbatim (no
+ * quote removal). Throws InputError naming the file (and line) when it cannot be read or a name
+ * is empty or holds whitespace.
+ */
+export function envFileLines(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;
+    throw new InputError(`--env-file ${file}: cannot read it (${why}); give a file of K=V lines`);
+  }
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trimStart();
+    if (line === "" || line.startsWith("#")) return;
+    const name = line.includes("=") ? line.slice(0, line.indexOf("=")) : line.trimEnd();
+    if (name === "" || /\s/.test(name)) throw new InputError(`--env-file ${file}:${i + 1}: invalid variable name ${JSON.stringify(name)}: use K=V or K without whitespace in K`);
+    out.push(line.includes("=") ? line : name);
+  });
+  return out;
+}
+
 /** containerOptions turns parsed flags into the API's ContainerOptions; `globalRoot` is a --root given before the subcommand. */
 export function containerOptions(image: string, command: string[], flags: ContainerFlags, globalRoot?: string): ContainerOptions {
   if (flags.network !== "host" && flags.network !== "none") throw new InputError(`--network ${flags.network}: tsbuild supports host and none`);
   if (!["runc", "crun", "builtin", "auto"].includes(flags.runtime)) throw new InputError(`--runtime ${flags.runtime}: use runc, crun, builtin or auto`);
-  const env = Object.fromEntries(envEntries(flags.env).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  const fromFiles = (flags.envFile ?? []).flatMap(envFileLines);
+  const env = Object.fromEntries(envEntries([...fromFiles, ...flags.env]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
   const volumes = flags.volume.map((v) => {
     const [host, container, mode] = v.split(":");
     if (!host || !container || (mode !== undefined && mode !== "ro" && mode !== "rw")) throw new InputError(`invalid -v ${JSON.stringify(v)}: use HOST:CONTAINER[:ro]`);

@@ -4,9 +4,9 @@
  * keeps running after tsbuild returns; its id is printed).
  */
 import type { Command } from "commander";
-import { createContainer, startDetached } from "../../api/index.js";
+import { createContainer, InputError, startDetached } from "../../api/index.js";
 import { runForeground } from "../run-fast.js";
-import { addContainerOptions, containerOptions, INTERACTIVE_OPTION, rootOf, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
+import { addContainerOptions, containerOptions, INTERACTIVE_OPTION, rootOf, TTY_OPTION, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
 
 /** SPLIT_AFTER_IMAGE are the subcommands whose first positional is followed by a command with its own options. */
 const SPLIT_AFTER_IMAGE = new Set(["run", "create", "exec"]);
@@ -34,12 +34,14 @@ export function splitRunArgv(argv: readonly string[]): string[] {
 async function action(image: string, command: string[], flags: ContainerFlags & { detach?: boolean }, cmd: Command): Promise<void> {
   const opts = containerOptions(image, command, flags, rootOf(cmd).root);
   if (flags.detach === true) {
+    // Deviation: a detached container gets no terminal (its output could not be kept for logs).
+    if (flags.tty === true) throw new InputError("tsbuild run -d cannot give the container a terminal: drop -t, or run it in the foreground");
     const created = await createContainer(opts);
     await startDetached({ container: created.id, supervisor: supervisorCommand(), ...(opts.root !== undefined && { root: opts.root }) });
     process.stdout.write(`${created.id}\n`);
     return;
   }
-  await runForeground(opts, flags.interactive === true);
+  await runForeground(opts, flags.interactive === true, flags.tty === true);
 }
 
 /** registerRun adds `tsbuild run`. */
@@ -50,7 +52,7 @@ export function registerRun(program: Command): void {
     .argument("<image>", "image name or ID")
     .argument("[command...]", "command and arguments (default: the image's Entrypoint and Cmd)")
     .option("-d, --detach", "run in the background and print the container id");
-  addContainerOptions(cmd, [INTERACTIVE_OPTION])
-    .addHelpText("after", "\nExamples:\n  tsbuild run --rm demo:1\n  echo hi | tsbuild run --rm -i busybox cat\n  tsbuild run --rm -e NAME=x busybox sh -c 'echo $NAME'\n  tsbuild run -d --name web busybox httpd -f -p 8080\n  tsbuild run --network none --memory 256m busybox ls -l /")
+  addContainerOptions(cmd, [INTERACTIVE_OPTION, TTY_OPTION])
+    .addHelpText("after", "\nExamples:\n  tsbuild run --rm demo:1\n  echo hi | tsbuild run --rm -i busybox cat\n  tsbuild run --rm -it busybox sh\n  tsbuild run --rm -e NAME=x busybox sh -c 'echo $NAME'\n  tsbuild run -d --name web busybox httpd -f -p 8080\n  tsbuild run --network none --memory 256m busybox ls -l /")
     .action(action);
 }

@@ -42,6 +42,11 @@ export function bundleIdOf(id: string): string {
   return `tsbuild-${id.slice(0, 12)}`;
 }
 
+/** newContainerId is a fresh container id: 64 random hex digits. */
+export function newContainerId(): string {
+  return randomBytes(32).toString("hex");
+}
+
 /** readState reads and validates a container's state.json. */
 export async function readState(root: string, id: string): Promise<ContainerState> {
   const path = containerPaths(root, id).state;
@@ -83,11 +88,10 @@ export async function updateState(root: string, id: string, change: (s: Containe
 
 /**
  * createContainerDir reserves `name` (failing when it is taken) and makes the container's dirs
- * and first state. `state` lacks the id, which is generated here.
+ * and first state. `state` lacks the id, which is `id` (default: newContainerId()).
  */
-export async function createContainerDir(root: string, state: Omit<ContainerState, "id">): Promise<ContainerState> {
+export async function createContainerDir(root: string, state: Omit<ContainerState, "id">, id = newContainerId()): Promise<ContainerState> {
   if (!NAME_RE.test(state.name)) throw new InputError(`invalid container name ${JSON.stringify(state.name)}: use letters, digits, _ . and -, starting with a letter or digit`);
-  const id = randomBytes(32).toString("hex");
   await mkdir(`${root}/names`, { recursive: true, mode: 0o700 });
   try {
     await writeFile(`${root}/names/${state.name}`, id, { flag: "wx" });

@@ -155,7 +155,8 @@ class OciDriver implements Driver {
       await fs.mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
       const launch = await this.launch(spec, bundle, rel);
       await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(launch.config));
-      const done = await supervise(launch.argv, io, { killAll, forward });
+      // A terminal run shares the caller's streams: the runtime relays its own terminal to the container's.
+      const done = await (spec.process.terminal ? superviseTerminal : supervise)(launch.argv, io, { killAll, forward });
       const oomKilled = (await readOomKills(this.mounts, launch.oomCgroup)) > 0;
       return runResultOf(done, oomKilled);
     } finally {
