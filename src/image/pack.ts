@@ -1,13 +1,11 @@
-import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { Readable, Transform } from "node:stream";
 import PQueue from "p-queue";
 import type { Digest } from "../core/digest.js";
 import { withLease } from "../store/lease.js";
 import type { Store } from "../store/store.js";
 import { addImage } from "./images.js";
 import { descriptorOf, encodeJson, mediaTypesFor, type Descriptor, type ImageConfig, type ImageFormat, type Manifest } from "./oci.js";
-import { parallelGzip } from "./pgzip.js";
+import { storeLayerTar } from "./layer-blob.js";
 import { hostPlatform } from "./platform.js";
 import { writeLayerTar } from "./tar.js";
 import { entriesFromDir } from "./tar-walk.js";
@@ -33,16 +31,6 @@ export interface PackResult {
   readonly diffIds: readonly Digest[];
 }
 
-/** hashing passes bytes through while feeding them to a sha256. */
-function hashing(hash: ReturnType<typeof createHash>): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-}
-
 /**
  * packLayer writes the layer tar of a directory (walked without following symlinks, entries in
  * layer order) gzip-compressed into the store as it streams: one pass over the files, the diffID
@@ -51,19 +39,8 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
  */
 export async function packLayer(store: Store, dir: string, mediaType: string, opts: PackOptions = {}): Promise<{ desc: Descriptor; diffId: Digest }> {
   const tar = writeLayerTar(await entriesFromDir(dir), opts.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: opts.sourceDateEpoch });
-  const hash = createHash("sha256");
-  const hashed = tar.pipe(hashing(hash));
-  tar.once("error", (err) => hashed.destroy(err));
-  let blob;
-  try {
-    blob = await store.blobs.write(Readable.from(parallelGzip(hashed, { level: opts.gzipLevel ?? DEFAULT_GZIP_LEVEL, ...(opts.gzipParallel ? { parallel: opts.gzipParallel } : {}) })));
-  } catch (err) {
-    // The store refused or failed the write: stop reading the directory (open file streams close).
-    tar.destroy();
-    hashed.destroy();
-    throw err;
-  }
-  return { desc: { mediaType, digest: blob.digest, size: blob.size }, diffId: `sha256:${hash.digest("hex")}` as Digest };
+  const blob = await storeLayerTar(store, tar, { level: opts.gzipLevel ?? DEFAULT_GZIP_LEVEL, ...(opts.gzipParallel ? { parallel: opts.gzipParallel } : {}) });
+  return { desc: { mediaType, digest: blob.digest, size: blob.size }, diffId: blob.diffId };
 }
 
 /**

@@ -3,10 +3,10 @@
  * whiteouts) is written as a layer tar, hashed for the diffID while it streams, gzip-compressed
  * into the store by the store's commit protocol. The upper dir stays as the layer's dir.
  */
-import { createHash, type Hash } from "node:crypto";
-import { Readable } from "node:stream";
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
 import type { Digest } from "../../core/digest.js";
-import { parallelGzip } from "../../image/pgzip.js";
+import { storeLayerTar } from "../../image/layer-blob.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
 import { writeLayerTar } from "../../image/tar.js";
 import type { DiffEntry } from "../../runtime/diff.js";
@@ -46,20 +46,11 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
 const LAYER_GZIP_LEVEL = 6;
 const LAYER_GZIP_PARALLEL = 4;
 
-/** hashing passes a byte stream through unchanged while feeding it to `hash` (for the diffID). */
-async function* hashing(source: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    hash.update(chunk);
-    yield chunk;
-  }
-}
-
 /** commitLayer writes the diff of `upper` as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
   const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch);
-  const hash = createHash("sha256");
-  const blob = await services.store.blobs.write(Readable.from(parallelGzip(hashing(tar, hash), { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL })));
-  return { digest: blob.digest, size: blob.size, mediaType: LAYER_MEDIA_TYPE, diffId: `sha256:${hash.digest("hex")}` as Digest };
+  const blob = await storeLayerTar(services.store, tar, { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL });
+  return { ...blob, mediaType: LAYER_MEDIA_TYPE };
 }
 
 /** layerTarOfDir is the layer tar of a dir in overlay upper format, mtimes clamped to epoch when given. */
