@@ -14,6 +14,8 @@ export interface SpecMount {
   readonly source: string;
   readonly destination: string;
   readonly readonly?: boolean;
+  /** size caps a tmpfs, in bytes (the kernel's default, half of RAM, when absent). */
+  readonly size?: number;
 }
 
 /**

@@ -66,7 +66,7 @@ function etcMounts(files: EtcFiles | undefined): OciMount[] {
 function userMount(m: SpecMount): OciMount {
   const ro = m.readonly ? ["ro"] : [];
   if (m.type === "tmpfs") {
-    return { destination: m.destination, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777", ...ro] };
+    return { destination: m.destination, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777", ...(m.size !== undefined ? [`size=${m.size}`] : []), ...ro] };
   }
   return { destination: m.destination, type: "bind", source: m.source, options: ["rbind", "rprivate", ...ro] };
 }
