@@ -16,6 +16,8 @@ export interface SpecMount {
   readonly readonly?: boolean;
   /** size caps a tmpfs, in bytes (the kernel's default, half of RAM, when absent). */
   readonly size?: number;
+  /** options are a tmpfs's own mount options (Docker's `--tmpfs DIR:OPTIONS`), applied after the defaults. */
+  readonly options?: readonly string[];
 }
 
 /**
