@@ -75,9 +75,15 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
   yield header(opts.level);
   const it = blocksOf(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES)[Symbol.asyncIterator]();
   let next = await it.next();
+  // ahead is the read of the block after `next`, started before waiting on a deflate job so that
+  // reading the input overlaps compressing it (one more block held).
+  let ahead = next.done ? undefined : it.next();
+  ahead?.catch(() => undefined); // as below
   while (!next.done) {
     const block = next.value;
-    next = await it.next();
+    next = await (ahead as Promise<IteratorResult<Buffer>>);
+    ahead = next.done ? undefined : it.next();
+    ahead?.catch(() => undefined); // awaited on the next turn; this only keeps a failure meanwhile from being unhandled
     const last = next.done === true;
     crc = crc32(block, crc);
     length += block.length;
