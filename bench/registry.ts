@@ -8,9 +8,10 @@
 //     dist/api; also `tsbuild pull` (the CLI) alone. skopeo: `skopeo copy docker://... oci:DIR`
 //     into an empty layout (blobs streamed into the layout, digests verified), then `umoci
 //     unpack` of it into an empty bundle (as root: owners kept, like tsbuild's unpack).
-// (b) tsbuild: `pack()` of the four directories into a four-layer image (walk, layer tar, gzip
-//     level 1, blobs committed to the store), then `push()` to an empty registry, in one fresh
-//     node process. skopeo: `skopeo copy oci:DIR docker://...` of the same four layers, kept as
+// (b) tsbuild: `packPush()` of the four directories into a four-layer image (walk, layer tar, gzip
+//     level 1, blobs committed to the store) pushed to an empty registry, each layer's upload
+//     starting as soon as that layer is stored, in one fresh node process; also `pack()` then
+//     `push()` one after the other (no overlap), in one fresh node process. skopeo: `skopeo copy oci:DIR docker://...` of the same four layers, kept as
 //     uncompressed tars in an OCI layout, to an empty registry (skopeo gzips them while
 //     uploading, as it does for every docker:// destination; it never walks a directory).
 // Peak RSS is GNU time's maximum resident set size of each process.
@@ -172,18 +173,22 @@ function pullRound(work: string, ref: string, skopeoFirst: boolean): Sample {
 
 /** pushRound measures (b) once for both tools, each pushing to a registry started empty for it. */
 async function pushRound(work: string, roots: readonly string[], layout: string, skopeoFirst: boolean): Promise<Sample> {
-  const ours = async (): Promise<Sample> => {
+  /** once runs one tsbuild process against a registry started empty for it, from an empty store. */
+  const once = async (code: (ref: string, root: string) => string): Promise<Run> => {
     const sink = await startRegistry();
     try {
       const root = join(work, "push-store");
       rmSync(root, { recursive: true, force: true });
-      const ref = `${sink.host}/bench/tsbuild:1`;
-      const both = api(`await t.pack(${JSON.stringify(roots)}, ${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} }); await r.push(${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} });`, root);
-      return { "tsbuild pack + push (one process)": both };
+      return api(code(JSON.stringify(`${sink.host}/bench/tsbuild:1`), JSON.stringify(root)), root);
     } finally {
       await sink.stop();
     }
   };
+  const dirs = JSON.stringify(roots);
+  const ours = async (): Promise<Sample> => ({
+    "tsbuild packPush (one process)": await once((ref, root) => `await r.packPush(${dirs}, ${ref}, { root: ${root} });`),
+    "tsbuild pack, then push (one process)": await once((ref, root) => `await t.pack(${dirs}, ${ref}, { root: ${root} }); await r.push(${ref}, { root: ${root} });`),
+  });
   const theirs = async (): Promise<Sample> => {
     const sink = await startRegistry();
     try {
@@ -226,7 +231,7 @@ try {
   console.log("(a) pull + unpack");
   report(pulls, [["tsbuild pull (CLI)", "skopeo copy"], ["tsbuild pull + unpack (one process)", "skopeo copy + umoci unpack"]]);
   console.log("(b) pack + push");
-  report(pushes, [["tsbuild pack + push (one process)", "skopeo copy oci:(plain tars) docker://"]]);
+  report(pushes, [["tsbuild packPush (one process)", "skopeo copy oci:(plain tars) docker://"], ["tsbuild pack, then push (one process)", "skopeo copy oci:(plain tars) docker://"]]);
 } finally {
   await source?.stop();
   rmSync(work, { recursive: true, force: true });
