@@ -45,6 +45,10 @@ async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: numbe
   let block = Buffer.allocUnsafe(size);
   let used = 0;
   for await (const chunk of source) {
+    if (used === 0 && chunk.length === size && Buffer.isBuffer(chunk)) {
+      yield chunk; // a whole block as it came (the tar writer hands on block-sized chunks): no copy
+      continue;
+    }
     let off = 0;
     while (off < chunk.length) {
       const n = Math.min(size - used, chunk.length - off);
@@ -67,7 +71,9 @@ async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: numbe
  * previous block's last 32 KiB as dictionary and ended with a sync flush (the last one finishes
  * the stream), so the pieces join into one valid deflate stream; the CRC-32 and length trailer
  * are computed as the input passes. The output depends only on the input, level and block size
- * (never on timing), so blob digests are reproducible. At most `parallel` blocks are held.
+ * (never on timing), so blob digests are reproducible. At most `parallel` blocks are held. A
+ * source chunk of exactly one block is deflated in place, so a source must not reuse a chunk's
+ * memory after yielding it (as no Node stream does).
  */
 export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, opts: ParallelGzipOptions): AsyncGenerator<Buffer> {
   const parallel = Math.max(1, opts.parallel ?? availableParallelism());

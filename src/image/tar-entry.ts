@@ -10,8 +10,13 @@ interface EntryCommon {
   readonly xattrs?: Readonly<Record<string, Uint8Array>>;
 }
 
-/** FileContent is a regular file's bytes: a buffer, or a function that opens a stream of exactly `size` bytes. */
-export type FileContent = Uint8Array | { readonly size: number; readonly open: () => AsyncIterable<Uint8Array> };
+/**
+ * FileContent is a regular file's bytes: a buffer, or a function that opens a stream of exactly
+ * `size` bytes. `file`, when given, is the host path of those bytes (a regular file, already
+ * checked by the caller): the tar writer then reads it straight into its output blocks, opened
+ * with O_NOFOLLOW, instead of calling `open`.
+ */
+export type FileContent = Uint8Array | { readonly size: number; readonly open: () => AsyncIterable<Uint8Array>; readonly file?: string };
 
 /**
  * LayerEntry is one item of a layer changeset. `whiteout` deletes `path` from lower layers

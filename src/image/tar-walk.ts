@@ -54,7 +54,7 @@ async function walk(abs: string, rel: string, out: LayerEntry[], seen: Map<strin
       if (first !== undefined) out.push({ ...common, type: "hardlink", target: first });
       else {
         if (st.nlink > 1) seen.set(key, r);
-        out.push({ ...common, type: "file", content: { size: st.size, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)) } });
+        out.push({ ...common, type: "file", content: { size: st.size, file: p, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)) } });
       }
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       out.push({ ...common, type: st.isCharacterDevice() ? "character-device" : "block-device", devmajor: major(st.rdev), devminor: minor(st.rdev) });

@@ -122,3 +122,30 @@ describe("entriesFromDir", () => {
     expect(list[4]?.h).toMatchObject({ type: "link", linkname: "a/b" });
   });
 });
+
+describe("writeLayerTar reading files by host path", () => {
+  it("writes the bytes the stream path writes, across output blocks, and refuses a changed or swapped file", async () => {
+    const { entriesFromDir } = await import("../../src/image/tar-walk.js");
+    const { symlinkSync, truncateSync, unlinkSync, appendFileSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "tsbuild-walkfile-"));
+    const sizes = [0, 1, 511, 512, 513, 300_000, 1_048_576, 2_500_001];
+    sizes.forEach((n, i) => writeFileSync(join(dir, `f${i}`), Buffer.alloc(n, i + 1)));
+    const entries = await entriesFromDir(dir);
+    expect(entries.every((e) => e.type === "file" && !(e.content instanceof Uint8Array) && e.content.file !== undefined)).toBe(true);
+    const streamed = entries.map((e) => (e.type === "file" && !(e.content instanceof Uint8Array) ? { ...e, content: { size: e.content.size, open: e.content.open } } : e));
+    const direct = await collect(writeLayerTar(entries));
+    expect(direct.equals(await collect(writeLayerTar(streamed)))).toBe(true);
+    const chunks: number[] = [];
+    for await (const c of writeLayerTar(entries)) chunks.push((c as Buffer).length);
+    expect(chunks.slice(0, -1).every((n) => n === 1 << 20)).toBe(true);
+    expect(chunks.reduce((a, b) => a + b, 0)).toBe(direct.length);
+    truncateSync(join(dir, "f5"), 100);
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 shrank while it was being archived/);
+    writeFileSync(join(dir, "f5"), Buffer.alloc(300_000, 6));
+    appendFileSync(join(dir, "f5"), "more");
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 grew while it was being archived/);
+    unlinkSync(join(dir, "f5"));
+    symlinkSync(join(dir, "f6"), join(dir, "f5"));
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 became a symlink while it was being archived/);
+  });
+});
