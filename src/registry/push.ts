@@ -141,10 +141,13 @@ async function pushBlob(store: Store, client: RegistryClient, repository: string
   return "uploaded";
 }
 
+/** UPLOAD_READ_BYTES is the size of each read of a blob being uploaded: fewer, larger reads and socket writes than the 64 KiB default. */
+const UPLOAD_READ_BYTES = 1024 * 1024;
+
 /** openBlob streams a stored blob (verified as it is read) for upload. */
 function openBlob(store: Store, d: Descriptor, start?: number, end?: number): Readable {
-  const out = new PassThrough();
-  store.blobs.open(d.digest, d.size).then(async (src) => {
+  const out = new PassThrough({ highWaterMark: UPLOAD_READ_BYTES });
+  store.blobs.open(d.digest, d.size, UPLOAD_READ_BYTES).then(async (src) => {
     let pos = 0;
     for await (const chunk of src as AsyncIterable<Buffer>) {
       const from = Math.max(0, (start ?? 0) - pos);
