@@ -14,7 +14,8 @@
 //     `push()` one after the other (no overlap), in one fresh node process. skopeo: `skopeo copy oci:DIR docker://...` of the same four layers, kept as
 //     uncompressed tars in an OCI layout, to an empty registry (skopeo gzips them while
 //     uploading, as it does for every docker:// destination; it never walks a directory).
-// Peak RSS is GNU time's maximum resident set size of each process. With BASE_DIST=<another
+// The node processes get NODE_EXTRA_CA_CERTS as TSBUILD_EXTRA_CA_CERTS, as the CLI's shebang
+// passes it. Peak RSS is GNU time's maximum resident set size of each process. With BASE_DIST=<another
 // build's dist/> set, that build's pack, then push is timed in the same rounds too.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -143,7 +144,9 @@ function timed(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): R
 function api(code: string, root: string, dist = DIST): Run {
   const url = (m: string) => JSON.stringify(`file://${join(dist, m)}`);
   const script = `const [t, r] = await Promise.all([import(${url("api/images.js")}), import(${url("api/registry.js")})]); ${code}`;
-  return timed([process.execPath, "--input-type=module", "-e", script], { ...process.env, TSBUILD_ROOT: root });
+  // As the CLI's shebang does: Node would otherwise build its root store at start for NODE_EXTRA_CA_CERTS.
+  const { NODE_EXTRA_CA_CERTS: ca, ...env } = process.env;
+  return timed([process.execPath, "--input-type=module", "-e", script], { ...env, ...(ca ? { TSBUILD_EXTRA_CA_CERTS: ca } : {}), TSBUILD_ROOT: root });
 }
 
 function median(xs: readonly number[]): number {
