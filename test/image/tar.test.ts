@@ -59,6 +59,17 @@ const ENTRIES: LayerEntry[] = [
 describe("layer tar writer", () => {
   it("sorts depth-first bytewise (a, a/b, a-b), not by full path", () => {
     expect(["a-b", "a/b", "a"].sort(compareTarPaths)).toEqual(["a", "a/b", "a-b"]);
+    // The same order as comparing each name's UTF-8 bytes, also past ASCII and the BMP.
+    const names = ["a", "a/b", "a-b", "ab", "a/b/c", "a/\u00e9", "a/\uffff", "a/\u{1F600}", "a/\ue000", "\u{10000}/x", "\uffff", "z", "a/b-", "a/b/", "A"].map((n) => n.replace(/\/$/, ""));
+    const utf8 = (x: string, y: string) => {
+      const [px, py] = [x.split("/"), y.split("/")];
+      for (let i = 0; i < Math.min(px.length, py.length); i++) {
+        const c = Buffer.compare(Buffer.from(px[i] as string), Buffer.from(py[i] as string));
+        if (c !== 0) return c;
+      }
+      return px.length - py.length;
+    };
+    for (const x of names) for (const y of names) expect(Math.sign(compareTarPaths(x, y)), `${x} vs ${y}`).toBe(Math.sign(utf8(x, y)));
   });
 
   it("writes the golden layer: order, headers, PAX with binary xattr, big ids, SOURCE_DATE_EPOCH clamp", async () => {
