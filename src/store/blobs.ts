@@ -126,10 +126,9 @@ export class BlobStore {
    * open returns a stream of the blob's bytes that hashes while streaming. After the last byte
    * (so only once the consumer has drained it) the stream errors with DigestMismatchError or
    * SizeMismatchError naming the digest if the bytes are not what the name promises. The caller
-   * owns the stream and must consume or destroy it. `chunkBytes` is the size of each read (64 KiB
-   * unless given: a reader that sends whole blobs on, as push does, reads fewer, larger chunks).
+   * owns the stream and must consume or destroy it.
    */
-  async open(digest: Digest, expectedSize?: number, chunkBytes?: number): Promise<Readable> {
+  async open(digest: Digest, expectedSize?: number): Promise<Readable> {
     let fh;
     try {
       fh = await open(this.path(digest), "r");
@@ -137,7 +136,7 @@ export class BlobStore {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NotFoundError(`blob ${digest} is not in the store at ${this.root}`);
       throw err;
     }
-    const file = fh.createReadStream(chunkBytes ? { highWaterMark: chunkBytes } : {});
+    const file = fh.createReadStream();
     const verifier = verifyingStream(digest, expectedSize);
     file.on("error", (err) => verifier.destroy(err));
     verifier.on("close", () => file.destroy());

@@ -2,7 +2,7 @@
 // and pushed in one pipeline give the image pack() + push() give, each blob uploaded once, a layer's
 // upload under way while later layers are still being packed; a packing failure is reported as
 // such after the uploads already started have stopped.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -91,6 +91,34 @@ describe.skipIf(missing !== undefined)("packPush (docker-registry)", () => {
     } finally {
       store.close();
     }
+  }, 60_000);
+
+  it("refuses a damaged stored blob: the registry finds the digest wrong, the error says to run fsck", async () => {
+    const root = join(dir, "store-e");
+    const ref = `${reg.host}/pp/damaged:1`;
+    const { pack } = await import("../../src/api/images.js");
+    const { push } = await import("../../src/api/registry.js");
+    const packed = await pack([dirs[0] as string], ref, { root });
+    const store = openStore(root);
+    let layer: string;
+    try {
+      layer = (await readImage(store, packed.digest)).manifest.layers[0]?.digest as string;
+      const file = store.blobs.path(layer as never);
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 9] = (bytes[bytes.length - 9] as number) ^ 0xff;
+      chmodSync(file, 0o644);
+      writeFileSync(file, bytes);
+    } finally {
+      store.close();
+    }
+    await expect(push(ref, { root, credentials: noCreds })).rejects.toThrow(new RegExp(`cannot upload blob to ${reg.host}/pp/damaged \\(${layer}\\): HTTP 400 DIGEST_INVALID.*tsbuild fsck`));
+    const file = openStore(root);
+    try {
+      truncateSync(file.blobs.path(layer as never), 10);
+    } finally {
+      file.close();
+    }
+    await expect(push(ref, { root, credentials: noCreds })).rejects.toThrow(new RegExp(`stored blob ${layer} is 10 bytes, but the image's manifest says \\d+; run \`tsbuild fsck\``));
   }, 60_000);
 
   it("reports a packing failure after the uploads it started have stopped", async () => {
