@@ -8,12 +8,15 @@
 //     dist/api; also `tsbuild pull` (the CLI) alone. skopeo: `skopeo copy docker://... oci:DIR`
 //     into an empty layout (blobs streamed into the layout, digests verified), then `umoci
 //     unpack` of it into an empty bundle (as root: owners kept, like tsbuild's unpack).
-// (b) tsbuild: `pack()` of the four directories into a four-layer image (walk, layer tar, gzip
-//     level 1, blobs committed to the store), then `push()` to an empty registry, in one fresh
-//     node process. skopeo: `skopeo copy oci:DIR docker://...` of the same four layers, kept as
+// (b) tsbuild: `packPush()` of the four directories into a four-layer image (walk, layer tar, gzip
+//     level 1, blobs committed to the store) pushed to an empty registry, each layer's upload
+//     starting as soon as that layer is stored, in one fresh node process; also `pack()` then
+//     `push()` one after the other (no overlap), in one fresh node process. skopeo: `skopeo copy oci:DIR docker://...` of the same four layers, kept as
 //     uncompressed tars in an OCI layout, to an empty registry (skopeo gzips them while
 //     uploading, as it does for every docker:// destination; it never walks a directory).
-// Peak RSS is GNU time's maximum resident set size of each process.
+// The node processes get NODE_EXTRA_CA_CERTS as TSBUILD_EXTRA_CA_CERTS, as the CLI's shebang
+// passes it. Peak RSS is GNU time's maximum resident set size of each process. With BASE_DIST=<another
+// build's dist/> set, that build's pack, then push is timed in the same rounds too.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,8 +33,8 @@ import { startRegistry, type TestRegistry } from "../test/helpers/registry.js";
 const rounds = Number(process.argv[2] ?? 5);
 const DIST = resolve(import.meta.dirname, "../dist");
 const CLI = join(DIST, "cli/main.js");
-const API = `file://${join(DIST, "api/images.js")}`;
-const REGISTRY_API = `file://${join(DIST, "api/registry.js")}`;
+/** BASE_DIST, when set, is another build's dist/ (say, of main) whose pack, then push is timed in the same rounds, for before/after figures. */
+const BASE_DIST = process.env.BASE_DIST;
 const LAYERS = 4;
 const FILES = 5_000;
 const TOTAL = 100 * 1000 * 1000;
@@ -138,9 +141,12 @@ function timed(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): R
 }
 
 /** api runs tsbuild API calls (`t`: dist/api/images.js, `r`: dist/api/registry.js) in a fresh node process. */
-function api(code: string, root: string): Run {
-  const script = `const [t, r] = await Promise.all([import(${JSON.stringify(API)}), import(${JSON.stringify(REGISTRY_API)})]); ${code}`;
-  return timed([process.execPath, "--input-type=module", "-e", script], { ...process.env, TSBUILD_ROOT: root });
+function api(code: string, root: string, dist = DIST): Run {
+  const url = (m: string) => JSON.stringify(`file://${join(dist, m)}`);
+  const script = `const [t, r] = await Promise.all([import(${url("api/images.js")}), import(${url("api/registry.js")})]); ${code}`;
+  // As the CLI's shebang does: Node would otherwise build its root store at start for NODE_EXTRA_CA_CERTS.
+  const { NODE_EXTRA_CA_CERTS: ca, ...env } = process.env;
+  return timed([process.execPath, "--input-type=module", "-e", script], { ...env, ...(ca ? { TSBUILD_EXTRA_CA_CERTS: ca } : {}), TSBUILD_ROOT: root });
 }
 
 function median(xs: readonly number[]): number {
@@ -172,18 +178,24 @@ function pullRound(work: string, ref: string, skopeoFirst: boolean): Sample {
 
 /** pushRound measures (b) once for both tools, each pushing to a registry started empty for it. */
 async function pushRound(work: string, roots: readonly string[], layout: string, skopeoFirst: boolean): Promise<Sample> {
-  const ours = async (): Promise<Sample> => {
+  /** once runs one tsbuild process against a registry started empty for it, from an empty store. */
+  const once = async (code: (ref: string, root: string) => string, dist?: string): Promise<Run> => {
     const sink = await startRegistry();
     try {
       const root = join(work, "push-store");
       rmSync(root, { recursive: true, force: true });
-      const ref = `${sink.host}/bench/tsbuild:1`;
-      const both = api(`await t.pack(${JSON.stringify(roots)}, ${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} }); await r.push(${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} });`, root);
-      return { "tsbuild pack + push (one process)": both };
+      return api(code(JSON.stringify(`${sink.host}/bench/tsbuild:1`), JSON.stringify(root)), root, dist);
     } finally {
       await sink.stop();
     }
   };
+  const dirs = JSON.stringify(roots);
+  const packThenPush = (ref: string, root: string) => `await t.pack(${dirs}, ${ref}, { root: ${root} }); await r.push(${ref}, { root: ${root} });`;
+  const ours = async (): Promise<Sample> => ({
+    "tsbuild packPush (one process)": await once((ref, root) => `await r.packPush(${dirs}, ${ref}, { root: ${root} });`),
+    "tsbuild pack, then push (one process)": await once(packThenPush),
+    ...(BASE_DIST ? { "BASE_DIST pack, then push (one process)": await once(packThenPush, BASE_DIST) } : {}),
+  });
   const theirs = async (): Promise<Sample> => {
     const sink = await startRegistry();
     try {
@@ -226,7 +238,8 @@ try {
   console.log("(a) pull + unpack");
   report(pulls, [["tsbuild pull (CLI)", "skopeo copy"], ["tsbuild pull + unpack (one process)", "skopeo copy + umoci unpack"]]);
   console.log("(b) pack + push");
-  report(pushes, [["tsbuild pack + push (one process)", "skopeo copy oci:(plain tars) docker://"]]);
+  const skopeoPush = "skopeo copy oci:(plain tars) docker://";
+  report(pushes, [["tsbuild packPush (one process)", skopeoPush], ["tsbuild pack, then push (one process)", skopeoPush], ...(BASE_DIST ? [["BASE_DIST pack, then push (one process)", skopeoPush] as [string, string]] : [])]);
 } finally {
   await source?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -31,7 +31,7 @@ export async function withStore<T>(opts: StoreOptions, fn: (s: Store) => Promise
 }
 
 /** sourceDateEpoch reads SOURCE_DATE_EPOCH from the environment (seconds), refusing a malformed value. */
-function sourceDateEpoch(): number | undefined {
+export function sourceDateEpoch(): number | undefined {
   const v = process.env.SOURCE_DATE_EPOCH;
   if (v === undefined || v === "") return undefined;
   if (!/^\d+$/.test(v)) throw new InputError(`SOURCE_DATE_EPOCH=${JSON.stringify(v)} is not a whole number of seconds since 1970`);

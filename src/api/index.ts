@@ -35,7 +35,7 @@ export { parseCacheFrom, parseCacheTo, type CacheExportSpec, type CacheImportSpe
 export type { BuildOutput } from "./build-output.js";
 export { run, run as runContainer, commandLine } from "./run.js";
 export type { RunOptions } from "./run.js";
-export { pull, push, login, logout } from "./registry.js";
+export { pull, push, packPush, login, logout } from "./registry.js";
 export type { LoginOptions } from "./registry.js";
 export type { PullOptions, PullResult } from "../registry/pull.js";
 export type { PushOptions, PushResult } from "../registry/push.js";

@@ -3,9 +3,10 @@ import type { ClientOptions } from "../registry/client.js";
 import { RegistryClient } from "../registry/client.js";
 import { removeCredentials, saveCredentials, dockerConfigPath } from "../registry/dockerconfig.js";
 import { pull as pullImage, type PullOptions, type PullResult } from "../registry/pull.js";
-import { push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
+import { BlobPusher, push as pushImage, type PushOptions, type PushResult } from "../registry/push.js";
+import { packDirectories, type PackOptions, type PackResult } from "../image/pack.js";
 import { normalizeRegistryHost } from "../registry/reference.js";
-import { withStore, type StoreOptions } from "./images.js";
+import { sourceDateEpoch, withStore, type StoreOptions } from "./images.js";
 
 const list = (v: string | undefined): string[] => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
@@ -25,6 +26,26 @@ export function pull(ref: string, opts: StoreOptions & PullOptions = {}): Promis
 /** push uploads the stored image REF to the registry its name points at. */
 export function push(ref: string, opts: StoreOptions & PushOptions = {}): Promise<PushResult> {
   return withStore(opts, (s) => pushImage(s, ref, registryEnv(opts)));
+}
+
+/**
+ * packPush makes an image from directories as pack() does, tags it REF, and pushes it to REF's
+ * registry in one pipeline: each layer's upload starts as soon as that layer is committed to the
+ * store, while the next layers are still being packed; the manifest goes last. On failure every
+ * started upload is waited for before the error is thrown.
+ */
+export function packPush(dirs: readonly string[], ref: string, opts: StoreOptions & PackOptions & PushOptions = {}): Promise<PackResult & { push: PushResult }> {
+  return withStore(opts, async (s) => {
+    const pusher = new BlobPusher(s, ref, registryEnv(opts));
+    let packed: PackResult;
+    try {
+      packed = await packDirectories(s, dirs, [ref], { sourceDateEpoch: sourceDateEpoch(), ...opts, onLayer: (d) => void pusher.upload(d) });
+    } catch (err) {
+      await pusher.settle().catch(() => undefined); // the packing error is the one to report; uploads only had to stop
+      throw err;
+    }
+    return { ...packed, push: await pusher.finish(packed.digest) };
+  });
 }
 
 /** LoginOptions name the Docker config file (default `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`). */

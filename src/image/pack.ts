@@ -23,6 +23,8 @@ export interface PackOptions {
   readonly gzipParallel?: number;
   /** concurrency is how many layers are packed at once (default 2: gzip runs on libuv's thread pool). */
   readonly concurrency?: number;
+  /** onLayer is told of each layer blob as soon as it is committed to the store (a pipelined push starts its upload then). */
+  readonly onLayer?: (desc: Descriptor, index: number) => void;
 }
 
 /** PackResult names the new image and its layers' diffIDs. */
@@ -55,7 +57,11 @@ export async function packDirectories(store: Store, dirs: readonly string[], tag
     // Deflate jobs and file reads share libuv's thread pool (4 threads): keep deflate to one job per core in all.
     const perLayer = { ...opts, gzipParallel: opts.gzipParallel ?? Math.max(1, Math.ceil(availableParallelism() / concurrency)) };
     const queue = new PQueue({ concurrency });
-    const layers = await Promise.all(dirs.map((d) => queue.add(() => packLayer(store, d, types.layerGzip, perLayer))));
+    const layers = await Promise.all(dirs.map((d, i) => queue.add(async () => {
+      const layer = await packLayer(store, d, types.layerGzip, perLayer);
+      opts.onLayer?.(layer.desc, i);
+      return layer;
+    })));
     const created = new Date((opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000)) * 1000).toISOString().replace(".000Z", "Z");
     const diffIds = layers.map((l) => l.diffId);
     const config: ImageConfig = {

@@ -1,6 +1,6 @@
 import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { LayerEntry } from "./tar-entry.js";
+import { compareTarPaths, type LayerEntry } from "./tar-entry.js";
 
 /** major and minor split a Linux dev_t (glibc's encoding) into device numbers. */
 function major(rdev: number): number {
@@ -37,7 +37,7 @@ export async function entriesFromDir(dir: string): Promise<LayerEntry[]> {
 
 async function walk(abs: string, rel: string, out: LayerEntry[], seen: Map<string, string>): Promise<void> {
   // Synchronous calls: one short syscall each beats a thread-pool round trip per entry.
-  const names = readdirSync(abs).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const names = readdirSync(abs).sort(compareTarPaths); // names hold no "/": bytewise UTF-8 order
   for (const name of names) {
     const p = join(abs, name);
     const r = rel ? `${rel}/${name}` : name;
@@ -54,7 +54,7 @@ async function walk(abs: string, rel: string, out: LayerEntry[], seen: Map<strin
       if (first !== undefined) out.push({ ...common, type: "hardlink", target: first });
       else {
         if (st.nlink > 1) seen.set(key, r);
-        out.push({ ...common, type: "file", content: { size: st.size, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)) } });
+        out.push({ ...common, type: "file", content: { size: st.size, file: p, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)) } });
       }
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       out.push({ ...common, type: st.isCharacterDevice() ? "character-device" : "block-device", devmajor: major(st.rdev), devminor: minor(st.rdev) });

@@ -1,4 +1,6 @@
+import { closeSync, constants as fsc, openSync, readSync } from "node:fs";
 import { Readable } from "node:stream";
+import { PGZIP_BLOCK_BYTES } from "./pgzip.js";
 import { paxHeaderBlock, encodePaxRecords } from "./pax.js";
 import { encodeUstar, type UstarHeader, type UstarType } from "./ustar.js";
 import { compareTarPaths, normalizeEntryPath, sortPathOf, tarNameOf, type LayerEntry } from "./tar-entry.js";
@@ -14,8 +16,8 @@ const USTAR_MAX_ID = 0o777777;
 
 type Headers = { -readonly [K in keyof UstarHeader]: UstarHeader[K] };
 
-/** BATCH_BYTES is how much archive the writer gathers before handing it on (fewer, larger chunks). */
-const BATCH_BYTES = 256 << 10;
+/** OUT_BLOCK_BYTES is the size of the chunks the writer hands on: one parallel-gzip block each, so they pass into deflate without another copy. */
+const OUT_BLOCK_BYTES = PGZIP_BLOCK_BYTES;
 const ZEROS = Buffer.alloc(1024);
 
 /**
@@ -27,9 +29,10 @@ const ZEROS = Buffer.alloc(1024);
  *
  * Headers are ustar blocks written by ustar.ts (byte-identical to tar-stream's), preceded by
  * tsbuild's own PAX header block when records are needed; names and link targets that need PAX get
- * an ASCII fallback in the ustar header. Small files are read ahead (prefetch) and the archive
- * comes out in batches of about BATCH_BYTES. Errors (a file whose size changed while read) end
- * the stream.
+ * an ASCII fallback in the ustar header. The archive comes out in fresh OUT_BLOCK_BYTES chunks
+ * (the last one shorter) that the writer never touches again: files with a host path are read
+ * straight into them, other small files are read ahead (prefetch). Errors (a file whose size
+ * changed while read) end the stream.
  */
 export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptions = {}): Readable {
   const sorted = sortEntries(entries);
@@ -39,21 +42,99 @@ export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptio
 /** archive yields the tar bytes of the sorted entries, then the two zero blocks that end a tar. */
 async function* archive(sorted: readonly LayerEntry[], opts: LayerTarOptions): AsyncGenerator<Buffer> {
   const ahead = prefetch(sorted);
-  let batch: Buffer[] = [];
-  let held = 0;
+  const out = new BlockWriter(OUT_BLOCK_BYTES);
   for (let i = 0; i < sorted.length; i++) {
-    for await (const b of entryBlocks(await ahead(i), opts)) {
-      batch.push(b);
-      held += b.length;
-      if (held >= BATCH_BYTES) {
-        yield Buffer.concat(batch, held);
-        batch = [];
-        held = 0;
-      }
+    const e = await ahead(i);
+    if (e.type === "file" && !(e.content instanceof Uint8Array) && e.content.file !== undefined) {
+      for (const b of headerBlocks(e, opts, e.content.size)) out.put(b);
+      yield* readFileInto(out, e.content.file, e.content.size, e.path);
+      out.put(padding(e.content.size));
+    } else {
+      for await (const b of entryBlocks(e, opts)) out.put(b);
+    }
+    yield* out.take();
+  }
+  out.put(ZEROS);
+  yield* out.take();
+  yield out.rest();
+}
+
+/** BlockWriter gathers bytes into fresh fixed-size blocks; full blocks wait in take() until handed on. */
+class BlockWriter {
+  private block: Buffer;
+  private used = 0;
+  private full: Buffer[] = [];
+
+  constructor(private readonly size: number) {
+    this.block = Buffer.allocUnsafe(size);
+  }
+
+  /** put copies bytes in. */
+  put(bytes: Uint8Array | undefined): void {
+    for (let off = 0; bytes && off < bytes.length; ) {
+      const n = Math.min(this.size - this.used, bytes.length - off);
+      this.block.set(bytes.subarray(off, off + n), this.used);
+      off += n;
+      this.advance(n);
     }
   }
-  batch.push(ZEROS);
-  yield Buffer.concat(batch, held + ZEROS.length);
+
+  /** space is the free rest of the current block (never empty), to be filled and then advance()d. */
+  space(): Buffer {
+    return this.block.subarray(this.used);
+  }
+
+  advance(n: number): void {
+    this.used += n;
+    if (this.used < this.size) return;
+    this.full.push(this.block);
+    this.block = Buffer.allocUnsafe(this.size);
+    this.used = 0;
+  }
+
+  /** take hands over the full blocks. */
+  take(): Buffer[] {
+    const out = this.full;
+    this.full = [];
+    return out;
+  }
+
+  /** rest is the filled part of the last block. */
+  rest(): Buffer {
+    return this.block.subarray(0, this.used);
+  }
+}
+
+/** ONE_BYTE is where readFileInto checks that a file has no byte past its size. */
+const ONE_BYTE = Buffer.alloc(1);
+
+/**
+ * readFileInto reads exactly `size` bytes of the file at `file` (opened with O_NOFOLLOW, so a
+ * symlink swapped in since the walk is refused) into `out`, yielding blocks as they fill, and
+ * fails as entryBlocks does when the file grew or shrank. Reads are synchronous: from the page
+ * cache one call costs less than a thread-pool round trip.
+ */
+function* readFileInto(out: BlockWriter, file: string, size: number, path: string): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ELOOP") throw err;
+    throw new Error(`${path} became a symlink while it was being archived (${file}); archive it again once it stops changing`, { cause: err });
+  }
+  try {
+    for (let left = size; left > 0; ) {
+      const space = out.space();
+      const n = readSync(fd, space, 0, Math.min(space.length, left), null);
+      if (n === 0) throw new Error(`${path} shrank while it was being archived (expected ${size} bytes, read ${size - left})`);
+      out.advance(n);
+      left -= n;
+      yield* out.take();
+    }
+    if (readSync(fd, ONE_BYTE, 0, 1, null) !== 0) throw new Error(`${path} grew while it was being archived (expected ${size} bytes)`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** padding is the zero bytes that fill an entry body of `size` bytes up to a 512-byte block. */
@@ -78,7 +159,7 @@ function prefetch(list: readonly LayerEntry[]): (i: number) => Promise<LayerEntr
   let next = 0;
   let bytes = 0;
   const small = (e: LayerEntry): number | undefined =>
-    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.size <= PREFETCH_FILE_BYTES ? e.content.size : undefined;
+    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.file === undefined && e.content.size <= PREFETCH_FILE_BYTES ? e.content.size : undefined;
   return async (i) => {
     while (next < list.length && (next <= i || (loads.size < PREFETCH_FILES && bytes < PREFETCH_BYTES))) {
       const e = list[next] as LayerEntry;
@@ -183,26 +264,32 @@ function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax:
   return { header, pax };
 }
 
-/** entryBlocks yields one entry: its PAX header and records when needed, its ustar header, its body and padding. */
-async function* entryBlocks(e: LayerEntry, opts: LayerTarOptions): AsyncGenerator<Buffer> {
+/** headerBlocks returns an entry's PAX header block and records (when it needs them) and its ustar header, for a body of `size` bytes. */
+function headerBlocks(e: LayerEntry, opts: LayerTarOptions, size: number): Buffer[] {
   const { header, pax } = headerOf(e, opts);
+  const out: Buffer[] = [];
   if (pax.size > 0) {
     const body = encodePaxRecords(pax);
-    yield paxHeaderBlock(body.length, header.mtime);
-    yield body;
+    out.push(paxHeaderBlock(body.length, header.mtime), body);
     const pad = padding(body.length);
-    if (pad) yield pad;
+    if (pad) out.push(pad);
   }
-  if (e.type !== "file") return yield encodeUstar(header);
+  out.push(encodeUstar({ ...header, size }));
+  return out;
+}
+
+/** entryBlocks yields one entry: its PAX header and records when needed, its ustar header, its body and padding. */
+async function* entryBlocks(e: LayerEntry, opts: LayerTarOptions): AsyncGenerator<Buffer> {
+  if (e.type !== "file") return yield* headerBlocks(e, opts, 0);
   if (e.content instanceof Uint8Array) {
-    yield encodeUstar({ ...header, size: e.content.byteLength });
+    yield* headerBlocks(e, opts, e.content.byteLength);
     yield Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
     const pad = padding(e.content.byteLength);
     if (pad) yield pad;
     return;
   }
   const { size, open } = e.content;
-  yield encodeUstar({ ...header, size });
+  yield* headerBlocks(e, opts, size);
   let seen = 0;
   for await (const chunk of open()) {
     seen += chunk.byteLength;

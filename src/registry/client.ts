@@ -129,6 +129,7 @@ function advice(status: number, code: string | undefined, registry: string): str
   if (status === 403 || code === "DENIED") return "the account lacks access to this repository; check its permissions";
   if (code === "MANIFEST_UNKNOWN" || code === "NAME_UNKNOWN" || status === 404) return "check the name, tag and digest (is the image pushed?)";
   if (code === "BLOB_UNKNOWN" || code === "MANIFEST_BLOB_UNKNOWN") return "the registry lacks a blob the image needs; push it again";
+  if (code === "DIGEST_INVALID") return "the bytes sent do not match the digest: the stored blob may be damaged, run `tsbuild fsck`";
   if (status === 413) return "the registry refuses an object this large";
   if (status === 429 || code === "TOOMANYREQUESTS") return "the registry is rate limiting; wait, or log in for a higher limit";
   if (status >= 500) return "the registry failed; try again later";

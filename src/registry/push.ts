@@ -1,9 +1,11 @@
-import { PassThrough, type Readable } from "node:stream";
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import PQueue from "p-queue";
 import type { Digest } from "../core/digest.js";
 import { readImage, resolveImage } from "../image/images.js";
 import { splitRefKey } from "../image/name.js";
 import type { Descriptor } from "../image/oci.js";
+import { NotFoundError, StoreError } from "../store/errors.js";
 import type { Store } from "../store/store.js";
 import { RegistryClient, scopeFor, type ClientOptions } from "./client.js";
 import { RegistryError } from "./errors.js";
@@ -13,14 +15,81 @@ import { parseReference, referenceString } from "./reference.js";
 
 /** PushOptions configure the client and report per-blob progress. */
 export interface PushOptions extends ClientOptions {
-  readonly onBlob?: (d: Descriptor, state: "exists" | "mounted" | "uploaded") => void;
+  readonly onBlob?: (d: Descriptor, state: BlobState) => void;
 }
+
+/** BlobState is what push did with one blob: the repository had it, it was mounted, or uploaded. */
+export type BlobState = "exists" | "mounted" | "uploaded";
 
 /** PushResult names the pushed manifest digest and what happened to each blob. */
 export interface PushResult {
   readonly digest: Digest;
   readonly reference: string;
-  readonly blobs: readonly { digest: Digest; state: "exists" | "mounted" | "uploaded" }[];
+  readonly blobs: readonly { digest: Digest; state: BlobState }[];
+}
+
+/**
+ * BlobPusher pushes one image to the repository REF names. Blobs can be handed to it as soon as
+ * they are in the store ({@link BlobPusher.upload}: a pipelined pack starts each layer's upload
+ * when the layer is committed), then {@link BlobPusher.finish} uploads the rest of the image and
+ * PUTs its manifest last. Each digest is sent once, at most `concurrency` blobs at a time.
+ */
+export class BlobPusher {
+  private readonly repo: ReturnType<typeof parseReference>;
+  private readonly client: RegistryClient;
+  private readonly queue: PQueue;
+  private readonly started = new Map<Digest, Promise<BlobState>>();
+  private readonly blobs: { digest: Digest; state: BlobState }[] = [];
+
+  constructor(
+    private readonly store: Store,
+    ref: string,
+    private readonly opts: PushOptions = {},
+  ) {
+    this.repo = parseReference(ref);
+    this.client = new RegistryClient(this.repo.registry, opts);
+    this.queue = new PQueue({ concurrency: opts.concurrency ?? 3 });
+  }
+
+  /**
+   * upload starts pushing a stored blob (skipped when the repository has it; mounted from one of
+   * `sources` when the registry agrees) unless it is already under way, and returns its outcome.
+   * A failure is also reported by finish() and settle(), so a caller may ignore the promise.
+   */
+  upload(d: Descriptor, sources: readonly string[] = []): Promise<BlobState> {
+    const known = this.started.get(d.digest);
+    if (known) return known;
+    const job = this.queue.add(async () => {
+      const state = await pushBlob(this.store, this.client, this.repo.repository, d, sources, this.opts);
+      this.blobs.push({ digest: d.digest, state });
+      this.opts.onBlob?.(d, state);
+      return state;
+    });
+    job.catch(() => undefined); // settled by finish() or settle(), which report the failure
+    this.started.set(d.digest, job);
+    return job;
+  }
+
+  /** settle waits for every upload started so far and rethrows the first failure (nothing is left running). */
+  async settle(): Promise<void> {
+    await settleAll([...this.started.values()]);
+  }
+
+  /** finish pushes the stored image `digest`: every blob not yet started, then (all blobs in) its manifest under REF's tag or digest. */
+  async finish(digest: Digest): Promise<PushResult> {
+    const { registry, repository } = this.repo;
+    const img = await readImage(this.store, digest);
+    const sources = mountSources(this.store, registry, repository, img.digest);
+    for (const d of [img.manifest.config, ...img.manifest.layers]) void this.upload(d, sources);
+    await this.settle();
+    const reference = this.repo.digest ?? this.repo.tag ?? "latest";
+    const res = await this.client.call({ method: "PUT", repository, scopes: [scopeFor(repository, true)], path: `/v2/${repository}/manifests/${reference}`, headers: { "content-type": img.mediaType }, body: img.manifestBytes, digest: img.digest });
+    await this.client.expect(res, [200, 201, 202], "cannot put manifest to", { repository, digest: img.digest });
+    res.body.destroy();
+    const sent = res.headers.get("docker-content-digest");
+    if (sent && sent !== img.digest) throw new RegistryError(`${registry}/${repository} stored manifest ${img.digest} as ${sent}; the registry changed the manifest`, { registry, repository, digest: img.digest });
+    return { digest: img.digest, reference: referenceString(this.repo), blobs: [...this.blobs] };
+  }
 }
 
 /**
@@ -30,24 +99,7 @@ export interface PushResult {
  * manifest is PUT with its own media type as Content-Type under REF's tag (or digest).
  */
 export async function push(store: Store, ref: string, opts: PushOptions = {}): Promise<PushResult> {
-  const r = parseReference(ref);
-  const img = await readImage(store, resolveImage(store, ref));
-  const client = new RegistryClient(r.registry, opts);
-  const sources = mountSources(store, r.registry, r.repository, img.digest);
-  const queue = new PQueue({ concurrency: opts.concurrency ?? 3 });
-  const blobs: { digest: Digest; state: "exists" | "mounted" | "uploaded" }[] = [];
-  await settleAll([img.manifest.config, ...img.manifest.layers].map((d) => queue.add(async () => {
-    const state = await pushBlob(store, client, r.repository, d, sources, opts);
-    blobs.push({ digest: d.digest, state });
-    opts.onBlob?.(d, state);
-  })));
-  const reference = r.digest ?? r.tag ?? "latest";
-  const res = await client.call({ method: "PUT", repository: r.repository, scopes: [scopeFor(r.repository, true)], path: `/v2/${r.repository}/manifests/${reference}`, headers: { "content-type": img.mediaType }, body: img.manifestBytes, digest: img.digest });
-  await client.expect(res, [200, 201, 202], "cannot put manifest to", { repository: r.repository, digest: img.digest });
-  res.body.destroy();
-  const sent = res.headers.get("docker-content-digest");
-  if (sent && sent !== img.digest) throw new RegistryError(`${r.registry}/${r.repository} stored manifest ${img.digest} as ${sent}; the registry changed the manifest`, { registry: r.registry, repository: r.repository, digest: img.digest });
-  return { digest: img.digest, reference: referenceString(r), blobs };
+  return new BlobPusher(store, ref, opts).finish(resolveImage(store, ref));
 }
 
 /** mountSources lists other repositories of the same registry that the store's names say hold this image. */
@@ -60,8 +112,9 @@ function mountSources(store: Store, registry: string, repository: string, digest
   return [...out];
 }
 
-async function pushBlob(store: Store, client: RegistryClient, repository: string, d: Descriptor, sources: readonly string[], opts: PushOptions): Promise<"exists" | "mounted" | "uploaded"> {
+async function pushBlob(store: Store, client: RegistryClient, repository: string, d: Descriptor, sources: readonly string[], opts: PushOptions): Promise<BlobState> {
   if (await client.hasBlob(repository, d.digest, true)) return "exists";
+  await checkStored(store, d);
   let session: HttpResponse | undefined;
   for (const from of sources) {
     const path = `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(d.digest)}&from=${encodeURIComponent(from)}`;
@@ -91,20 +144,25 @@ async function pushBlob(store: Store, client: RegistryClient, repository: string
   return "uploaded";
 }
 
-/** openBlob streams a stored blob (verified as it is read) for upload. */
-function openBlob(store: Store, d: Descriptor, start?: number, end?: number): Readable {
-  const out = new PassThrough();
-  store.blobs.open(d.digest, d.size).then(async (src) => {
-    let pos = 0;
-    for await (const chunk of src as AsyncIterable<Buffer>) {
-      const from = Math.max(0, (start ?? 0) - pos);
-      const to = Math.min(chunk.length, (end ?? Infinity) - pos);
-      pos += chunk.length;
-      if (to > from && !out.write(chunk.subarray(from, to))) await new Promise((r) => out.once("drain", r));
-    }
-    out.end();
-  }).catch((err: unknown) => out.destroy(err as Error));
-  return out;
+/** UPLOAD_READ_BYTES is the size of each read of a blob being uploaded: fewer, larger reads and socket writes than the 64 KiB default. */
+const UPLOAD_READ_BYTES = 1024 * 1024;
+
+/**
+ * openBlob streams bytes [start, end) of a stored blob for upload in 1 MiB reads. They are not
+ * hashed here: the registry checks the digest of what it receives before it keeps a blob, so a
+ * blob damaged on disk is refused (DIGEST_INVALID, whose advice names `tsbuild fsck`), and a
+ * chunk is read on its own rather than by reading the blob from its start.
+ */
+function openBlob(store: Store, d: Descriptor, start = 0, end = d.size): Readable {
+  if (end <= start) return Readable.from([]);
+  return createReadStream(store.blobs.path(d.digest), { start, end: end - 1, highWaterMark: UPLOAD_READ_BYTES });
+}
+
+/** checkStored fails, before the upload starts, when the store lacks the blob or holds it at another size than the manifest says. */
+async function checkStored(store: Store, d: Descriptor): Promise<void> {
+  const info = await store.blobs.stat(d.digest);
+  if (!info) throw new NotFoundError(`blob ${d.digest} is not in the store at ${store.root}; pull or build the image again`);
+  if (info.size !== d.size) throw new StoreError(`stored blob ${d.digest} is ${info.size} bytes, but the image's manifest says ${d.size}; run \`tsbuild fsck\``);
 }
 
 async function patchChunks(store: Store, client: RegistryClient, repository: string, d: Descriptor, location: string, chunkSize: number): Promise<string> {

@@ -59,6 +59,17 @@ const ENTRIES: LayerEntry[] = [
 describe("layer tar writer", () => {
   it("sorts depth-first bytewise (a, a/b, a-b), not by full path", () => {
     expect(["a-b", "a/b", "a"].sort(compareTarPaths)).toEqual(["a", "a/b", "a-b"]);
+    // The same order as comparing each name's UTF-8 bytes, also past ASCII and the BMP.
+    const names = ["a", "a/b", "a-b", "ab", "a/b/c", "a/\u00e9", "a/\uffff", "a/\u{1F600}", "a/\ue000", "\u{10000}/x", "\uffff", "z", "a/b-", "a/b/", "A"].map((n) => n.replace(/\/$/, ""));
+    const utf8 = (x: string, y: string) => {
+      const [px, py] = [x.split("/"), y.split("/")];
+      for (let i = 0; i < Math.min(px.length, py.length); i++) {
+        const c = Buffer.compare(Buffer.from(px[i] as string), Buffer.from(py[i] as string));
+        if (c !== 0) return c;
+      }
+      return px.length - py.length;
+    };
+    for (const x of names) for (const y of names) expect(Math.sign(compareTarPaths(x, y)), `${x} vs ${y}`).toBe(Math.sign(utf8(x, y)));
   });
 
   it("writes the golden layer: order, headers, PAX with binary xattr, big ids, SOURCE_DATE_EPOCH clamp", async () => {
@@ -120,5 +131,32 @@ describe("entriesFromDir", () => {
     expect(list.map((e) => e.h.name)).toEqual(["a", "a/b", "a-b", "l", "z"]);
     expect(list[3]?.h.linkname).toBe("/etc/passwd");
     expect(list[4]?.h).toMatchObject({ type: "link", linkname: "a/b" });
+  });
+});
+
+describe("writeLayerTar reading files by host path", () => {
+  it("writes the bytes the stream path writes, across output blocks, and refuses a changed or swapped file", async () => {
+    const { entriesFromDir } = await import("../../src/image/tar-walk.js");
+    const { symlinkSync, truncateSync, unlinkSync, appendFileSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "tsbuild-walkfile-"));
+    const sizes = [0, 1, 511, 512, 513, 300_000, 1_048_576, 2_500_001];
+    sizes.forEach((n, i) => writeFileSync(join(dir, `f${i}`), Buffer.alloc(n, i + 1)));
+    const entries = await entriesFromDir(dir);
+    expect(entries.every((e) => e.type === "file" && !(e.content instanceof Uint8Array) && e.content.file !== undefined)).toBe(true);
+    const streamed = entries.map((e) => (e.type === "file" && !(e.content instanceof Uint8Array) ? { ...e, content: { size: e.content.size, open: e.content.open } } : e));
+    const direct = await collect(writeLayerTar(entries));
+    expect(direct.equals(await collect(writeLayerTar(streamed)))).toBe(true);
+    const chunks: number[] = [];
+    for await (const c of writeLayerTar(entries)) chunks.push((c as Buffer).length);
+    expect(chunks.slice(0, -1).every((n) => n === 1 << 20)).toBe(true);
+    expect(chunks.reduce((a, b) => a + b, 0)).toBe(direct.length);
+    truncateSync(join(dir, "f5"), 100);
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 shrank while it was being archived/);
+    writeFileSync(join(dir, "f5"), Buffer.alloc(300_000, 6));
+    appendFileSync(join(dir, "f5"), "more");
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 grew while it was being archived/);
+    unlinkSync(join(dir, "f5"));
+    symlinkSync(join(dir, "f6"), join(dir, "f5"));
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 became a symlink while it was being archived/);
   });
 });
