@@ -86,8 +86,9 @@ export function controlled(source: SignalSource | undefined, outer: AbortSignal 
  * at once, and only when that fails the probing mount (which falls back to a copy where
  * overlayfs is missing), so the common start spawns no probe.
  */
-async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof containerPaths>): Promise<Snapshot> {
-  const o = { lowers, upper: p.upper, work: p.work, target: p.merged };
+async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof containerPaths>, discard: boolean): Promise<Snapshot> {
+  // An auto-remove container's writable layer goes with it: releasing it need not make it a layer.
+  const o = { lowers, upper: p.upper, work: p.work, target: p.merged, discard };
   try {
     return await mountSnapshot({ ...o, mode: "overlay" });
   } catch (err) {
@@ -102,7 +103,7 @@ async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof conta
  */
 async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean, tty: boolean): Promise<RunResult> {
   const p = containerPaths(where.root, s.id);
-  const snap = await mountRootfs(lowers, p);
+  const snap = await mountRootfs(lowers, p, s.autoRemove === true);
   try {
     const user = await resolveUser(snap.target, s.run.user);
     await resolveInRoot(snap.target, s.run.cwd, "dir");

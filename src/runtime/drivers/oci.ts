@@ -11,6 +11,7 @@ import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, runCommand } from "../process.js";
 import { runResultOf, supervise, superviseTerminal } from "../supervise.js";
+import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompKey, storeFilter } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
 export type OciRuntimeName = "runc" | "crun";
@@ -143,6 +144,27 @@ class OciDriver implements Driver {
     return { argv: this.command(run), config: { ...spec, process, linux }, oomCgroup: rel };
   }
 
+  /**
+   * withCompiledSeccomp gives crun the compiled form of the config's seccomp profile
+   * (seccomp-cache.ts), compiling it once per profile and crun binary; crun then skips its own
+   * compilation. When crun could not compile it, the config goes as it is (crun reports why).
+   */
+  private async withCompiledSeccomp(config: Launch["config"], bundle: BundleOptions, rel: string): Promise<Launch["config"]> {
+    const cache = posix.join(this.stateRoot, ".seccomp-cache");
+    const key = await seccompKey(config.linux.seccomp, this.binary);
+    let filter = await readCachedFilter(cache, key);
+    if (filter === undefined) {
+      const id = `${bundle.id}-seccomp`;
+      // The compile container gets a cgroup of its own below the run's (removed with it) where crun manages cgroups.
+      const linux = config.linux.cgroupsPath !== undefined ? { ...config.linux, cgroupsPath: posix.join(rel, "seccomp") } : config.linux;
+      const bytes = await harvestSeccomp({ ...config, linux }, { command: (args) => this.command(args), stateRoot: this.stateRoot, dir: posix.join(bundle.dir, "seccomp"), id });
+      if (bytes === undefined) return config;
+      await storeFilter(cache, key, bytes);
+      filter = bytes.toString("base64");
+    }
+    return { ...config, annotations: { ...config.annotations, [SECCOMP_BPF_ANNOTATION]: filter } };
+  }
+
   async run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
     if (!CONTAINER_ID_RE.test(bundle.id)) throw new InputError(`container id "${bundle.id}" must match ${CONTAINER_ID_RE}`);
     const rel = posix.join("/", this.cgroupParent, bundle.id);
@@ -154,7 +176,8 @@ class OciDriver implements Driver {
     try {
       await fs.mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
       const launch = await this.launch(spec, bundle, rel);
-      await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(launch.config));
+      const config = this.name === "crun" ? await this.withCompiledSeccomp(launch.config, bundle, rel) : launch.config;
+      await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
       // A terminal run shares the caller's streams: the runtime relays its own terminal to the container's.
       const done = await (spec.process.terminal ? superviseTerminal : supervise)(launch.argv, io, { killAll, forward });
       const oomKilled = (await readOomKills(this.mounts, launch.oomCgroup)) > 0;
