@@ -78,7 +78,9 @@ export async function unmount(path: string): Promise<void> {
     if (err.code === "ENOENT") return path; // a mount point deleted under its mount is still listed by name
     throw err;
   });
-  for (let i = 0; i < 8 && (await isMountedAt(target)); i++) {
+  // Each round reads the mount table once: stacked mounts take one round each.
+  for (let i = 0; i < 8; i++) {
+    if (!(await isMountedAt(target))) return;
     const r = await runCapture(["umount", "--", target], { timeoutMs: 60_000 });
     if (r.code === 0 || !(await isMountedAt(target))) continue;
     const lazy = await runCapture(["umount", "-l", "--", target], { timeoutMs: 60_000 });
