@@ -1,6 +1,7 @@
 // The compiled seccomp filter cache for crun: keys, storage, and that a cached filter is crun's
 // own compilation, loaded by later runs, and still enforces the profile.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,5 +76,18 @@ describe("crun with the filter cache", () => {
     const bundle = readdirSync(work).filter((n) => n.startsWith("bundle-")).map((n) => join(work, n, "config.json"));
     const annotations = bundle.map((f) => (JSON.parse(readFileSync(f, "utf8")) as { annotations?: Record<string, string> }).annotations?.["run.oci.seccomp_bpf_data"]);
     expect(annotations).toEqual([filter.toString("base64"), filter.toString("base64")]);
+  });
+
+  it("reclaim deletes a compile container a killed supervisor left created", async () => {
+    const bundle = readdirSync(work).find((n) => n.startsWith("bundle-"))!;
+    const mounts = await readCgroupMounts();
+    const manager = mounts.mode === "v2" ? "" : "--cgroup-manager=disabled";
+    const hide = mounts.mode === "hybrid" && mounts.unified !== undefined ? `umount ${mounts.unified}; ` : "";
+    const state = join(work, "state");
+    const created = spawnSync("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `${hide}exec crun ${manager} --root ${state} create --bundle ${join(work, bundle)} left-seccomp`], { stdio: "ignore" });
+    expect(created.status).toBe(0);
+    expect(existsSync(join(state, "left-seccomp"))).toBe(true);
+    await driver.reclaim("left");
+    expect(existsSync(join(state, "left-seccomp"))).toBe(false);
   });
 });

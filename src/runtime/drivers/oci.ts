@@ -12,7 +12,7 @@ import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, runCommand } from "../process.js";
 import { settled } from "../settled.js";
 import { runResultOf, supervise, superviseTerminal } from "../supervise.js";
-import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompKey, storeFilter } from "./seccomp-cache.js";
+import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
 export type OciRuntimeName = "runc" | "crun";
@@ -160,7 +160,7 @@ class OciDriver implements Driver {
   private async withCompiledSeccomp(config: Launch["config"], cached: { key: string; filter: string | undefined }, bundle: BundleOptions, rel: string): Promise<Launch["config"]> {
     let filter = cached.filter;
     if (filter === undefined) {
-      const id = `${bundle.id}-seccomp`;
+      const id = seccompCompileId(bundle.id);
       // The compile container gets a cgroup of its own below the run's (removed with it) where crun manages cgroups.
       const linux = config.linux.cgroupsPath !== undefined ? { ...config.linux, cgroupsPath: posix.join(rel, "seccomp") } : config.linux;
       const bytes = await harvestSeccomp({ ...config, linux }, { command: (args) => this.command(args), stateRoot: this.stateRoot, dir: posix.join(bundle.dir, "seccomp"), id });
@@ -247,6 +247,8 @@ class OciDriver implements Driver {
     const rel = posix.join("/", this.cgroupParent, id);
     if (await this.exists(id)) await runCommand(this.command(["kill", id, "KILL"]));
     await this.destroy(id);
+    // A supervisor killed while crun compiled the seccomp profile leaves that container created.
+    if (this.name === "crun") await this.destroy(seccompCompileId(id));
     await removeCgroupTree(this.mounts, rel, 5000);
   }
 }

@@ -20,6 +20,11 @@ import type { OciSpec } from "../oci-types.js";
 /** SECCOMP_BPF_ANNOTATION is crun's annotation holding a compiled filter (base64). */
 export const SECCOMP_BPF_ANNOTATION = "run.oci.seccomp_bpf_data";
 
+/** seccompCompileId names the container in which crun compiles the profile for the run of container `id`. */
+export function seccompCompileId(id: string): string {
+  return `${id}-seccomp`;
+}
+
 /** SOCK_FILTER_SIZE is the size of one classic BPF instruction (struct sock_filter). */
 const SOCK_FILTER_SIZE = 8;
 
