@@ -79,7 +79,7 @@ class OciDriver implements Driver {
     const hybrid = this.name === "crun" && this.mounts.mode === "hybrid" && this.mounts.unified !== undefined;
     if (!hybrid && join.length === 0) return base;
     const steps = join.map((dir) => `echo $$ > ${shellQuote(posix.join(dir, "cgroup.procs"))}`);
-    if (hybrid) steps.push(`umount ${shellQuote(this.mounts.unified ?? "")}`);
+    if (hybrid) steps.push(`umount -n -i ${shellQuote(this.mounts.unified ?? "")}`);
     const script = [...steps, 'exec "$@"'].join(" && ");
     const prefix = hybrid ? ["unshare", "--mount", "--propagation", "private", "--"] : [];
     return [...prefix, "sh", "-c", script, "sh", ...base];
