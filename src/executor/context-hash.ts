@@ -69,13 +69,19 @@ function keyOf(e: ContextEntry): FileStatKey {
  */
 export async function hashFiles(ctx: BuildContext, entries: readonly ContextEntry[], opts: HashOptions = {}): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const toRead: ContextEntry[] = [];
+  const unknown: ContextEntry[] = [];
   for (const e of entries) {
     if (e.type !== "file") continue;
-    const cached = e.size === 0n ? EMPTY_SHA256 : (opts.memo?.get(e.path) ?? opts.cache?.get(keyOf(e)));
-    if (cached) out.set(e.path, cached);
-    else toRead.push(e);
+    const known = e.size === 0n ? EMPTY_SHA256 : opts.memo?.get(e.path);
+    if (known) out.set(e.path, known);
+    else unknown.push(e);
   }
+  const cached = opts.cache?.getMany(unknown.map(keyOf)) ?? [];
+  const toRead = unknown.filter((e, i) => {
+    const hit = cached[i];
+    if (hit) out.set(e.path, hit);
+    return !hit;
+  });
   const fresh = new Map<string, string>();
   const reader = opts.reader ?? streamSha256;
   await forEachContextFile(ctx, toRead, async (handle, entry) => {
