@@ -85,6 +85,11 @@ export function readdirOfSync(dir: number): Dirent[] {
   return fs.readdirSync(`${PROC_FD}/${dir}`, { withFileTypes: true });
 }
 
+/** readdirNamesSync lists the names in the directory open as descriptor `dir`. */
+export function readdirNamesSync(dir: number): string[] {
+  return fs.readdirSync(`${PROC_FD}/${dir}`);
+}
+
 /** sameInode reports whether a stat names the inode the walk recorded for entry. */
 export function sameInode(st: BigIntStats, entry: ContextEntry): boolean {
   return st.ino === entry.ino && st.dev === entry.dev;

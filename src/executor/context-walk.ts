@@ -8,8 +8,8 @@
 import fs, { type BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { IgnoreMatcher } from "../core/dockerignore.js";
-import { changedError, lstatAtSync, openDirAtSync, readdirOfSync, readlinkAtSync, sameInode } from "./context-fs.js";
-import { compareBytes, joinPath, type ContextEntry, type ContextWarning, type EntryType } from "./context-types.js";
+import { changedError, lstatAtSync, openDirAtSync, readdirNamesSync, readdirOfSync, readlinkAtSync, sameInode } from "./context-fs.js";
+import { joinPath, sortByBytes, type ContextEntry, type ContextWarning, type EntryType } from "./context-types.js";
 
 /** WalkResult is the metadata snapshot of a context. */
 export interface WalkResult {
@@ -70,8 +70,11 @@ class Walker {
   /** visit lists the directory `path` (open as descriptor `dir`); returns whether anything below it was kept. */
   async visit(dir: number, path: string): Promise<boolean> {
     await this.maybeYield();
-    const names = readdirOfSync(dir).map((d) => ({ name: d.name, isDir: d.isDirectory() }));
-    names.sort((a, b) => compareBytes(a.name, b.name));
+    // Only an excluded directory that a `!` exception may re-include needs its type from the listing.
+    const names = this.matcher?.hasExclusions === true
+      ? readdirOfSync(dir).map((d) => ({ name: d.name, isDir: d.isDirectory() }))
+      : readdirNamesSync(dir).map((name) => ({ name, isDir: false }));
+    sortByBytes(names, (n) => n.name);
     const stats: Stat[] = names.map(({ name, isDir }) => {
       const rel = joinPath(path, name);
       if (this.matcher?.matches(rel)) return { name, rel, excludedDir: isDir && mayReinclude(this.matcher, rel) };
@@ -168,6 +171,6 @@ export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | und
   // reaches a COPY: the root entry carries those fixed values.
   w.entries.set(".", { ...(entryOf(".", st, undefined) as ContextEntry), mode: 0o755, uid: 0, gid: 0 });
   await w.visit(root.fd, ".");
-  w.warnings.sort((a, b) => compareBytes(a.path, b.path));
+  sortByBytes(w.warnings, (x) => x.path);
   return { entries: w.entries, children: w.children, warnings: w.warnings };
 }
