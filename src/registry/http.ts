@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { Response } from "node-fetch";
+import { httpsAgentFor } from "./trust.js";
 
 /**
  * loadFetch imports node-fetch on first use: loading it evaluates web-stream and blob code that
@@ -114,7 +115,7 @@ async function once(method: string, url: URL, headers: Record<string, string>, b
   const payload = typeof body === "function" ? body() : body;
   let res: Response;
   try {
-    res = await fetch(url.href, { method, headers, body: payload, redirect: "manual", signal: ac.signal, compress: false });
+    res = await fetch(url.href, { method, headers, body: payload, redirect: "manual", signal: ac.signal, compress: false, agent: httpsAgentFor(url) });
   } catch (err) {
     clearTimeout(timer);
     if (payload instanceof Readable) payload.destroy();
