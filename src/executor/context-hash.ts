@@ -61,9 +61,9 @@ export const streamSha256: ContentReader = async (handle) => {
   return hash.digest("hex");
 };
 
-/** keyOf is the hash cache key of a walked file. */
+/** keyOf is the hash cache key of a walked file: a ContextEntry carries every field of one. */
 function keyOf(e: ContextEntry): FileStatKey {
-  return { path: e.path, size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, dev: e.dev, mode: e.mode, uid: e.uid, gid: e.gid };
+  return e;
 }
 
 /**
