@@ -16,15 +16,18 @@ const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 /**
  * SEEN_TTL_MS is how long a layer dir or blob seen present is taken as present by later lookups.
  * Every step's record lists all layers below it, so without this a warm rebuild of n steps
- * checks O(n²) paths. The check is advisory either way: content can be pruned right after it.
+ * checks O(n^2) paths; its lookups all start within a few milliseconds, and share one check
+ * per path (checks in flight are shared too). The window is kept short: the check is advisory
+ * either way (content can be pruned right after it), and a longer one would let a builder that
+ * lives across builds miss a prune by another process.
  */
-const SEEN_TTL_MS = 2000;
-/** MAX_SEEN bounds the remembered checks of a long-lived builder. */
+const SEEN_TTL_MS = 500;
+/** MAX_SEEN bounds the remembered checks. */
 const MAX_SEEN = 10_000;
 
-/** Presence remembers recent positive existence checks of paths and blobs. */
+/** Presence shares recent and in-flight existence checks of layer dirs and blobs. */
 class Presence {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { readonly at: number; readonly present: Promise<boolean> }>();
   constructor(private readonly store: Store) {}
 
   /** usable reports whether every layer dir and blob of a result is (still) there. */
@@ -37,17 +40,17 @@ class Presence {
     return (await Promise.all(checks)).every(Boolean);
   }
 
-  /** check runs probe unless id was seen present within SEEN_TTL_MS. */
-  private async check(id: string, probe: () => Promise<boolean>): Promise<boolean> {
+  /** check runs probe unless a check of id started within SEEN_TTL_MS (and did not find it missing). */
+  private check(id: string, probe: () => Promise<boolean>): Promise<boolean> {
     const now = Date.now();
-    const at = this.seen.get(id);
-    if (at !== undefined && now - at < SEEN_TTL_MS) return true;
-    const ok = await probe();
-    if (ok) {
-      if (this.seen.size >= MAX_SEEN) this.seen.clear();
-      this.seen.set(id, now);
-    }
-    return ok;
+    const known = this.seen.get(id);
+    if (known && now - known.at < SEEN_TTL_MS) return known.present;
+    if (this.seen.size >= MAX_SEEN) this.seen.clear();
+    const present = probe();
+    this.seen.set(id, { at: now, present });
+    // A missing path (or a failed check) is never remembered: the next lookup looks again.
+    present.then((ok) => ok || this.seen.delete(id), () => this.seen.delete(id));
+    return present;
   }
 }
 
