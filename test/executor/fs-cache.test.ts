@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sha256, type Digest } from "../../src/core/digest.js";
 import { createFsCache } from "../../src/executor/ops/cache.js";
-import type { FsResult } from "../../src/executor/ops/types.js";
+import type { FsResult, LayerDir } from "../../src/executor/ops/types.js";
 import { openStore, type Store } from "../../src/store/store.js";
 
 let root: string;
@@ -24,7 +24,7 @@ afterEach(() => {
 
 /** chain stores n layers (a dir and a blob each) and returns the result of each step: step i has layers 0..i. */
 async function chain(n: number): Promise<FsResult[]> {
-  const layers = [];
+  const layers: LayerDir[] = [];
   for (let i = 0; i < n; i++) {
     const dir = join(root, `layer-${i}`);
     mkdirSync(dir);
