@@ -52,8 +52,8 @@ function mayReinclude(matcher: IgnoreMatcher, dir: string): boolean {
 /** YIELD_AFTER_MS is how long the walk may hold the event loop before it lets other work run. */
 const YIELD_AFTER_MS = 10;
 
-/** Stat is what one kept name of a directory turned out to be. */
-type Stat = { name: string; rel: string; excludedDir: boolean } | { name: string; rel: string; entry?: ContextEntry; warning?: ContextWarning };
+/** Pending is a subdirectory to visit after its siblings are recorded (excluded: only for a `!` exception). */
+type Pending = { readonly name: string; readonly rel: string; readonly excluded: boolean };
 
 /**
  * Walker carries one walk's state. Each directory is listed and its names lstat'ed with
@@ -71,29 +71,25 @@ class Walker {
   async visit(dir: number, path: string): Promise<boolean> {
     await this.maybeYield();
     // Only an excluded directory that a `!` exception may re-include needs its type from the listing.
-    const names = this.matcher?.hasExclusions === true
-      ? readdirOfSync(dir).map((d) => ({ name: d.name, isDir: d.isDirectory() }))
-      : readdirNamesSync(dir).map((name) => ({ name, isDir: false }));
-    sortByBytes(names, (n) => n.name);
-    const stats: Stat[] = names.map(({ name, isDir }) => {
+    const typed = this.matcher?.hasExclusions === true ? sortByBytes(readdirOfSync(dir), (d) => d.name) : undefined;
+    const names = typed ? typed.map((d) => d.name) : sortByBytes(readdirNamesSync(dir), (n) => n);
+    // Siblings are recorded first, then subdirectories visited in name order.
+    const order: (string | Pending)[] = [];
+    names.forEach((name, i) => {
       const rel = joinPath(path, name);
-      if (this.matcher?.matches(rel)) return { name, rel, excludedDir: isDir && mayReinclude(this.matcher, rel) };
-      return { name, rel, ...this.stat(dir, name, rel) };
-    });
-    for (const s of stats) {
-      if ("excludedDir" in s) continue;
-      if (s.warning) this.warnings.push(s.warning);
-      if (s.entry) this.entries.set(s.rel, s.entry);
-    }
-    const kept: string[] = [];
-    for (const s of stats) {
-      if ("excludedDir" in s) {
-        if (s.excludedDir && (await this.descend(dir, s.name, s.rel, true))) kept.push(s.name);
-        continue;
+      if (this.matcher?.matches(rel)) {
+        if (typed?.[i]?.isDirectory() === true && mayReinclude(this.matcher, rel)) order.push({ name, rel, excluded: true });
+        return;
       }
-      if (!s.entry) continue;
-      if (s.entry.type === "dir") await this.descend(dir, s.name, s.rel, false);
-      kept.push(s.name);
+      const entry = this.stat(dir, name, rel);
+      if (!entry) return;
+      this.entries.set(rel, entry);
+      order.push(entry.type === "dir" ? { name, rel, excluded: false } : name);
+    });
+    const kept: string[] = [];
+    for (const o of order) {
+      if (typeof o === "string") kept.push(o);
+      else if ((await this.descend(dir, o.name, o.rel, o.excluded)) || !o.excluded) kept.push(o.name);
     }
     this.children.set(path, kept);
     return kept.length > 0;
@@ -106,14 +102,15 @@ class Walker {
     this.lastYield = performance.now();
   }
 
-  /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings. */
-  private stat(dir: number, name: string, rel: string): { entry?: ContextEntry; warning?: ContextWarning } {
+  /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings (and undefined). */
+  private stat(dir: number, name: string, rel: string): ContextEntry | undefined {
     let st: BigIntStats;
     try {
       st = lstatAtSync(dir, name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      return { warning: { code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` } };
+      this.warnings.push({ code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` });
+      return undefined;
     }
     const isLink = (Number(st.mode) & S_IFMT) === 0o120000;
     const entry = entryOf(rel, st, isLink ? this.readlink(dir, name, rel) : undefined);
@@ -121,9 +118,9 @@ class Walker {
       // Deviation: BuildKit transfers FIFOs, sockets and device nodes as metadata; tsbuild skips
       // them with a warning (they are never opened, and an image rarely wants them).
       const kind = SPECIAL[Number(st.mode) & S_IFMT] ?? "special file";
-      return { warning: { code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` } };
+      this.warnings.push({ code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` });
     }
-    return { entry };
+    return entry;
   }
 
   /** readlink reads a symlink the walk just lstat'ed; one replaced meanwhile is a ContextChanged. */
