@@ -7,6 +7,13 @@ import { StoreError } from "./errors.js";
 /** SCHEMA_VERSION is the metadata schema this code reads and writes; older stores are migrated on open. */
 export const SCHEMA_VERSION = 3;
 
+/**
+ * LAST_USED_INTERVAL_MS is the resolution of last-used times that reads maintain (cache records,
+ * images a build reads): prune by age or size works in hours and megabytes, and a write per read
+ * would cost a commit and an fsync each.
+ */
+export const LAST_USED_INTERVAL_MS = 60_000;
+
 /** BUSY_TIMEOUT_MS is how long a writer waits for another tsbuild process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -193,12 +200,17 @@ export class MetaStore {
       ON CONFLICT(key) DO UPDATE SET digest = excluded.digest, size = excluded.size, last_used = excluded.last_used`).run(key, digest, size, now, now);
   }
 
-  /** getCache returns a cache entry and marks it used. */
+  /**
+   * getCache returns a cache entry and marks it used when its last-used time is
+   * LAST_USED_INTERVAL_MS old or more (so a warm rebuild does not commit one write per step).
+   */
   getCache(key: string, now = Date.now()): CacheRecord | undefined {
     const row = this.db.prepare("SELECT * FROM cache WHERE key = ?").get(key) as Row | undefined;
     if (!row) return undefined;
+    const rec = toCache(row);
+    if (now - rec.lastUsed < LAST_USED_INTERVAL_MS) return rec;
     this.db.prepare("UPDATE cache SET last_used = ? WHERE key = ?").run(now, key);
-    return toCache(row);
+    return { ...rec, lastUsed: now };
   }
 
   /** listCache returns every cache entry, least recently used first. */
