@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, constants, openSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
 import { TsbuildError } from "../core/index.js";
 import type { RunIo, RunResult } from "./driver.js";
 import { signalFromStatus, statusFromExit } from "./process.js";
@@ -9,6 +11,12 @@ export interface SuperviseHooks {
   killAll(pid: number | undefined): Promise<void>;
   /** forward delivers `signal` to the container's main process. */
   forward(signal: NodeJS.Signals, pid: number | undefined): Promise<void>;
+  /**
+   * unwrapLog (terminal runs of crun) reads the runtime's stderr through a pipe and writes each
+   * of its `<time>: <message>` log lines to the caller's stderr as the bare message: crun 1.8
+   * logs the terminal output it drains after the process exited as such a line.
+   */
+  readonly unwrapLog?: boolean;
 }
 
 /** Supervised is how the supervised command ended, plus any error raised while stopping it. */
@@ -116,6 +124,33 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
 }
 
 /**
+ * terminalFd opens the terminal behind `stream` (a tty stream of this process) anew, in blocking
+ * mode, for a child to inherit; undefined for any other stream. Node puts its own terminal fds in
+ * non-blocking mode, and a runtime that relays a container's terminal (crun) writing to such an
+ * fd gets EAGAIN when the reader falls behind, and then logs the relayed bytes as an error
+ * instead of writing them out.
+ */
+function terminalFd(stream: Readable | Writable | undefined, flags: "r" | "w"): number | undefined {
+  const fd = (stream as { fd?: unknown } | undefined)?.fd;
+  if (typeof fd !== "number" || !(stream as { isTTY?: boolean }).isTTY) return undefined;
+  return openSync(`/proc/self/fd/${fd}`, flags === "r" ? constants.O_RDONLY | constants.O_NOCTTY : constants.O_WRONLY | constants.O_NOCTTY);
+}
+
+/** LOG_LINE is one crun log line written to a non-terminal stderr: `<RFC 3339 time>: <message>\n`. */
+const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z: ([\s\S]*)\n$/;
+
+/**
+ * unwrapLogLine turns one write of crun's log into its message; the newline crun adds goes when
+ * the message already ends a line (drained terminal output). Anything else is kept as it is.
+ */
+export function unwrapLogLine(text: string): string {
+  const m = LOG_LINE.exec(text);
+  if (!m) return text;
+  const msg = m[1]!;
+  return msg.endsWith("\n") ? msg : `${msg}\n`;
+}
+
+/**
  * superviseTerminal runs `argv` (a runtime that gives the container a terminal) with the caller's
  * own streams as its stdin, stdout and stderr, in the caller's process group so that it may use
  * the caller's controlling terminal (a background group would be stopped for reading it). Stops
@@ -124,11 +159,19 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
 export function superviseTerminal(argv: readonly string[], io: RunIo, hooks: SuperviseHooks): Promise<Supervised> {
   const [cmd, ...args] = argv;
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "superviseTerminal needs a program"));
-  const child = spawn(cmd, args, { stdio: [io.stdin ?? "ignore", io.stdout, io.stderr] });
+  const fds = [terminalFd(io.stdin, "r"), terminalFd(io.stdout, "w"), terminalFd(io.stderr, "w")];
+  const close = (): void => fds.forEach((fd) => fd !== undefined && closeSync(fd));
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd, args, { stdio: [fds[0] ?? io.stdin ?? "ignore", fds[1] ?? io.stdout, hooks.unwrapLog === true ? "pipe" : (fds[2] ?? io.stderr)] });
+  } finally {
+    close(); // the child has its copies
+  }
+  child.stderr?.on("data", (chunk: Buffer) => io.stderr.write(unwrapLogLine(chunk.toString("utf8"))));
   const { state, disarm } = watchStops(child, io, hooks);
   return new Promise((resolve, reject) => {
     child.on("error", (err) => (disarm(), reject(err)));
-    child.on("exit", (code, signal) => {
+    child.on(hooks.unwrapLog === true ? "close" : "exit", (code: number | null, signal: NodeJS.Signals | null) => {
       disarm();
       resolve({ status: statusFromExit(code, signal), timedOut: state.timedOut, aborted: state.aborted, stopError: state.stopError });
     });

@@ -195,7 +195,7 @@ class OciDriver implements Driver {
       const launch = await this.prepare(spec, bundle, rel);
       await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(launch.config));
       // A terminal run shares the caller's streams: the runtime relays its own terminal to the container's.
-      const done = await (spec.process.terminal ? superviseTerminal : supervise)(launch.argv, io, { killAll, forward });
+      const done = await (spec.process.terminal ? superviseTerminal : supervise)(launch.argv, io, { killAll, forward, unwrapLog: this.name === "crun" });
       const oomKilled = (await readOomKills(this.mounts, launch.oomCgroup)) > 0;
       return runResultOf(done, oomKilled);
     } finally {
@@ -209,6 +209,7 @@ class OciDriver implements Driver {
     if (!(await this.exists(id))) throw new InputError(`container ${id} is not running`);
     const tty = options?.tty === true;
     const hooks = {
+      unwrapLog: this.name === "crun",
       killAll: async (pid: number | undefined) => {
         // Only a piped exec leads a process group of its own; a terminal exec shares the caller's.
         if (pid !== undefined) process.kill(tty ? pid : -pid, "SIGKILL");
