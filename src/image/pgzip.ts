@@ -20,6 +20,38 @@ async function blockLevel(block: Buffer, level: number): Promise<number> {
   return test.length > sample.length * INCOMPRESSIBLE ? 0 : level;
 }
 
+/** STORED_MAX is the most one stored deflate block holds (its LEN field is 16 bits). */
+const STORED_MAX = 0xffff;
+
+/**
+ * storedBlocks is `data` as stored (uncompressed) deflate blocks starting at a byte boundary, the
+ * last one marked final when `last`: each is a header byte (BFINAL, BTYPE 00), LEN and its one's
+ * complement, then the bytes. It ends at a byte boundary, so the next block follows directly.
+ */
+export function storedBlocks(data: Buffer, last: boolean): Buffer {
+  const count = Math.max(1, Math.ceil(data.length / STORED_MAX));
+  const out = Buffer.allocUnsafe(data.length + 5 * count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const piece = data.subarray(i * STORED_MAX, (i + 1) * STORED_MAX);
+    out[at] = last && i === count - 1 ? 1 : 0;
+    out.writeUInt16LE(piece.length, at + 1);
+    out.writeUInt16LE(~piece.length & 0xffff, at + 3);
+    piece.copy(out, at + 5);
+    at += 5 + piece.length;
+  }
+  return out;
+}
+
+/** deflateBlock deflates one block at `level`, primed with `dict`; stored blocks (level 0) are framed here without zlib. */
+async function deflateBlock(block: Buffer, level: number, dict: Buffer | undefined, last: boolean): Promise<Buffer> {
+  if (level === 0 && block.length > 0) return storedBlocks(block, last);
+  // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
+  const chunkSize = block.length + (block.length >> 8) + 1024;
+  const flush = last ? {} : { finishFlush: constants.Z_SYNC_FLUSH };
+  return deflateRawAsync(block, { level, chunkSize, ...(dict ? { dictionary: dict } : {}), ...flush });
+}
+
 /** PGZIP_BLOCK_BYTES is how much input each parallel deflate job takes (pigz uses 128 KiB, pgzip 1 MiB). */
 export const PGZIP_BLOCK_BYTES = 1024 * 1024;
 
@@ -38,12 +70,22 @@ function header(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level <= 1 ? 4 : 0, 3]);
 }
 
+/**
+ * blocksOf cuts the source into blocks of `size` bytes (the last one shorter). A whole block lying
+ * in one chunk at a block boundary is passed on in place, not copied: sources hand over their chunks
+ * and never write to them again.
+ */
 async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: number): AsyncGenerator<Buffer> {
   let block = Buffer.allocUnsafe(size);
   let used = 0;
   for await (const chunk of source) {
     let off = 0;
     while (off < chunk.length) {
+      if (used === 0 && chunk.length - off >= size) {
+        yield Buffer.from(chunk.buffer, chunk.byteOffset + off, size);
+        off += size;
+        continue;
+      }
       const n = Math.min(size - used, chunk.length - off);
       block.set(chunk.subarray(off, off + n), used);
       used += n;
@@ -82,10 +124,7 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
     crc = crc32(block, crc);
     length += block.length;
     const dict = previous && previous.length > 0 ? previous.subarray(Math.max(0, previous.length - WINDOW_BYTES)) : undefined;
-    // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
-    const chunkSize = block.length + (block.length >> 8) + 1024;
-    const flush = last ? {} : { finishFlush: constants.Z_SYNC_FLUSH };
-    const job = blockLevel(block, opts.level).then((level) => deflateRawAsync(block, { level, chunkSize, ...(dict ? { dictionary: dict } : {}), ...flush }));
+    const job = blockLevel(block, opts.level).then((level) => deflateBlock(block, level, dict, last));
     job.catch(() => undefined); // awaited in order below; this only keeps an early failure from being unhandled
     pending.push(job);
     previous = block;

@@ -10,8 +10,15 @@ interface EntryCommon {
   readonly xattrs?: Readonly<Record<string, Uint8Array>>;
 }
 
-/** FileContent is a regular file's bytes: a buffer, or a function that opens a stream of exactly `size` bytes. */
-export type FileContent = Uint8Array | { readonly size: number; readonly open: () => AsyncIterable<Uint8Array> };
+/**
+ * FileContent is a regular file's bytes: a buffer, or a function that opens a stream of exactly
+ * `size` bytes. `readInto`, when given, reads the same bytes synchronously into `target` at
+ * `offset` (which has room for `size + 1` bytes, so one read can tell the file grew) and throws
+ * when the file is not `size` bytes long; writers use it for small files.
+ */
+export type FileContent =
+  | Uint8Array
+  | { readonly size: number; readonly open: () => AsyncIterable<Uint8Array>; readonly readInto?: (target: Buffer, offset: number) => void };
 
 /**
  * LayerEntry is one item of a layer changeset. `whiteout` deletes `path` from lower layers

@@ -14,9 +14,49 @@ const USTAR_MAX_ID = 0o777777;
 
 type Headers = { -readonly [K in keyof UstarHeader]: UstarHeader[K] };
 
-/** BATCH_BYTES is how much archive the writer gathers before handing it on (fewer, larger chunks). */
-const BATCH_BYTES = 256 << 10;
+/** BATCH_BYTES is the size of the chunks the writer hands on: one parallel gzip block (PGZIP_BLOCK_BYTES), so the compressor takes them without copying. */
+const BATCH_BYTES = 1 << 20;
+/** INLINE_FILE_BYTES is the largest file read synchronously (FileContent.readInto) straight into the batch. */
+const INLINE_FILE_BYTES = 256 << 10;
+/** BATCH_CAPACITY leaves room past BATCH_BYTES for one inline file, its padding and the byte that tells it grew. */
+const BATCH_CAPACITY = BATCH_BYTES + INLINE_FILE_BYTES + 1024;
 const ZEROS = Buffer.alloc(1024);
+
+/** Batch gathers archive bytes in one buffer; take() hands on the first BATCH_BYTES (or all, at the end) and keeps the rest. */
+class Batch {
+  buf = Buffer.allocUnsafe(BATCH_CAPACITY);
+  used = 0;
+
+  /** take returns up to BATCH_BYTES gathered bytes and starts a new buffer with what was left over. */
+  take(): Buffer {
+    const n = Math.min(this.used, BATCH_BYTES);
+    const out = this.buf.subarray(0, n);
+    const next = Buffer.allocUnsafe(BATCH_CAPACITY);
+    this.buf.copy(next, 0, n, this.used);
+    this.buf = next;
+    this.used -= n;
+    return out;
+  }
+
+  /** push copies `b` in, handing on each full batch. */
+  *push(b: Uint8Array): Generator<Buffer> {
+    for (let off = 0; off < b.byteLength; ) {
+      const n = Math.min(b.byteLength - off, BATCH_BYTES - this.used);
+      this.buf.set(b.subarray(off, off + n), this.used);
+      this.used += n;
+      off += n;
+      if (this.used >= BATCH_BYTES) yield this.take();
+    }
+  }
+
+  /** pad zero-fills the batch up to the next 512-byte boundary of an entry body of `size` bytes. */
+  pad(size: number): void {
+    const rest = size % 512;
+    if (rest === 0) return;
+    this.buf.fill(0, this.used, this.used + 512 - rest);
+    this.used += 512 - rest;
+  }
+}
 
 /**
  * writeLayerTar returns the layer tar of a changeset as a stream: entries sorted depth-first with
@@ -27,8 +67,9 @@ const ZEROS = Buffer.alloc(1024);
  *
  * Headers are ustar blocks written by ustar.ts (byte-identical to tar-stream's), preceded by
  * tsbuild's own PAX header block when records are needed; names and link targets that need PAX get
- * an ASCII fallback in the ustar header. Small files are read ahead (prefetch) and the archive
- * comes out in batches of about BATCH_BYTES. Errors (a file whose size changed while read) end
+ * an ASCII fallback in the ustar header. Small files with a synchronous reader are read straight
+ * into the output batch; other small files are read ahead (prefetch). The archive comes out in
+ * chunks of BATCH_BYTES (the last one shorter). Errors (a file whose size changed while read) end
  * the stream.
  */
 export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptions = {}): Readable {
@@ -36,24 +77,37 @@ export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptio
   return Readable.from(archive(sorted, opts), { objectMode: false });
 }
 
+/** inlineSize is the size of a file read straight into the batch (small, with a synchronous reader), else undefined. */
+function inlineSize(e: LayerEntry): number | undefined {
+  if (e.type !== "file" || e.content instanceof Uint8Array || !e.content.readInto) return undefined;
+  return e.content.size <= INLINE_FILE_BYTES ? e.content.size : undefined;
+}
+
+/** inlineFile writes a small file's headers and body (read synchronously) into the batch. */
+function* inlineFile(batch: Batch, e: LayerEntry & { type: "file" }, size: number, opts: LayerTarOptions): Generator<Buffer> {
+  for (const b of headBlocks(e, opts, size)) yield* batch.push(b);
+  const content = e.content as { readonly readInto: (target: Buffer, offset: number) => void };
+  content.readInto(batch.buf, batch.used);
+  batch.used += size;
+  batch.pad(size);
+  while (batch.used >= BATCH_BYTES) yield batch.take();
+}
+
 /** archive yields the tar bytes of the sorted entries, then the two zero blocks that end a tar. */
 async function* archive(sorted: readonly LayerEntry[], opts: LayerTarOptions): AsyncGenerator<Buffer> {
   const ahead = prefetch(sorted);
-  let batch: Buffer[] = [];
-  let held = 0;
+  const batch = new Batch();
   for (let i = 0; i < sorted.length; i++) {
-    for await (const b of entryBlocks(await ahead(i), opts)) {
-      batch.push(b);
-      held += b.length;
-      if (held >= BATCH_BYTES) {
-        yield Buffer.concat(batch, held);
-        batch = [];
-        held = 0;
-      }
+    const e = sorted[i] as LayerEntry;
+    const inline = inlineSize(e);
+    if (inline !== undefined && e.type === "file") {
+      yield* inlineFile(batch, e, inline, opts);
+      continue;
     }
+    for await (const b of entryBlocks(await ahead(i), opts)) yield* batch.push(b);
   }
-  batch.push(ZEROS);
-  yield Buffer.concat(batch, held + ZEROS.length);
+  yield* batch.push(ZEROS);
+  if (batch.used > 0) yield batch.take();
 }
 
 /** padding is the zero bytes that fill an entry body of `size` bytes up to a 512-byte block. */
@@ -78,7 +132,7 @@ function prefetch(list: readonly LayerEntry[]): (i: number) => Promise<LayerEntr
   let next = 0;
   let bytes = 0;
   const small = (e: LayerEntry): number | undefined =>
-    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.size <= PREFETCH_FILE_BYTES ? e.content.size : undefined;
+    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.size <= PREFETCH_FILE_BYTES && inlineSize(e) === undefined ? e.content.size : undefined;
   return async (i) => {
     while (next < list.length && (next <= i || (loads.size < PREFETCH_FILES && bytes < PREFETCH_BYTES))) {
       const e = list[next] as LayerEntry;
@@ -183,26 +237,32 @@ function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax:
   return { header, pax };
 }
 
-/** entryBlocks yields one entry: its PAX header and records when needed, its ustar header, its body and padding. */
-async function* entryBlocks(e: LayerEntry, opts: LayerTarOptions): AsyncGenerator<Buffer> {
+/** headBlocks are an entry's PAX header and records when it needs them, then its ustar header (announcing `size` body bytes). */
+function headBlocks(e: LayerEntry, opts: LayerTarOptions, size: number): Buffer[] {
   const { header, pax } = headerOf(e, opts);
+  const out: Buffer[] = [];
   if (pax.size > 0) {
     const body = encodePaxRecords(pax);
-    yield paxHeaderBlock(body.length, header.mtime);
-    yield body;
+    out.push(paxHeaderBlock(body.length, header.mtime), body);
     const pad = padding(body.length);
-    if (pad) yield pad;
+    if (pad) out.push(pad);
   }
-  if (e.type !== "file") return yield encodeUstar(header);
+  out.push(encodeUstar({ ...header, size }));
+  return out;
+}
+
+/** entryBlocks yields one entry: its PAX header and records when needed, its ustar header, its body and padding. */
+async function* entryBlocks(e: LayerEntry, opts: LayerTarOptions): AsyncGenerator<Buffer> {
+  if (e.type !== "file") return yield* headBlocks(e, opts, 0);
   if (e.content instanceof Uint8Array) {
-    yield encodeUstar({ ...header, size: e.content.byteLength });
+    yield* headBlocks(e, opts, e.content.byteLength);
     yield Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
     const pad = padding(e.content.byteLength);
     if (pad) yield pad;
     return;
   }
   const { size, open } = e.content;
-  yield encodeUstar({ ...header, size });
+  yield* headBlocks(e, opts, size);
   let seen = 0;
   for await (const chunk of open()) {
     seen += chunk.byteLength;

@@ -102,6 +102,24 @@ describe("layer tar writer", () => {
     const bad = writeLayerTar([{ type: "file", path: "f", content: { size: 5, open: async function* () { yield Buffer.from("ab"); } } }]);
     await expect(collect(bad)).rejects.toThrow(/f shrank/);
   });
+
+  it("writes the same bytes when small files are read synchronously into the batch, across batch boundaries", async () => {
+    const sizes = [0, 1, 511, 512, 513, 100_000, 262_144, 262_145, 700_000, 3, 200_000, 262_143, 90_000];
+    const bodies = sizes.map((n, i) => Buffer.alloc(n, i + 1));
+    const streamed: LayerEntry[] = bodies.map((b, i) => ({ type: "file", path: `f${String(i).padStart(2, "0")}`, content: { size: b.length, open: async function* () { yield b; } } }));
+    const inline: LayerEntry[] = bodies.map((b, i) => ({
+      type: "file",
+      path: `f${String(i).padStart(2, "0")}`,
+      content: { size: b.length, open: async function* () { yield b; }, readInto: (t: Buffer, off: number) => void b.copy(t, off) },
+    }));
+    const want = await collect(writeLayerTar(streamed));
+    const chunks: Buffer[] = [];
+    for await (const c of writeLayerTar(inline)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(want)).toBe(true);
+    expect(chunks.slice(0, -1).every((c) => c.length === 1 << 20)).toBe(true);
+    const grew: LayerEntry = { type: "file", path: "g", content: { size: 2, open: async function* () {}, readInto: () => { throw new Error("g grew while it was being archived"); } } };
+    await expect(collect(writeLayerTar([grew]))).rejects.toThrow(/g grew/);
+  });
 });
 
 describe("entriesFromDir", () => {

@@ -37,7 +37,7 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
     case "file": {
       const open = d.open;
       if (!open) throw new TypeError(`diff entry ${d.path} has no content reader`);
-      return { ...common, type: "file", content: { size: d.size, open } };
+      return { ...common, type: "file", content: { size: d.size, open, ...(d.readInto ? { readInto: d.readInto } : {}) } };
     }
   }
 }
