@@ -150,9 +150,10 @@ const YIELD_MS = 8;
  * dropped and every other attribute is kept byte-exact; files sharing an inode become one `file`
  * and `hardlink`s to it. Sockets are left out. The root directory itself is not an entry.
  * Throws when the dir uses overlay features tsbuild does not mount with (redirect, metacopy).
+ * `attrs`, when given, is readXattrTree(upper) as read by the caller since the dir last changed.
  */
-export async function diffUpper(upper: string): Promise<DiffEntry[]> {
-  const attrs = await readXattrTree(upper);
+export async function diffUpper(upper: string, attrs?: ReadonlyMap<string, Xattrs>): Promise<DiffEntry[]> {
+  attrs ??= await readXattrTree(upper);
   const links = new Map<string, string>();
   const out: DiffEntry[] = [];
   let since = performance.now();

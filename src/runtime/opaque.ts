@@ -8,13 +8,13 @@
  * expandOpaqueDirs rewrites an upper dir into that form, so the dir, its layer tar and the way
  * later steps see it as a lower all agree.
  */
-import type { BigIntStats } from "node:fs";
+import { lstatSync, type BigIntStats } from "node:fs";
 import { lstat, lutimes, readdir } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { runCapture, runChecked } from "./exec-capture.js";
 import { makeWhiteouts } from "./nodes.js";
-import { isOverlayWhiteout, listDir } from "./tree.js";
+import { isOverlayWhiteout, listDir, listDirSync } from "./tree.js";
 import { parseGetfattrDump } from "./xattr.js";
 
 /** OPAQUE_XATTR is the attribute overlayfs marks an opaque directory with. */
@@ -38,11 +38,53 @@ async function isOpaqueDir(path: string): Promise<boolean> {
   throw new TsbuildError("Snapshot", `getfattr could not read ${OPAQUE_XATTR} of ${path} (exit ${r.code}): ${r.stderr.trim()}`);
 }
 
-/** opaqueDirsOf lists the directories below `upper` (relative) marked opaque, with one `getfattr` call that prints only that attribute. */
-async function opaqueDirsOf(upper: string): Promise<string[]> {
+/** presentIn says whether some layer dir holds an entry (of any kind) at `rel`. */
+function presentIn(lowers: readonly string[], rel: string): boolean {
+  return lowers.some((layer) => {
+    try {
+      lstatSync(`${layer}/${rel}`);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return false; // the layer holds nothing there
+      throw err;
+    }
+  });
+}
+
+/**
+ * opaqueCandidates lists the directories of `upper` (relative) that stand where some lower holds
+ * an entry. Only those can be opaque: overlayfs marks a directory opaque when it takes the place of
+ * a whiteout, and a whiteout only ever stands over a lower entry. A directory with nothing below it
+ * is not entered, since nothing under it can be below either.
+ */
+function opaqueCandidates(upper: string, lowers: readonly string[], rel = "", out: string[] = []): string[] {
+  for (const name of listDirSync(rel === "" ? upper : `${upper}/${rel}`)) {
+    const child = rel === "" ? name : `${rel}/${name}`;
+    if (!lstatSync(`${upper}/${child}`).isDirectory() || !presentIn(lowers, child)) continue;
+    out.push(child);
+    opaqueCandidates(upper, lowers, child, out);
+  }
+  return out;
+}
+
+/** CANDIDATES_PER_CALL bounds how many paths one getfattr call names (past it the tree is read recursively). */
+const CANDIDATES_PER_CALL = 256;
+
+/**
+ * opaqueDirsOf lists the directories below `upper` (relative) marked opaque: none without a call
+ * when no directory of the upper stands over a lower entry, else with one `getfattr` call that
+ * prints only that attribute (of the candidates, or of the whole tree when they are many).
+ */
+async function opaqueDirsOf(upper: string, lowers: readonly string[]): Promise<string[]> {
   const root = upper.replace(/\/+$/, "");
+  const candidates = opaqueCandidates(root, lowers);
+  if (candidates.length === 0) return [];
   const pattern = `^${OPAQUE_XATTR.replaceAll(".", "\\.")}$`;
-  const r = await runCapture(["getfattr", "-R", "-P", "-h", "-d", "-m", pattern, "-e", "hex", "--absolute-names", "--", root]);
+  const few = candidates.length <= CANDIDATES_PER_CALL;
+  const flags = few ? ["-h"] : ["-R", "-P", "-h"];
+  const paths = few ? candidates.map((c) => `${root}/${c}`) : [root];
+  const r = await runCapture(["getfattr", ...flags, "-d", "-m", pattern, "-e", "hex", "--absolute-names", "--", ...paths]);
   if (r.code !== 0) throw new TsbuildError("Snapshot", `getfattr could not read the attributes under ${root} (exit ${r.code}): ${r.stderr.trim()}`);
   const out: string[] = [];
   for (const [path, attrs] of parseGetfattrDump(r.stdout)) {
@@ -146,7 +188,7 @@ function secondsOf(ns: bigint): number {
  * times are kept. Returns the number of opaque directories rewritten.
  */
 export async function expandOpaqueDirs(upper: string, lowers: readonly string[]): Promise<number> {
-  const opaque = await opaqueDirsOf(upper);
+  const opaque = await opaqueDirsOf(upper, lowers);
   if (opaque.length === 0) return 0;
   const outer = opaque.filter((rel) => !opaque.some((o) => rel.startsWith(`${o}/`)));
   const plan: Expansion = { whiteouts: [], dirs: [] };
