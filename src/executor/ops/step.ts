@@ -59,16 +59,17 @@ export async function keepLayerDir(services: OpServices, upper: string, blob: La
     if (!getSnapshot(meta, name)) finishNew(services, name, blob);
     return final;
   }
-  beginSnapshot(meta, name, "layer", blob.diffId);
+  // Snapshot records lost to power failure leave a stray or missing snapshot, which fsck and the cache treat as a miss.
+  meta.relaxed(() => beginSnapshot(meta, name, "layer", blob.diffId));
   try {
     await rename(upper, final);
   } catch (err) {
     // Another process kept the same layer first (same diffID, same content): use its dir.
     const raced = await stat(final).then(() => true, () => false);
-    if (!raced) deleteSnapshot(meta, name);
+    if (!raced) meta.relaxed(() => deleteSnapshot(meta, name));
     if (!raced) throw err;
   }
-  finishSnapshot(meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob]));
+  meta.relaxed(() => finishSnapshot(meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob])));
   return final;
 }
 
