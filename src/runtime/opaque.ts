@@ -15,7 +15,7 @@ import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { runCapture, runChecked } from "./exec-capture.js";
 import { makeWhiteouts } from "./nodes.js";
 import { isOverlayWhiteout, listDir, listDirSync } from "./tree.js";
-import { parseGetfattrDump } from "./xattr.js";
+import { readXattrTree, type Xattrs } from "./xattr.js";
 
 /** OPAQUE_XATTR is the attribute overlayfs marks an opaque directory with. */
 const OPAQUE_XATTR = `${OVERLAY_XATTR_PREFIX}opaque`;
@@ -68,30 +68,19 @@ function opaqueCandidates(upper: string, lowers: readonly string[], rel = "", ou
   return out;
 }
 
-/** CANDIDATES_PER_CALL bounds how many paths one getfattr call names (past it the tree is read recursively). */
-const CANDIDATES_PER_CALL = 256;
-
 /**
- * opaqueDirsOf lists the directories below `upper` (relative) marked opaque: none without a call
- * when no directory of the upper stands over a lower entry, else with one `getfattr` call that
- * prints only that attribute (of the candidates, or of the whole tree when they are many).
+ * upperAttrs reads every attribute of `upper` (one `getfattr` dump) when some directory of it
+ * stands over a lower entry, and returns undefined, reading nothing, when none does. The diff of
+ * the layer needs the same dump afterwards, so a step's commit reads attributes only once.
  */
-async function opaqueDirsOf(upper: string, lowers: readonly string[]): Promise<string[]> {
-  const root = upper.replace(/\/+$/, "");
-  const candidates = opaqueCandidates(root, lowers);
-  if (candidates.length === 0) return [];
-  const pattern = `^${OPAQUE_XATTR.replaceAll(".", "\\.")}$`;
-  const few = candidates.length <= CANDIDATES_PER_CALL;
-  const flags = few ? ["-h"] : ["-R", "-P", "-h"];
-  const paths = few ? candidates.map((c) => `${root}/${c}`) : [root];
-  const r = await runCapture(["getfattr", ...flags, "-d", "-m", pattern, "-e", "hex", "--absolute-names", "--", ...paths]);
-  if (r.code !== 0) throw new TsbuildError("Snapshot", `getfattr could not read the attributes under ${root} (exit ${r.code}): ${r.stderr.trim()}`);
-  const out: string[] = [];
-  for (const [path, attrs] of parseGetfattrDump(r.stdout)) {
-    if (!path.startsWith(`${root}/`)) continue; // the root itself: overlayfs ignores an opaque root
-    if (attrs[OPAQUE_XATTR]?.toString("latin1") === "y") out.push(path.slice(root.length + 1));
-  }
-  return out;
+async function upperAttrs(upper: string, lowers: readonly string[]): Promise<Map<string, Xattrs> | undefined> {
+  if (opaqueCandidates(upper.replace(/\/+$/, ""), lowers).length === 0) return undefined;
+  return readXattrTree(upper);
+}
+
+/** opaqueIn lists the directories (relative, not the root, which overlayfs never treats as opaque) that `attrs` marks opaque. */
+function opaqueIn(attrs: ReadonlyMap<string, Xattrs>): string[] {
+  return [...attrs].filter(([rel, a]) => rel !== "" && a[OPAQUE_XATTR]?.toString("latin1") === "y").map(([rel]) => rel);
 }
 
 /** LayerLookup is what one layer dir holds at a path: nothing, something hiding it below (whiteout, non-directory), or a directory. */
@@ -179,26 +168,45 @@ function secondsOf(ns: bigint): number {
   return Number(whole) + Math.min(Number(ns - whole * 1_000_000_000n) / 1e9, 0.999999);
 }
 
+/** OpaqueResult says how many opaque directories expandOpaqueDirs rewrote and, when it read them, the upper's attributes as they are afterwards (readXattrTree's map). */
+export interface OpaqueResult {
+  readonly rewritten: number;
+  readonly attrs?: Map<string, Xattrs>;
+}
+
 /**
  * expandOpaqueDirs rewrites the opaque directories of `upper` (an unmounted upper dir whose
  * lowers were `lowers`, top first) as BuildKit's overlay differ writes them: a whiteout (0/0
  * character device) for each child of the merged lower directory that the upper does not hold,
  * also in subdirectories standing over lower directories, and no `trusted.overlay.opaque`
  * attribute. Mounted over the same lowers, the dir shows the same tree as before. Directory
- * times are kept. Returns the number of opaque directories rewritten.
+ * times are kept. Only directories standing over a lower entry can be opaque (overlayfs marks a
+ * directory opaque when it takes the place of a whiteout); when there are none, nothing is read.
  */
-export async function expandOpaqueDirs(upper: string, lowers: readonly string[]): Promise<number> {
-  const opaque = await opaqueDirsOf(upper, lowers);
-  if (opaque.length === 0) return 0;
+export async function expandOpaqueDirs(upper: string, lowers: readonly string[]): Promise<OpaqueResult> {
+  const attrs = await upperAttrs(upper, lowers);
+  const opaque = attrs ? opaqueIn(attrs) : [];
+  if (opaque.length === 0) return { rewritten: 0, ...(attrs ? { attrs } : {}) };
   const outer = opaque.filter((rel) => !opaque.some((o) => rel.startsWith(`${o}/`)));
   const plan: Expansion = { whiteouts: [], dirs: [] };
   for (const rel of outer) await hideLower(upper, lowers, rel, plan);
   const times = await Promise.all(plan.dirs.map((d) => lstat(d, { bigint: true })));
   await makeWhiteouts(plan.whiteouts);
-  for (const rel of opaque) await runChecked(["setfattr", "-h", "-x", OPAQUE_XATTR, "--", `${upper}/${rel}`], `removing ${OPAQUE_XATTR} from ${rel}`);
+  for (const rel of opaque) {
+    await runChecked(["setfattr", "-h", "-x", OPAQUE_XATTR, "--", `${upper}/${rel}`], `removing ${OPAQUE_XATTR} from ${rel}`);
+    forget(attrs as Map<string, Xattrs>, rel);
+  }
   for (const [i, d] of plan.dirs.entries()) {
     const st = times[i] as BigIntStats;
     await lutimes(d, secondsOf(st.atimeNs), secondsOf(st.mtimeNs));
   }
-  return opaque.length;
+  return { rewritten: opaque.length, ...(attrs ? { attrs } : {}) };
+}
+
+/** forget drops the opaque attribute of `rel` from `attrs`, and its record when nothing is left. */
+function forget(attrs: Map<string, Xattrs>, rel: string): void {
+  const own = attrs.get(rel);
+  if (!own) return;
+  delete own[OPAQUE_XATTR];
+  if (Object.keys(own).length === 0) attrs.delete(rel);
 }

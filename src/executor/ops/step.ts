@@ -99,7 +99,7 @@ export async function withWritableStep(
     } finally {
       await snap.release();
     }
-    const attrs = await services.readXattrTree(upper);
+    const attrs = snap.upperXattrs?.() ?? (await services.readXattrTree(upper));
     if (afterRelease) await afterRelease(upper, attrs);
     const blob = await commitLayer(services, upper, attrs);
     return { layers: [...parent.layers, { dir: await keepLayerDir(services, upper, blob), blobs: [blob] }] };
