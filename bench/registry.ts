@@ -156,7 +156,7 @@ type Sample = Record<string, Run>;
 function pullRound(work: string, ref: string, skopeoFirst: boolean): Sample {
   const fresh = (p: string) => (rmSync(p, { recursive: true, force: true }), p);
   const ours = (): Sample => {
-    const cli = timed([process.execPath, CLI, "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]);
+    const cli = timed([CLI, "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]);
     const root = fresh(join(work, "pull-store"));
     const both = api(`await r.pull(${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} }); await t.unpack(${JSON.stringify(ref)}, ${JSON.stringify(fresh(join(work, "pull-rootfs")))}, { root: ${JSON.stringify(root)} });`, root);
     return { "tsbuild pull (CLI)": cli, "tsbuild pull + unpack (one process)": both };

@@ -1,6 +1,7 @@
 // Start-to-exit latency of `tsbuild run --rm IMAGE true` next to bare `runc run` and `crun run`
 // of a prepared bundle (same busybox rootfs, `true`), measured in the same run, with Node's own
-// start-up for reference (also without NODE_EXTRA_CA_CERTS when that is set). Not a test.
+// start-up for reference (also without NODE_EXTRA_CA_CERTS when that is set). tsbuild is started
+// as users start it: the CLI file executed through its shebang. Not a test.
 // Run as root: node --import tsx bench/run.ts [rounds]
 // (TSBUILD_BENCH_BASELINE=OTHER/dist/cli/main.js adds that build's figures for comparison).
 import { execFileSync, spawnSync } from "node:child_process";
@@ -50,7 +51,7 @@ try {
   const env: NodeJS.ProcessEnv = { ...process.env, TSBUILD_ROOT: root };
   execFileSync(process.execPath, [CLI, "import", tar, "bench:latest"], { env });
   const results: [string, number][] = [];
-  const tsbuildRun = (runtime: string): string[] => [process.execPath, CLI, "run", "--rm", "--runtime", runtime, "bench:latest", "true"];
+  const tsbuildRun = (runtime: string): string[] => [CLI, "run", "--rm", "--runtime", runtime, "bench:latest", "true"];
   results.push(["tsbuild run --rm (runc)", timeIt("tsbuild", tsbuildRun("runc"), env)]);
   results.push(["tsbuild run --rm (crun)", timeIt("tsbuild", tsbuildRun("crun"), env)]);
   // TSBUILD_BENCH_BASELINE names another build's dist/cli/main.js (an older commit, say) to time in
@@ -62,12 +63,13 @@ try {
     execFileSync(process.execPath, [resolve(baseline), "import", tar, "bench:latest"], { env: baseEnv });
     for (const runtime of ["runc", "crun"]) {
       const argv = tsbuildRun(runtime);
-      argv[1] = resolve(baseline);
+      argv[0] = resolve(baseline);
       results.push([`baseline run --rm (${runtime})`, timeIt("baseline", argv, baseEnv)]);
     }
   }
   results.push(["node -e 0 (Node start-up)", timeIt("node", [process.execPath, "-e", "0"], env)]);
-  // Node reads NODE_EXTRA_CA_CERTS at every start, before any of tsbuild's code runs.
+  // Node reads NODE_EXTRA_CA_CERTS at every start, before any code runs; tsbuild's shebang moves
+  // it aside (src/registry/trust.ts), so both tsbuild lines should agree.
   if (env.NODE_EXTRA_CA_CERTS !== undefined) {
     const plain = { ...env, NODE_EXTRA_CA_CERTS: undefined };
     results.push(["  same, no NODE_EXTRA_CA_CERTS", timeIt("tsbuild", tsbuildRun("crun"), plain)]);

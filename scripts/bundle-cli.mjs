@@ -41,6 +41,9 @@ await build({
   plugins: [bundledSqlite],
   // CommonJS dependencies (commander) call require(); give the ESM bundle one. The `--` keeps
   // Node 20 from reading tsbuild's own `--env-file FILE` as its option (it exits when FILE is missing).
-  banner: { js: "#!/usr/bin/env -S node --\nimport { createRequire as __tsbuildRequire } from 'node:module';\nconst require = __tsbuildRequire(import.meta.url);" },
+  // The shebang moves NODE_EXTRA_CA_CERTS to TSBUILD_EXTRA_CA_CERTS (GNU env expands ${VAR} in
+  // -S): Node 20 would load the file and build its whole root store at every start (~50 ms),
+  // while tsbuild needs it only for HTTPS requests, where src/registry/trust.ts loads it.
+  banner: { js: "#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TSBUILD_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --\nimport { createRequire as __tsbuildRequire } from 'node:module';\nconst require = __tsbuildRequire(import.meta.url);" },
   logLevel: "warning",
 });

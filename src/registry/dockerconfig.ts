@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../core/errors.js";
 import { DOCKER_HUB, normalizeRegistryHost } from "./reference.js";
+import { childEnv } from "./trust.js";
 
 /** DOCKER_HUB_AUTH_KEY is the key Docker files Docker Hub credentials under in config.json. */
 export const DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/";
@@ -100,7 +101,7 @@ export function runCredentialHelper(name: string, server: string): Promise<Crede
   if (!/^[\w.-]+$/.test(name)) return Promise.reject(new InputError(`credential helper name ${JSON.stringify(name)} in ${dockerConfigPath()} is not a valid name`));
   const bin = `docker-credential-${name}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["get"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(bin, ["get"], { stdio: ["pipe", "pipe", "pipe"], env: childEnv() });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => {

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import fetch, { type Response } from "node-fetch";
+import { httpsAgentFor } from "./trust.js";
 
 /** MAX_REDIRECTS bounds how many redirects one request follows. */
 export const MAX_REDIRECTS = 10;
@@ -105,7 +106,7 @@ async function once(method: string, url: URL, headers: Record<string, string>, b
   const payload = typeof body === "function" ? body() : body;
   let res: Response;
   try {
-    res = await fetch(url.href, { method, headers, body: payload, redirect: "manual", signal: ac.signal, compress: false });
+    res = await fetch(url.href, { method, headers, body: payload, redirect: "manual", signal: ac.signal, compress: false, agent: httpsAgentFor(url) });
   } catch (err) {
     clearTimeout(timer);
     if (payload instanceof Readable) payload.destroy();

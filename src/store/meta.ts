@@ -5,7 +5,7 @@ import { parseDigest, type Digest } from "../core/digest.js";
 import { StoreError } from "./errors.js";
 
 /** SCHEMA_VERSION is the metadata schema this code reads and writes; older stores are migrated on open. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** BUSY_TIMEOUT_MS is how long a writer waits for another tsbuild process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -59,6 +59,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX refs_digest ON refs(digest);`,
   `CREATE TABLE snapshots (name TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, digest TEXT,
      epoch INTEGER, info TEXT NOT NULL, pid INTEGER NOT NULL, ready INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
+  `CREATE TABLE cache_mount_holders (holder TEXT PRIMARY KEY, dir TEXT NOT NULL, pid INTEGER NOT NULL,
+     pid_start TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE INDEX cache_mount_holders_dir ON cache_mount_holders(dir);`,
 ];
 
 type Row = Record<string, unknown>;
@@ -241,6 +244,32 @@ export class MetaStore {
   /** releaseLease drops a lease and its protections. */
   releaseLease(id: string): void {
     this.db.prepare("DELETE FROM leases WHERE id = ?").run(id);
+  }
+
+  /**
+   * holdCacheDir records `holder` (of process pid, started at pidStart) as using cache directory
+   * `dir`, in one immediate transaction across all tsbuild processes: first the holders whose
+   * process is gone (per `alive`) are dropped; then, when `alone`, nothing is recorded and false
+   * returned if anyone else still holds `dir`.
+   */
+  holdCacheDir(dir: string, holder: string, pid: number, pidStart: string, alone: boolean, alive: (pid: number, start: string) => boolean, now = Date.now()): boolean {
+    const run = this.db.transaction(() => {
+      const rows = this.db.prepare("SELECT holder, pid, pid_start FROM cache_mount_holders WHERE dir = ?").all(dir) as Row[];
+      const live = rows.filter((r) => {
+        if (alive(Number(r.pid), String(r.pid_start))) return true;
+        this.db.prepare("DELETE FROM cache_mount_holders WHERE holder = ?").run(r.holder);
+        return false;
+      });
+      if (alone && live.length > 0) return false;
+      this.db.prepare("INSERT INTO cache_mount_holders (holder, dir, pid, pid_start, created_at) VALUES (?, ?, ?, ?, ?)").run(holder, dir, pid, pidStart, now);
+      return true;
+    });
+    return run.immediate();
+  }
+
+  /** releaseCacheDir drops `holder`'s record. */
+  releaseCacheDir(holder: string): void {
+    this.db.prepare("DELETE FROM cache_mount_holders WHERE holder = ?").run(holder);
   }
 
   /** listLeases returns every recorded lease, live or not. */

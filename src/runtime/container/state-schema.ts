@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 
-const mountSchema = z.object({ type: z.enum(["bind", "tmpfs"]), source: z.string(), destination: z.string(), readonly: z.boolean().optional() });
+const mountSchema = z.object({ type: z.enum(["bind", "tmpfs"]), source: z.string(), destination: z.string(), readonly: z.boolean().optional(), options: z.array(z.string()).optional() });
 
 /** runSchema is what a container runs with, fixed at create time. */
 const runSchema = z.object({
