@@ -38,32 +38,45 @@ async function isOpaqueDir(path: string): Promise<boolean> {
   throw new TsbuildError("Snapshot", `getfattr could not read ${OPAQUE_XATTR} of ${path} (exit ${r.code}): ${r.stderr.trim()}`);
 }
 
-/** presentIn says whether some layer dir holds an entry (of any kind) at `rel`. */
-function presentIn(lowers: readonly string[], rel: string): boolean {
-  return lowers.some((layer) => {
+/**
+ * below lstats `rel` in each of `layers` (layer dirs in which its parent is a real directory, so no
+ * symlink is followed on the way) and says whether any holds an entry there, and in which it is a
+ * real directory.
+ */
+function below(layers: readonly string[], rel: string): { present: boolean; dirs: string[] } {
+  let present = false;
+  const dirs: string[] = [];
+  for (const layer of layers) {
+    let st;
     try {
-      lstatSync(`${layer}/${rel}`);
-      return true;
+      st = lstatSync(`${layer}/${rel}`);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return false; // the layer holds nothing there
+      if (code === "ENOENT" || code === "ENOTDIR") continue; // the layer holds nothing there
       throw err;
     }
-  });
+    present = true;
+    if (st.isDirectory()) dirs.push(layer);
+  }
+  return { present, dirs };
 }
 
 /**
  * opaqueCandidates lists the directories of `upper` (relative) that stand where some lower holds
  * an entry. Only those can be opaque: overlayfs marks a directory opaque when it takes the place of
- * a whiteout, and a whiteout only ever stands over a lower entry. A directory with nothing below it
- * is not entered, since nothing under it can be below either.
+ * a whiteout, and a whiteout only ever stands over a lower entry. A directory with no directory
+ * below it is not entered, since nothing under it can be below either. `layers` are the lowers
+ * in which `rel` is a real directory.
  */
-function opaqueCandidates(upper: string, lowers: readonly string[], rel = "", out: string[] = []): string[] {
+function opaqueCandidates(upper: string, layers: readonly string[], rel = "", out: string[] = []): string[] {
+  if (layers.length === 0) return out;
   for (const name of listDirSync(rel === "" ? upper : `${upper}/${rel}`)) {
     const child = rel === "" ? name : `${rel}/${name}`;
-    if (!lstatSync(`${upper}/${child}`).isDirectory() || !presentIn(lowers, child)) continue;
+    if (!lstatSync(`${upper}/${child}`).isDirectory()) continue;
+    const at = below(layers, child);
+    if (!at.present) continue;
     out.push(child);
-    opaqueCandidates(upper, lowers, child, out);
+    opaqueCandidates(upper, at.dirs, child, out);
   }
   return out;
 }
