@@ -22,6 +22,7 @@ import { removeSnapshotDirs } from "../runtime/stale-mounts.js";
 import { buildSpec } from "../runtime/spec.js";
 import { pruneStubParents } from "../runtime/stub-dirs.js";
 import { resolveUser } from "../runtime/user.js";
+import { readXattrTree } from "../runtime/xattr.js";
 import { snapshotRoot } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
 
@@ -65,6 +66,7 @@ export async function createServices(store: Store, context: BuildContext | undef
     createSnapshotDirs: () => createSnapshotDirs(mountsRoot),
     removeSnapshotDirs,
     diffUpper,
+    readXattrTree,
     pruneStubParents,
     resolveUser,
     resolveInRoot,

@@ -20,11 +20,43 @@ async function blockLevel(block: Buffer, level: number): Promise<number> {
   return test.length > sample.length * INCOMPRESSIBLE ? 0 : level;
 }
 
-/** PGZIP_BLOCK_BYTES is how much input each parallel deflate job takes (pigz uses 128 KiB, pgzip 1 MiB). */
-export const PGZIP_BLOCK_BYTES = 1024 * 1024;
+/** STORED_MAX is the most one stored deflate block holds (its LEN field is 16 bits). */
+const STORED_MAX = 0xffff;
+
+/**
+ * storedBlocks is `data` as stored (uncompressed) deflate blocks starting at a byte boundary, the
+ * last one marked final when `last`: each is a header byte (BFINAL, BTYPE 00), LEN and its one's
+ * complement, then the bytes. It ends at a byte boundary, so the next block follows directly.
+ */
+export function storedBlocks(data: Buffer, last: boolean): Buffer {
+  const count = Math.max(1, Math.ceil(data.length / STORED_MAX));
+  const out = Buffer.allocUnsafe(data.length + 5 * count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const piece = data.subarray(i * STORED_MAX, (i + 1) * STORED_MAX);
+    out[at] = last && i === count - 1 ? 1 : 0;
+    out.writeUInt16LE(piece.length, at + 1);
+    out.writeUInt16LE(~piece.length & 0xffff, at + 3);
+    piece.copy(out, at + 5);
+    at += 5 + piece.length;
+  }
+  return out;
+}
 
 /** MEM_LEVEL 9 (zlib's default is 8): level 1 deflates about 15% faster with larger hash tables, for blobs within 0.5% of the size. */
 const MEM_LEVEL = 9;
+
+/** deflateBlock deflates one block at `level`, primed with `dict`; stored blocks (level 0) are framed here without zlib. */
+async function deflateBlock(block: Buffer, level: number, dict: Buffer | undefined, last: boolean): Promise<Buffer> {
+  if (level === 0 && block.length > 0) return storedBlocks(block, last);
+  // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
+  const chunkSize = block.length + (block.length >> 8) + 1024;
+  const flush = last ? {} : { finishFlush: constants.Z_SYNC_FLUSH };
+  return deflateRawAsync(block, { level, memLevel: MEM_LEVEL, chunkSize, ...(dict ? { dictionary: dict } : {}), ...flush });
+}
+
+/** PGZIP_BLOCK_BYTES is how much input each parallel deflate job takes (pigz uses 128 KiB, pgzip 1 MiB). */
+export const PGZIP_BLOCK_BYTES = 1024 * 1024;
 
 /** WINDOW_BYTES is deflate's window: each block is compressed with the previous block's last 32 KiB as its dictionary. */
 const WINDOW_BYTES = 32 * 1024;
@@ -41,16 +73,22 @@ function header(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level <= 1 ? 4 : 0, 3]);
 }
 
+/**
+ * blocksOf cuts the source into blocks of `size` bytes (the last one shorter). A whole block lying
+ * in one chunk at a block boundary is passed on in place, not copied: sources hand over their chunks
+ * and never write to them again.
+ */
 async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: number): AsyncGenerator<Buffer> {
   let block = Buffer.allocUnsafe(size);
   let used = 0;
   for await (const chunk of source) {
-    if (used === 0 && chunk.length === size && Buffer.isBuffer(chunk)) {
-      yield chunk; // a whole block as it came (the tar writer hands on block-sized chunks): no copy
-      continue;
-    }
     let off = 0;
     while (off < chunk.length) {
+      if (used === 0 && chunk.length - off >= size) {
+        yield Buffer.from(chunk.buffer, chunk.byteOffset + off, size);
+        off += size;
+        continue;
+      }
       const n = Math.min(size - used, chunk.length - off);
       block.set(chunk.subarray(off, off + n), used);
       used += n;
@@ -71,9 +109,7 @@ async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: numbe
  * previous block's last 32 KiB as dictionary and ended with a sync flush (the last one finishes
  * the stream), so the pieces join into one valid deflate stream; the CRC-32 and length trailer
  * are computed as the input passes. The output depends only on the input, level and block size
- * (never on timing), so blob digests are reproducible. At most `parallel` blocks are held. A
- * source chunk of exactly one block is deflated in place, so a source must not reuse a chunk's
- * memory after yielding it (as no Node stream does).
+ * (never on timing), so blob digests are reproducible. At most `parallel` blocks are held.
  */
 export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, opts: ParallelGzipOptions): AsyncGenerator<Buffer> {
   const parallel = Math.max(1, opts.parallel ?? availableParallelism());
@@ -85,7 +121,7 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
   const it = blocksOf(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES)[Symbol.asyncIterator]();
   let next = await it.next();
   // ahead is the read of the block after `next`, started before waiting on a deflate job so that
-  // reading the input overlaps compressing it (one more block held).
+  // reading the input never waits for compression.
   let ahead = next.done ? undefined : it.next();
   ahead?.catch(() => undefined); // as below
   while (!next.done) {
@@ -97,10 +133,7 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
     crc = crc32(block, crc);
     length += block.length;
     const dict = previous && previous.length > 0 ? previous.subarray(Math.max(0, previous.length - WINDOW_BYTES)) : undefined;
-    // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
-    const chunkSize = block.length + (block.length >> 8) + 1024;
-    const flush = last ? {} : { finishFlush: constants.Z_SYNC_FLUSH };
-    const job = blockLevel(block, opts.level).then((level) => deflateRawAsync(block, { level, memLevel: MEM_LEVEL, chunkSize, ...(dict ? { dictionary: dict } : {}), ...flush }));
+    const job = blockLevel(block, opts.level).then((level) => deflateBlock(block, level, dict, last));
     job.catch(() => undefined); // awaited in order below; this only keeps an early failure from being unhandled
     pending.push(job);
     previous = block;

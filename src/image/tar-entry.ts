@@ -12,11 +12,13 @@ interface EntryCommon {
 
 /**
  * FileContent is a regular file's bytes: a buffer, or a function that opens a stream of exactly
- * `size` bytes. `file`, when given, is the host path of those bytes (a regular file, already
- * checked by the caller): the tar writer then reads it straight into its output blocks, opened
- * with O_NOFOLLOW, instead of calling `open`.
+ * `size` bytes. `readInto`, when given, reads the same bytes synchronously into `target` at
+ * `offset` (which has room for `size + 1` bytes, so one read can tell the file grew) and throws
+ * when the file is not `size` bytes long; writers use it for small files.
  */
-export type FileContent = Uint8Array | { readonly size: number; readonly open: () => AsyncIterable<Uint8Array>; readonly file?: string };
+export type FileContent =
+  | Uint8Array
+  | { readonly size: number; readonly open: () => AsyncIterable<Uint8Array>; readonly readInto?: (target: Buffer, offset: number) => void };
 
 /**
  * LayerEntry is one item of a layer changeset. `whiteout` deletes `path` from lower layers
@@ -57,26 +59,9 @@ export function normalizeEntryPath(p: string, allowRoot = false): string {
 
 /**
  * compareTarPaths orders paths depth-first with each directory's children sorted bytewise by
- * their UTF-8 names (so `a`, `a/b`, `a-b`), the order containerd's differ emits. It compares
- * UTF-16 code units, which order as UTF-8 bytes do except between a surrogate and U+E000-U+FFFF:
- * such pairs are compared as UTF-8.
+ * their UTF-8 names (so `a`, `a/b`, `a-b`), the order containerd's differ emits.
  */
 export function compareTarPaths(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 || y >= 0xd800) return compareUtf8Components(a, b);
-    if (x === 0x2f) return -1; // a's name ends here and b's goes on: a's is a prefix, so a comes first
-    if (y === 0x2f) return 1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
-/** compareUtf8Components is compareTarPaths by way of each name's UTF-8 bytes. */
-function compareUtf8Components(a: string, b: string): number {
   const pa = a.split("/");
   const pb = b.split("/");
   const n = Math.min(pa.length, pb.length);

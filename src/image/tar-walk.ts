@@ -1,5 +1,6 @@
 import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { readIntoSync } from "../core/read-into.js";
 import { compareTarPaths, type LayerEntry } from "./tar-entry.js";
 
 /** major and minor split a Linux dev_t (glibc's encoding) into device numbers. */
@@ -54,7 +55,7 @@ async function walk(abs: string, rel: string, out: LayerEntry[], seen: Map<strin
       if (first !== undefined) out.push({ ...common, type: "hardlink", target: first });
       else {
         if (st.nlink > 1) seen.set(key, r);
-        out.push({ ...common, type: "file", content: { size: st.size, file: p, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)) } });
+        out.push({ ...common, type: "file", content: { size: st.size, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)), ...(st.size <= SMALL_FILE_BYTES ? { readInto: readIntoSync(p, r, st.size) } : {}) } });
       }
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       out.push({ ...common, type: st.isCharacterDevice() ? "character-device" : "block-device", devmajor: major(st.rdev), devminor: minor(st.rdev) });

@@ -1,6 +1,4 @@
-import { closeSync, constants as fsc, openSync, readSync } from "node:fs";
 import { Readable } from "node:stream";
-import { PGZIP_BLOCK_BYTES } from "./pgzip.js";
 import { paxHeaderBlock, encodePaxRecords } from "./pax.js";
 import { encodeUstar, type UstarHeader, type UstarType } from "./ustar.js";
 import { compareTarPaths, normalizeEntryPath, sortPathOf, tarNameOf, type LayerEntry } from "./tar-entry.js";
@@ -16,9 +14,49 @@ const USTAR_MAX_ID = 0o777777;
 
 type Headers = { -readonly [K in keyof UstarHeader]: UstarHeader[K] };
 
-/** OUT_BLOCK_BYTES is the size of the chunks the writer hands on: one parallel-gzip block each, so they pass into deflate without another copy. */
-const OUT_BLOCK_BYTES = PGZIP_BLOCK_BYTES;
+/** BATCH_BYTES is the size of the chunks the writer hands on: one parallel gzip block (PGZIP_BLOCK_BYTES), so the compressor takes them without copying. */
+const BATCH_BYTES = 1 << 20;
+/** INLINE_FILE_BYTES is the largest file read synchronously (FileContent.readInto) straight into the batch. */
+const INLINE_FILE_BYTES = 256 << 10;
+/** BATCH_CAPACITY leaves room past BATCH_BYTES for one inline file, its padding and the byte that tells it grew. */
+const BATCH_CAPACITY = BATCH_BYTES + INLINE_FILE_BYTES + 1024;
 const ZEROS = Buffer.alloc(1024);
+
+/** Batch gathers archive bytes in one buffer; take() hands on the first BATCH_BYTES (or all, at the end) and keeps the rest. */
+class Batch {
+  buf = Buffer.allocUnsafe(BATCH_CAPACITY);
+  used = 0;
+
+  /** take returns up to BATCH_BYTES gathered bytes and starts a new buffer with what was left over. */
+  take(): Buffer {
+    const n = Math.min(this.used, BATCH_BYTES);
+    const out = this.buf.subarray(0, n);
+    const next = Buffer.allocUnsafe(BATCH_CAPACITY);
+    this.buf.copy(next, 0, n, this.used);
+    this.buf = next;
+    this.used -= n;
+    return out;
+  }
+
+  /** push copies `b` in, handing on each full batch. */
+  *push(b: Uint8Array): Generator<Buffer> {
+    for (let off = 0; off < b.byteLength; ) {
+      const n = Math.min(b.byteLength - off, BATCH_BYTES - this.used);
+      this.buf.set(b.subarray(off, off + n), this.used);
+      this.used += n;
+      off += n;
+      if (this.used >= BATCH_BYTES) yield this.take();
+    }
+  }
+
+  /** pad zero-fills the batch up to the next 512-byte boundary of an entry body of `size` bytes. */
+  pad(size: number): void {
+    const rest = size % 512;
+    if (rest === 0) return;
+    this.buf.fill(0, this.used, this.used + 512 - rest);
+    this.used += 512 - rest;
+  }
+}
 
 /**
  * writeLayerTar returns the layer tar of a changeset as a stream: entries sorted depth-first with
@@ -29,112 +67,47 @@ const ZEROS = Buffer.alloc(1024);
  *
  * Headers are ustar blocks written by ustar.ts (byte-identical to tar-stream's), preceded by
  * tsbuild's own PAX header block when records are needed; names and link targets that need PAX get
- * an ASCII fallback in the ustar header. The archive comes out in fresh OUT_BLOCK_BYTES chunks
- * (the last one shorter) that the writer never touches again: files with a host path are read
- * straight into them, other small files are read ahead (prefetch). Errors (a file whose size
- * changed while read) end the stream.
+ * an ASCII fallback in the ustar header. Small files with a synchronous reader are read straight
+ * into the output batch; other small files are read ahead (prefetch). The archive comes out in
+ * chunks of BATCH_BYTES (the last one shorter). Errors (a file whose size changed while read) end
+ * the stream.
  */
 export function writeLayerTar(entries: Iterable<LayerEntry>, opts: LayerTarOptions = {}): Readable {
   const sorted = sortEntries(entries);
   return Readable.from(archive(sorted, opts), { objectMode: false });
 }
 
+/** inlineSize is the size of a file read straight into the batch (small, with a synchronous reader), else undefined. */
+function inlineSize(e: LayerEntry): number | undefined {
+  if (e.type !== "file" || e.content instanceof Uint8Array || !e.content.readInto) return undefined;
+  return e.content.size <= INLINE_FILE_BYTES ? e.content.size : undefined;
+}
+
+/** inlineFile writes a small file's headers and body (read synchronously) into the batch. */
+function* inlineFile(batch: Batch, e: LayerEntry & { type: "file" }, size: number, opts: LayerTarOptions): Generator<Buffer> {
+  for (const b of headBlocks(e, opts, size)) yield* batch.push(b);
+  const content = e.content as { readonly readInto: (target: Buffer, offset: number) => void };
+  content.readInto(batch.buf, batch.used);
+  batch.used += size;
+  batch.pad(size);
+  while (batch.used >= BATCH_BYTES) yield batch.take();
+}
+
 /** archive yields the tar bytes of the sorted entries, then the two zero blocks that end a tar. */
 async function* archive(sorted: readonly LayerEntry[], opts: LayerTarOptions): AsyncGenerator<Buffer> {
   const ahead = prefetch(sorted);
-  const out = new BlockWriter(OUT_BLOCK_BYTES);
+  const batch = new Batch();
   for (let i = 0; i < sorted.length; i++) {
-    const e = await ahead(i);
-    if (e.type === "file" && !(e.content instanceof Uint8Array) && e.content.file !== undefined) {
-      for (const b of headerBlocks(e, opts, e.content.size)) out.put(b);
-      yield* readFileInto(out, e.content.file, e.content.size, e.path);
-      out.put(padding(e.content.size));
-    } else {
-      for await (const b of entryBlocks(e, opts)) out.put(b);
+    const e = sorted[i] as LayerEntry;
+    const inline = inlineSize(e);
+    if (inline !== undefined && e.type === "file") {
+      yield* inlineFile(batch, e, inline, opts);
+      continue;
     }
-    yield* out.take();
+    for await (const b of entryBlocks(await ahead(i), opts)) yield* batch.push(b);
   }
-  out.put(ZEROS);
-  yield* out.take();
-  yield out.rest();
-}
-
-/** BlockWriter gathers bytes into fresh fixed-size blocks; full blocks wait in take() until handed on. */
-class BlockWriter {
-  private block: Buffer;
-  private used = 0;
-  private full: Buffer[] = [];
-
-  constructor(private readonly size: number) {
-    this.block = Buffer.allocUnsafe(size);
-  }
-
-  /** put copies bytes in. */
-  put(bytes: Uint8Array | undefined): void {
-    for (let off = 0; bytes && off < bytes.length; ) {
-      const n = Math.min(this.size - this.used, bytes.length - off);
-      this.block.set(bytes.subarray(off, off + n), this.used);
-      off += n;
-      this.advance(n);
-    }
-  }
-
-  /** space is the free rest of the current block (never empty), to be filled and then advance()d. */
-  space(): Buffer {
-    return this.block.subarray(this.used);
-  }
-
-  advance(n: number): void {
-    this.used += n;
-    if (this.used < this.size) return;
-    this.full.push(this.block);
-    this.block = Buffer.allocUnsafe(this.size);
-    this.used = 0;
-  }
-
-  /** take hands over the full blocks. */
-  take(): Buffer[] {
-    const out = this.full;
-    this.full = [];
-    return out;
-  }
-
-  /** rest is the filled part of the last block. */
-  rest(): Buffer {
-    return this.block.subarray(0, this.used);
-  }
-}
-
-/** ONE_BYTE is where readFileInto checks that a file has no byte past its size. */
-const ONE_BYTE = Buffer.alloc(1);
-
-/**
- * readFileInto reads exactly `size` bytes of the file at `file` (opened with O_NOFOLLOW, so a
- * symlink swapped in since the walk is refused) into `out`, yielding blocks as they fill, and
- * fails as entryBlocks does when the file grew or shrank. Reads are synchronous: from the page
- * cache one call costs less than a thread-pool round trip.
- */
-function* readFileInto(out: BlockWriter, file: string, size: number, path: string): Generator<Buffer> {
-  let fd: number;
-  try {
-    fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ELOOP") throw err;
-    throw new Error(`${path} became a symlink while it was being archived (${file}); archive it again once it stops changing`, { cause: err });
-  }
-  try {
-    for (let left = size; left > 0; ) {
-      const space = out.space();
-      const n = readSync(fd, space, 0, Math.min(space.length, left), null);
-      if (n === 0) throw new Error(`${path} shrank while it was being archived (expected ${size} bytes, read ${size - left})`);
-      out.advance(n);
-      left -= n;
-      yield* out.take();
-    }
-    if (readSync(fd, ONE_BYTE, 0, 1, null) !== 0) throw new Error(`${path} grew while it was being archived (expected ${size} bytes)`);
-  } finally {
-    closeSync(fd);
-  }
+  yield* batch.push(ZEROS);
+  if (batch.used > 0) yield batch.take();
 }
 
 /** padding is the zero bytes that fill an entry body of `size` bytes up to a 512-byte block. */
@@ -159,7 +132,7 @@ function prefetch(list: readonly LayerEntry[]): (i: number) => Promise<LayerEntr
   let next = 0;
   let bytes = 0;
   const small = (e: LayerEntry): number | undefined =>
-    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.file === undefined && e.content.size <= PREFETCH_FILE_BYTES ? e.content.size : undefined;
+    e.type === "file" && !(e.content instanceof Uint8Array) && e.content.size <= PREFETCH_FILE_BYTES && inlineSize(e) === undefined ? e.content.size : undefined;
   return async (i) => {
     while (next < list.length && (next <= i || (loads.size < PREFETCH_FILES && bytes < PREFETCH_BYTES))) {
       const e = list[next] as LayerEntry;
@@ -264,8 +237,8 @@ function headerOf(e: LayerEntry, opts: LayerTarOptions): { header: Headers; pax:
   return { header, pax };
 }
 
-/** headerBlocks returns an entry's PAX header block and records (when it needs them) and its ustar header, for a body of `size` bytes. */
-function headerBlocks(e: LayerEntry, opts: LayerTarOptions, size: number): Buffer[] {
+/** headBlocks are an entry's PAX header and records when it needs them, then its ustar header (announcing `size` body bytes). */
+function headBlocks(e: LayerEntry, opts: LayerTarOptions, size: number): Buffer[] {
   const { header, pax } = headerOf(e, opts);
   const out: Buffer[] = [];
   if (pax.size > 0) {
@@ -280,16 +253,16 @@ function headerBlocks(e: LayerEntry, opts: LayerTarOptions, size: number): Buffe
 
 /** entryBlocks yields one entry: its PAX header and records when needed, its ustar header, its body and padding. */
 async function* entryBlocks(e: LayerEntry, opts: LayerTarOptions): AsyncGenerator<Buffer> {
-  if (e.type !== "file") return yield* headerBlocks(e, opts, 0);
+  if (e.type !== "file") return yield* headBlocks(e, opts, 0);
   if (e.content instanceof Uint8Array) {
-    yield* headerBlocks(e, opts, e.content.byteLength);
+    yield* headBlocks(e, opts, e.content.byteLength);
     yield Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
     const pad = padding(e.content.byteLength);
     if (pad) yield pad;
     return;
   }
   const { size, open } = e.content;
-  yield* headerBlocks(e, opts, size);
+  yield* headBlocks(e, opts, size);
   let seen = 0;
   for await (const chunk of open()) {
     seen += chunk.byteLength;

@@ -1,8 +1,8 @@
-import { close, constants, open, read } from "node:fs";
-import { readlink } from "node:fs/promises";
+import { close, closeSync, constants, open, openSync, read, readlinkSync, readSync } from "node:fs";
 import { promisify } from "node:util";
 import { TsbuildError } from "../core/index.js";
-import { devNumbers, isOverlayWhiteout, walkTree, type TreeNode } from "./tree.js";
+import { readIntoSync } from "../core/read-into.js";
+import { devNumbers, isOverlayWhiteout, walkTreeSync, type TreeNode } from "./tree.js";
 import { readXattrTree, type Xattrs } from "./xattr.js";
 
 /** DiffKind is what a DiffEntry stands for; `whiteout` deletes a lower path, `opaque` hides a directory's lower children. */
@@ -14,7 +14,8 @@ export type DiffKind = "file" | "dir" | "symlink" | "hardlink" | "whiteout" | "o
  * seconds (fractional). `linkname` is a symlink's target, or for a hardlink the path of the
  * entry it shares an inode with (which comes earlier in the list). `open` streams a file's
  * content (exactly `size` bytes while the layer dir is unchanged). Whiteout and opaque entries
- * carry only their path; an opaque entry directly follows its directory's entry.
+ * carry only their path; an opaque entry directly follows its directory's entry. `readInto`, on
+ * files up to SYNC_READ_BYTES, reads the content synchronously (see FileContent.readInto).
  */
 export interface DiffEntry {
   readonly path: string;
@@ -29,6 +30,7 @@ export interface DiffEntry {
   readonly devminor?: number;
   readonly xattrs: Readonly<Xattrs>;
   readonly open?: () => AsyncIterable<Buffer>;
+  readonly readInto?: (target: Buffer, offset: number) => void;
 }
 
 /** OVERLAY_XATTR_PREFIX names the attributes overlayfs keeps for itself; they never reach a layer. */
@@ -92,7 +94,10 @@ async function* readChunks(abs: string, size: number): AsyncGenerator<Buffer> {
   }
 }
 
-async function entryOf(node: TreeNode, kind: DiffKind, xattrs: Xattrs, links: Map<string, string>): Promise<DiffEntry> {
+/** SYNC_READ_BYTES is the largest file given a synchronous reader (readInto). */
+const SYNC_READ_BYTES = 1 << 20;
+
+function entryOf(node: TreeNode, kind: DiffKind, xattrs: Xattrs, links: Map<string, string>): DiffEntry {
   const { st, rel, abs } = node;
   const base = { path: rel, mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid), mtime: Number(st.mtimeNs) / 1e9, xattrs };
   if (kind === "file") {
@@ -100,15 +105,19 @@ async function entryOf(node: TreeNode, kind: DiffKind, xattrs: Xattrs, links: Ma
     const first = st.nlink > 1n ? links.get(key) : undefined;
     if (first !== undefined) return { ...base, kind: "hardlink", size: 0, linkname: first };
     if (st.nlink > 1n) links.set(key, rel);
-    return { ...base, kind, size: Number(st.size), open: () => readChunks(abs, Number(st.size)) };
+    const size = Number(st.size);
+    return { ...base, kind, size, open: () => readChunks(abs, size), ...(size <= SYNC_READ_BYTES ? { readInto: readIntoSync(abs, rel, size) } : {}) };
   }
-  if (kind === "symlink") return { ...base, kind, size: 0, linkname: await readlink(abs) };
+  if (kind === "symlink") return { ...base, kind, size: 0, linkname: readlinkSync(abs) };
   if (kind === "char" || kind === "block") {
     const { major, minor } = devNumbers(st.rdev);
     return { ...base, kind, size: 0, devmajor: major, devminor: minor };
   }
   return { ...base, kind, size: 0 };
 }
+
+/** YIELD_MS is how long diffUpper's synchronous walk runs before it lets the event loop turn. */
+const YIELD_MS = 8;
 
 /**
  * diffUpper reads a layer dir in overlayfs upper format into its change list, in layer-tar order
@@ -118,12 +127,19 @@ async function entryOf(node: TreeNode, kind: DiffKind, xattrs: Xattrs, links: Ma
  * dropped and every other attribute is kept byte-exact; files sharing an inode become one `file`
  * and `hardlink`s to it. Sockets are left out. The root directory itself is not an entry.
  * Throws when the dir uses overlay features tsbuild does not mount with (redirect, metacopy).
+ * `attrs`, when given, is readXattrTree(upper) as read by the caller since the dir last changed.
  */
-export async function diffUpper(upper: string): Promise<DiffEntry[]> {
-  const attrs = await readXattrTree(upper);
+export async function diffUpper(upper: string, attrs?: ReadonlyMap<string, Xattrs>): Promise<DiffEntry[]> {
+  attrs ??= await readXattrTree(upper);
   const links = new Map<string, string>();
   const out: DiffEntry[] = [];
-  for await (const node of walkTree(upper)) {
+  let since = performance.now();
+  for (const node of walkTreeSync(upper)) {
+    // The walk is synchronous (tsbuild's own dir); the event loop still turns every few milliseconds.
+    if (performance.now() - since > YIELD_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
     const all = attrs.get(node.rel);
     if (isOverlayWhiteout(node.st) || (node.st.isFile() && all?.[`${OVERLAY_XATTR_PREFIX}whiteout`] !== undefined)) {
       out.push(marker(node.rel, "whiteout"));
@@ -131,7 +147,7 @@ export async function diffUpper(upper: string): Promise<DiffEntry[]> {
     }
     const kind = kindOf(node);
     if (kind === undefined) continue;
-    out.push(await entryOf(node, kind, layerXattrs(node.rel, all), links));
+    out.push(entryOf(node, kind, layerXattrs(node.rel, all), links));
     // A step's upper has none left (expandOpaqueDirs); an imported layer's opaque markers are kept as they were.
     if (kind === "dir" && all?.[`${OVERLAY_XATTR_PREFIX}opaque`]?.toString("latin1") === "y") out.push(marker(node.rel, "opaque"));
   }

@@ -8,14 +8,14 @@
  * expandOpaqueDirs rewrites an upper dir into that form, so the dir, its layer tar and the way
  * later steps see it as a lower all agree.
  */
-import type { BigIntStats } from "node:fs";
+import { lstatSync, type BigIntStats } from "node:fs";
 import { lstat, lutimes, readdir } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { runCapture, runChecked } from "./exec-capture.js";
 import { makeWhiteouts } from "./nodes.js";
-import { isOverlayWhiteout, listDir } from "./tree.js";
-import { parseGetfattrDump } from "./xattr.js";
+import { isOverlayWhiteout, listDir, listDirSync } from "./tree.js";
+import { readXattrTree, type Xattrs } from "./xattr.js";
 
 /** OPAQUE_XATTR is the attribute overlayfs marks an opaque directory with. */
 const OPAQUE_XATTR = `${OVERLAY_XATTR_PREFIX}opaque`;
@@ -38,18 +38,62 @@ async function isOpaqueDir(path: string): Promise<boolean> {
   throw new TsbuildError("Snapshot", `getfattr could not read ${OPAQUE_XATTR} of ${path} (exit ${r.code}): ${r.stderr.trim()}`);
 }
 
-/** opaqueDirsOf lists the directories below `upper` (relative) marked opaque, with one `getfattr` call that prints only that attribute. */
-async function opaqueDirsOf(upper: string): Promise<string[]> {
-  const root = upper.replace(/\/+$/, "");
-  const pattern = `^${OPAQUE_XATTR.replaceAll(".", "\\.")}$`;
-  const r = await runCapture(["getfattr", "-R", "-P", "-h", "-d", "-m", pattern, "-e", "hex", "--absolute-names", "--", root]);
-  if (r.code !== 0) throw new TsbuildError("Snapshot", `getfattr could not read the attributes under ${root} (exit ${r.code}): ${r.stderr.trim()}`);
-  const out: string[] = [];
-  for (const [path, attrs] of parseGetfattrDump(r.stdout)) {
-    if (!path.startsWith(`${root}/`)) continue; // the root itself: overlayfs ignores an opaque root
-    if (attrs[OPAQUE_XATTR]?.toString("latin1") === "y") out.push(path.slice(root.length + 1));
+/**
+ * below lstats `rel` in each of `layers` (layer dirs in which its parent is a real directory, so no
+ * symlink is followed on the way) and says whether any holds an entry there, and in which it is a
+ * real directory.
+ */
+function below(layers: readonly string[], rel: string): { present: boolean; dirs: string[] } {
+  let present = false;
+  const dirs: string[] = [];
+  for (const layer of layers) {
+    let st;
+    try {
+      st = lstatSync(`${layer}/${rel}`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") continue; // the layer holds nothing there
+      throw err;
+    }
+    present = true;
+    if (st.isDirectory()) dirs.push(layer);
+  }
+  return { present, dirs };
+}
+
+/**
+ * opaqueCandidates lists the directories of `upper` (relative) that stand where some lower holds
+ * an entry. Only those can be opaque: overlayfs marks a directory opaque when it takes the place of
+ * a whiteout, and a whiteout only ever stands over a lower entry. A directory with no directory
+ * below it is not entered, since nothing under it can be below either. `layers` are the lowers
+ * in which `rel` is a real directory.
+ */
+function opaqueCandidates(upper: string, layers: readonly string[], rel = "", out: string[] = []): string[] {
+  if (layers.length === 0) return out;
+  for (const name of listDirSync(rel === "" ? upper : `${upper}/${rel}`)) {
+    const child = rel === "" ? name : `${rel}/${name}`;
+    if (!lstatSync(`${upper}/${child}`).isDirectory()) continue;
+    const at = below(layers, child);
+    if (!at.present) continue;
+    out.push(child);
+    opaqueCandidates(upper, at.dirs, child, out);
   }
   return out;
+}
+
+/**
+ * upperAttrs reads every attribute of `upper` (one `getfattr` dump) when some directory of it
+ * stands over a lower entry, and returns undefined, reading nothing, when none does. The diff of
+ * the layer needs the same dump afterwards, so a step's commit reads attributes only once.
+ */
+async function upperAttrs(upper: string, lowers: readonly string[]): Promise<Map<string, Xattrs> | undefined> {
+  if (opaqueCandidates(upper.replace(/\/+$/, ""), lowers).length === 0) return undefined;
+  return readXattrTree(upper);
+}
+
+/** opaqueIn lists the directories (relative, not the root, which overlayfs never treats as opaque) that `attrs` marks opaque. */
+function opaqueIn(attrs: ReadonlyMap<string, Xattrs>): string[] {
+  return [...attrs].filter(([rel, a]) => rel !== "" && a[OPAQUE_XATTR]?.toString("latin1") === "y").map(([rel]) => rel);
 }
 
 /** LayerLookup is what one layer dir holds at a path: nothing, something hiding it below (whiteout, non-directory), or a directory. */
@@ -137,26 +181,45 @@ function secondsOf(ns: bigint): number {
   return Number(whole) + Math.min(Number(ns - whole * 1_000_000_000n) / 1e9, 0.999999);
 }
 
+/** OpaqueResult says how many opaque directories expandOpaqueDirs rewrote and, when it read them, the upper's attributes as they are afterwards (readXattrTree's map). */
+export interface OpaqueResult {
+  readonly rewritten: number;
+  readonly attrs?: Map<string, Xattrs>;
+}
+
 /**
  * expandOpaqueDirs rewrites the opaque directories of `upper` (an unmounted upper dir whose
  * lowers were `lowers`, top first) as BuildKit's overlay differ writes them: a whiteout (0/0
  * character device) for each child of the merged lower directory that the upper does not hold,
  * also in subdirectories standing over lower directories, and no `trusted.overlay.opaque`
  * attribute. Mounted over the same lowers, the dir shows the same tree as before. Directory
- * times are kept. Returns the number of opaque directories rewritten.
+ * times are kept. Only directories standing over a lower entry can be opaque (overlayfs marks a
+ * directory opaque when it takes the place of a whiteout); when there are none, nothing is read.
  */
-export async function expandOpaqueDirs(upper: string, lowers: readonly string[]): Promise<number> {
-  const opaque = await opaqueDirsOf(upper);
-  if (opaque.length === 0) return 0;
+export async function expandOpaqueDirs(upper: string, lowers: readonly string[]): Promise<OpaqueResult> {
+  const attrs = await upperAttrs(upper, lowers);
+  const opaque = attrs ? opaqueIn(attrs) : [];
+  if (opaque.length === 0) return { rewritten: 0, ...(attrs ? { attrs } : {}) };
   const outer = opaque.filter((rel) => !opaque.some((o) => rel.startsWith(`${o}/`)));
   const plan: Expansion = { whiteouts: [], dirs: [] };
   for (const rel of outer) await hideLower(upper, lowers, rel, plan);
   const times = await Promise.all(plan.dirs.map((d) => lstat(d, { bigint: true })));
   await makeWhiteouts(plan.whiteouts);
-  for (const rel of opaque) await runChecked(["setfattr", "-h", "-x", OPAQUE_XATTR, "--", `${upper}/${rel}`], `removing ${OPAQUE_XATTR} from ${rel}`);
+  for (const rel of opaque) {
+    await runChecked(["setfattr", "-h", "-x", OPAQUE_XATTR, "--", `${upper}/${rel}`], `removing ${OPAQUE_XATTR} from ${rel}`);
+    forget(attrs as Map<string, Xattrs>, rel);
+  }
   for (const [i, d] of plan.dirs.entries()) {
     const st = times[i] as BigIntStats;
     await lutimes(d, secondsOf(st.atimeNs), secondsOf(st.mtimeNs));
   }
-  return opaque.length;
+  return { rewritten: opaque.length, ...(attrs ? { attrs } : {}) };
+}
+
+/** forget drops the opaque attribute of `rel` from `attrs`, and its record when nothing is left. */
+function forget(attrs: Map<string, Xattrs>, rel: string): void {
+  const own = attrs.get(rel);
+  if (!own) return;
+  delete own[OPAQUE_XATTR];
+  if (Object.keys(own).length === 0) attrs.delete(rel);
 }

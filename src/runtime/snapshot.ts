@@ -16,6 +16,7 @@ import { readMountinfo } from "./mountinfo.js";
 import { expandOpaqueDirs } from "./opaque.js";
 import { linksDirFor, mountOverlay, overlaySupported, unmount } from "./overlay.js";
 import { listDir } from "./tree.js";
+import type { Xattrs } from "./xattr.js";
 
 export { diffUpper, type DiffEntry, type DiffKind } from "./diff.js";
 export { unmount, MAX_LOWERS } from "./overlay.js";
@@ -61,6 +62,11 @@ export interface Snapshot {
   readonly mode: SnapshotMode;
   readonly readOnly: boolean;
   release(): Promise<void>;
+  /**
+   * upperXattrs returns, after `release`, every attribute under the upper (readXattrTree's map)
+   * when release had to read them, else undefined; it saves the commit a second read.
+   */
+  upperXattrs?(): ReadonlyMap<string, Xattrs> | undefined;
 }
 
 async function chooseMode(o: MountSnapshotOptions): Promise<SnapshotMode> {
@@ -93,15 +99,17 @@ export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snap
   if ((await listDir(o.target)).length > 0) throw new TsbuildError("Snapshot", `snapshot target ${o.target} is not empty`);
   if (mode === "overlay") {
     await mountOverlay({ lowers: o.lowers, target: o.target, ...(readOnly ? {} : { upper: o.upper, work: o.work }) });
+    let attrs: ReadonlyMap<string, Xattrs> | undefined;
     return handle(o.target, mode, readOnly, async () => {
       await unmount(o.target);
       await rm(linksDirFor(o.target), { recursive: true, force: true });
-      if (!readOnly && o.upper && o.discard !== true) await expandOpaqueDirs(o.upper, o.lowers);
-    });
+      if (!readOnly && o.upper && o.discard !== true) attrs = (await expandOpaqueDirs(o.upper, o.lowers)).attrs;
+    }, () => attrs);
   }
   await populateCopy(o.lowers, o.target, o.signal);
   if (readOnly) await bindReadOnly(o.target);
   const base: CopyBase | undefined = readOnly || o.discard === true ? undefined : await recordBase(o.target);
+  let attrs: ReadonlyMap<string, Xattrs> | undefined;
   return handle(o.target, mode, readOnly, async () => {
     if (readOnly) await unmount(o.target);
     const left = (await readMountinfo()).filter((m) => m.mountPoint === o.target || m.mountPoint.startsWith(`${o.target}/`));
@@ -110,9 +118,9 @@ export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snap
     }
     if (base && o.upper) {
       await writeCopyDiff(base, o.target, o.upper);
-      await expandOpaqueDirs(o.upper, o.lowers);
+      attrs = (await expandOpaqueDirs(o.upper, o.lowers)).attrs;
     } else for (const name of await listDir(o.target)) await rm(`${o.target}/${name}`, { recursive: true, force: true });
-  });
+  }, () => attrs);
 }
 
 /** bindReadOnly makes a copied snapshot read-only in place: a bind mount of `target` onto itself, remounted read-only. */
@@ -125,12 +133,12 @@ async function bindReadOnly(target: string): Promise<void> {
   }
 }
 
-function handle(target: string, mode: SnapshotMode, readOnly: boolean, end: () => Promise<void>): Snapshot {
+function handle(target: string, mode: SnapshotMode, readOnly: boolean, end: () => Promise<void>, upperXattrs: () => ReadonlyMap<string, Xattrs> | undefined): Snapshot {
   let done: Promise<void> | undefined;
   const release = (): Promise<void> =>
     (done ??= end().catch((err: unknown) => {
       done = undefined; // a failed release may be retried
       throw err;
     }));
-  return { target, mode, readOnly, release };
+  return { target, mode, readOnly, release, upperXattrs };
 }

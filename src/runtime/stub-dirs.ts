@@ -1,6 +1,6 @@
 import { lstat, readdir, rmdir } from "node:fs/promises";
 import { OVERLAY_XATTR_PREFIX } from "./diff.js";
-import { readXattrTree } from "./xattr.js";
+import { readXattrTree, type Xattrs } from "./xattr.js";
 
 /** StubParent is a directory above a mount point of a step, with its mode and owner before the step ran. */
 export interface StubParent {
@@ -33,9 +33,10 @@ async function realDirIn(upper: string, rel: string): Promise<string | undefined
  * directory, deepest first, is removed when it is a real directory in `upper`, empty, not opaque,
  * and still has the mode and owner it had before the step. BuildKit's differ leaves such
  * directories out of the layer too: it skips directories whose metadata matches the lower's.
- * Returns how many it removed.
+ * Returns how many it removed. `attrs`, when given, is readXattrTree(upper) as read since the
+ * dir last changed (it saves reading each directory's attributes on its own).
  */
-export async function pruneStubParents(upper: string, parents: readonly StubParent[]): Promise<number> {
+export async function pruneStubParents(upper: string, parents: readonly StubParent[], attrs?: ReadonlyMap<string, Xattrs>): Promise<number> {
   const ordered = [...new Map(parents.map((p) => [p.rel, p])).values()].sort((a, b) => b.rel.split("/").length - a.rel.split("/").length);
   let removed = 0;
   for (const p of ordered) {
@@ -43,8 +44,8 @@ export async function pruneStubParents(upper: string, parents: readonly StubPare
     if (dir === undefined || (await readdir(dir)).length > 0) continue;
     const st = await lstat(dir);
     if ((st.mode & 0o7777) !== p.mode || st.uid !== p.uid || st.gid !== p.gid) continue;
-    const attrs = (await readXattrTree(dir)).get("") ?? {};
-    if (Object.keys(attrs).some((name) => !name.startsWith(OVERLAY_XATTR_PREFIX) || name === `${OVERLAY_XATTR_PREFIX}opaque`)) continue;
+    const own = (attrs ? attrs.get(p.rel) : (await readXattrTree(dir)).get("")) ?? {};
+    if (Object.keys(own).some((name) => !name.startsWith(OVERLAY_XATTR_PREFIX) || name === `${OVERLAY_XATTR_PREFIX}opaque`)) continue;
     await rmdir(dir);
     removed++;
   }

@@ -1,4 +1,5 @@
 import type { BigIntStats } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 
@@ -17,7 +18,16 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
  * paths are strings, and a lossy decode would write a different file than the one on disk.
  */
 export async function listDir(dir: string): Promise<string[]> {
-  const raw = await readdir(dir, { encoding: "buffer" });
+  return decodeNames(dir, await readdir(dir, { encoding: "buffer" }));
+}
+
+/** listDirSync is listDir with a synchronous readdir, for walks of tsbuild's own trees. */
+export function listDirSync(dir: string): string[] {
+  return decodeNames(dir, readdirSync(dir, { encoding: "buffer" }));
+}
+
+/** decodeNames sorts raw names bytewise and decodes them, refusing a name that is not UTF-8 (see listDir). */
+function decodeNames(dir: string, raw: Buffer[]): string[] {
   raw.sort(Buffer.compare);
   return raw.map((name) => {
     try {
@@ -50,6 +60,22 @@ export async function* walkTree(root: string, rel = ""): AsyncGenerator<TreeNode
       yield { rel: b.rel, abs: b.abs, st };
       if (st.isDirectory()) yield* walkTree(root, b.rel);
     }
+  }
+}
+
+/**
+ * walkTreeSync is walkTree with synchronous readdir and lstat calls: for tsbuild's own trees (layer
+ * and upper dirs), where one short syscall costs less than a thread-pool round trip. The caller
+ * decides how often to let the event loop turn.
+ */
+export function* walkTreeSync(root: string, rel = ""): Generator<TreeNode> {
+  const base = rel === "" ? root : `${root}/${rel}`;
+  for (const name of listDirSync(base)) {
+    const childRel = rel === "" ? name : `${rel}/${name}`;
+    const abs = `${root}/${childRel}`;
+    const st = lstatSync(abs, { bigint: true });
+    yield { rel: childRel, abs, st };
+    if (st.isDirectory()) yield* walkTreeSync(root, childRel);
   }
 }
 

@@ -1,5 +1,6 @@
 import { TsbuildError } from "../core/index.js";
-import { runCapture, runChecked } from "./exec-capture.js";
+import { runChecked } from "./exec-capture.js";
+import { runHelper } from "./helper-shell.js";
 
 /** Xattrs maps attribute names (`security.capability`, `user.x`) to their exact bytes. */
 export type Xattrs = Record<string, Buffer>;
@@ -81,10 +82,10 @@ export function parseGetfattrDump(out: Buffer): Map<string, Xattrs> {
 /**
  * readXattrTree returns every extended attribute (all namespaces, symlinks not followed) of `root`
  * and everything below it, keyed by path relative to `root` ("" is `root` itself), with one
- * `getfattr` call. Files without attributes are absent from the map.
+ * `getfattr` call (run through the helper shell). Files without attributes are absent from the map.
  */
 export async function readXattrTree(root: string): Promise<Map<string, Xattrs>> {
-  const r = await runCapture(["getfattr", "-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", "--absolute-names", "--", root]);
+  const r = await runHelper(["getfattr", "-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", "--absolute-names", "--", root]);
   if (r.code !== 0) throw new TsbuildError("Snapshot", `getfattr could not read the attributes under ${root} (exit ${r.code}): ${r.stderr.trim()}`);
   const out = new Map<string, Xattrs>();
   const prefix = root.endsWith("/") ? root : `${root}/`;

@@ -82,10 +82,8 @@ export class BlobStore {
    * are safe: each writes its own temp file, and rename replaces identical bytes atomically.
    */
   async write(source: BlobSource, expected: BlobExpectation = {}): Promise<BlobInfo> {
-    await mkdir(this.blobDir, { recursive: true });
-    await mkdir(this.tmpDir, { recursive: true });
     const tmp = join(this.tmpDir, tempName());
-    const fh = await open(tmp, "wx", 0o644);
+    const fh = await this.createTemp(tmp);
     let committed = false;
     try {
       const hash = createHash("sha256");
@@ -110,7 +108,11 @@ export class BlobStore {
       if (expected.digest !== undefined && digest !== expected.digest) {
         throw new DigestMismatchError(expected.digest, digest, "blob");
       }
-      await rename(tmp, this.path(digest));
+      await rename(tmp, this.path(digest)).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+        await mkdir(this.blobDir, { recursive: true }); // a temp dir was there, the blob dir not yet
+        await rename(tmp, this.path(digest));
+      });
       committed = true;
       await fsyncDir(this.blobDir);
       return { digest, size };
@@ -120,6 +122,18 @@ export class BlobStore {
         await unlink(tmp).catch(() => undefined); // the temp file may not exist if open failed midway; nothing else to undo
       }
     }
+  }
+
+  /** createTemp creates the temp file `tmp`, making the store's blob and temp directories first when they are missing. */
+  private async createTemp(tmp: string): Promise<FileHandle> {
+    try {
+      return await open(tmp, "wx", 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    await mkdir(this.blobDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    return open(tmp, "wx", 0o644);
   }
 
   /**

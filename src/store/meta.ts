@@ -134,6 +134,22 @@ export class MetaStore {
     return String(this.db.pragma("journal_mode", { simple: true }));
   }
 
+  /**
+   * relaxed runs `fn` with commits that skip the WAL fsync (synchronous = NORMAL). Each stays
+   * atomic and survives the process being killed; against power loss it becomes durable with the
+   * next ordinary commit, whose fsync of the WAL covers everything written before it. For records
+   * whose loss costs at most a cache miss (a build step's cache and snapshot records).
+   */
+  relaxed<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return fn();
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
+  }
+
   /** close closes the database connection; the MetaStore is unusable afterwards. */
   close(): void {
     this.db.close();

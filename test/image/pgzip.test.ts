@@ -46,6 +46,15 @@ describe("parallelGzip", () => {
     expect((await gzip(data, big, 6, 1)).equals(gz)).toBe(true);
   });
 
+  it("ends the stream with a stored final block when the last block is incompressible, as gzip -t accepts", async () => {
+    const big = 256 * 1024;
+    const data = Buffer.concat([text, randomBytes(big + 200_000)]);
+    const gz = await gzip(data, big, 6, 2);
+    expect(gunzipSync(gz).equals(data)).toBe(true);
+    execFileSync("gzip", ["-t"], { input: gz });
+    expect((await gzip(data, big, 6, 4)).equals(gz)).toBe(true);
+  });
+
   it("compresses repetitive data across blocks (dictionary carried) and gives the same bytes whatever the parallelism", async () => {
     const one = await gzip(text, block, 6, 1);
     expect(one.length).toBeLessThan(text.length / 50);

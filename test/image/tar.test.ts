@@ -113,6 +113,24 @@ describe("layer tar writer", () => {
     const bad = writeLayerTar([{ type: "file", path: "f", content: { size: 5, open: async function* () { yield Buffer.from("ab"); } } }]);
     await expect(collect(bad)).rejects.toThrow(/f shrank/);
   });
+
+  it("writes the same bytes when small files are read synchronously into the batch, across batch boundaries", async () => {
+    const sizes = [0, 1, 511, 512, 513, 100_000, 262_144, 262_145, 700_000, 3, 200_000, 262_143, 90_000];
+    const bodies = sizes.map((n, i) => Buffer.alloc(n, i + 1));
+    const streamed: LayerEntry[] = bodies.map((b, i) => ({ type: "file", path: `f${String(i).padStart(2, "0")}`, content: { size: b.length, open: async function* () { yield b; } } }));
+    const inline: LayerEntry[] = bodies.map((b, i) => ({
+      type: "file",
+      path: `f${String(i).padStart(2, "0")}`,
+      content: { size: b.length, open: async function* () { yield b; }, readInto: (t: Buffer, off: number) => void b.copy(t, off) },
+    }));
+    const want = await collect(writeLayerTar(streamed));
+    const chunks: Buffer[] = [];
+    for await (const c of writeLayerTar(inline)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(want)).toBe(true);
+    expect(chunks.slice(0, -1).every((c) => c.length === 1 << 20)).toBe(true);
+    const grew: LayerEntry = { type: "file", path: "g", content: { size: 2, open: async function* () {}, readInto: () => { throw new Error("g grew while it was being archived"); } } };
+    await expect(collect(writeLayerTar([grew]))).rejects.toThrow(/g grew/);
+  });
 });
 
 describe("entriesFromDir", () => {
@@ -134,7 +152,7 @@ describe("entriesFromDir", () => {
   });
 });
 
-describe("writeLayerTar reading files by host path", () => {
+describe("writeLayerTar reading walked files synchronously (FileContent.readInto)", () => {
   it("writes the bytes the stream path writes, across output blocks, and refuses a changed or swapped file", async () => {
     const { entriesFromDir } = await import("../../src/image/tar-walk.js");
     const { symlinkSync, truncateSync, unlinkSync, appendFileSync } = await import("node:fs");
@@ -142,7 +160,8 @@ describe("writeLayerTar reading files by host path", () => {
     const sizes = [0, 1, 511, 512, 513, 300_000, 1_048_576, 2_500_001];
     sizes.forEach((n, i) => writeFileSync(join(dir, `f${i}`), Buffer.alloc(n, i + 1)));
     const entries = await entriesFromDir(dir);
-    expect(entries.every((e) => e.type === "file" && !(e.content instanceof Uint8Array) && e.content.file !== undefined)).toBe(true);
+    const small = entries.filter((e) => e.type === "file" && !(e.content instanceof Uint8Array) && e.content.readInto !== undefined).map((e) => e.path);
+    expect(small).toEqual(["f0", "f1", "f2", "f3", "f4"]);
     const streamed = entries.map((e) => (e.type === "file" && !(e.content instanceof Uint8Array) ? { ...e, content: { size: e.content.size, open: e.content.open } } : e));
     const direct = await collect(writeLayerTar(entries));
     expect(direct.equals(await collect(writeLayerTar(streamed)))).toBe(true);
@@ -150,13 +169,13 @@ describe("writeLayerTar reading files by host path", () => {
     for await (const c of writeLayerTar(entries)) chunks.push((c as Buffer).length);
     expect(chunks.slice(0, -1).every((n) => n === 1 << 20)).toBe(true);
     expect(chunks.reduce((a, b) => a + b, 0)).toBe(direct.length);
-    truncateSync(join(dir, "f5"), 100);
-    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 shrank while it was being archived/);
-    writeFileSync(join(dir, "f5"), Buffer.alloc(300_000, 6));
-    appendFileSync(join(dir, "f5"), "more");
-    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 grew while it was being archived/);
-    unlinkSync(join(dir, "f5"));
-    symlinkSync(join(dir, "f6"), join(dir, "f5"));
-    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f5 became a symlink while it was being archived/);
+    truncateSync(join(dir, "f2"), 100);
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f2 shrank while it was being archived/);
+    writeFileSync(join(dir, "f2"), Buffer.alloc(511, 3));
+    appendFileSync(join(dir, "f2"), "more");
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/f2 grew while it was being archived/);
+    unlinkSync(join(dir, "f2"));
+    symlinkSync(join(dir, "f6"), join(dir, "f2"));
+    await expect(collect(writeLayerTar(entries))).rejects.toThrow(/ELOOP.*f2/);
   });
 });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSnapshotDirs, diffUpper, mountSnapshot, type SnapshotMode } from "../../src/runtime/snapshot.js";
 import { lowerDirChildren } from "../../src/runtime/opaque.js";
+import { readXattrTree, type Xattrs } from "../../src/runtime/xattr.js";
 import { makeWhiteouts } from "../../src/runtime/nodes.js";
 import { mountsUnder, setXattr, shouldSkip, stampTimes } from "../helpers/snapshot.js";
 
@@ -67,17 +68,17 @@ function treeOf(root: string, rel = ""): string[] {
 }
 
 /** runStep runs replaceAll on a writable snapshot and returns its upper dir and the tree the step left. */
-async function runStep(mode: SnapshotMode, lowers: string[]): Promise<{ upper: string; seen: string[] }> {
+async function runStep(mode: SnapshotMode, lowers: string[], step = replaceAll): Promise<{ upper: string; seen: string[]; attrs: ReadonlyMap<string, Xattrs> | undefined }> {
   const dirs = await createSnapshotDirs(join(tmp, "mounts"));
   const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode });
   let seen: string[] = [];
   try {
-    replaceAll(dirs.target);
+    step(dirs.target);
     seen = treeOf(dirs.target);
   } finally {
     await snap.release();
   }
-  return { upper: dirs.upper, seen };
+  return { upper: dirs.upper, seen, attrs: snap.upperXattrs?.() };
 }
 
 /** EXPECTED is the layer BuildKit writes for replaceAll (whiteouts as `whiteout PATH`). */
@@ -108,9 +109,20 @@ describe.skipIf(skip)("snapshot: opaque directories", () => {
     expect(await lowerDirChildren(lowers, "absent")).toBeUndefined();
   });
 
+  it("reads no attributes when every directory of the upper is new (nothing below can be hidden)", async () => {
+    const { upper, attrs } = await runStep("overlay", lowers, (t) => {
+      mkdirSync(join(t, "fresh/deeper"), { recursive: true });
+      writeFileSync(join(t, "fresh/deeper/f"), "f\n");
+      writeFileSync(join(t, "plain-file"), "p\n");
+    });
+    expect(attrs).toBeUndefined();
+    expect((await diffUpper(upper)).map((d) => `${d.kind} ${d.path}`)).toEqual(["dir fresh", "dir fresh/deeper", "file fresh/deeper/f", "file plain-file"]);
+  });
+
   for (const mode of ["overlay", "copy"] as const) {
     it(`writes whiteouts per hidden child and no opaque marker (${mode})`, async () => {
-      const { upper, seen } = await runStep(mode, lowers);
+      const { upper, seen, attrs } = await runStep(mode, lowers);
+      expect(attrs, "release hands on the attributes it read, as they are after the rewrite").toEqual(await readXattrTree(upper));
       const diff = await diffUpper(upper);
       expect(diff.map((d) => `${d.kind} ${d.path}`)).toEqual(EXPECTED);
       expect(diff.find((d) => d.path === "swap")?.mtime, "the directory keeps the time the step gave it").toBe(1_500_000_000);

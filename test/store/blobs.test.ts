@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,6 +21,17 @@ describe("BlobStore commit protocol", () => {
     expect(info).toEqual({ digest: sha256("hello"), size: 5 });
     expect(readFileSync(store.path(info.digest), "utf8")).toBe("hello");
     expect((await store.readAll(info.digest, 100)).toString()).toBe("hello");
+    expect(readdirSync(store.tmpDir)).toEqual([]);
+  });
+
+  it("makes its directories when they are missing, also when only the temp directory exists", async () => {
+    const store = fresh();
+    mkdirSync(store.tmpDir, { recursive: true });
+    const a = await store.write(Buffer.from("first"));
+    expect(readFileSync(store.path(a.digest), "utf8")).toBe("first");
+    rmSync(store.root, { recursive: true });
+    const b = await store.write(Buffer.from("second"));
+    expect(readFileSync(store.path(b.digest), "utf8")).toBe("second");
     expect(readdirSync(store.tmpDir)).toEqual([]);
   });
 

@@ -27,6 +27,25 @@ describe("MetaStore", () => {
     b.close();
   });
 
+  it("relaxed commits skip the WAL fsync only for their own statements and are seen by other connections", () => {
+    const root = mkdtempSync(join(tmpdir(), "tsbuild-meta-"));
+    const a = new MetaStore(root);
+    const b = new MetaStore(root);
+    const level = () => Number(a.db.pragma("synchronous", { simple: true }));
+    expect(level()).toBe(2);
+    const seen = a.relaxed(() => {
+      a.putCache("k", sha256("r"), 3);
+      return level();
+    });
+    expect(seen).toBe(1);
+    expect(level()).toBe(2);
+    expect(b.getCache("k")?.size).toBe(3);
+    expect(() => a.relaxed(() => { throw new Error("boom"); })).toThrow("boom");
+    expect(level()).toBe(2);
+    a.close();
+    b.close();
+  });
+
   it("records images, cache entries and leases", () => {
     const m = new MetaStore(mkdtempSync(join(tmpdir(), "tsbuild-meta-")));
     const d = sha256("m");

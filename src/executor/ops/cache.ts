@@ -71,7 +71,8 @@ export function createFsCache(store: Store): CacheStore<FsResult> {
     },
     async put(key: Digest, result: FsResult): Promise<void> {
       const blob = await store.blobs.write(Buffer.from(JSON.stringify(result)));
-      store.meta.putCache(key, blob.digest, blob.size);
+      // A cache record lost to power failure is only a miss; the build's final commit makes it durable.
+      store.meta.relaxed(() => store.meta.putCache(key, blob.digest, blob.size));
     },
   };
 }

@@ -176,7 +176,7 @@ export async function runExec(services: OpServices, op: ExecOp, inputs: readonly
       if (res.aborted) throw ctx.signal.reason ?? new Error("aborted");
       if (res.exitCode !== 0) throw new ProcessExitError(op.argv, res.exitCode);
     };
-    return await withWritableStep(services, inputs[0]!.result, step, (upper) => services.pruneStubParents(upper, parents));
+    return await withWritableStep(services, inputs[0]!.result, step, (upper, attrs) => services.pruneStubParents(upper, parents, attrs));
   } finally {
     finish();
     await Promise.allSettled(mounts.views);

@@ -10,6 +10,7 @@ import { storeLayerTar } from "../../image/layer-blob.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
 import { writeLayerTar } from "../../image/tar.js";
 import type { DiffEntry } from "../../runtime/diff.js";
+import type { Xattrs } from "../../runtime/xattr.js";
 import type { LayerBlob, OpServices } from "./types.js";
 
 /** LAYER_MEDIA_TYPE is the media type of the layers tsbuild writes (gzip, OCI). */
@@ -37,7 +38,7 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
     case "file": {
       const open = d.open;
       if (!open) throw new TypeError(`diff entry ${d.path} has no content reader`);
-      return { ...common, type: "file", content: { size: d.size, open } };
+      return { ...common, type: "file", content: { size: d.size, open, ...(d.readInto ? { readInto: d.readInto } : {}) } };
     }
   }
 }
@@ -46,16 +47,16 @@ export function toLayerEntry(d: DiffEntry): LayerEntry {
 const LAYER_GZIP_LEVEL = 6;
 const LAYER_GZIP_PARALLEL = 4;
 
-/** commitLayer writes the diff of `upper` as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
-export async function commitLayer(services: OpServices, upper: string): Promise<LayerBlob> {
-  const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch);
+/** commitLayer writes the diff of `upper` (whose attributes `attrs` are, when given) as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
+export async function commitLayer(services: OpServices, upper: string, attrs?: ReadonlyMap<string, Xattrs>): Promise<LayerBlob> {
+  const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch, attrs);
   const blob = await storeLayerTar(services.store, tar, { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL });
   return { ...blob, mediaType: LAYER_MEDIA_TYPE };
 }
 
 /** layerTarOfDir is the layer tar of a dir in overlay upper format, mtimes clamped to epoch when given. */
-async function layerTarOfDir(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined): Promise<Readable> {
-  const diff = await diffUpper(dir);
+async function layerTarOfDir(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined, attrs?: ReadonlyMap<string, Xattrs>): Promise<Readable> {
+  const diff = await diffUpper(dir, attrs);
   return writeLayerTar(diff.map(toLayerEntry), epoch === undefined ? {} : { sourceDateEpoch: epoch });
 }
 

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, stat } from "node:fs/promises";
 import { hexOf } from "../../core/digest.js";
 import { beginSnapshot, deleteSnapshot, finishSnapshot, getSnapshot } from "../../store/snapshots.js";
+import type { Xattrs } from "../../runtime/xattr.js";
 import { commitLayer } from "./layer.js";
 import type { FsResult, LayerBlob, OpServices } from "./types.js";
 
@@ -58,16 +59,17 @@ export async function keepLayerDir(services: OpServices, upper: string, blob: La
     if (!getSnapshot(meta, name)) finishNew(services, name, blob);
     return final;
   }
-  beginSnapshot(meta, name, "layer", blob.diffId);
+  // Snapshot records lost to power failure leave a stray or missing snapshot, which fsck and the cache treat as a miss.
+  meta.relaxed(() => beginSnapshot(meta, name, "layer", blob.diffId));
   try {
     await rename(upper, final);
   } catch (err) {
     // Another process kept the same layer first (same diffID, same content): use its dir.
     const raced = await stat(final).then(() => true, () => false);
-    if (!raced) deleteSnapshot(meta, name);
+    if (!raced) meta.relaxed(() => deleteSnapshot(meta, name));
     if (!raced) throw err;
   }
-  finishSnapshot(meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob]));
+  meta.relaxed(() => finishSnapshot(meta, name, blob.diffId, services.sourceDateEpoch, JSON.stringify([blob])));
   return final;
 }
 
@@ -79,13 +81,14 @@ function finishNew(services: OpServices, name: string, blob: LayerBlob): void {
 
 /**
  * withWritableStep runs fn on a writable view of parent and returns parent plus the new layer.
- * `afterRelease`, when given, may tidy the upper dir once it is unmounted, before it is committed.
+ * `afterRelease`, when given, may tidy the upper dir once it is unmounted, before it is committed;
+ * it gets the upper's attributes (read once for it and the commit) and may only remove entries.
  */
 export async function withWritableStep(
   services: OpServices,
   parent: FsResult,
   fn: (rootfs: string) => Promise<void>,
-  afterRelease?: (upper: string) => Promise<unknown>,
+  afterRelease?: (upper: string, attrs: ReadonlyMap<string, Xattrs>) => Promise<unknown>,
 ): Promise<FsResult> {
   const dirs = await services.createSnapshotDirs();
   try {
@@ -96,8 +99,9 @@ export async function withWritableStep(
     } finally {
       await snap.release();
     }
-    if (afterRelease) await afterRelease(upper);
-    const blob = await commitLayer(services, upper);
+    const attrs = snap.upperXattrs?.() ?? (await services.readXattrTree(upper));
+    if (afterRelease) await afterRelease(upper, attrs);
+    const blob = await commitLayer(services, upper, attrs);
     return { layers: [...parent.layers, { dir: await keepLayerDir(services, upper, blob), blobs: [blob] }] };
   } finally {
     await services.removeSnapshotDirs(dirs);

@@ -11,6 +11,7 @@ import type { SnapshotDirs } from "../../runtime/stale-mounts.js";
 import type { SpecInput } from "../../runtime/spec-input.js";
 import type { StubParent } from "../../runtime/stub-dirs.js";
 import type { ResolvedUser } from "../../runtime/user.js";
+import type { Xattrs } from "../../runtime/xattr.js";
 import type { Store } from "../../store/store.js";
 import type { BuildContext } from "../context-types.js";
 
@@ -50,9 +51,12 @@ export interface OpServices {
   readonly createSnapshotDirs: () => Promise<SnapshotDirs>;
   /** Removes snapshot dirs once nothing is mounted inside them. */
   readonly removeSnapshotDirs: (dirs: SnapshotDirs) => Promise<void>;
-  readonly diffUpper: (upper: string) => Promise<DiffEntry[]>;
+  /** Lists a layer dir's changes; `attrs` is readXattrTree(upper) when the caller already read it. */
+  readonly diffUpper: (upper: string, attrs?: ReadonlyMap<string, Xattrs>) => Promise<DiffEntry[]>;
+  /** Reads every extended attribute under a dir (one getfattr), keyed by relative path. */
+  readonly readXattrTree: (root: string) => Promise<Map<string, Xattrs>>;
   /** Removes from an unmounted upper dir the empty, unchanged directories that held mount points (runtime/stub-dirs.ts). */
-  readonly pruneStubParents: (upper: string, parents: readonly StubParent[]) => Promise<number>;
+  readonly pruneStubParents: (upper: string, parents: readonly StubParent[], attrs?: ReadonlyMap<string, Xattrs>) => Promise<number>;
   readonly runSandbox: (spec: SpecInput, io: RunIo) => Promise<RunResult>;
   /** Runs a container (same sandbox as RUN steps); used by `tsbuild run`. */
   readonly runContainer: (spec: SpecInput, io: RunIo) => Promise<RunResult>;

@@ -1,0 +1,86 @@
+/**
+ * copySmallContextFiles copies the small regular files of a COPY from the build context with
+ * synchronous calls (copy-sync.ts), one context directory at a time: the directory is opened
+ * through the confined chain of context-fs.ts, each file is opened inside it without following a
+ * symlink or blocking, and checked against the walk's record before and after the copy, the same
+ * checks forEachContextFile makes on the asynchronous path that larger files take.
+ */
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { posix } from "node:path";
+import { at, changedError, openDirChain, openRoot, requireProcFd, sameInode, unchanged } from "../context-fs.js";
+import type { BuildContext, ContextEntry } from "../context-types.js";
+import { copyOpenFileSync, Slicer } from "./copy-sync.js";
+import type { WriteMeta } from "./write.js";
+
+/** FileJob says where one context file goes: its destination directory (a rootfs path), its name there, and its metadata. */
+export interface FileJob {
+  readonly parent: string;
+  readonly name: string;
+  readonly meta: WriteMeta;
+}
+
+/** FILE_FLAGS: no symlink followed, a FIFO swapped in after the walk does not hang the open, a terminal is never adopted. */
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/** byDirectory groups entries by the context directory holding them, in first-seen order. */
+function byDirectory(entries: readonly ContextEntry[]): Map<string, ContextEntry[]> {
+  const out = new Map<string, ContextEntry[]>();
+  for (const e of entries) {
+    const slash = e.path.lastIndexOf("/");
+    const dir = slash < 0 ? "." : e.path.slice(0, slash);
+    const list = out.get(dir);
+    if (list) list.push(e);
+    else out.set(dir, [e]);
+  }
+  return out;
+}
+
+/** copyOne copies the file `entry` of the open context directory `dir` to `host`, failing with ContextChanged when it is not what the walk saw. */
+function copyOne(dir: FileHandle, entry: ContextEntry, host: string, meta: WriteMeta): void {
+  let fd: number;
+  try {
+    fd = openSync(at(dir, entry.path.slice(entry.path.lastIndexOf("/") + 1)), FILE_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === "ELOOP" || code === "ENOENT" || code === "ENXIO" ? changedError(entry.path, "was replaced or removed") : err;
+  }
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    if (!before.isFile() || !sameInode(before, entry)) throw changedError(entry.path, "was replaced");
+    if (!unchanged(before, entry)) throw changedError(entry.path, "was modified");
+    copyOpenFileSync(fd, Number(entry.size), host, meta);
+    if (!unchanged(fstatSync(fd, { bigint: true }), entry)) throw changedError(entry.path, "was modified");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * copySmallContextFiles copies each entry of `files` (regular files of `ctx`) as `jobs` says, with
+ * `dirOf` resolving a destination directory to its host path. It yields to the event loop every
+ * few milliseconds and rejects with the first error (ContextChanged for a changed file).
+ */
+export async function copySmallContextFiles(ctx: BuildContext, files: readonly ContextEntry[], jobs: ReadonlyMap<ContextEntry, FileJob>, dirOf: (path: string) => Promise<string>): Promise<void> {
+  if (files.length === 0) return;
+  requireProcFd();
+  const root = await openRoot(ctx.root);
+  try {
+    if (!sameInode(await root.stat({ bigint: true }), ctx.entries.get(".") as ContextEntry)) throw changedError(".", "was replaced");
+    const slicer = new Slicer();
+    for (const [path, list] of byDirectory(files)) {
+      const dir = await openDirChain(root, path, ctx.entries);
+      try {
+        for (const entry of list) {
+          const job = jobs.get(entry) as FileJob;
+          copyOne(dir, entry, posix.join(await dirOf(job.parent), job.name), job.meta);
+          await slicer.pause();
+        }
+      } finally {
+        if (dir !== root) await dir.close();
+      }
+    }
+  } finally {
+    await root.close();
+  }
+}
