@@ -4,6 +4,7 @@ import { importRootfs, type ImportOptions, type ImportResult } from "../image/im
 import { inspectImage, listImages, removeImages, tagImage, type ImageRow, type RemoveResult } from "../image/images.js";
 import { saveArchive, saveLayoutDir, type ExportPlan } from "../image/layout.js";
 import { loadArchive, type LoadResult } from "../image/load.js";
+import { containerImages, pruneSnapshots, type SnapshotPrune } from "./prune-snapshots.js";
 import { familiar, ImageNameError, parseImageName } from "../image/name.js";
 import { packDirectories, type PackOptions, type PackResult } from "../image/pack.js";
 import { unpackImage } from "../image/unpack-image.js";
@@ -93,9 +94,15 @@ export function storeUsage(opts: StoreOptions = {}): Promise<DiskUsage> {
   return withStore(opts, (s) => diskUsage(s));
 }
 
-/** pruneStore removes unused images, cache entries and blobs (never leased content). */
-export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<PruneReport> {
-  return withStore(opts, (s) => prune(s, opts));
+/** StorePruneReport is what `tsbuild prune` removed: images, cache entries, blobs and unpacked layer snapshots. */
+export type StorePruneReport = PruneReport & { readonly snapshots: SnapshotPrune };
+
+/** pruneStore removes unused images, cache entries and blobs (never leased content), then the layer snapshots nothing uses. */
+export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<StorePruneReport> {
+  return withStore(opts, async (s) => {
+    const report = await prune(s, { ...opts, inUse: await containerImages(s) });
+    return { ...report, snapshots: await pruneSnapshots(s) };
+  });
 }
 
 export type { PackOptions, PackResult, UnpackOptions, UnpackResult, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions };

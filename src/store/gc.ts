@@ -6,12 +6,14 @@ import type { Store } from "./store.js";
 
 /** PruneOptions choose what prune may remove. */
 export interface PruneOptions {
-  /** all removes every image, tagged or not (as `docker image prune -a` does when no container uses them); otherwise only untagged ones. */
+  /** all removes every image, tagged or not (as `docker image prune -a` does), but those in `inUse`; otherwise only untagged ones. */
   readonly all?: boolean;
   /** untilMs keeps images created less than this many milliseconds ago. */
   readonly untilMs?: number;
   /** keepStorage stops removing cache entries once the cache fits in this many bytes. */
   readonly keepStorage?: number;
+  /** inUse are images containers were made from: kept, as Docker keeps the images of its containers. */
+  readonly inUse?: ReadonlySet<Digest>;
   readonly now?: number;
 }
 
@@ -37,7 +39,7 @@ export async function prune(store: Store, opts: PruneOptions = {}): Promise<Prun
   for (const img of store.meta.listImages()) {
     const tagged = store.meta.refsTo(img.digest).length > 0;
     const young = opts.untilMs !== undefined && now - img.createdAt < opts.untilMs;
-    if (leased.has(img.digest) || young || (tagged && !opts.all)) continue;
+    if (leased.has(img.digest) || opts.inUse?.has(img.digest) || young || (tagged && !opts.all)) continue;
     for (const name of store.meta.refsTo(img.digest)) store.meta.deleteRef(name);
     store.meta.deleteImage(img.digest);
     removedImages.push(img.digest);

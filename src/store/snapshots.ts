@@ -103,6 +103,22 @@ const tempPid = (name: string): number | undefined => {
 };
 
 /**
+ * removeSnapshotsExcept removes every ready snapshot (directory and record) whose name is not in
+ * `keep`, and returns how many it removed. Pending ones are left to their process (or to fsck).
+ */
+export async function removeSnapshotsExcept(store: Store, keep: ReadonlySet<string>): Promise<number> {
+  const root = snapshotRoot(store);
+  let removed = 0;
+  for (const r of listSnapshots(store.meta)) {
+    if (!r.ready || keep.has(r.name) || SNAPSHOT_PERMANENT.has(r.name)) continue;
+    await rm(`${root}/${r.name}`, { recursive: true, force: true });
+    deleteSnapshot(store.meta, r.name);
+    removed++;
+  }
+  return removed;
+}
+
+/**
  * checkSnapshots compares the snapshot directories with their records. A ready record whose
  * directory is gone is dropped; one whose directory no longer hashes to its digest (`digester`,
  * when given) is removed with its directory, since snapshots are re-made from blobs on demand

@@ -23,6 +23,8 @@ export function registerPrune(program: Command): void {
       const keepStorage = opts.keepStorage === undefined ? undefined : parseSize(opts.keepStorage);
       const r = await pruneStore({ ...storeOpts(cmd), all: Boolean(opts.all), untilMs, keepStorage });
       for (const d of r.images) process.stdout.write(`Deleted image: ${d}\n`);
-      process.stdout.write(`Deleted ${r.blobs} blobs and ${r.cacheEntries} cache entries. Total reclaimed space: ${humanSize(r.reclaimedBytes)}\n`);
+      const snaps = "removed" in r.snapshots ? `, ${r.snapshots.removed} unpacked layer snapshots` : "";
+      process.stdout.write(`Deleted ${r.blobs} blobs${snaps} and ${r.cacheEntries} cache entries. Total reclaimed space: ${humanSize(r.reclaimedBytes)}\n`);
+      if ("skipped" in r.snapshots) process.stdout.write(`Unpacked layer snapshots kept: ${r.snapshots.skipped}; prune again when it is done.\n`);
     });
 }
