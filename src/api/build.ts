@@ -245,7 +245,7 @@ function namesOf(opts: BuildRequest): string[] {
 /** deliver stores the built image under its names, then writes the requested output, pushes and writes the metadata file. */
 async function deliver(store: Store, image: ImagePlan, root: FsResult, opts: BuildRequest) {
   const tags = namesOf(opts);
-  const exported = await exportImage(store, image, root, { tags, created: opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000) });
+  const exported = await exportImage(store, image, root, { tags, ...(opts.sourceDateEpoch !== undefined && { sourceDateEpoch: opts.sourceDateEpoch }) });
   if (opts.output) await writeOutput(store, exported.manifestDigest, tags, opts.output, opts.sourceDateEpoch);
   const pushed = await pushTags(store, wantsPush(opts) ? tags : [], opts.registry);
   if (opts.metadataFile) await writeMetadataFile(opts.metadataFile, { ...exported, tags });

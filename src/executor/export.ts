@@ -1,6 +1,6 @@
 /**
  * exportImage writes the built image into the store: an OCI image config (the plan's config and
- * history, the layers' diffIDs, `created` from SOURCE_DATE_EPOCH or the clock), the manifest
+ * history, the layers' diffIDs, `created` from SOURCE_DATE_EPOCH or the layers' commit times), the manifest
  * over the layer blobs, and the tags. Config and manifest bytes are canonical JSON.
  */
 import type { Digest } from "../core/digest.js";
@@ -29,11 +29,49 @@ function rfc3339(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 }
 
-/** exportImage builds config and manifest for `result` and stores them under `tags`. */
-export async function exportImage(store: Store, image: ImagePlan, result: FsResult, opts: { tags: readonly string[]; created: number }): Promise<ExportedImage> {
+/**
+ * historyTimes dates the build's own history entries as BuildKit does: with SOURCE_DATE_EPOCH all
+ * of them at that time; otherwise a layer's entry when its layer was committed (kept with the
+ * cache, so a fully cached rebuild gives the same config and image ID), and a metadata-only entry
+ * at the first dated entry after an undated one (or the last dated one), and after a dated entry
+ * at that entry's time. `now` stands in for a layer of unknown time.
+ */
+function historyTimes(image: ImagePlan, result: FsResult, sourceDateEpoch: number | undefined, now: number): ImagePlan["history"] {
+  if (sourceDateEpoch !== undefined) return image.history.map((h) => (h.created === undefined ? { ...h, created: rfc3339(sourceDateEpoch) } : h));
+  const layerTimes = result.layers.flatMap((l) => l.blobs.map(() => l.created));
+  let k = 0;
+  const dated = image.history.map((h) => {
+    const t = h.empty_layer === true ? undefined : layerTimes[k++];
+    return h.created !== undefined ? h : t !== undefined || h.empty_layer !== true ? { ...h, created: rfc3339(t ?? now) } : h;
+  });
+  // The first dated entry after an undated one, else the last dated one.
+  let fill: string | undefined;
+  let sawUndated = false;
+  for (const h of dated) {
+    if (h.created === undefined) {
+      sawUndated = true;
+      continue;
+    }
+    fill = h.created;
+    if (sawUndated) break;
+  }
+  fill ??= rfc3339(now);
+  sawUndated = false;
+  return dated.map((h) => {
+    if (h.created !== undefined) {
+      if (sawUndated) fill = h.created;
+      return h;
+    }
+    sawUndated = true;
+    return { ...h, created: fill };
+  });
+}
+
+/** exportImage builds config and manifest for `result` and stores them under `tags`; `created` is the last history entry's time. */
+export async function exportImage(store: Store, image: ImagePlan, result: FsResult, opts: { tags: readonly string[]; sourceDateEpoch?: number }): Promise<ExportedImage> {
   const layers = result.layers.flatMap((l) => l.blobs);
-  const created = rfc3339(opts.created);
-  const history = image.history.map((h) => (h.created === undefined ? { ...h, created } : h));
+  const history = historyTimes(image, result, opts.sourceDateEpoch, Math.floor(Date.now() / 1000));
+  const created = opts.sourceDateEpoch !== undefined ? rfc3339(opts.sourceDateEpoch) : (history.at(-1)?.created ?? rfc3339(Math.floor(Date.now() / 1000)));
   const withLayer = history.filter((h) => h.empty_layer !== true).length;
   if (withLayer !== layers.length) {
     throw new TsbuildError("Export", `internal: image history names ${withLayer} layers but the build produced ${layers.length}`);

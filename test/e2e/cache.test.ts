@@ -34,6 +34,24 @@ describe.skipIf(missing !== undefined)("build cache correctness", () => {
     expect((await unpack(env, "cache/mode:1")).read("mode").trim()).toBe("755");
   });
 
+  it("a fully cached rebuild gives the same image ID (layers dated when built, as BuildKit does); a rerun step gets a new time", async () => {
+    const ctx = env.context({ Dockerfile: "FROM busybox\nRUN echo dated > /dated\nENV A=1\nARG N=1\nRUN echo $N > /n\nLABEL x=y\n" });
+    const first = await build(opts(ctx, { buildArgs: { N: "1" } }));
+    await new Promise((r) => setTimeout(r, 1100)); // a new build in another second
+    const again = await build(opts(ctx, { buildArgs: { N: "1" } }));
+    expect(again.executed).toBe(0);
+    expect(again.configDigest).toBe(first.configDigest);
+    const changed = await build(opts(ctx, { buildArgs: { N: "2" }, tags: ["cache/created:1"] }));
+    expect(changed.executed).toBe(1);
+    const history = (await unpack(env, "cache/created:1")).config.history as { created: string; created_by: string }[];
+    const [run1, envA, arg, run2, label] = history.slice(-5);
+    expect(history.slice(-5).map((h) => h.created_by.split(" ")[0])).toEqual(["RUN", "ENV", "ARG", "RUN", "LABEL"]);
+    expect(arg!.created).toBe(run2!.created);
+    // BuildKit's rule: metadata entries take the first new layer's time after them, then the time of the layer before them.
+    expect(Date.parse(run2!.created)).toBeGreaterThan(Date.parse(run1!.created));
+    expect([envA!.created, label!.created]).toEqual([run2!.created, run2!.created]);
+  }, 60_000);
+
   it("reruns only the steps that use a changed build arg; an unused build arg changes nothing", async () => {
     const ctx = env.context({ Dockerfile: "FROM busybox\nRUN echo before > /before\nARG V=one\nRUN echo before-use > /b2\nRUN echo $V > /v\n" });
     expect((await build(opts(ctx, { buildArgs: { V: "one" } }))).executed).toBe(3);

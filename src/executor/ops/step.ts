@@ -102,7 +102,7 @@ export async function withWritableStep(
     const attrs = snap.upperXattrs?.() ?? (await services.readXattrTree(upper));
     if (afterRelease) await afterRelease(upper, attrs);
     const blob = await commitLayer(services, upper, attrs);
-    return { layers: [...parent.layers, { dir: await keepLayerDir(services, upper, blob), blobs: [blob] }] };
+    return { layers: [...parent.layers, { dir: await keepLayerDir(services, upper, blob), blobs: [blob], created: Math.floor(Date.now() / 1000) }] };
   } finally {
     await services.removeSnapshotDirs(dirs);
   }

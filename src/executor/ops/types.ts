@@ -30,6 +30,8 @@ export interface LayerBlob {
 export interface LayerDir {
   readonly dir: string;
   readonly blobs: readonly LayerBlob[];
+  /** created is when a build step's layer was committed (seconds since the epoch); kept with its cache record, absent for base images. */
+  readonly created?: number;
 }
 
 /** FsResult is a vertex result: the filesystem it produced, as layer dirs, base first. */
