@@ -21,16 +21,33 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function timeIt(label: string, argv: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const times: number[] = [];
+/** Series is one command to time: a label, its argv and environment. */
+interface Series {
+  readonly label: string;
+  readonly argv: string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * timeAll times every series `rounds` times (after two warm-up runs each), one run of each in
+ * turn, so that a change in the machine's load falls on all of them alike; returns the medians.
+ */
+function timeAll(series: readonly Series[]): number[] {
+  const times: number[][] = series.map(() => []);
   for (let i = 0; i < rounds + 2; i++) {
-    const t = process.hrtime.bigint();
-    const r = spawnSync(argv[0]!, argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
-    const ms = Number(process.hrtime.bigint() - t) / 1e6;
-    if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr?.toString()}`);
-    if (i >= 2) times.push(ms); // two warm-up runs
+    series.forEach((s, j) => {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(s.argv[0]!, s.argv.slice(1), { env: s.env ?? process.env, stdio: ["ignore", "ignore", "pipe"] });
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (r.status !== 0) throw new Error(`${s.label} failed: ${r.stderr?.toString()}`);
+      if (i >= 2) times[j]!.push(ms); // two warm-up runs
+    });
   }
-  return median(times);
+  return times.map(median);
+}
+
+function timeIt(label: string, argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+  return timeAll([{ label, argv, env }])[0]!;
 }
 
 function bundleFor(runtime: string): string {
@@ -52,21 +69,21 @@ try {
   execFileSync(process.execPath, [CLI, "import", tar, "bench:latest"], { env });
   const results: [string, number][] = [];
   const tsbuildRun = (runtime: string): string[] => [CLI, "run", "--rm", "--runtime", runtime, "bench:latest", "true"];
-  results.push(["tsbuild run --rm (runc)", timeIt("tsbuild", tsbuildRun("runc"), env)]);
-  results.push(["tsbuild run --rm (crun)", timeIt("tsbuild", tsbuildRun("crun"), env)]);
   // TSBUILD_BENCH_BASELINE names another build's dist/cli/main.js (an older commit, say) to time in
-  // the same run (with a store of its own: its schema may differ), so that a comparison holds
-  // whatever else loads the machine.
+  // the same run, alternating with this build (with a store of its own: its schema may differ), so
+  // that a comparison holds whatever else loads the machine.
   const baseline = process.env.TSBUILD_BENCH_BASELINE;
-  if (baseline !== undefined) {
+  const series: Series[] = [];
+  for (const runtime of ["runc", "crun"]) {
+    series.push({ label: `tsbuild run --rm (${runtime})`, argv: tsbuildRun(runtime), env });
+    if (baseline === undefined) continue;
     const baseEnv = { ...env, TSBUILD_ROOT: join(dir, "store-baseline") };
-    execFileSync(process.execPath, [resolve(baseline), "import", tar, "bench:latest"], { env: baseEnv });
-    for (const runtime of ["runc", "crun"]) {
-      const argv = tsbuildRun(runtime);
-      argv[0] = resolve(baseline);
-      results.push([`baseline run --rm (${runtime})`, timeIt("baseline", argv, baseEnv)]);
-    }
+    if (runtime === "runc") execFileSync(process.execPath, [resolve(baseline), "import", tar, "bench:latest"], { env: baseEnv });
+    const argv = tsbuildRun(runtime);
+    argv[0] = resolve(baseline);
+    series.push({ label: `baseline run --rm (${runtime})`, argv, env: baseEnv });
   }
+  timeAll(series).forEach((ms, i) => results.push([series[i]!.label, ms]));
   results.push(["node -e 0 (Node start-up)", timeIt("node", [process.execPath, "-e", "0"], env)]);
   // Node reads NODE_EXTRA_CA_CERTS at every start, before any code runs; tsbuild's shebang moves
   // it aside (src/registry/trust.ts), so both tsbuild lines should agree.

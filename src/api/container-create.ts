@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { InputError } from "../core/errors.js";
 import { createContainerDir, newContainerId, type ContainerState } from "../runtime/container/state.js";
+import { mergeMountOptions } from "../runtime/spec.js";
 import { openStore } from "../store/store.js";
 import { whereOf } from "./container-shared.js";
 import type { RuntimeName } from "./drivers.js";
@@ -49,6 +50,24 @@ export function commandLine(config: { Entrypoint?: readonly string[] | null; Cmd
   return [...entrypoint, ...cmd];
 }
 
+/** TMPFS_OPTION is what `--tmpfs DIR:OPTIONS` may ask for: the tmpfs options Docker passes on. */
+const TMPFS_OPTION = /^(ro|rw|exec|noexec|suid|nosuid|dev|nodev|size=\d+[kmg%]?|nr_inodes=\d+[kmg%]?|mode=[0-7]{3,4}|uid=\d+|gid=\d+)$/;
+
+/**
+ * tmpfsMount reads `--tmpfs DIR[:OPTIONS]` as Docker does: a tmpfs at DIR, noexec, nosuid and
+ * nodev unless OPTIONS (comma-separated, e.g. `rw,exec,size=64m,mode=700`) say otherwise.
+ */
+export function tmpfsMount(text: string): { type: "tmpfs"; source: string; destination: string; readonly?: boolean; options: string[] } {
+  const colon = text.indexOf(":");
+  const destination = colon < 0 ? text : text.slice(0, colon);
+  const options = colon < 0 ? [] : text.slice(colon + 1).split(",").filter((o) => o !== "");
+  if (!destination.startsWith("/")) throw new InputError(`--tmpfs ${text}: the mount point must be an absolute path`);
+  const bad = options.find((o) => !TMPFS_OPTION.test(o));
+  if (bad !== undefined) throw new InputError(`--tmpfs ${text}: unsupported option ${JSON.stringify(bad)}; use ro, rw, exec, noexec, suid, nosuid, dev, nodev, size=, nr_inodes=, mode=, uid= or gid=`);
+  const readonly = options.lastIndexOf("ro") > options.lastIndexOf("rw");
+  return { type: "tmpfs", source: "tmpfs", destination, ...(readonly && { readonly }), options: mergeMountOptions(["noexec", "nosuid", "nodev"], options.filter((o) => o !== "ro" && o !== "rw")) };
+}
+
 /**
  * containerRecord is the first state of container `id` from `image` run with `opts` (without id
  * and status). Its hostname defaults to the id's first 12 digits, as in Docker.
@@ -61,7 +80,7 @@ function containerRecord(opts: ContainerOptions, image: RunImage, id: string): O
   if (!env.some((e) => e.startsWith("PATH="))) env.unshift(`PATH=${DEFAULT_PATH}`);
   const mounts = [
     ...(opts.volumes ?? []).map((v) => ({ type: "bind" as const, source: v.host, destination: v.container, readonly: v.readOnly })),
-    ...(opts.tmpfs ?? []).map((t) => ({ type: "tmpfs" as const, source: "tmpfs", destination: t })),
+    ...(opts.tmpfs ?? []).map(tmpfsMount),
   ];
   const limits = { ...(opts.memoryBytes !== undefined && { memoryBytes: opts.memoryBytes }), ...(opts.pidsLimit !== undefined && { pidsLimit: opts.pidsLimit }), ...(opts.cpus !== undefined && { cpus: opts.cpus }) };
   return {

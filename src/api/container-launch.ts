@@ -14,6 +14,7 @@ import { resolveInRoot } from "../runtime/confined.js";
 import { missingEtcTargets, removeEtcStubs, writeEtcFiles } from "../runtime/etc-files.js";
 import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
 import { buildSpec } from "../runtime/spec.js";
+import { settled } from "../runtime/settled.js";
 import { resolveUser } from "../runtime/user.js";
 import type { Where } from "./container-shared.js";
 
@@ -86,8 +87,9 @@ export function controlled(source: SignalSource | undefined, outer: AbortSignal 
  * at once, and only when that fails the probing mount (which falls back to a copy where
  * overlayfs is missing), so the common start spawns no probe.
  */
-async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof containerPaths>): Promise<Snapshot> {
-  const o = { lowers, upper: p.upper, work: p.work, target: p.merged };
+async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof containerPaths>, discard: boolean): Promise<Snapshot> {
+  // An auto-remove container's writable layer goes with it: releasing it need not make it a layer.
+  const o = { lowers, upper: p.upper, work: p.work, target: p.merged, discard };
   try {
     return await mountSnapshot({ ...o, mode: "overlay" });
   } catch (err) {
@@ -98,24 +100,32 @@ async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof conta
 
 /**
  * runMounted mounts the container's root filesystem, runs it with `driver` and unmounts;
- * `markRunning` records the start first and `tty` gives the container a terminal.
+ * `markRunning` records the start first and `tty` gives the container a terminal. Steps that do
+ * not depend on each other run at once: the /etc files are written while the rootfs mounts, and
+ * the user, the working directory and the /etc targets are looked up together.
  */
 async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean, tty: boolean): Promise<RunResult> {
   const p = containerPaths(where.root, s.id);
-  const snap = await mountRootfs(lowers, p);
+  const r = s.run;
+  const discard = s.autoRemove === true;
+  // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
+  const [mounted, etc] = await Promise.allSettled([mountRootfs(lowers, p, discard), writeEtcFiles(p.dir, r.hostname, r.network)]);
+  if (mounted.status === "rejected") throw mounted.reason;
+  const snap = mounted.value;
+  if (etc.status === "rejected") {
+    await snap.release();
+    throw etc.reason;
+  }
+  const etcFiles = etc.value;
   try {
-    const user = await resolveUser(snap.target, s.run.user);
-    await resolveInRoot(snap.target, s.run.cwd, "dir");
-    const r = s.run;
-    // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
-    const etcFiles = await writeEtcFiles(p.dir, r.hostname, r.network);
+    const [user, , stubs] = await settled<[Awaited<ReturnType<typeof resolveUser>>, unknown, string[]]>([resolveUser(snap.target, r.user), resolveInRoot(snap.target, r.cwd, "dir"), missingEtcTargets(snap.target)]);
     // With a terminal, TERM defaults to xterm as in Docker.
     const env = tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
     const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty, readonlyRootfs: r.readOnly, etcFiles });
     if (markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: driver.name as ContainerState["driver"] }));
-    const stubs = await missingEtcTargets(snap.target);
     const result = await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
-    await removeEtcStubs(snap.target, stubs);
+    // A discarded layer keeps no stubs anyway.
+    if (!discard) await removeEtcStubs(snap.target, stubs);
     return result;
   } finally {
     await snap.release();

@@ -4,6 +4,7 @@ import { importRootfs, type ImportOptions, type ImportResult } from "../image/im
 import { inspectImage, listImages, removeImages, tagImage, type ImageRow, type RemoveResult } from "../image/images.js";
 import { saveArchive, saveLayoutDir, type ExportPlan } from "../image/layout.js";
 import { loadArchive, type LoadResult } from "../image/load.js";
+import { familiar, ImageNameError, parseImageName } from "../image/name.js";
 import { packDirectories, type PackOptions, type PackResult } from "../image/pack.js";
 import { unpackImage } from "../image/unpack-image.js";
 import type { UnpackOptions, UnpackResult } from "../image/unpack.js";
@@ -107,4 +108,18 @@ export function pack(dirs: readonly string[], name: string, opts: StoreOptions &
 /** unpack applies an image's layers into a directory with the safe unpacker. */
 export function unpack(ref: string, dest: string, opts: StoreOptions & UnpackOptions = {}): Promise<UnpackResult[]> {
   return withStore(opts, (s) => unpackImage(s, ref, dest, opts));
+}
+
+/**
+ * familiarName prints an image name the way Docker does (`docker.io/library/busybox:latest` is
+ * `busybox:latest`, `docker.io/me/app:1` is `me/app:1`); a name that does not parse is kept as given.
+ */
+export function familiarName(ref: string): string {
+  try {
+    const n = parseImageName(ref);
+    return `${familiar(n.repository)}${n.tag !== undefined ? `:${n.tag}` : ""}${n.digest !== undefined ? `@${n.digest}` : ""}`;
+  } catch (err) {
+    if (err instanceof ImageNameError) return ref;
+    throw err;
+  }
 }

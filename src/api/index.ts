@@ -16,7 +16,7 @@ export { RunStepError, BuildCanceledError, ProcessExitError } from "../core/erro
 export type { RunStepErrorInit } from "../core/errors.js";
 export { EventChannel } from "../core/event-channel.js";
 export type { BuildEvent, BuildEventListener, VertexEvent, VertexStatus, ProgressEvent, LogEvent, DiagnosticEvent } from "../core/events.js";
-export { importImage, pack, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack } from "./images.js";
+export { importImage, pack, images, tag, removeImage, inspect, save, load, checkStore, storeUsage, pruneStore, unpack, familiarName } from "./images.js";
 export type { PackOptions, PackResult, UnpackOptions, UnpackResult, StoreOptions, SaveFormat, ImageRow, RemoveResult, ExportPlan, LoadResult, FsckReport, DiskUsage, PruneOptions, PruneReport, ImportResult, ImportOptions } from "./images.js";
 export { resolveStoreRoot } from "../store/root.js";
 export { buildSpec } from "../runtime/spec.js";

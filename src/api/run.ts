@@ -12,6 +12,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { RunResult, SignalSource } from "../runtime/driver.js";
 import { containerPaths, ownIdentity } from "../runtime/container/state.js";
+import { settled } from "../runtime/settled.js";
 import { commandLine, newContainer, type ContainerOptions } from "./container-create.js";
 import { controlled, launchContainer } from "./container-launch.js";
 import { whereOf } from "./container-shared.js";
@@ -45,8 +46,8 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   let created: Awaited<ReturnType<typeof newContainer>>;
   let driver: Awaited<ReturnType<typeof pickDriver>>;
   try {
-    const me = await ownIdentity();
-    driver = await pickDriver(opts.runtime ?? "auto", `${where.storeRoot}/runtime`);
+    let me: Awaited<ReturnType<typeof ownIdentity>>;
+    [me, driver] = await settled([ownIdentity(), pickDriver(opts.runtime ?? "auto", `${where.storeRoot}/runtime`)] as const);
     const started = new Date().toISOString();
     created = await newContainer(opts, { status: "running", pid: me.pid, pidStart: me.pidStart, started, driver: driver.name as "runc" | "crun" | "builtin" });
   } catch (err) {

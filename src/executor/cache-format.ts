@@ -5,7 +5,8 @@
  * records use, each annotated with its diffID. A record maps a cache key to a vertex result: its
  * layer dirs, base first, each a name and the blobs (indices into the manifest's layers) it holds.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../image/zod.js";
 import { isDigest, type Digest } from "../core/digest.js";
 
 /** CACHE_CONFIG_MEDIA_TYPE is the media type of tsbuild's cache config blob. */
@@ -26,7 +27,10 @@ export type CacheMode = "min" | "max";
  */
 export const LAYER_DIR_NAME = /^(base-)?[0-9a-f]{64}$/;
 
-const digest = z.string().refine(isDigest, { message: "expected sha256:<64 lowercase hex digits>" }).transform((s) => s as Digest);
+const digest = z.pipe(
+  z.string().check(z.refine(isDigest, { message: "expected sha256:<64 lowercase hex digits>" })),
+  z.transform((s: string) => s as Digest),
+);
 
 /** cacheConfigSchema validates a cache config read from a cache directory. */
 export const cacheConfigSchema = z.object({
@@ -34,7 +38,7 @@ export const cacheConfigSchema = z.object({
   records: z.array(
     z.object({
       key: digest,
-      layers: z.array(z.object({ dir: z.string().regex(LAYER_DIR_NAME), blobs: z.array(z.number().int().nonnegative()) })),
+      layers: z.array(z.object({ dir: z.string().check(z.regex(LAYER_DIR_NAME)), blobs: z.array(z.int().check(z.nonnegative())) })),
     }),
   ),
 });

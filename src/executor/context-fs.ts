@@ -6,7 +6,7 @@
  * component. A directory renamed or swapped for a symlink after the walk is caught by comparing
  * device and inode of what was opened with what the walk recorded.
  */
-import { constants, existsSync, promises as fsp, type BigIntStats, type Dirent } from "node:fs";
+import fs, { constants, existsSync, promises as fsp, type BigIntStats, type Dirent } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { ContextError, type ContextEntry } from "./context-types.js";
 
@@ -23,12 +23,15 @@ export function requireProcFd(): void {
   }
 }
 
-/** at names `name` inside the directory open as `dir`; `name` must be a single component from readdir or the tree. */
-export function at(dir: FileHandle, name: string): string {
+/**
+ * at names `name` inside the directory open as `dir` (a FileHandle or a descriptor number);
+ * `name` must be a single component from readdir or the tree.
+ */
+export function at(dir: FileHandle | number, name: string): string {
   if (name === "" || name === "." || name === ".." || name.includes("/")) {
     throw new ContextError("ContextRead", `internal: ${JSON.stringify(name)} is not a single path component`);
   }
-  return `${PROC_FD}/${dir.fd}/${name}`;
+  return `${PROC_FD}/${typeof dir === "number" ? dir : dir.fd}/${name}`;
 }
 
 /** openRoot opens the context directory itself (the user named it, so a symlink to it is followed). */
@@ -57,14 +60,34 @@ export function lstatAt(dir: FileHandle, name: string): Promise<BigIntStats> {
   return fsp.lstat(at(dir, name), { bigint: true });
 }
 
-/** readlinkAt reads the target of the symlink `name` inside `dir`. */
-export function readlinkAt(dir: FileHandle, name: string): Promise<string> {
-  return fsp.readlink(at(dir, name));
+// The walk lists and stats one directory at a time with the synchronous calls below: for
+// thousands of small lstat(2) calls, a trip through libuv's thread pool and a promise each
+// costs several times the system call itself. The walk yields to the event loop between
+// directories. They are called as properties of the `fs` module object, so tests can observe them.
+
+/** openDirAtSync opens the subdirectory `name` of the directory descriptor `dir` without following a symlink. */
+export function openDirAtSync(dir: number, name: string): number {
+  return fs.openSync(at(dir, name), DIR_FLAGS);
 }
 
-/** readdirOf lists the directory open as `dir`. */
-export function readdirOf(dir: FileHandle): Promise<Dirent[]> {
-  return fsp.readdir(`${PROC_FD}/${dir.fd}`, { withFileTypes: true });
+/** lstatAtSync is lstat(2) of `name` inside the directory descriptor `dir`, with nanosecond times. */
+export function lstatAtSync(dir: number, name: string): BigIntStats {
+  return fs.lstatSync(at(dir, name), { bigint: true });
+}
+
+/** readlinkAtSync reads the target of the symlink `name` inside the directory descriptor `dir`. */
+export function readlinkAtSync(dir: number, name: string): string {
+  return fs.readlinkSync(at(dir, name));
+}
+
+/** readdirOfSync lists the directory open as descriptor `dir`. */
+export function readdirOfSync(dir: number): Dirent[] {
+  return fs.readdirSync(`${PROC_FD}/${dir}`, { withFileTypes: true });
+}
+
+/** readdirNamesSync lists the names in the directory open as descriptor `dir`. */
+export function readdirNamesSync(dir: number): string[] {
+  return fs.readdirSync(`${PROC_FD}/${dir}`);
 }
 
 /** sameInode reports whether a stat names the inode the walk recorded for entry. */

@@ -36,6 +36,9 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 /** DIGEST_VERSION names the record format below; change it when the format changes. */
 const DIGEST_VERSION = "tsbuild.context.v1";
 
+/** HASH_BATCH_CHARS is how much record text hashSelection collects before one hash update. */
+const HASH_BATCH_CHARS = 256 * 1024;
+
 /** buffers holds idle read buffers, so hashing many small files does not allocate 1 MiB each. */
 const buffers: Buffer[] = [];
 const MAX_IDLE_BUFFERS = 16;
@@ -58,9 +61,9 @@ export const streamSha256: ContentReader = async (handle) => {
   return hash.digest("hex");
 };
 
-/** keyOf is the hash cache key of a walked file. */
+/** keyOf is the hash cache key of a walked file: a ContextEntry carries every field of one. */
 function keyOf(e: ContextEntry): FileStatKey {
-  return { path: e.path, size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, dev: e.dev, mode: e.mode, uid: e.uid, gid: e.gid };
+  return e;
 }
 
 /**
@@ -69,13 +72,19 @@ function keyOf(e: ContextEntry): FileStatKey {
  */
 export async function hashFiles(ctx: BuildContext, entries: readonly ContextEntry[], opts: HashOptions = {}): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const toRead: ContextEntry[] = [];
+  const unknown: ContextEntry[] = [];
   for (const e of entries) {
     if (e.type !== "file") continue;
-    const cached = e.size === 0n ? EMPTY_SHA256 : (opts.memo?.get(e.path) ?? opts.cache?.get(keyOf(e)));
-    if (cached) out.set(e.path, cached);
-    else toRead.push(e);
+    const known = e.size === 0n ? EMPTY_SHA256 : opts.memo?.get(e.path);
+    if (known) out.set(e.path, known);
+    else unknown.push(e);
   }
+  const cached = opts.cache?.getMany(unknown.map(keyOf)) ?? [];
+  const toRead = unknown.filter((e, i) => {
+    const hit = cached[i];
+    if (hit) out.set(e.path, hit);
+    return !hit;
+  });
   const fresh = new Map<string, string>();
   const reader = opts.reader ?? streamSha256;
   await forEachContextFile(ctx, toRead, async (handle, entry) => {
@@ -117,9 +126,15 @@ export async function hashSelection(ctx: BuildContext, sel: Selection, opts: Has
   for (const r of sel.roots) h.update(JSON.stringify(["root", r.source, r.path]) + "\n");
   for (const l of sel.links) h.update(JSON.stringify(["link", l.path, l.target ?? ""]) + "\n");
   const firstLink = new Map<string, string>();
-  for (const e of sel.entries) {
-    const link = hardlinkOf(e, firstLink);
-    h.update(JSON.stringify([e.path, e.type, e.mode, e.uid, e.gid, e.target ?? "", content.get(e.path) ?? "", link]) + "\n");
+  // Records go to the hash in batches: one update per record costs more than the hashing.
+  let batch = "";
+  for (let i = 0; i < sel.entries.length; i++) {
+    const e = sel.entries[i] as ContextEntry;
+    batch += JSON.stringify([e.path, e.type, e.mode, e.uid, e.gid, e.target ?? "", content.get(e.path) ?? "", hardlinkOf(e, firstLink)]) + "\n";
+    if (batch.length >= HASH_BATCH_CHARS || i === sel.entries.length - 1) {
+      h.update(batch);
+      batch = "";
+    }
   }
   return parseDigest(`sha256:${h.digest("hex")}`);
 }

@@ -14,7 +14,7 @@
 import { createPatternMatcher, goClean, type IgnoreMatcher } from "../core/dockerignore.js";
 import { compilePattern } from "../core/pattern-matcher.js";
 import { cleanSource, isResolved, resolvePath, type Resolved, type Unresolved } from "./context-resolve.js";
-import { compareBytes, ContextError, joinPath, type BuildContext, type ContextEntry } from "./context-types.js";
+import { ContextError, sortByBytes, joinPath, type BuildContext, type ContextEntry } from "./context-types.js";
 
 /** SelectOptions are the COPY/ADD flags that change what is read. */
 export interface SelectOptions {
@@ -154,7 +154,7 @@ function collect(ctx: BuildContext, root: string, include: IgnoreMatcher | undef
 /** rootOf builds one SelectedRoot from a resolved path. */
 function rootOf(ctx: BuildContext, source: string, named: string, r: Resolved, include: IgnoreMatcher | undefined, exclude: IgnoreMatcher | undefined): SelectedRoot {
   const below = r.entry.type === "dir" ? collect(ctx, r.path, include, exclude) : [];
-  below.sort((a, b) => compareBytes(a.path, b.path));
+  sortByBytes(below, (e) => e.path);
   return { source, path: r.path, named, entries: [r.entry, ...below] };
 }
 
@@ -212,10 +212,12 @@ function selectParents(ctx: BuildContext, spec: RootSpec, links: ContextEntry[])
 
 /** unionOf merges roots and links into one sorted list, one entry per path. */
 function unionOf(roots: readonly SelectedRoot[], links: readonly ContextEntry[]): ContextEntry[] {
+  // One root and no links: its paths are unique already.
+  if (roots.length === 1 && links.length === 0) return sortByBytes([...(roots[0] as SelectedRoot).entries], (e) => e.path);
   const byPath = new Map<string, ContextEntry>();
   for (const e of links) byPath.set(e.path, e);
   for (const root of roots) for (const e of root.entries) byPath.set(e.path, e);
-  return [...byPath.values()].sort((a, b) => compareBytes(a.path, b.path));
+  return sortByBytes([...byPath.values()], (e) => e.path);
 }
 
 /**

@@ -72,6 +72,22 @@ export function compareBytes(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const SURROGATE_RE = /[\ud800-\udfff]/;
+
+/**
+ * sortByBytes sorts items in place by the UTF-8 byte order of key(item), as compareBytes does.
+ * Without surrogates (astral code points) UTF-16 code unit order is that same order, so the
+ * common case uses the engine's native string comparison.
+ */
+export function sortByBytes<T>(items: T[], key: (item: T) => string): T[] {
+  if (items.some((it) => SURROGATE_RE.test(key(it)))) return items.sort((a, b) => compareBytes(key(a), key(b)));
+  return items.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 /** joinPath joins a context directory path and a child name ("." is the root). */
 export function joinPath(dir: string, name: string): string {
   return dir === "." ? name : `${dir}/${name}`;

@@ -5,11 +5,11 @@
  * re-include something inside it (as BuildKit's walker does); it then becomes an entry only if
  * something below it is kept.
  */
-import type { BigIntStats } from "node:fs";
+import fs, { type BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { IgnoreMatcher } from "../core/dockerignore.js";
-import { lstatAt, openDirAt, readdirOf, readlinkAt, sameInode, changedError } from "./context-fs.js";
-import { compareBytes, joinPath, type ContextEntry, type ContextWarning, type EntryType } from "./context-types.js";
+import { changedError, lstatAtSync, openDirAtSync, readdirNamesSync, readdirOfSync, readlinkAtSync, sameInode } from "./context-fs.js";
+import { joinPath, sortByBytes, type ContextEntry, type ContextWarning, type EntryType } from "./context-types.js";
 
 /** WalkResult is the metadata snapshot of a context. */
 export interface WalkResult {
@@ -49,108 +49,104 @@ function mayReinclude(matcher: IgnoreMatcher, dir: string): boolean {
   });
 }
 
-/** MAX_OPEN_DIRS bounds the directories visited at once (one open descriptor each). */
-const MAX_OPEN_DIRS = 64;
+/** YIELD_AFTER_MS is how long the walk may hold the event loop before it lets other work run. */
+const YIELD_AFTER_MS = 10;
 
-/** Walker carries one walk's state. */
+/** Pending is a subdirectory to visit after its siblings are recorded (excluded: only for a `!` exception). */
+type Pending = { readonly name: string; readonly rel: string; readonly excluded: boolean };
+
+/**
+ * Walker carries one walk's state. Each directory is listed and its names lstat'ed with
+ * synchronous calls (see context-fs.ts); subdirectories are visited depth first, one open
+ * descriptor per level, and the walk yields to the event loop every YIELD_AFTER_MS.
+ */
 class Walker {
   readonly entries = new Map<string, ContextEntry>();
   readonly children = new Map<string, string[]>();
   readonly warnings: ContextWarning[] = [];
-  /** How many descents run concurrently right now. */
-  private open = 0;
+  private lastYield = performance.now();
   constructor(private readonly matcher: IgnoreMatcher | undefined) {}
 
-  /** visit lists the directory `path` (open as `dir`); returns whether anything below it was kept. */
-  async visit(dir: FileHandle, path: string): Promise<boolean> {
-    const names = (await readdirOf(dir)).map((d) => ({ name: d.name, isDir: d.isDirectory() }));
-    names.sort((a, b) => compareBytes(a.name, b.name));
-    const kept: string[] = [];
-    const stats = await Promise.all(names.map(async ({ name, isDir }) => {
+  /** visit lists the directory `path` (open as descriptor `dir`); returns whether anything below it was kept. */
+  async visit(dir: number, path: string): Promise<boolean> {
+    await this.maybeYield();
+    // Only an excluded directory that a `!` exception may re-include needs its type from the listing.
+    const typed = this.matcher?.hasExclusions === true ? sortByBytes(readdirOfSync(dir), (d) => d.name) : undefined;
+    const names = typed ? typed.map((d) => d.name) : sortByBytes(readdirNamesSync(dir), (n) => n);
+    // Siblings are recorded first, then subdirectories visited in name order.
+    const order: (string | Pending)[] = [];
+    names.forEach((name, i) => {
       const rel = joinPath(path, name);
-      if (this.matcher?.matches(rel)) return { name, rel, excludedDir: isDir && mayReinclude(this.matcher, rel) };
-      return { name, rel, ...(await this.stat(dir, name, rel)) };
-    }));
-    const descents: (() => Promise<boolean>)[] = [];
-    const reinclude = new Map<string, Promise<boolean>>();
-    for (const s of stats) {
-      if ("excludedDir" in s) {
-        if (s.excludedDir) descents.push(() => this.remember(reinclude, s.name, this.descend(dir, s.name, s.rel, true)));
-        continue;
+      if (this.matcher?.matches(rel)) {
+        if (typed?.[i]?.isDirectory() === true && mayReinclude(this.matcher, rel)) order.push({ name, rel, excluded: true });
+        return;
       }
-      if (s.warning) this.warnings.push(s.warning);
-      if (!s.entry) continue;
-      this.entries.set(s.rel, s.entry);
-      if (s.entry.type === "dir") descents.push(() => this.descend(dir, s.name, s.rel, false));
-    }
-    await this.runAll(descents);
-    for (const s of stats) {
-      if ("excludedDir" in s ? s.excludedDir && (await reinclude.get(s.name)) === true : s.entry !== undefined) kept.push(s.name);
+      const entry = this.stat(dir, name, rel);
+      if (!entry) return;
+      this.entries.set(rel, entry);
+      order.push(entry.type === "dir" ? { name, rel, excluded: false } : name);
+    });
+    const kept: string[] = [];
+    for (const o of order) {
+      if (typeof o === "string") kept.push(o);
+      else if ((await this.descend(dir, o.name, o.rel, o.excluded)) || !o.excluded) kept.push(o.name);
     }
     this.children.set(path, kept);
     return kept.length > 0;
   }
 
-  /** remember records a descent's outcome under the name it is for. */
-  private remember(into: Map<string, Promise<boolean>>, name: string, p: Promise<boolean>): Promise<boolean> {
-    into.set(name, p);
-    return p;
+  /** maybeYield lets the event loop run when the walk has held it for YIELD_AFTER_MS. */
+  private async maybeYield(): Promise<void> {
+    if (performance.now() - this.lastYield < YIELD_AFTER_MS) return;
+    await new Promise<void>((res) => setImmediate(res));
+    this.lastYield = performance.now();
   }
 
-  /**
-   * runAll runs sibling descents at once while fewer than MAX_OPEN_DIRS directories are being
-   * visited (each holds one descriptor), else one after another, so the walk stays bounded.
-   */
-  private async runAll(tasks: readonly (() => Promise<boolean>)[]): Promise<void> {
-    const running: Promise<boolean>[] = [];
-    for (const task of tasks) {
-      if (this.open >= MAX_OPEN_DIRS) {
-        await task();
-        continue;
-      }
-      this.open++;
-      const p = task().finally(() => this.open--);
-      p.catch(() => undefined); // awaited below with the others; a failure is reported from there
-      running.push(p);
-    }
-    await Promise.all(running);
-  }
-
-  /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings. */
-  private async stat(dir: FileHandle, name: string, rel: string): Promise<{ entry?: ContextEntry; warning?: ContextWarning }> {
+  /** stat lstats one kept name; FIFOs, sockets, devices and vanished names become warnings (and undefined). */
+  private stat(dir: number, name: string, rel: string): ContextEntry | undefined {
     let st: BigIntStats;
     try {
-      st = await lstatAt(dir, name);
+      st = lstatAtSync(dir, name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      return { warning: { code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` } };
+      this.warnings.push({ code: "ContextVanished", path: rel, message: `"${rel}" disappeared while the context was read (or its name is not valid UTF-8); it is left out` });
+      return undefined;
     }
     const isLink = (Number(st.mode) & S_IFMT) === 0o120000;
-    const target = isLink
-      ? await readlinkAt(dir, name).catch((err: NodeJS.ErrnoException) => {
-          throw err.code === "EINVAL" || err.code === "ENOENT" ? changedError(rel, "was replaced") : err;
-        })
-      : undefined;
-    const entry = entryOf(rel, st, target);
+    const entry = entryOf(rel, st, isLink ? this.readlink(dir, name, rel) : undefined);
     if (!entry) {
       // Deviation: BuildKit transfers FIFOs, sockets and device nodes as metadata; tsbuild skips
       // them with a warning (they are never opened, and an image rarely wants them).
       const kind = SPECIAL[Number(st.mode) & S_IFMT] ?? "special file";
-      return { warning: { code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` } };
+      this.warnings.push({ code: "ContextSpecialFile", path: rel, message: `skipping ${kind} "${rel}": only regular files, directories and symlinks are sent from the build context` });
     }
-    return { entry };
+    return entry;
+  }
+
+  /** readlink reads a symlink the walk just lstat'ed; one replaced meanwhile is a ContextChanged. */
+  private readlink(dir: number, name: string, rel: string): string {
+    try {
+      return readlinkAtSync(dir, name);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code === "EINVAL" || code === "ENOENT" ? changedError(rel, "was replaced") : err;
+    }
   }
 
   /**
    * descend opens and visits a subdirectory. For an excluded directory that kept something,
    * the directory itself becomes an entry (from fstat of what was opened).
    */
-  private async descend(dir: FileHandle, name: string, rel: string, excluded: boolean): Promise<boolean> {
-    const sub = await openDirAt(dir, name).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === "ELOOP" || err.code === "ENOTDIR" || err.code === "ENOENT" ? changedError(rel, "was replaced or removed") : err;
-    });
+  private async descend(dir: number, name: string, rel: string, excluded: boolean): Promise<boolean> {
+    let sub: number;
     try {
-      const st = await sub.stat({ bigint: true });
+      sub = openDirAtSync(dir, name);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT" ? changedError(rel, "was replaced or removed") : err;
+    }
+    try {
+      const st = fs.fstatSync(sub, { bigint: true });
       const known = this.entries.get(rel);
       if (known && !sameInode(st, known)) throw changedError(rel, "was replaced");
       const any = await this.visit(sub, rel);
@@ -158,7 +154,7 @@ class Walker {
       else if (excluded) this.children.delete(rel);
       return any;
     } finally {
-      await sub.close();
+      fs.closeSync(sub);
     }
   }
 }
@@ -171,8 +167,7 @@ export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | und
   // below it, into a snapshot root made 0755 root:root), so neither its mode nor its owner
   // reaches a COPY: the root entry carries those fixed values.
   w.entries.set(".", { ...(entryOf(".", st, undefined) as ContextEntry), mode: 0o755, uid: 0, gid: 0 });
-  await w.visit(root, ".");
-  // Sibling directories are walked at once: order the warnings by path so they do not depend on timing.
-  w.warnings.sort((a, b) => compareBytes(a.path, b.path));
+  await w.visit(root.fd, ".");
+  sortByBytes(w.warnings, (x) => x.path);
   return { entries: w.entries, children: w.children, warnings: w.warnings };
 }

@@ -1,6 +1,7 @@
 import { isDigest, parseDigest, type Digest } from "../core/digest.js";
 import { NotFoundError, StoreError } from "../store/errors.js";
 import { sweep } from "../store/gc.js";
+import { LAST_USED_INTERVAL_MS } from "../store/meta.js";
 import { MAX_MANIFEST_BYTES } from "../store/reach.js";
 import type { Store } from "../store/store.js";
 import { descriptorOf, imageConfigSchema, isManifestType, manifestSchema, parseJsonBytes, type ImageConfig, type Manifest } from "./oci.js";
@@ -22,7 +23,7 @@ export interface StoredImage {
   readonly refs: readonly string[];
 }
 
-/** readImage loads and validates an image by manifest digest, and records that it was used now. */
+/** readImage loads and validates an image by manifest digest, and records that it was used now (see LAST_USED_INTERVAL_MS). */
 export async function readImage(store: Store, digest: Digest): Promise<StoredImage> {
   const rec = store.meta.getImage(digest);
   if (!rec) throw new NotFoundError(`no image with manifest ${digest} in the store`);
@@ -30,7 +31,8 @@ export async function readImage(store: Store, digest: Digest): Promise<StoredIma
   const manifest = parseJsonBytes(manifestBytes, manifestSchema, `manifest ${digest}`);
   const configBytes = await store.blobs.readAll(manifest.config.digest, MAX_CONFIG_BYTES);
   const config = parseJsonBytes(configBytes, imageConfigSchema, `config ${manifest.config.digest}`);
-  store.meta.touchImage(digest);
+  const now = Date.now();
+  if (now - rec.lastUsed >= LAST_USED_INTERVAL_MS) store.meta.touchImage(digest, now);
   return { digest, mediaType: rec.mediaType, manifestBytes, manifest, config, refs: store.meta.refsTo(digest) };
 }
 

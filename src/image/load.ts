@@ -15,7 +15,8 @@ import { encodeJson, imageConfigSchema, indexSchema, isIndexType, MediaTypes, pa
 import { hostPlatform } from "./platform.js";
 import { readTar } from "./tar-reader.js";
 import { DEFAULT_UNPACK_LIMITS } from "./unpack.js";
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod.js";
 
 /** LoadResult lists the images a load stored, with their names. */
 export interface LoadResult {
@@ -29,7 +30,7 @@ interface ArchiveContents {
   readonly links: Map<string, string>;
 }
 
-const dockerManifestSchema = z.array(z.object({ Config: z.string(), RepoTags: z.array(z.string()).nullable().optional(), Layers: z.array(z.string()) }));
+const dockerManifestSchema = z.array(z.object({ Config: z.string(), RepoTags: z.optional(z.nullable(z.array(z.string()))), Layers: z.array(z.string()) }));
 
 /**
  * loadArchive reads a tar (plain or gzip; a file path, or a named stream such as standard input) made by `tsbuild save`, `docker save` (both the

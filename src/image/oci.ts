@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import "./zod.js";
 import { canonicalJson, isDigest, sha256, type Digest } from "../core/digest.js";
 import { TsbuildError } from "../core/errors.js";
 
@@ -54,94 +55,93 @@ export function mediaTypesFor(format: ImageFormat): { manifest: string; config: 
     : { manifest: MediaTypes.ociManifest, config: MediaTypes.ociConfig, layerGzip: MediaTypes.ociLayerGzip, index: MediaTypes.ociIndex };
 }
 
-const digestSchema = z.string().refine(isDigest, { message: "expected sha256:<64 lowercase hex digits>" }).transform((s) => s as Digest);
+const digestSchema = z.pipe(
+  z.string().check(z.refine(isDigest, { message: "expected sha256:<64 lowercase hex digits>" })),
+  z.transform((s: string) => s as Digest),
+);
 const stringMap = z.record(z.string(), z.string());
 
 /** platformSchema validates an image index entry's platform (GOOS/GOARCH names). */
 export const platformSchema = z.object({
   architecture: z.string(),
   os: z.string(),
-  "os.version": z.string().optional(),
-  "os.features": z.array(z.string()).optional(),
-  variant: z.string().optional(),
+  "os.version": z.optional(z.string()),
+  "os.features": z.optional(z.array(z.string())),
+  variant: z.optional(z.string()),
 });
 
 /** descriptorSchema validates a content descriptor; digests must be well-formed sha256 before any path or URL is built from them. */
 export const descriptorSchema = z.object({
   mediaType: z.string(),
   digest: digestSchema,
-  size: z.number().int().nonnegative(),
-  urls: z.array(z.string()).optional(),
-  annotations: stringMap.optional(),
-  platform: platformSchema.optional(),
-  artifactType: z.string().optional(),
+  size: z.int().check(z.nonnegative()),
+  urls: z.optional(z.array(z.string())),
+  annotations: z.optional(stringMap),
+  platform: z.optional(platformSchema),
+  artifactType: z.optional(z.string()),
 });
 
 /** manifestSchema validates an OCI or Docker v2 schema 2 image manifest. */
 export const manifestSchema = z.object({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  mediaType: z.optional(z.string()),
+  artifactType: z.optional(z.string()),
   config: descriptorSchema,
   layers: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  annotations: stringMap.optional(),
+  subject: z.optional(descriptorSchema),
+  annotations: z.optional(stringMap),
 });
 
 /** indexSchema validates an OCI image index or Docker manifest list. */
 export const indexSchema = z.object({
   schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+  mediaType: z.optional(z.string()),
+  artifactType: z.optional(z.string()),
   manifests: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  annotations: stringMap.optional(),
+  subject: z.optional(descriptorSchema),
+  annotations: z.optional(stringMap),
 });
 
-const emptyObjectMap = z.record(z.string(), z.object({}).passthrough());
+const emptyObjectMap = z.record(z.string(), z.looseObject({}));
 
 /** containerConfigSchema validates the `config` object of an image config, keeping unknown (Docker extension) fields. */
-export const containerConfigSchema = z
-  .object({
-    User: z.string().optional(),
-    ExposedPorts: emptyObjectMap.optional(),
-    Env: z.array(z.string()).optional(),
-    Entrypoint: z.array(z.string()).nullable().optional(),
-    Cmd: z.array(z.string()).nullable().optional(),
-    Volumes: emptyObjectMap.optional(),
-    WorkingDir: z.string().optional(),
-    Labels: stringMap.nullable().optional(),
-    StopSignal: z.string().optional(),
-    ArgsEscaped: z.boolean().optional(),
-    Shell: z.array(z.string()).optional(),
-    OnBuild: z.array(z.string()).nullable().optional(),
-    Healthcheck: z.object({}).passthrough().optional(),
-  })
-  .passthrough();
+export const containerConfigSchema = z.looseObject({
+  User: z.optional(z.string()),
+  ExposedPorts: z.optional(emptyObjectMap),
+  Env: z.optional(z.array(z.string())),
+  Entrypoint: z.optional(z.nullable(z.array(z.string()))),
+  Cmd: z.optional(z.nullable(z.array(z.string()))),
+  Volumes: z.optional(emptyObjectMap),
+  WorkingDir: z.optional(z.string()),
+  Labels: z.optional(z.nullable(stringMap)),
+  StopSignal: z.optional(z.string()),
+  ArgsEscaped: z.optional(z.boolean()),
+  Shell: z.optional(z.array(z.string())),
+  OnBuild: z.optional(z.nullable(z.array(z.string()))),
+  Healthcheck: z.optional(z.looseObject({})),
+});
 
 /** historySchema validates one `history` entry of an image config. */
 export const historySchema = z.object({
-  created: z.string().optional(),
-  created_by: z.string().optional(),
-  author: z.string().optional(),
-  comment: z.string().optional(),
-  empty_layer: z.boolean().optional(),
+  created: z.optional(z.string()),
+  created_by: z.optional(z.string()),
+  author: z.optional(z.string()),
+  comment: z.optional(z.string()),
+  empty_layer: z.optional(z.boolean()),
 });
 
 /** imageConfigSchema validates an image config, keeping unknown fields so re-encoding never drops data. */
-export const imageConfigSchema = z
-  .object({
-    created: z.string().optional(),
-    author: z.string().optional(),
-    architecture: z.string(),
-    os: z.string(),
-    "os.version": z.string().optional(),
-    variant: z.string().optional(),
-    config: containerConfigSchema.optional(),
-    rootfs: z.object({ type: z.literal("layers"), diff_ids: z.array(digestSchema) }),
-    history: z.array(historySchema).optional(),
-  })
-  .passthrough();
+export const imageConfigSchema = z.looseObject({
+  created: z.optional(z.string()),
+  author: z.optional(z.string()),
+  architecture: z.string(),
+  os: z.string(),
+  "os.version": z.optional(z.string()),
+  variant: z.optional(z.string()),
+  config: z.optional(containerConfigSchema),
+  rootfs: z.object({ type: z.literal("layers"), diff_ids: z.array(digestSchema) }),
+  history: z.optional(z.array(historySchema)),
+});
 
 export type Platform = z.infer<typeof platformSchema>;
 export type Descriptor = z.infer<typeof descriptorSchema>;
@@ -162,7 +162,7 @@ export class ImageFormatError extends TsbuildError {
  * parseJsonBytes decodes bytes from outside (a blob, a registry response) and validates them
  * with schema. `what` names the object for the error, e.g. "manifest sha256:...".
  */
-export function parseJsonBytes<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T {
+export function parseJsonBytes<T>(bytes: Uint8Array, schema: z.ZodMiniType<T>, what: string): T {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(bytes).toString("utf8"));
@@ -180,7 +180,7 @@ export function parseJsonBytes<T>(bytes: Uint8Array, schema: z.ZodType<T>, what:
 
 /** parseManifestOrIndex validates bytes as a manifest or an index, deciding by mediaType (or by shape when absent). */
 export function parseManifestOrIndex(bytes: Uint8Array, what: string): { kind: "manifest"; manifest: Manifest } | { kind: "index"; index: Index } {
-  const probe = parseJsonBytes(bytes, z.object({ mediaType: z.string().optional(), manifests: z.unknown().optional() }).passthrough(), what);
+  const probe = parseJsonBytes(bytes, z.looseObject({ mediaType: z.optional(z.string()), manifests: z.optional(z.unknown()) }), what);
   const isIndex = isIndexType(probe.mediaType) || (probe.mediaType === undefined && probe.manifests !== undefined);
   if (isIndex) return { kind: "index", index: parseJsonBytes(bytes, indexSchema, what) };
   return { kind: "manifest", manifest: parseJsonBytes(bytes, manifestSchema, what) };

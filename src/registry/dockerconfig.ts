@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod/mini";
+import "../image/zod.js";
 import { InputError } from "../core/errors.js";
 import { DOCKER_HUB, normalizeRegistryHost } from "./reference.js";
 import { childEnv } from "./trust.js";
@@ -19,13 +20,11 @@ export interface Credentials {
   readonly identityToken?: string;
 }
 
-const configSchema = z
-  .object({
-    auths: z.record(z.string(), z.object({ auth: z.string().optional(), identitytoken: z.string().optional() }).passthrough()).optional(),
-    credsStore: z.string().optional(),
-    credHelpers: z.record(z.string(), z.string()).optional(),
-  })
-  .passthrough();
+const configSchema = z.looseObject({
+  auths: z.optional(z.record(z.string(), z.looseObject({ auth: z.optional(z.string()), identitytoken: z.optional(z.string()) }))),
+  credsStore: z.optional(z.string()),
+  credHelpers: z.optional(z.record(z.string(), z.string())),
+});
 type DockerConfig = z.infer<typeof configSchema>;
 
 /** dockerConfigPath is `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */

@@ -1,6 +1,14 @@
 import { Readable } from "node:stream";
-import fetch, { type Response } from "node-fetch";
+import type { Response } from "node-fetch";
 import { httpsAgentFor } from "./trust.js";
+
+/**
+ * loadFetch imports node-fetch on first use: loading it evaluates web-stream and blob code that
+ * a build whose images are all stored never needs (tens of milliseconds at every start).
+ */
+export async function loadFetch(): Promise<typeof import("node-fetch").default> {
+  return (await import("node-fetch")).default;
+}
 
 /** MAX_REDIRECTS bounds how many redirects one request follows. */
 export const MAX_REDIRECTS = 10;
@@ -101,6 +109,7 @@ async function followRedirects(req: HttpRequest, opts: TransportOptions): Promis
 
 /** once sends one request; the timer covers the wait for headers and then any silence in the body. */
 async function once(method: string, url: URL, headers: Record<string, string>, body: HttpRequest["body"], timeoutMs: number): Promise<HttpResponse> {
+  const fetch = await loadFetch();
   const ac = new AbortController();
   let timer = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   const payload = typeof body === "function" ? body() : body;

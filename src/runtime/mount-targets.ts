@@ -11,6 +11,12 @@ import type { OciSpec } from "./oci-types.js";
  */
 const KERNEL_FS = new Set(["proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup"]);
 
+/** tmpfsMode is the last `mode=` of a tmpfs's options (octal), else 1777. */
+function tmpfsMode(options: readonly string[]): number {
+  const mode = options.filter((o) => o.startsWith("mode=")).at(-1);
+  return mode === undefined ? 0o1777 : parseInt(mode.slice(5), 8);
+}
+
 /**
  * prepareMountTargets resolves each top-level mount destination of `spec` inside `rootfs` (the
  * real path of the rootfs; mounts nested under an earlier mount are left to the runtime) and
@@ -26,7 +32,11 @@ export async function prepareMountTargets(spec: OciSpec, rootfs: string): Promis
     seen.push(m.destination);
     // A bind of anything but a directory (a file, a socket such as a forwarded SSH agent) needs a file to mount on.
     const isFile = m.type === "bind" && !(await fs.stat(m.source)).isDirectory();
+    const existed = m.type !== "tmpfs" || (await resolveInRoot(rootfs, m.destination)) !== undefined;
     const host = await resolveInRoot(rootfs, m.destination, isFile ? "file" : "dir");
+    // runc gives a tmpfs the mode of its mount point: one made here gets the tmpfs's own mode, as
+    // a runtime that makes it does (and as crun and the builtin driver give in any case).
+    if (!existed && host !== undefined) await fs.chmod(host, tmpfsMode(m.options ?? []));
     const rel = posix.relative(rootfs, host ?? rootfs);
     if (KERNEL_FS.has(m.type)) {
       const stat = await fs.lstat(posix.join(rootfs, rel));

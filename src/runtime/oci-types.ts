@@ -92,4 +92,6 @@ export interface OciSpec {
     readonlyPaths: string[];
     rootfsPropagation: string;
   };
+  /** annotations are runtime-specific settings (crun's compiled seccomp filter, say). */
+  annotations?: Record<string, string>;
 }

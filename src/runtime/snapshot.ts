@@ -41,6 +41,12 @@ export interface MountSnapshotOptions {
   readonly mode?: SnapshotMode | "auto";
   /** signal stops a copy in progress (between entries); the caller then removes the snapshot dir. */
   readonly signal?: AbortSignal;
+  /**
+   * discard says the writable layer is thrown away after `release` (a container removed at exit):
+   * release then only unmounts (or empties a copy) and neither records the copy's changes nor
+   * rewrites opaque directories, so `upper` is not a layer afterwards.
+   */
+  readonly discard?: boolean;
 }
 
 /**
@@ -90,12 +96,12 @@ export async function mountSnapshot(options: MountSnapshotOptions): Promise<Snap
     return handle(o.target, mode, readOnly, async () => {
       await unmount(o.target);
       await rm(linksDirFor(o.target), { recursive: true, force: true });
-      if (!readOnly && o.upper) await expandOpaqueDirs(o.upper, o.lowers);
+      if (!readOnly && o.upper && o.discard !== true) await expandOpaqueDirs(o.upper, o.lowers);
     });
   }
   await populateCopy(o.lowers, o.target, o.signal);
   if (readOnly) await bindReadOnly(o.target);
-  const base: CopyBase | undefined = readOnly ? undefined : await recordBase(o.target);
+  const base: CopyBase | undefined = readOnly || o.discard === true ? undefined : await recordBase(o.target);
   return handle(o.target, mode, readOnly, async () => {
     if (readOnly) await unmount(o.target);
     const left = (await readMountinfo()).filter((m) => m.mountPoint === o.target || m.mountPoint.startsWith(`${o.target}/`));

@@ -14,6 +14,10 @@ export interface SpecMount {
   readonly source: string;
   readonly destination: string;
   readonly readonly?: boolean;
+  /** size caps a tmpfs, in bytes (the kernel's default, half of RAM, when absent). */
+  readonly size?: number;
+  /** options are a tmpfs's own mount options (Docker's `--tmpfs DIR:OPTIONS`), applied after the defaults. */
+  readonly options?: readonly string[];
 }
 
 /**

@@ -63,10 +63,30 @@ function etcMounts(files: EtcFiles | undefined): OciMount[] {
   );
 }
 
+/** OPPOSITE pairs each boolean mount option with the one it cancels. */
+const OPPOSITE: Record<string, string> = { exec: "noexec", noexec: "exec", suid: "nosuid", nosuid: "suid", dev: "nodev", nodev: "dev" };
+
+/**
+ * mergeMountOptions applies `later` over `base`: a flag drops its opposite, a `key=value` drops
+ * the same key's earlier value. Runtimes differ on contradictory lists (crun keeps `noexec`
+ * next to a later `exec`), so none is ever passed on.
+ */
+export function mergeMountOptions(base: readonly string[], later: readonly string[]): string[] {
+  const out = [...base];
+  for (const o of later) {
+    const eq = o.indexOf("=");
+    const drop = (x: string) => (eq > 0 ? x.startsWith(o.slice(0, eq + 1)) : x === o || x === OPPOSITE[o]);
+    for (let i = out.length - 1; i >= 0; i--) if (drop(out[i]!)) out.splice(i, 1);
+    out.push(o);
+  }
+  return out;
+}
+
 function userMount(m: SpecMount): OciMount {
   const ro = m.readonly ? ["ro"] : [];
   if (m.type === "tmpfs") {
-    return { destination: m.destination, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777", ...ro] };
+    const own = [...(m.size !== undefined ? [`size=${m.size}`] : []), ...(m.options ?? [])];
+    return { destination: m.destination, type: "tmpfs", source: "tmpfs", options: [...mergeMountOptions(["nosuid", "nodev", "mode=1777"], own), ...ro] };
   }
   return { destination: m.destination, type: "bind", source: m.source, options: ["rbind", "rprivate", ...ro] };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
+import { processStart } from "../core/process.js";
 import { readMountinfo } from "./mountinfo.js";
 import { unmount } from "./overlay.js";
 import { listDir } from "./tree.js";
@@ -18,19 +19,7 @@ export interface SnapshotDirs {
   readonly target: string;
 }
 
-/** processStart returns the start time (in clock ticks since boot) of process `pid`, or undefined when it is gone or a zombie. */
-export async function processStart(pid: number): Promise<string | undefined> {
-  let stat: string;
-  try {
-    stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") return undefined;
-    throw err;
-  }
-  // Fields after the command name (which may hold spaces and parentheses): state is the first, starttime the 20th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return fields[0] === "Z" || fields[0] === "X" ? undefined : fields[19];
-}
+export { processStart };
 
 /**
  * createSnapshotDirs makes `<root>/<id>` with empty upper, work and merged dirs and an owner file

@@ -143,14 +143,35 @@ export class BlobStore {
     return file.pipe(verifier);
   }
 
-  /** readAll reads a whole blob (verified) into memory, refusing blobs over maxBytes. */
-  async readAll(digest: Digest, maxBytes: number): Promise<Buffer> {
-    const info = await this.stat(digest);
-    if (!info) throw new NotFoundError(`blob ${digest} is not in the store at ${this.root}`);
-    if (info.size > maxBytes) throw new StoreError(`blob ${digest} is ${info.size} bytes, over the ${maxBytes}-byte limit for this kind of object`);
-    const parts: Buffer[] = [];
-    for await (const chunk of await this.open(digest)) parts.push(chunk as Buffer);
-    return Buffer.concat(parts);
+  /**
+   * readAll reads a whole blob into memory, refusing blobs over maxBytes, and verifies its
+   * digest (DigestMismatchError) and, when given, its size (SizeMismatchError). One open, one
+   * read and one hash: cheaper than a stream for the small JSON objects it is meant for.
+   */
+  async readAll(digest: Digest, maxBytes: number, expectedSize?: number): Promise<Buffer> {
+    let fh: FileHandle;
+    try {
+      fh = await open(this.path(digest), "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new NotFoundError(`blob ${digest} is not in the store at ${this.root}`);
+      throw err;
+    }
+    let bytes: Buffer;
+    try {
+      const { size } = await fh.stat();
+      if (size > maxBytes) throw new StoreError(`blob ${digest} is ${size} bytes, over the ${maxBytes}-byte limit for this kind of object`);
+      // One byte more than stat saw: a blob that grew meanwhile then fails verification too.
+      bytes = Buffer.allocUnsafe(size + 1);
+      let got = 0;
+      for (let n = -1; n !== 0 && got < bytes.length; got += n) n = (await fh.read(bytes, got, bytes.length - got, got)).bytesRead;
+      bytes = bytes.subarray(0, got);
+    } finally {
+      await fh.close();
+    }
+    if (expectedSize !== undefined && bytes.length !== expectedSize) throw new SizeMismatchError(digest, expectedSize, bytes.length, "blob");
+    const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (actual !== digest) throw new DigestMismatchError(digest, actual, "blob");
+    return bytes;
   }
 
   /** list yields every stored blob digest; names that are not digests are skipped (fsck reports them). */

@@ -90,6 +90,15 @@ export class HashCache {
     return row && HEX_RE.test(row.sha256) ? row.sha256 : undefined;
   }
 
+  /**
+   * getMany looks up many keys in one read transaction (one lock and one check of the database
+   * file instead of one per key); result i answers keys[i] as get does.
+   */
+  getMany(keys: readonly FileStatKey[]): (string | undefined)[] {
+    if (keys.length === 0) return [];
+    return this.db.transaction(() => keys.map((k) => this.get(k)))();
+  }
+
   /** putMany records hashes in one transaction. */
   putMany(items: readonly { readonly key: FileStatKey; readonly sha256: string }[], now = Date.now()): void {
     if (items.length === 0) return;

@@ -5,7 +5,14 @@ import { parseDigest, type Digest } from "../core/digest.js";
 import { StoreError } from "./errors.js";
 
 /** SCHEMA_VERSION is the metadata schema this code reads and writes; older stores are migrated on open. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/**
+ * LAST_USED_INTERVAL_MS is the resolution of last-used times that reads maintain (cache records,
+ * images a build reads): prune by age or size works in hours and megabytes, and a write per read
+ * would cost a commit and an fsync each.
+ */
+export const LAST_USED_INTERVAL_MS = 60_000;
 
 /** BUSY_TIMEOUT_MS is how long a writer waits for another tsbuild process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -59,6 +66,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX refs_digest ON refs(digest);`,
   `CREATE TABLE snapshots (name TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, digest TEXT,
      epoch INTEGER, info TEXT NOT NULL, pid INTEGER NOT NULL, ready INTEGER NOT NULL, created_at INTEGER NOT NULL);`,
+  `CREATE TABLE cache_mount_holders (holder TEXT PRIMARY KEY, dir TEXT NOT NULL, pid INTEGER NOT NULL,
+     pid_start TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE INDEX cache_mount_holders_dir ON cache_mount_holders(dir);`,
 ];
 
 type Row = Record<string, unknown>;
@@ -190,12 +200,17 @@ export class MetaStore {
       ON CONFLICT(key) DO UPDATE SET digest = excluded.digest, size = excluded.size, last_used = excluded.last_used`).run(key, digest, size, now, now);
   }
 
-  /** getCache returns a cache entry and marks it used. */
+  /**
+   * getCache returns a cache entry and marks it used when its last-used time is
+   * LAST_USED_INTERVAL_MS old or more (so a warm rebuild does not commit one write per step).
+   */
   getCache(key: string, now = Date.now()): CacheRecord | undefined {
     const row = this.db.prepare("SELECT * FROM cache WHERE key = ?").get(key) as Row | undefined;
     if (!row) return undefined;
+    const rec = toCache(row);
+    if (now - rec.lastUsed < LAST_USED_INTERVAL_MS) return rec;
     this.db.prepare("UPDATE cache SET last_used = ? WHERE key = ?").run(now, key);
-    return toCache(row);
+    return { ...rec, lastUsed: now };
   }
 
   /** listCache returns every cache entry, least recently used first. */
@@ -225,6 +240,32 @@ export class MetaStore {
   /** releaseLease drops a lease and its protections. */
   releaseLease(id: string): void {
     this.db.prepare("DELETE FROM leases WHERE id = ?").run(id);
+  }
+
+  /**
+   * holdCacheDir records `holder` (of process pid, started at pidStart) as using cache directory
+   * `dir`, in one immediate transaction across all tsbuild processes: first the holders whose
+   * process is gone (per `alive`) are dropped; then, when `alone`, nothing is recorded and false
+   * returned if anyone else still holds `dir`.
+   */
+  holdCacheDir(dir: string, holder: string, pid: number, pidStart: string, alone: boolean, alive: (pid: number, start: string) => boolean, now = Date.now()): boolean {
+    const run = this.db.transaction(() => {
+      const rows = this.db.prepare("SELECT holder, pid, pid_start FROM cache_mount_holders WHERE dir = ?").all(dir) as Row[];
+      const live = rows.filter((r) => {
+        if (alive(Number(r.pid), String(r.pid_start))) return true;
+        this.db.prepare("DELETE FROM cache_mount_holders WHERE holder = ?").run(r.holder);
+        return false;
+      });
+      if (alone && live.length > 0) return false;
+      this.db.prepare("INSERT INTO cache_mount_holders (holder, dir, pid, pid_start, created_at) VALUES (?, ?, ?, ?, ?)").run(holder, dir, pid, pidStart, now);
+      return true;
+    });
+    return run.immediate();
+  }
+
+  /** releaseCacheDir drops `holder`'s record. */
+  releaseCacheDir(holder: string): void {
+    this.db.prepare("DELETE FROM cache_mount_holders WHERE holder = ?").run(holder);
   }
 
   /** listLeases returns every recorded lease, live or not. */

@@ -30,6 +30,10 @@ describe("store commands", () => {
     expect(info.Id).toBe(id);
     expect(info.MediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
     expect(info.Layers[0].mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar.gzip");
+    // save + load prints names as docker load does (no docker.io/library/ prefix).
+    expect((await tsbuild(...root, "save", "demo:1", "-o", join(dir, "demo.tar"))).code).toBe(0);
+    const loaded = await tsbuild("--root", join(dir, "store2"), "load", "-i", join(dir, "demo.tar"));
+    expect(loaded.out).toBe("Loaded image: demo:1\n");
     const refused = await tsbuild(...root, "rmi", id.slice(7, 19));
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/tagged as demo:1, demo:2.*-f/);

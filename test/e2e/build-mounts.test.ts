@@ -73,6 +73,15 @@ describe.skipIf(missing !== undefined)("RUN --mount=type=cache and --network", (
     await expect(env.build({ Dockerfile: "FROM busybox\nRUN --mount=type=cache,target=/c,ro touch /c/x\n" })).rejects.toThrow(/exit code: 1/);
   }, 60_000);
 
+  it("mounts a tmpfs of the size asked (64k as BuildKit reads it: 64 KiB), empty and gone after the step", async () => {
+    const df = "FROM busybox\nRUN --mount=type=tmpfs,target=/t,size=64k grep ' /t ' /proc/mounts | grep -o 'size=[0-9a-z]*' > /size && ! dd if=/dev/zero of=/t/big bs=1k count=80 2>/dev/null && ls -A /t > /dev/null\nRUN --mount=type=tmpfs,target=/t ls -A /t > /left\n";
+    await env.build({ Dockerfile: df }, { tags: ["tmpfs:1"] });
+    const img = await unpack(env, "tmpfs:1");
+    expect(img.read("size")).toBe("size=64k\n");
+    expect(img.read("left")).toBe("");
+    await expect(env.build({ Dockerfile: "FROM busybox\nARG S=lots\nRUN --mount=type=tmpfs,target=/t,size=$S true\n" })).rejects.toThrow(/size=lots: not a size/);
+  }, 60_000);
+
   it("exposes a secret as a file owned as asked, by source= name, and with env= as a variable only", async () => {
     const df = [
       "FROM busybox",

@@ -35,6 +35,20 @@ describeLifecycle("tsbuild run: /etc files and --env-file", (env) => {
     expect(tsbuild(env, ["rm", short]).code).toBe(0);
   });
 
+  it("--tmpfs DIR:OPTIONS mounts a tmpfs noexec, nosuid and nodev unless the options say otherwise", () => {
+    const show = "grep -o ' /t[12] tmpfs [^ ]*' /proc/mounts";
+    const r = tsbuild(env, ["run", "--rm", "--tmpfs", "/t1", "--tmpfs", "/t2:exec,size=64k,mode=700", "busybox", "sh", "-c", `${show}; stat -c %a /t1 /t2`]);
+    expect(r.code, r.stderr).toBe(0);
+    const [t1, t2, mode1, mode2] = r.stdout.trim().split("\n").map((l) => l.trim());
+    expect(t1!.split(",")).toEqual(expect.arrayContaining(["/t1 tmpfs rw", "nosuid", "nodev", "noexec"]));
+    expect(t2!.split(",")).toEqual(expect.arrayContaining(["/t2 tmpfs rw", "nosuid", "nodev", "size=64k", "mode=700"]));
+    expect(t2).not.toContain("noexec");
+    expect([mode1, mode2]).toEqual(["1777", "700"]);
+    const bad = tsbuild(env, ["run", "--rm", "--tmpfs", "/t:huge", "busybox", "true"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--tmpfs \/t:huge: unsupported option "huge"/);
+  });
+
   it("writes to the /etc files stay out of the image", () => {
     const w = tsbuild(env, ["run", "--rm", "--hostname", "scratchy", "busybox", "sh", "-c", "echo junk >> /etc/hosts; grep -c junk /etc/hosts"]);
     expect(w.stdout, w.stderr).toBe("1\n");

@@ -27,17 +27,21 @@ afterEach(() => {
   cleanup();
 });
 
-type Spied = "open" | "lstat" | "readlink" | "stat";
+type Spied = "open" | "lstat" | "readlink" | "stat" | "readdir";
 
-/** touchedPaths records every path given to the named fs.promises functions during fn. */
-async function touchedPaths(fn: () => Promise<unknown>, names: readonly Spied[] = ["open", "lstat", "readlink", "stat"]): Promise<string[]> {
+/** touchedPaths records every path given to the named fs.promises functions, and their synchronous forms, during fn. */
+async function touchedPaths(fn: () => Promise<unknown>, names: readonly Spied[] = ["open", "lstat", "readlink", "stat", "readdir"]): Promise<string[]> {
   const seen: string[] = [];
-  for (const name of names) {
-    const orig = fs.promises[name] as (...a: unknown[]) => unknown;
-    vi.spyOn(fs.promises, name).mockImplementation(((p: unknown, ...rest: unknown[]) => {
+  const spy = (obj: object, name: string): void => {
+    const orig = (obj as Record<string, (...a: unknown[]) => unknown>)[name] as (...a: unknown[]) => unknown;
+    vi.spyOn(obj as Record<string, (...a: unknown[]) => unknown>, name).mockImplementation(((p: unknown, ...rest: unknown[]) => {
       seen.push(String(p));
-      return orig.call(fs.promises, p, ...rest);
+      return orig.call(obj, p, ...rest);
     }) as never);
+  };
+  for (const name of names) {
+    spy(fs.promises, name);
+    spy(fs, `${name}Sync`);
   }
   try {
     await fn();
@@ -224,6 +228,7 @@ describe("special files and ignored files (A7)", () => {
     });
     expect(ctx.warnings).toEqual([]);
     expect(reads.sort()).toEqual([".dockerignore", "app.txt", "keep/a"]);
+    expect(touched.some((p) => p.endsWith("/keep"))).toBe(true); // the spies see the walk
     expect(touched.filter((p) => /secret|pipe|b\.log/.test(p))).toEqual([]);
   });
 });

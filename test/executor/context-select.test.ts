@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ContextError, createContextHasher, openContext, select, selectFor, selectMount, selectorsOf } from "../../src/executor/context.js";
+import { compareBytes, ContextError, createContextHasher, openContext, select, selectFor, selectMount, selectorsOf, sortByBytes } from "../../src/executor/context.js";
 import { contextSelectors, type ContextHasher } from "../../src/executor/index.js";
 import type { CopyOp, ExecOp } from "../../src/planner/plan.js";
 import { countingReader, rootPaths, tempDir, writeTree } from "./context-helpers.js";
@@ -19,6 +19,24 @@ beforeEach(() => {
   });
 });
 afterEach(() => cleanup());
+
+describe("sortByBytes", () => {
+  it("orders by UTF-8 bytes with and without astral code points, as compareBytes does", () => {
+    const plain = ["b", "-x", ".", "a/b", "a", "a-b", "\u00e9", "Z", "\uff21"];
+    expect(sortByBytes([...plain], (s) => s)).toEqual([...plain].sort(compareBytes));
+    expect(sortByBytes([...plain], (s) => s)).toEqual(["-x", ".", "Z", "a", "a-b", "a/b", "b", "\u00e9", "\uff21"]);
+    // U+1F600 is a surrogate pair in UTF-16, whose code units sort before U+FF21; in UTF-8 it sorts after.
+    const astral = ["\u{1f600}", "\uff21", "a"];
+    expect(sortByBytes([...astral], (s) => s)).toEqual(["a", "\uff21", "\u{1f600}"]);
+  });
+
+  it("puts a directory's root entry where bytewise order puts it when names sort before '.'", async () => {
+    writeTree(dir, { "-early.txt": "e", " space.txt": "s" });
+    const ctx = await openContext(dir);
+    const paths = select(ctx, ["."]).entries.map((e) => e.path);
+    expect(paths.slice(0, 3)).toEqual([" space.txt", "-early.txt", "."]);
+  });
+});
 
 describe("select", () => {
   it("takes a directory with its whole subtree, sorted bytewise", async () => {

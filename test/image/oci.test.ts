@@ -20,6 +20,10 @@ describe("OCI formats", () => {
     const bad = { ...manifest, config: { ...manifest.config, digest: "sha256:../../etc" } };
     expect(() => parseManifestOrIndex(Buffer.from(JSON.stringify(bad)), "manifest sha256:abc")).toThrow(/manifest sha256:abc is not a valid image object at config.digest/);
     expect(() => parseJsonBytes(Buffer.from("{"), imageConfigSchema, "config X")).toThrow(/config X is not valid JSON/);
+    // zod's English messages (zod/mini loads none by itself), and the digest check's own message.
+    expect(() => parseJsonBytes(Buffer.from(JSON.stringify({ architecture: 1, os: "linux", rootfs: { type: "layers", diff_ids: [] } })), imageConfigSchema, "config Y")).toThrow(/config Y is not a valid image object at architecture: Invalid input: expected string, received number/);
+    expect(() => parseManifestOrIndex(Buffer.from(JSON.stringify(bad)), "m")).toThrow(/expected sha256:<64 lowercase hex digits>/);
+    expect(() => parseManifestOrIndex(Buffer.from(JSON.stringify({ ...manifest, layers: [{ ...manifest.config, size: -1 }] })), "m")).toThrow(/at layers\.0\.size: Too small/);
   });
 
   it("keeps unknown config fields (Docker extensions) when validating", () => {

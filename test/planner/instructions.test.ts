@@ -59,6 +59,12 @@ describe("COPY and ADD", () => {
     expect(p.image.history.at(-1)?.created_by).toBe("COPY <<EOF <<RAW /etc/ # buildkit");
   });
 
+  it("gives two heredocs of the same name their own bodies, in order", () => {
+    const p = mustPlan("FROM busybox\nCOPY <<EOF <<EOF /etc/\nfirst\nEOF\nsecond\nEOF\n");
+    const [op] = opsOf(p, "copy") as CopyOp[];
+    expect(op!.sources.map((s) => (s.kind === "inline" ? s.file.content : s.kind))).toEqual(["first\n", "second\n"]);
+  });
+
   it("ADD keeps URLs apart from paths", () => {
     const p = mustPlan("FROM busybox\nADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 https://127.0.0.1/a.tgz /x/\n");
     const [op] = opsOf(p, "copy") as CopyOp[];

@@ -172,6 +172,22 @@ describe.skipIf(skip)("snapshot: RUN-like sequence", () => {
     expect(snap.mode).toBe("overlay");
   });
 
+  it("a discarded snapshot only unmounts: the upper is not rewritten as a layer", async () => {
+    for (const mode of ["overlay", "copy"] as const) {
+      const dirs = await createSnapshotDirs(join(tmp, "mounts"));
+      const snap = await mountSnapshot({ lowers, upper: dirs.upper, work: dirs.work, target: dirs.target, mode, discard: true });
+      // A directory deleted and made again: kept, its release would write whiteouts of the lower children.
+      rmSync(join(dirs.target, "d"), { recursive: true });
+      mkdirSync(join(dirs.target, "d"));
+      await snap.release();
+      expect(mountsUnder(dirs.dir)).toEqual([]);
+      expect(readdirSync(dirs.target)).toEqual([]);
+      // overlayfs left its opaque dir as it was; the copy recorded nothing at all.
+      expect(readdirSync(dirs.upper)).toEqual(mode === "overlay" ? ["d"] : []);
+      if (mode === "overlay") expect(readdirSync(join(dirs.upper, "d"))).toEqual([]);
+    }
+  });
+
   it("a writable snapshot without lowers (FROM scratch) works in both modes", async () => {
     for (const mode of ["overlay", "copy"] as const) {
       const dirs = await createSnapshotDirs(join(tmp, "mounts"));

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../../src/core/digest.js";
-import { MetaStore, SCHEMA_VERSION } from "../../src/store/meta.js";
+import { LAST_USED_INTERVAL_MS, MetaStore, SCHEMA_VERSION } from "../../src/store/meta.js";
 
 describe("MetaStore", () => {
   it("opens in WAL mode with a schema version and shares data between two connections", () => {
@@ -35,7 +35,9 @@ describe("MetaStore", () => {
     expect(m.getImage(d)).toMatchObject({ createdAt: 5, lastUsed: 9 });
     m.putCache("k", sha256("layer"), 3, 1);
     expect(m.getCache("k", 2)?.digest).toBe(sha256("layer"));
-    expect(m.listCache()[0]?.lastUsed).toBe(2);
+    expect(m.listCache()[0]?.lastUsed).toBe(1); // used again within LAST_USED_INTERVAL_MS: not rewritten
+    expect(m.getCache("k", 1 + LAST_USED_INTERVAL_MS)?.lastUsed).toBe(1 + LAST_USED_INTERVAL_MS);
+    expect(m.listCache()[0]?.lastUsed).toBe(1 + LAST_USED_INTERVAL_MS);
     m.addLease("build-1", process.pid, Date.now() + 1000, [d]);
     expect(m.leasedDigests(["build-1"])).toEqual(new Set([d]));
     m.releaseLease("build-1");

@@ -56,7 +56,7 @@ export const CONTAINER_OPTIONS: readonly OptionSpec[] = [
   { flags: "-e, --env <k=v>", description: "set an environment variable (repeatable)", repeatable: true },
   { flags: "--env-file <file>", description: "read K=V lines (K alone: tsbuild's value) from a file before -e (repeatable)", repeatable: true },
   { flags: "-v, --volume <host:ctr[:ro]>", description: "bind-mount a host path (repeatable)", repeatable: true },
-  { flags: "--tmpfs <dir>", description: "mount an empty tmpfs (repeatable)", repeatable: true },
+  { flags: "--tmpfs <dir[:options]>", description: "mount an empty tmpfs, noexec, nosuid and nodev unless options say otherwise, e.g. /run:exec,size=64m (repeatable)", repeatable: true },
   { flags: "-w, --workdir <dir>", description: "working directory inside the container" },
   { flags: "-u, --user <user[:group]>", description: "user to run as" },
   { flags: "--entrypoint <cmd>", description: "override the image's entrypoint" },

@@ -1,6 +1,6 @@
 /** `tsbuild load [-i FILE]`: store the images of a saved archive (read from standard input without -i). */
 import type { Command } from "commander";
-import { InputError, load } from "../../api/index.js";
+import { familiarName, InputError, load } from "../../api/index.js";
 import { storeOpts } from "../store-format.js";
 
 /** registerLoad adds the `load` subcommand. */
@@ -15,7 +15,7 @@ export function registerLoad(program: Command): void {
       const res = await load(opts.input ?? { name: "standard input", stream: process.stdin }, storeOpts(cmd));
       for (const img of res.images) {
         if (img.tags.length === 0) process.stdout.write(`Loaded image ID: ${img.digest}\n`);
-        for (const t of img.tags) process.stdout.write(`Loaded image: ${t}\n`);
+        for (const t of img.tags) process.stdout.write(`Loaded image: ${familiarName(t)}\n`);
       }
     });
 }

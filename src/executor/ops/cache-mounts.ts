@@ -5,12 +5,16 @@
  * starts as a copy of that directory), or else the mode/uid/gid its root is created with (default
  * 0755, 0:0). `sharing` decides what steps running at the same time get: `shared` the same
  * directory, `private` a directory no running step holds (a new one when all are held), `locked`
- * the same directory, one step at a time.
+ * the same directory, one step at a time. Holds are recorded in the store's metadata, so these
+ * rules hold across tsbuild processes building on one store at the same time, as in BuildKit's
+ * one daemon; the holds of a process that died are dropped when next looked at.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, rename, rm, stat } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Digest } from "../../core/digest.js";
 import { InputError } from "../../core/errors.js";
+import { processStartSync } from "../../core/process.js";
 import type { ExecMount } from "../../planner/plan.js";
 import type { ResolvedInput } from "../types.js";
 import { withReadOnlyView } from "./step.js";
@@ -23,11 +27,6 @@ export interface CacheDirLease {
   release(): void;
 }
 
-// Deviation: holders are counted per tsbuild process; two tsbuild processes building on one store
-// at once share `private` and `locked` caches as if `shared` (BuildKit is one daemon); see DEVIATIONS.md.
-const holders = new Map<string, number>();
-const waiters = new Map<string, (() => void)[]>();
-
 /** cacheDirName hashes what identifies a cache: id, then the from source or the root's permissions. */
 function cacheDirName(m: ExecMount, fromKey: Digest | undefined): string {
   const parts = [m.cacheId ?? m.target];
@@ -36,48 +35,53 @@ function cacheDirName(m: ExecMount, fromKey: Digest | undefined): string {
   return createHash("sha256").update(parts.join("\n")).digest("hex");
 }
 
-function hold(dir: string): void {
-  holders.set(dir, (holders.get(dir) ?? 0) + 1);
+/** LOCK_POLL_MS is how often a `locked` step waiting for a cache looks again. */
+const LOCK_POLL_MS = 50;
+
+/** Holding is one step's hold on a cache directory, recorded in the store's metadata. */
+interface Holding {
+  readonly dir: string;
+  release(): void;
 }
 
-function letGo(dir: string): void {
-  const n = (holders.get(dir) ?? 1) - 1;
-  if (n > 0) return void holders.set(dir, n);
-  holders.delete(dir);
-  const wake = waiters.get(dir) ?? [];
-  waiters.delete(dir);
-  for (const w of wake) w();
+/** alive says whether the process that recorded a hold still runs (the pid not reused since). */
+function alive(pid: number, start: string): boolean {
+  return processStartSync(pid) === start;
 }
 
-/** untilFree resolves once no step holds `dir`, or rejects when `signal` aborts first. */
-function untilFree(dir: string, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      waiters.set(dir, (waiters.get(dir) ?? []).filter((w) => w !== wake));
-      reject(signal.reason);
-    };
-    const wake = (): void => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    };
-    waiters.set(dir, [...(waiters.get(dir) ?? []), wake]);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+/**
+ * hold records a hold on `dir` for this process; with `alone`, only when no live step of any
+ * tsbuild process on this store holds it (undefined otherwise). Holds of processes that died
+ * (a SIGKILLed build) are dropped on the way.
+ */
+function hold(services: OpServices, dir: string, alone: boolean): Holding | undefined {
+  const holder = `${process.pid}-${randomBytes(6).toString("hex")}`;
+  const start = processStartSync(process.pid);
+  if (start === undefined) throw new Error(`cannot read this process's start time from /proc/${process.pid}/stat`);
+  if (!services.store.meta.holdCacheDir(dir, holder, process.pid, start, alone, alive)) return undefined;
+  return { dir, release: () => services.store.meta.releaseCacheDir(holder) };
 }
 
-/** acquire picks and holds the directory a step with this sharing mode gets. */
-async function acquire(base: string, sharing: ExecMount["sharing"], signal: AbortSignal): Promise<string> {
+/**
+ * acquire picks and holds the directory a step with this sharing mode gets, across every
+ * tsbuild process using the store: `shared` the cache itself; `private` the first of the cache
+ * and its numbered siblings that nobody holds; `locked` the cache once nobody holds it.
+ */
+async function acquire(services: OpServices, base: string, sharing: ExecMount["sharing"], signal: AbortSignal): Promise<Holding> {
   if (sharing === "private") {
-    let n = 0;
-    while ((holders.get(n === 0 ? base : `${base}-${n}`) ?? 0) > 0) n++;
-    const dir = n === 0 ? base : `${base}-${n}`;
-    hold(dir);
-    return dir;
+    for (let n = 0; ; n++) {
+      const h = hold(services, n === 0 ? base : `${base}-${n}`, true);
+      if (h) return h;
+    }
   }
-  if (sharing === "locked") while ((holders.get(base) ?? 0) > 0) await untilFree(base, signal);
-  hold(base);
-  return base;
+  if (sharing !== "locked") return hold(services, base, false)!;
+  for (;;) {
+    const h = hold(services, base, true);
+    if (h) return h;
+    await sleep(LOCK_POLL_MS, undefined, { signal }).catch((err: unknown) => {
+      throw signal.aborted ? signal.reason : err;
+    });
+  }
 }
 
 /** exists says whether a path exists; other stat errors propagate. */
@@ -132,14 +136,15 @@ export async function leaseCacheDir(services: OpServices, m: ExecMount, inputs: 
   const from = m.input !== undefined ? inputs[m.input] : undefined;
   const root = `${services.store.root}/cache-mounts`;
   await mkdir(root, { recursive: true, mode: 0o700 });
-  const dir = await acquire(`${root}/${cacheDirName(m, from?.key)}`, m.sharing, signal);
+  const held = await acquire(services, `${root}/${cacheDirName(m, from?.key)}`, m.sharing, signal);
+  const dir = held.dir;
   try {
     await create(services, m, from?.result, dir);
     const sub = from === undefined && m.source !== undefined ? await services.resolveInRoot(dir, m.source, "dir") : dir;
     if (sub === undefined) throw new InputError(`RUN --mount=type=cache,source=${m.source}: cannot create the source directory inside the cache`);
-    return { path: sub, release: () => letGo(dir) };
+    return { path: sub, release: () => held.release() };
   } catch (err) {
-    letGo(dir);
+    held.release();
     throw err;
   }
 }

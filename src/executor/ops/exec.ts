@@ -5,6 +5,7 @@
 import { chmod, chown, rm, writeFile } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { InputError, ProcessExitError } from "../../core/errors.js";
+import { ramInBytes } from "../../core/units.js";
 import type { ExecMount, ExecOp } from "../../planner/plan.js";
 import type { SpecMount } from "../../runtime/spec-input.js";
 import type { OpContext, ResolvedInput } from "../types.js";
@@ -102,6 +103,14 @@ function contextBind(services: OpServices, m: ExecMount): SpecMount {
   return { type: "bind", source: entry.path === "." ? ctx.root : `${ctx.root}/${entry.path}`, destination: m.target, readonly: m.readOnly };
 }
 
+/** tmpfsMount is a `type=tmpfs` mount; `size=` is read as BuildKit reads it (64m is 64 MiB). */
+function tmpfsMount(m: ExecMount): SpecMount {
+  if (m.size === undefined) return { type: "tmpfs", source: "tmpfs", destination: m.target };
+  const size = ramInBytes(m.size);
+  if (size === undefined || size <= 0) throw new InputError(`RUN --mount=type=tmpfs,size=${m.size}: not a size; use a number of bytes or one with a unit such as 64m or 1g`);
+  return { type: "tmpfs", source: "tmpfs", destination: m.target, size };
+}
+
 /** buildMounts fills `out` with the step's mounts; what it started before a failure is in `out` for the caller to release. */
 async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly ResolvedInput<FsResult>[], scratch: string, ready: Promise<void>, out: Mounts, signal: AbortSignal): Promise<void> {
   // BuildKit mounts resolv.conf and hosts first, so a step's own mounts may still cover /etc.
@@ -112,7 +121,7 @@ async function buildMounts(services: OpServices, op: ExecOp, inputs: readonly Re
       out.releases.push(() => lease.release());
       out.spec.push({ type: "bind", source: lease.path, destination: m.target, readonly: m.readOnly });
     }
-    else if (m.type === "tmpfs") out.spec.push({ type: "tmpfs", source: "tmpfs", destination: m.target });
+    else if (m.type === "tmpfs") out.spec.push(tmpfsMount(m));
     else if (m.type === "bind" && m.input !== undefined) await bindFromInput(services, inputs[m.input]!.result, m, out, ready);
     else if (m.type === "bind") out.spec.push(contextBind(services, m));
     else if (m.type === "secret") await secretMount(services, m, `${scratch}/secret-${i}`, out);

@@ -20,7 +20,8 @@ import { dirIn, missingPrefixes } from "./write.js";
 /**
  * baseImage unpacks a base image once per store: into a temp dir named with this pid, recorded as
  * a pending snapshot, then renamed into `base-<hex>` and recorded ready with the digest of its
- * tree (layerDirDigest), which `tsbuild fsck` checks. A ready record whose dir exists is reused.
+ * tree (layerDirDigest), which `tsbuild fsck` checks. A ready record whose dir exists is reused;
+ * two builds unpacking the same image at once both finish, and the first rename wins.
  */
 export async function baseImage(services: OpServices, digest: Digest): Promise<FsResult> {
   const name = `base-${hexOf(digest)}`;
@@ -34,8 +35,16 @@ export async function baseImage(services: OpServices, digest: Digest): Promise<F
   try {
     const blobs = await services.unpackImage(digest, tmp);
     const tree = await layerDirDigest(services.diffUpper, tmp, undefined);
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    // A dir in place was renamed there whole by another build of this image (the same digest,
+    // so the same tree), which may run steps on it right now: keep it and drop ours.
+    const raced = await rename(tmp, dir).then(
+      () => false,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
+        return true;
+      },
+    );
+    if (raced) await rm(tmp, { recursive: true, force: true });
     finishSnapshot(meta, name, tree, undefined, JSON.stringify(blobs));
     return { layers: [{ dir, blobs }] };
   } catch (err) {

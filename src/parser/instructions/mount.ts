@@ -176,6 +176,8 @@ function readField(c: FieldCtx): void {
   if (opt.key === "type") st.typeDeferred = true;
   else if (opt.key === "required") requiredAllowed(c);
   else if (opt.key === "size" && st.type !== "tmpfs" && !st.typeDeferred) fail(c, `unexpected key 'size' for mount type '${st.type}'`);
+  // The planner expands it; the executor reads the result as a size.
+  else if (opt.key === "size") st.size = v;
 }
 
 /** checkMount applies the whole-mount rules after all fields are read. */

@@ -8,6 +8,7 @@ import { posix } from "node:path";
 import type { Digest } from "../../core/digest.js";
 import { parseGitRef, redactUrl } from "../../core/git-ref.js";
 import type { AddInstruction, CopyInstruction, Heredoc } from "../../parser/ast.js";
+import { heredocFor } from "../../parser/instructions/heredoc.js";
 import { expandHeredocBody } from "../../parser/shell/index.js";
 import { addVertex, report, type PlanContext } from "../context.js";
 import type { Expander } from "../expand.js";
@@ -40,16 +41,6 @@ function heredocSource(h: Heredoc, state: StageState, ctx: PlanContext): CopySou
 }
 
 const URL_RE = /^https?:\/\//;
-const HEREDOC_WORD = /^[0-9]*<<-?\s*(.+)$/;
-
-/** heredocFor returns the heredoc a source word such as `<<EOF` or `<<"EOF"` names, if any. */
-function heredocFor(word: string, heredocs: readonly Heredoc[]): Heredoc | undefined {
-  const m = HEREDOC_WORD.exec(word);
-  if (!m) return undefined;
-  const name = m[1]!.replace(/['"]/g, "");
-  return heredocs.find((h) => h.name === name);
-}
-
 /**
  * copySources expands the source words in order: heredocs become inline files, on ADD a git
  * reference a git source and an http(s) URL a url source. `shown` are the expanded non-heredoc
@@ -59,7 +50,7 @@ function copySources(ins: CopyInstruction | AddInstruction, state: StageState, x
   const sources: CopySource[] = [];
   const shown: string[] = [];
   for (const w of ins.sources) {
-    const h = heredocFor(w.value, ins.heredocs);
+    const h = heredocFor(w, ins.heredocs);
     if (h) {
       const s = heredocSource(h, state, ctx);
       if (!s) return undefined;

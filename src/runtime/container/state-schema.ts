@@ -1,10 +1,14 @@
 /**
  * The schema of a container's state.json, apart from the state code so that zod loads only when
- * a state is read.
+ * a state is read. It uses zod's tree-shakable `zod/mini` API with zod's English messages (as
+ * src/image/zod.ts does; runtime code imports nothing from image).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 
-const mountSchema = z.object({ type: z.enum(["bind", "tmpfs"]), source: z.string(), destination: z.string(), readonly: z.boolean().optional() });
+z.config(en());
+
+const mountSchema = z.object({ type: z.enum(["bind", "tmpfs"]), source: z.string(), destination: z.string(), readonly: z.optional(z.boolean()), options: z.optional(z.array(z.string())) });
 
 /** runSchema is what a container runs with, fixed at create time. */
 const runSchema = z.object({
@@ -14,29 +18,29 @@ const runSchema = z.object({
   hostname: z.string(),
   mounts: z.array(mountSchema),
   network: z.enum(["host", "none"]),
-  limits: z.object({ memoryBytes: z.number().optional(), pidsLimit: z.number().optional(), cpus: z.number().optional() }),
+  limits: z.object({ memoryBytes: z.optional(z.number()), pidsLimit: z.optional(z.number()), cpus: z.optional(z.number()) }),
   readOnly: z.boolean(),
   runtime: z.enum(["runc", "crun", "builtin", "auto"]),
 });
 
 /** stateSchema validates a container's state.json on every read. */
 export const stateSchema = z.object({
-  id: z.string().regex(/^[0-9a-f]{64}$/),
+  id: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   name: z.string(),
   image: z.string(),
-  imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  imageDigest: z.string().check(z.regex(/^sha256:[0-9a-f]{64}$/)),
   config: z.record(z.string(), z.unknown()),
-  argv: z.array(z.string()).min(1),
+  argv: z.array(z.string()).check(z.minLength(1)),
   run: runSchema,
   created: z.string(),
-  started: z.string().optional(),
-  finished: z.string().optional(),
+  started: z.optional(z.string()),
+  finished: z.optional(z.string()),
   status: z.enum(["created", "running", "exited"]),
-  exitCode: z.number().int().optional(),
-  error: z.string().optional(),
-  pid: z.number().int().positive().optional(),
-  pidStart: z.string().optional(),
-  driver: z.enum(["runc", "crun", "builtin"]).optional(),
+  exitCode: z.optional(z.int()),
+  error: z.optional(z.string()),
+  pid: z.optional(z.int().check(z.positive())),
+  pidStart: z.optional(z.string()),
+  driver: z.optional(z.enum(["runc", "crun", "builtin"])),
   autoRemove: z.boolean(),
 });
 

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { InputError, TsbuildError } from "../../core/errors.js";
+import { settled } from "../settled.js";
 import { processStart } from "../stale-mounts.js";
 import type { ContainerState } from "./state-schema.js";
 
@@ -101,19 +102,19 @@ export async function createContainerDir(root: string, state: Omit<ContainerStat
   }
   const p = containerPaths(root, id);
   await mkdir(p.dir, { mode: 0o700 });
-  for (const d of [p.upper, p.work, p.merged, p.bundle, p.signals]) await mkdir(d, { mode: 0o755 });
   const full = { ...state, id };
-  await writeState(root, full);
+  // Independent of each other: made at once.
+  await settled([...[p.upper, p.work, p.merged, p.bundle, p.signals].map((d) => mkdir(d, { mode: 0o755 })), writeState(root, full)]);
   return full;
 }
 
 /** removeContainerDir deletes a container's dir and releases its name. */
 export async function removeContainerDir(root: string, state: ContainerState): Promise<void> {
-  await rm(containerPaths(root, state.id).dir, { recursive: true, force: true });
-  await unlink(`${root}/names/${state.name}`).catch((err: NodeJS.ErrnoException) => {
+  const released = unlink(`${root}/names/${state.name}`).catch((err: NodeJS.ErrnoException) => {
     // Already released by a concurrent rm: the goal is reached.
     if (err.code !== "ENOENT") throw err;
   });
+  await settled([rm(containerPaths(root, state.id).dir, { recursive: true, force: true }), released]);
 }
 
 /** listIds returns the ids of every container under `root`. */

@@ -10,7 +10,9 @@ import { CONTAINER_ID_RE, type BundleOptions, type Driver, type ExecOptions, typ
 import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, runCommand } from "../process.js";
+import { settled } from "../settled.js";
 import { runResultOf, supervise, superviseTerminal } from "../supervise.js";
+import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
 export type OciRuntimeName = "runc" | "crun";
@@ -77,7 +79,7 @@ class OciDriver implements Driver {
     const hybrid = this.name === "crun" && this.mounts.mode === "hybrid" && this.mounts.unified !== undefined;
     if (!hybrid && join.length === 0) return base;
     const steps = join.map((dir) => `echo $$ > ${shellQuote(posix.join(dir, "cgroup.procs"))}`);
-    if (hybrid) steps.push(`umount ${shellQuote(this.mounts.unified ?? "")}`);
+    if (hybrid) steps.push(`umount -n -i ${shellQuote(this.mounts.unified ?? "")}`);
     const script = [...steps, 'exec "$@"'].join(" && ");
     const prefix = hybrid ? ["unshare", "--mount", "--propagation", "private", "--"] : [];
     return [...prefix, "sh", "-c", script, "sh", ...base];
@@ -143,6 +145,45 @@ class OciDriver implements Driver {
     return { argv: this.command(run), config: { ...spec, process, linux }, oomCgroup: rel };
   }
 
+  /** cachedFilter is the compiled form of `seccomp` kept for this runtime (seccomp-cache.ts), if any. */
+  private async cachedFilter(seccomp: OciSpec["linux"]["seccomp"]): Promise<{ key: string; filter: string | undefined }> {
+    const key = await seccompKey(seccomp, this.binary);
+    return { key, filter: await readCachedFilter(posix.join(this.stateRoot, ".seccomp-cache"), key) };
+  }
+
+  /**
+   * withCompiledSeccomp gives crun the compiled form of the config's seccomp profile
+   * (seccomp-cache.ts): `cached` when there is one, else compiled by crun now and kept for the
+   * next run; crun then skips its own compilation. When crun could not compile it, the config
+   * goes as it is (crun reports why). Needs the rootfs's mount targets made.
+   */
+  private async withCompiledSeccomp(config: Launch["config"], cached: { key: string; filter: string | undefined }, bundle: BundleOptions, rel: string): Promise<Launch["config"]> {
+    let filter = cached.filter;
+    if (filter === undefined) {
+      const id = seccompCompileId(bundle.id);
+      // The compile container gets a cgroup of its own below the run's (removed with it) where crun manages cgroups.
+      const linux = config.linux.cgroupsPath !== undefined ? { ...config.linux, cgroupsPath: posix.join(rel, "seccomp") } : config.linux;
+      const bytes = await harvestSeccomp({ ...config, linux }, { command: (args) => this.command(args), stateRoot: this.stateRoot, dir: posix.join(bundle.dir, "seccomp"), id });
+      if (bytes === undefined) return config;
+      await storeFilter(posix.join(this.stateRoot, ".seccomp-cache"), cached.key, bytes);
+      filter = bytes.toString("base64");
+    }
+    return { ...config, annotations: { ...config.annotations, [SECCOMP_BPF_ANNOTATION]: filter } };
+  }
+
+  /**
+   * prepare makes the rootfs's mount targets, the runtime's state dir, the run's cgroup (launch)
+   * and, for crun, looks up the compiled seccomp filter, all at once; returns the command and the
+   * config to write.
+   */
+  private async prepare(spec: OciSpec, bundle: BundleOptions, rel: string): Promise<Launch> {
+    const targets = fs.realpath(spec.root.path).then((real) => prepareMountTargets(spec, real));
+    const launching = fs.mkdir(this.stateRoot, { recursive: true, mode: 0o700 }).then(() => this.launch(spec, bundle, rel));
+    const cached = this.name === "crun" ? this.cachedFilter(spec.linux.seccomp) : Promise.resolve(undefined);
+    const [, launch, filter] = await settled([targets, launching, cached] as const);
+    return filter === undefined ? launch : { ...launch, config: await this.withCompiledSeccomp(launch.config, filter, bundle, rel) };
+  }
+
   async run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
     if (!CONTAINER_ID_RE.test(bundle.id)) throw new InputError(`container id "${bundle.id}" must match ${CONTAINER_ID_RE}`);
     const rel = posix.join("/", this.cgroupParent, bundle.id);
@@ -150,10 +191,8 @@ class OciDriver implements Driver {
     const forward = async (signal: NodeJS.Signals): Promise<void> => {
       await runCommand(this.command(["kill", bundle.id, signal]));
     };
-    await prepareMountTargets(spec, await fs.realpath(spec.root.path));
     try {
-      await fs.mkdir(this.stateRoot, { recursive: true, mode: 0o700 });
-      const launch = await this.launch(spec, bundle, rel);
+      const launch = await this.prepare(spec, bundle, rel);
       await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(launch.config));
       // A terminal run shares the caller's streams: the runtime relays its own terminal to the container's.
       const done = await (spec.process.terminal ? superviseTerminal : supervise)(launch.argv, io, { killAll, forward });
@@ -208,6 +247,8 @@ class OciDriver implements Driver {
     const rel = posix.join("/", this.cgroupParent, id);
     if (await this.exists(id)) await runCommand(this.command(["kill", id, "KILL"]));
     await this.destroy(id);
+    // A supervisor killed while crun compiled the seccomp profile leaves that container created.
+    if (this.name === "crun") await this.destroy(seccompCompileId(id));
     await removeCgroupTree(this.mounts, rel, 5000);
   }
 }

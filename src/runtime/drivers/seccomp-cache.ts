@@ -1,0 +1,112 @@
+/**
+ * A cache of compiled seccomp filters for crun. crun compiles the spec's seccomp profile with
+ * libseccomp at every start (about 10 ms for Docker's default profile, most of a bare crun start);
+ * given the compiled filter in the `run.oci.seccomp_bpf_data` annotation it loads that instead,
+ * still applying the spec's seccomp flags. The filter is crun's own output for the same profile:
+ * a miss lets crun compile it once in a container that is created and deleted without running
+ * anything (harvestSeccomp), and keeps the `seccomp.bpf` crun wrote into its state dir.
+ *
+ * A filter is keyed by the profile, the runtime binary (path, size, mtime, inode), the kernel and
+ * the architecture, so an upgraded crun or kernel compiles afresh.
+ */
+import { createHash } from "node:crypto";
+import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import { arch, release, version } from "node:os";
+import { posix } from "node:path";
+import { TsbuildError } from "../../core/index.js";
+import type { OciSpec } from "../oci-types.js";
+
+/** SECCOMP_BPF_ANNOTATION is crun's annotation holding a compiled filter (base64). */
+export const SECCOMP_BPF_ANNOTATION = "run.oci.seccomp_bpf_data";
+
+/** seccompCompileId names the container in which crun compiles the profile for the run of container `id`. */
+export function seccompCompileId(id: string): string {
+  return `${id}-seccomp`;
+}
+
+/** SOCK_FILTER_SIZE is the size of one classic BPF instruction (struct sock_filter). */
+const SOCK_FILTER_SIZE = 8;
+
+/** seccompKey names the compiled form of `seccomp` for the runtime `binary` on this kernel. */
+export async function seccompKey(seccomp: unknown, binary: string): Promise<string> {
+  const st = await fs.stat(binary);
+  const h = createHash("sha256");
+  for (const part of [JSON.stringify(seccomp), binary, String(st.size), String(st.mtimeMs), String(st.ino), release(), version(), arch()]) h.update(part).update("\0");
+  return h.digest("hex");
+}
+
+/** isFilter says whether `bytes` can be a compiled filter: whole instructions, at least one. */
+function isFilter(bytes: Buffer): boolean {
+  return bytes.length > 0 && bytes.length % SOCK_FILTER_SIZE === 0;
+}
+
+/** readCachedFilter returns the cached filter `key` in `dir` as base64, or undefined when there is none. */
+export async function readCachedFilter(dir: string, key: string): Promise<string | undefined> {
+  const bytes = await fs.readFile(posix.join(dir, `${key}.bpf`)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw err;
+  });
+  return bytes !== undefined && isFilter(bytes) ? bytes.toString("base64") : undefined;
+}
+
+/** storeFilter keeps `bytes` as filter `key` in `dir` (written aside and renamed: readers never see half a filter). */
+export async function storeFilter(dir: string, key: string, bytes: Buffer): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = posix.join(dir, `.${key}.${process.pid}.tmp`);
+  await fs.writeFile(tmp, bytes, { mode: 0o600 });
+  await fs.rename(tmp, posix.join(dir, `${key}.bpf`));
+}
+
+/** quietStatus runs `argv` with no stdio at all (a created container keeps what it inherits) and resolves with its exit code. */
+function quietStatus(argv: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const [cmd, ...args] = argv;
+    if (cmd === undefined) return resolve(-1);
+    const child = spawn(cmd, args, { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? -1));
+  });
+}
+
+/**
+ * Harvest is how harvestSeccomp reaches the runtime: `command` wraps runtime arguments as the
+ * driver runs them, `stateRoot` is the runtime's --root, `dir` an empty directory for the bundle.
+ */
+export interface Harvest {
+  readonly command: (args: readonly string[]) => string[];
+  readonly stateRoot: string;
+  readonly dir: string;
+  readonly id: string;
+}
+
+/**
+ * harvestSeccomp has crun create container `h.id` from `config` (its process never starts), reads
+ * the filter crun compiled into `<stateRoot>/<id>/seccomp.bpf` and deletes the container again.
+ * Resolves with the filter, or undefined when crun wrote none.
+ */
+export async function harvestSeccomp(config: OciSpec, h: Harvest): Promise<Buffer | undefined> {
+  await fs.mkdir(h.dir, { recursive: true, mode: 0o700 });
+  await fs.writeFile(posix.join(h.dir, "config.json"), JSON.stringify({ ...config, process: { ...config.process, terminal: false, args: ["true"] } }));
+  try {
+    if ((await quietStatus(h.command(["create", "--bundle", h.dir, h.id]))) !== 0) return undefined;
+    const bytes = await fs.readFile(posix.join(h.stateRoot, h.id, "seccomp.bpf"));
+    return isFilter(bytes) ? bytes : undefined;
+  } finally {
+    await quietStatus(h.command(["delete", "--force", h.id]));
+    await fs.rm(h.dir, { recursive: true, force: true });
+    // A container left behind would hold namespaces and its state dir: that must not pass unnoticed.
+    if (await exists(posix.join(h.stateRoot, h.id))) throw new TsbuildError("Runtime", `deleting the seccomp compile container ${h.id} failed; remove it with crun --root ${h.stateRoot} delete --force ${h.id}`);
+  }
+}
+
+/** exists says whether `path` exists. */
+async function exists(path: string): Promise<boolean> {
+  return fs.stat(path).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return false;
+      throw err;
+    },
+  );
+}
