@@ -32,7 +32,8 @@ export function push(ref: string, opts: StoreOptions & PushOptions = {}): Promis
  * packPush makes an image from directories as pack() does, tags it REF, and pushes it to REF's
  * registry in one pipeline: each layer's upload starts as soon as that layer is committed to the
  * store, while the next layers are still being packed; the manifest goes last. On failure every
- * started upload is waited for before the error is thrown.
+ * started upload is waited for before the error is thrown. `concurrency`, when given, bounds
+ * both the layers packed at once and the blobs uploaded at once.
  */
 export function packPush(dirs: readonly string[], ref: string, opts: StoreOptions & PackOptions & PushOptions = {}): Promise<PackResult & { push: PushResult }> {
   return withStore(opts, async (s) => {
