@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { build, parseCacheFrom, parseCacheTo, parseOutput, InputError } from "../../api/index.js";
+import { parseCacheFrom, parseCacheTo, parseOutput, InputError } from "../../api/essentials.js";
 import { createRenderer, PROGRESS_MODES, resolveProgressMode } from "../progress/mode.js";
 import { suggest } from "../suggest.js";
 
@@ -108,6 +108,8 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
   const onSigint = () => abort.abort(new Error("interrupted"));
   process.once("SIGINT", onSigint);
   try {
+    // The builder (parser, planner, executor) loads only for a build: other commands start without it.
+    const { build } = await import("../../api/index.js");
     const r = await build({
       context: ctx,
       ...(text !== undefined ? { dockerfileText: text, dockerfile: "-" } : { dockerfile: dockerfilePath }),

@@ -1,6 +1,6 @@
 /** `tsbuild commit [-m MSG] CONTAINER IMAGE`: make a container's writable layer a new image layer. */
 import type { Command } from "commander";
-import { commitContainer } from "../../api/index.js";
+import { commitContainer } from "../../api/essentials.js";
 import { rootOf } from "./container-flags.js";
 
 /** registerCommit adds `tsbuild commit`. */

@@ -1,6 +1,6 @@
 /** `tsbuild create [options] IMAGE [COMMAND...]`: record a container without starting it; prints its id. */
 import type { Command } from "commander";
-import { createContainer } from "../../api/index.js";
+import { createContainer } from "../../api/essentials.js";
 import { addContainerOptions, containerOptions, rootOf, type ContainerFlags } from "./container-flags.js";
 
 /** registerCreate adds `tsbuild create`. */

@@ -1,6 +1,6 @@
 /** `tsbuild df`: show how much space the store uses, by kind. */
 import type { Command } from "commander";
-import { storeUsage } from "../../api/index.js";
+import { storeUsage } from "../../api/essentials.js";
 import { humanSize, storeOpts, table } from "../store-format.js";
 
 /** registerDf adds the `df` subcommand. */

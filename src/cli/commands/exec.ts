@@ -3,7 +3,7 @@
  * running container (runc and crun), as `docker exec` does.
  */
 import type { Command } from "commander";
-import { execInContainer, InputError } from "../../api/index.js";
+import { execInContainer, InputError } from "../../api/essentials.js";
 import { envEntries, processSignals, rootOf } from "./container-flags.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];

@@ -1,6 +1,6 @@
 /** `tsbuild fsck`: verify every blob, ref, manifest and unpacked snapshot of the store; remove stray temp files and snapshots. */
 import type { Command } from "commander";
-import { checkStore } from "../../api/index.js";
+import { checkStore } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 /** registerFsck adds the `fsck` subcommand; the exit code is 1 when a problem remains. */

@@ -1,6 +1,6 @@
 /** `tsbuild images [-q] [--digests] [--format table|json]`: list stored images, one row per name. */
 import type { Command } from "commander";
-import { images, InputError } from "../../api/index.js";
+import { images, InputError } from "../../api/essentials.js";
 import { ago, humanSize, storeOpts, table } from "../store-format.js";
 
 /** registerImages adds the `images` subcommand. */

@@ -1,6 +1,6 @@
 /** `tsbuild import ROOTFS.tar NAME[:TAG]...`: store a rootfs tar (plain or gzip) as a one-layer image. */
 import type { Command } from "commander";
-import { importImage, InputError } from "../../api/index.js";
+import { importImage, InputError } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 /** registerImport adds the `import` subcommand. */

@@ -1,6 +1,6 @@
 /** `tsbuild inspect REF`: print an image's names, digests, manifest and config as JSON. */
 import type { Command } from "commander";
-import { inspect } from "../../api/index.js";
+import { inspect } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 /** registerInspect adds the `inspect` subcommand. */

@@ -1,6 +1,6 @@
 /** `tsbuild kill [-s SIG] CONTAINER...`: send a signal (default KILL) to containers' main processes. */
 import type { Command } from "commander";
-import { killContainer } from "../../api/index.js";
+import { killContainer } from "../../api/essentials.js";
 import { rootOf } from "./container-flags.js";
 
 /** registerKill adds `tsbuild kill`. */

@@ -1,6 +1,6 @@
 /** `tsbuild load [-i FILE]`: store the images of a saved archive (read from standard input without -i). */
 import type { Command } from "commander";
-import { familiarName, InputError, load } from "../../api/index.js";
+import { familiarName, InputError, load } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 /** registerLoad adds the `load` subcommand. */

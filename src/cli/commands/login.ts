@@ -1,6 +1,6 @@
 /** `tsbuild login [-u USER] [--password-stdin] HOST`: check and save registry credentials. */
 import type { Command } from "commander";
-import { login, InputError } from "../../api/index.js";
+import { login, InputError } from "../../api/essentials.js";
 
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];

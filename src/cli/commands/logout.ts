@@ -1,6 +1,6 @@
 /** `tsbuild logout HOST`: remove saved registry credentials. */
 import type { Command } from "commander";
-import { logout } from "../../api/index.js";
+import { logout } from "../../api/essentials.js";
 
 /** registerLogout adds the `logout` subcommand. */
 export function registerLogout(program: Command): void {

@@ -1,6 +1,6 @@
 /** `tsbuild logs [-f] [--tail N] CONTAINER`: print a container's captured output. */
 import type { Command } from "commander";
-import { containerLogs, InputError } from "../../api/index.js";
+import { containerLogs, InputError } from "../../api/essentials.js";
 import { rootOf } from "./container-flags.js";
 
 /** registerLogs adds `tsbuild logs`. */

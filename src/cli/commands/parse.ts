@@ -4,44 +4,12 @@
  * covers the syntax layer only, so instruction-level errors (an unknown flag, say) do not stop
  * it. Diagnostics go to stderr with code frames; any reported error makes the exit code 1.
  */
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { InputError, dump, formatDiagnostic, parse, parseRaw, type Diagnostic } from "../../api/index.js";
+import { InputError } from "../../api/essentials.js";
 
-const FORMATS = ["json", "dump"] as const;
-type Format = (typeof FORMATS)[number];
-
-/** readInput reads FILE, or standard input for `-`, as bytes. */
-function readInput(file: string): Uint8Array {
-  try {
-    return readFileSync(file === "-" ? 0 : file);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new InputError(`cannot read ${file === "-" ? "standard input" : file}: ${reason}`, { cause: err });
-  }
-}
-
-/** report prints diagnostics with code frames to stderr and says whether any is an error. */
-function report(diagnostics: readonly Diagnostic[], source: string): boolean {
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, source)}\n`);
-  return diagnostics.some((d) => d.severity === "error");
-}
-
-/** parseCommand runs the command and returns the exit code. */
-export function parseCommand(file: string, format: Format): number {
-  const name = file === "-" ? "<stdin>" : file;
-  const bytes = readInput(file);
-  if (format === "dump") {
-    const raw = parseRaw(bytes, { file: name });
-    const failed = report(raw.diagnostics, raw.source);
-    if (!failed) process.stdout.write(`${dump(raw.raw)}\n`);
-    return failed ? 1 : 0;
-  }
-  const { ast, diagnostics, source } = parse(bytes, { file: name });
-  const failed = report(diagnostics, source);
-  process.stdout.write(`${JSON.stringify({ ast, diagnostics }, null, 2)}\n`);
-  return failed ? 1 : 0;
-}
+/** FORMATS are the --format values. */
+export const FORMATS = ["json", "dump"] as const;
+export type Format = (typeof FORMATS)[number];
 
 /** registerParse adds the `parse` subcommand. */
 export function registerParse(program: Command): void {
@@ -51,10 +19,11 @@ export function registerParse(program: Command): void {
     .argument("[file]", "Dockerfile to read, or - for standard input", "Dockerfile")
     .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "json")
     .addHelpText("after", "\nExamples:\n  tsbuild parse\n  tsbuild parse --format dump docker/Dockerfile\n  cat Dockerfile | tsbuild parse -")
-    .action((file: string, opts: { format: string }) => {
+    .action(async (file: string, opts: { format: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new InputError(`unknown --format ${JSON.stringify(opts.format)}: use ${FORMATS.join(" or ")}`);
       }
+      const { parseCommand } = await import("./parse-run.js");
       process.exitCode = parseCommand(file, opts.format as Format);
     });
 }

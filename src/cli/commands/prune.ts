@@ -1,6 +1,6 @@
 /** `tsbuild prune [-a] [-f] [--keep-storage SIZE] [--filter until=DURATION]`: reclaim space. */
 import type { Command } from "commander";
-import { InputError, pruneStore } from "../../api/index.js";
+import { InputError, pruneStore } from "../../api/essentials.js";
 import { humanSize, parseDuration, parseSize, storeOpts } from "../store-format.js";
 
 /** registerPrune adds the `prune` subcommand. */

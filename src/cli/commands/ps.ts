@@ -1,6 +1,6 @@
 /** `tsbuild ps [-a] [-q]`: list running containers (all with -a). */
 import type { Command } from "commander";
-import { listContainers, type ContainerRow } from "../../api/index.js";
+import { listContainers, type ContainerRow } from "../../api/essentials.js";
 import { rootOf } from "./container-flags.js";
 
 /** ago formats the time since `iso` as Docker does (roughly). */

@@ -1,6 +1,6 @@
 /** `tsbuild pull REF`: download an image from its registry into the store. */
 import type { Command } from "commander";
-import { pull, InputError } from "../../api/index.js";
+import { pull, InputError } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 function parsePlatform(p: string): { os: string; architecture: string; variant?: string } {

@@ -1,6 +1,6 @@
 /** `tsbuild push REF`: upload a stored image to the registry its name points at. */
 import type { Command } from "commander";
-import { push } from "../../api/index.js";
+import { push } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 const LABEL = { exists: "Layer already exists", mounted: "Mounted from another repository", uploaded: "Pushed" } as const;

@@ -1,6 +1,6 @@
 /** `tsbuild rm [-f] CONTAINER...`: remove containers (state, mounts and writable layer). */
 import type { Command } from "commander";
-import { removeContainer } from "../../api/index.js";
+import { removeContainer } from "../../api/essentials.js";
 import { rootOf } from "./container-flags.js";
 
 /** registerRm adds `tsbuild rm`. */

@@ -1,6 +1,6 @@
 /** `tsbuild rmi [-f] REF...`: untag images and delete those left without a name. */
 import type { Command } from "commander";
-import { removeImage } from "../../api/index.js";
+import { removeImage } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 /** registerRmi adds the `rmi` subcommand. */

@@ -4,7 +4,7 @@
  * keeps running after tsbuild returns; its id is printed).
  */
 import type { Command } from "commander";
-import { createContainer, InputError, startDetached } from "../../api/index.js";
+import { createContainer, InputError, startDetached } from "../../api/essentials.js";
 import { runForeground } from "../run-fast.js";
 import { addContainerOptions, containerOptions, INTERACTIVE_OPTION, rootOf, TTY_OPTION, supervisorCommand, VALUE_OPTIONS, type ContainerFlags } from "./container-flags.js";
 

@@ -1,6 +1,6 @@
 /** `tsbuild save REF... [-o FILE] [--format oci|docker|oci-dir]`: export images (to standard output without -o). */
 import type { Command } from "commander";
-import { InputError, save, type SaveFormat } from "../../api/index.js";
+import { InputError, save, type SaveFormat } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 const FORMATS: readonly SaveFormat[] = ["oci", "docker", "oci-dir"];

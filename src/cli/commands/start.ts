@@ -4,7 +4,7 @@
  * Also registers the hidden subcommand that supervises a detached container.
  */
 import type { Command } from "commander";
-import { InputError, startDetached, superviseContainer } from "../../api/index.js";
+import { InputError, startDetached, superviseContainer } from "../../api/essentials.js";
 import { processSignals, rootOf, supervisorCommand, SUPERVISE_COMMAND } from "./container-flags.js";
 
 /** registerStart adds `tsbuild start` and the hidden supervisor subcommand. */

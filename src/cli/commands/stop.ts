@@ -1,6 +1,6 @@
 /** `tsbuild stop [-t SECS] CONTAINER...`: the image's StopSignal (else SIGTERM), SIGKILL after the timeout. */
 import type { Command } from "commander";
-import { InputError, stopContainer } from "../../api/index.js";
+import { InputError, stopContainer } from "../../api/essentials.js";
 import { rootOf } from "./container-flags.js";
 
 /** registerStop adds `tsbuild stop`. */

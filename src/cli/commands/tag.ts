@@ -1,6 +1,6 @@
 /** `tsbuild tag SOURCE TARGET`: give an image another name. */
 import type { Command } from "commander";
-import { tag } from "../../api/index.js";
+import { tag } from "../../api/essentials.js";
 import { storeOpts } from "../store-format.js";
 
 /** registerTag adds the `tag` subcommand. */

@@ -2,7 +2,7 @@
  * Formatting shared by the progress renderers: durations, byte counts and the outcome type every
  * renderer's `finish` receives.
  */
-import type { BuildEvent, BuildResult } from "../../api/index.js";
+import type { BuildEvent, BuildResult } from "../../api/essentials.js";
 
 /** BuildOutcome is how a build ended: its result, or the error it failed with plus the Dockerfile text when known (for code frames). */
 export type BuildOutcome =

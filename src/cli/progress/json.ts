@@ -3,7 +3,7 @@
  * more line: `{"type":"result", ...BuildResult}` or `{"type":"failure", "error": {name, code,
  * message, ...}}` with the typed error's fields (diagnostics, step, exit code, last lines).
  */
-import { TsbuildError } from "../../api/index.js";
+import { TsbuildError } from "../../api/essentials.js";
 import type { BuildOutcome, ProgressRenderer } from "./format.js";
 
 /** JsonRenderer writes each event as one JSON line to `out`. */

@@ -3,7 +3,7 @@
  * TSBUILD_PROGRESS (like BUILDKIT_PROGRESS), then `auto`, which means an interactive display
  * only when stderr is a terminal, CI is not set and TERM is not `dumb`, else plain text.
  */
-import { InputError } from "../../api/index.js";
+import { InputError } from "../../api/essentials.js";
 import { JsonRenderer } from "./json.js";
 import { PlainRenderer } from "./plain.js";
 import { failureLines } from "./summary.js";

@@ -7,7 +7,7 @@
  * at most once per 5 % or 5 s. Warnings and the summary come at the end. No cursor movement, no
  * escape sequences: control characters in step output are replaced.
  */
-import type { BuildEvent, Diagnostic, LogEvent, ProgressEvent, VertexEvent } from "../../api/index.js";
+import type { BuildEvent, Diagnostic, LogEvent, ProgressEvent, VertexEvent } from "../../api/essentials.js";
 import { bytes, seconds, type BuildOutcome, type ProgressRenderer } from "./format.js";
 import { failureLines, summaryLines, warningLines } from "./summary.js";
 

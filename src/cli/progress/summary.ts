@@ -4,7 +4,7 @@
  * frame and the failed step's last output lines. Shared by the plain and quiet modes; plain
  * text only, no escape sequences.
  */
-import { BuildCanceledError, codeFrame, DockerfileSyntaxError, formatDiagnostic, locationOf, RunStepError, type BuildResult, type Diagnostic } from "../../api/index.js";
+import { BuildCanceledError, codeFrame, DockerfileSyntaxError, formatDiagnostic, locationOf, RunStepError, type BuildResult, type Diagnostic } from "../../api/essentials.js";
 import { bytes, plural, seconds } from "./format.js";
 
 /** summaryLines describes a successful build; no line ends in `CACHED` (scripts count those to find cached steps). */

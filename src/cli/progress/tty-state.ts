@@ -4,7 +4,7 @@
  * finished (they move into ink's `<Static>`), the last output lines of each running step, byte
  * transfers, and the warnings. The view reads it; only the renderer mutates it.
  */
-import type { BuildEvent, Diagnostic, VertexStatus } from "../../api/index.js";
+import type { BuildEvent, Diagnostic, VertexStatus } from "../../api/essentials.js";
 
 /** TAIL_LINES is how many output lines of a running step the view shows (BuildKit shows 6). */
 export const TAIL_LINES = 6;

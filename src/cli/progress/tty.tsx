@@ -7,7 +7,7 @@
  * wraps and garbles the redraw; redraws are batched at most every REDRAW_MS.
  */
 import { Box, render, Static, Text, type Instance } from "ink";
-import type { BuildEvent } from "../../api/index.js";
+import type { BuildEvent } from "../../api/essentials.js";
 import { seconds, type BuildOutcome, type ProgressRenderer } from "./format.js";
 import { failureLines, summaryLines, warningLines } from "./summary.js";
 import { applyEvent, counts, createTtyState, type StepView, type TtyState } from "./tty-state.js";
