@@ -3,9 +3,28 @@
 // lodash-es). The library build in dist/ stays unbundled for importers. Native and optional
 // packages stay external: ink and react (loaded only by the tty progress view), and the native
 // addon of better-sqlite3.
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { resolve, sep } from "node:path";
 import { build } from "esbuild";
+
+/**
+ * parserFingerprint digests the parser's sources and chevrotain's version: it keys the CLI's
+ * parse cache (src/api/parse-cache.ts), so a changed parser never reads an older one's results.
+ */
+function parserFingerprint() {
+  const h = createHash("sha256");
+  const walk = (dir) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = `${dir}/${name}`;
+      if (statSync(p).isDirectory()) walk(p);
+      else h.update(`${p}\0`).update(readFileSync(p)).update("\0");
+    }
+  };
+  walk("src/parser");
+  h.update(JSON.parse(readFileSync("node_modules/chevrotain/package.json", "utf8")).version);
+  return h.digest("hex");
+}
 
 // Chunk names carry content hashes: chunks of earlier builds would pile up next to the new ones.
 rmSync("dist/cli/chunks", { recursive: true, force: true });
@@ -39,6 +58,7 @@ await build({
   // and `bindings` only when the addon is not in the package's build dir.
   external: ["bindings", "ink", "react", "react/jsx-runtime"],
   plugins: [bundledSqlite],
+  define: { __TSBUILD_PARSER_FINGERPRINT__: JSON.stringify(parserFingerprint()) },
   // CommonJS dependencies (commander) call require(); give the ESM bundle one. The `--` keeps
   // Node 20 from reading tsbuild's own `--env-file FILE` as its option (it exits when FILE is missing).
   // The shebang moves NODE_EXTRA_CA_CERTS to TSBUILD_EXTRA_CA_CERTS (GNU env expands ${VAR} in

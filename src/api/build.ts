@@ -18,8 +18,8 @@ import { exportImage } from "../executor/export.js";
 import type { FsResult } from "../executor/ops/types.js";
 import { createOpRunner } from "../executor/ops/runner.js";
 import { hostPlatform } from "../image/platform.js";
-import { parse } from "../parser/index.js";
 import type { Dockerfile, Instruction } from "../parser/ast.js";
+import { parseDockerfile } from "./parse-cache.js";
 import { hostOnlyPlatform, imageRefs, plan, type ContainerConfig, type Platform, type ResolvedImage } from "../planner/index.js";
 import type { ImagePlan } from "../planner/plan.js";
 import type { HashCache } from "../store/hashcache.js";
@@ -132,9 +132,11 @@ function throwOnErrors(diags: readonly Diagnostic[]): void {
   if (diags.some((d) => d.severity === "error")) throw new DockerfileSyntaxError(diags);
 }
 
-/** parseTriggers parses an image's ONBUILD trigger texts. */
-function parseTriggers(texts: readonly string[] | undefined, ref: string): Instruction[] {
-  return (texts ?? []).map((t) => {
+/** parseTriggers parses an image's ONBUILD trigger texts (loading the parser only when there are any). */
+async function parseTriggers(texts: readonly string[] | undefined, ref: string): Promise<Instruction[]> {
+  if (texts === undefined || texts.length === 0) return [];
+  const { parse } = await import("../parser/index.js");
+  return texts.map((t) => {
     const r = parse(t, { file: `ONBUILD of ${ref}` });
     throwOnErrors(r.diagnostics);
     const ins = r.ast.instructions[0];
@@ -193,7 +195,7 @@ async function resolveBases(store: Store, refs: readonly string[], how: BaseReso
       config: withoutNulls(c.config),
       history: (c.history ?? []).map((h) => ({ ...h })),
       author: c.author,
-      onbuild: parseTriggers(c.config?.OnBuild ?? undefined, ref),
+      onbuild: await parseTriggers(c.config?.OnBuild ?? undefined, ref),
     });
   }
   return out;
@@ -280,7 +282,7 @@ function checkAbort(signal: AbortSignal): void {
 async function prepare(session: BuildSession, req: BuildRequest, onEvent: BuildEventListener) {
   const contextDir = resolve(req.context);
   const df = await readDockerfile(req, contextDir);
-  const parsed = parse(df.text, { file: df.file });
+  const parsed = await parseDockerfile(session.store.root, df.text, df.file);
   throwOnErrors(parsed.diagnostics);
   const refs = imageRefs(parsed.ast, { file: df.file, target: req.target, buildArgs: new Map(Object.entries(req.buildArgs ?? {})), ...platformsOf(req) });
   throwOnErrors(refs.diagnostics);

@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import type { Digest } from "../core/digest.js";
 import { InputError } from "../core/errors.js";
 import { importRootfs, type ImportOptions, type ImportResult } from "../image/import.js";
@@ -101,6 +102,8 @@ export type StorePruneReport = PruneReport & { readonly snapshots: SnapshotPrune
 export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<StorePruneReport> {
   return withStore(opts, async (s) => {
     const report = await prune(s, { ...opts, inUse: await containerImages(s) });
+    // Parsed Dockerfiles are a cache too (src/api/parse-cache.ts); builds parse again when it is gone.
+    await rm(`${s.root}/parse-cache`, { recursive: true, force: true });
     return { ...report, snapshots: await pruneSnapshots(s) };
   });
 }

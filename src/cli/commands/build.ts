@@ -109,7 +109,7 @@ async function action(context: string | undefined, flags: BuildFlags, cmd: Comma
   process.once("SIGINT", onSigint);
   try {
     // The builder (parser, planner, executor) loads only for a build: other commands start without it.
-    const { build } = await import("../../api/index.js");
+    const { build } = await import("../../api/builder.js");
     const r = await build({
       context: ctx,
       ...(text !== undefined ? { dockerfileText: text, dockerfile: "-" } : { dockerfile: dockerfilePath }),
