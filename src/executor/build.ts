@@ -29,6 +29,8 @@ export class BuildRun<R> {
   private readonly runs = new Map<Digest, SharedRun<R>>();
   private readonly keys = new Map<Digest, Digest>();
   private readonly cached: Digest[] = [];
+  /** sourceWork is the runner's key work (sourceDigests) started for the vertices, awaited before the build settles. */
+  private readonly sourceWork: Promise<unknown>[] = [];
   private readonly executed: Digest[] = [];
   private readonly events: VertexEvents;
 
@@ -56,6 +58,10 @@ export class BuildRun<R> {
         this.nodes.set(v.digest, { key, result: this.process(v, key) });
       }
       const settled = await Promise.allSettled([...this.nodes.values()].map((n) => n.result));
+      // A vertex stops waiting for its key on abort, but the runner's source work for keys (git
+      // ls-remote, a download for ADD --checksum) may still run a process: the build settles only
+      // after it has (it stops on the same signal). A stalled context hash is not waited for.
+      await Promise.allSettled(this.sourceWork);
       if (this.failure) throw this.failure;
       // An abort wins even when every op happened to finish: the caller asked for the build to stop.
       if (user?.aborted || settled.some((s) => s.status === "rejected")) throw new BuildCanceledError(user?.reason);
@@ -85,10 +91,12 @@ export class BuildRun<R> {
     const signal = this.abort.signal;
     const selectors = contextSelectors(v);
     const runner = this.seams.runner;
+    const sources = runner.sourceDigests ? runner.sourceDigests(v, signal) : Promise.resolve([]);
+    this.sourceWork.push(sources);
     const [inputKeys, context, extra] = await Promise.all([
       this.dependencies(v.inputs.map((i) => this.nodes.get(i)!.key)),
       selectors.length > 0 ? this.seams.context!.digestOf(selectors).then((d) => [d]) : [],
-      runner.sourceDigests ? runner.sourceDigests(v, signal) : [],
+      sources,
     ]);
     const key = cacheKey(v, inputKeys, [...context, ...extra]);
     this.keys.set(v.digest, key);
