@@ -101,10 +101,11 @@ export type StorePruneReport = PruneReport & { readonly snapshots: SnapshotPrune
 /** pruneStore removes unused images, cache entries and blobs (never leased content), then the layer snapshots nothing uses. */
 export function pruneStore(opts: StoreOptions & PruneOptions = {}): Promise<StorePruneReport> {
   return withStore(opts, async (s) => {
-    const report = await prune(s, { ...opts, inUse: await containerImages(s) });
+    const inUse = await containerImages(s);
+    const report = await prune(s, { ...opts, inUse });
     // Parsed Dockerfiles are a cache too (src/api/parse-cache.ts); builds parse again when it is gone.
     await rm(`${s.root}/parse-cache`, { recursive: true, force: true });
-    return { ...report, snapshots: await pruneSnapshots(s) };
+    return { ...report, snapshots: await pruneSnapshots(s, inUse) };
   });
 }
 

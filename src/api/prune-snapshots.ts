@@ -5,12 +5,12 @@
  * that remain and of every container's image (a running container has them mounted). While a
  * build holds a lease, no snapshot is removed: it may be about to mount one.
  */
-import { readdir, readFile, rm } from "node:fs/promises";
 import type { Digest } from "../core/digest.js";
 import { liveLeaseIds } from "../store/fsck.js";
 import { removeSnapshotsExcept, snapshotRoot } from "../store/snapshots.js";
 import type { Store } from "../store/store.js";
 import { reclaimAll, whereOf } from "./container-shared.js";
+import { keepRunCaches } from "./run-image.js";
 
 /** MAX_RECORD_BYTES caps a cache record read here (they are small JSON documents). */
 const MAX_RECORD_BYTES = 16 << 20;
@@ -32,40 +32,20 @@ async function cacheDirs(store: Store, keep: Set<string>): Promise<void> {
   }
 }
 
-/** runCacheDirs adds the start-cache dirs of `wanted` images and removes the start-cache files of all others. */
-async function runCacheDirs(store: Store, wanted: ReadonlySet<string>, keep: Set<string>): Promise<void> {
-  const dir = `${store.root}/run-cache`;
-  const files = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return [] as string[];
-    throw err;
-  });
-  for (const f of files) {
-    if (!f.endsWith(".json")) continue;
-    if (!wanted.has(f.slice(0, -".json".length))) {
-      await rm(`${dir}/${f}`, { force: true });
-      continue;
-    }
-    try {
-      const rec = JSON.parse(await readFile(`${dir}/${f}`, "utf8")) as { lowers?: unknown };
-      dirNames(store, Array.isArray(rec.lowers) ? rec.lowers : [], keep);
-    } catch (err) {
-      // A torn or foreign file is ignored by `tsbuild run` too (it reads the image instead).
-      if (!(err instanceof SyntaxError)) throw err;
-    }
-  }
-}
-
 /** containerImages are the images of every container in the store, running or not. */
 export async function containerImages(store: Store): Promise<Set<Digest>> {
   return new Set((await reclaimAll(whereOf({ root: store.root }))).map((c) => c.imageDigest as Digest));
 }
 
-/** pruneSnapshots removes the layer snapshots nothing uses (see the file comment). */
-export async function pruneSnapshots(store: Store): Promise<SnapshotPrune> {
+/**
+ * pruneSnapshots removes the layer snapshots nothing uses (see the file comment); `inUse` are the
+ * images of the store's containers (containerImages).
+ */
+export async function pruneSnapshots(store: Store, inUse: ReadonlySet<Digest>): Promise<SnapshotPrune> {
   if (liveLeaseIds(store).length > 0) return { skipped: "a build is running" };
   const keep = new Set<string>();
   await cacheDirs(store, keep);
-  const wanted = new Set<string>([...store.meta.listImages().map((i) => i.digest), ...(await containerImages(store))].map((d) => d.slice("sha256:".length)));
-  await runCacheDirs(store, wanted, keep);
+  const wanted = new Set<Digest>([...store.meta.listImages().map((i) => i.digest), ...inUse]);
+  dirNames(store, await keepRunCaches(store, wanted), keep);
   return { removed: await removeSnapshotsExcept(store, keep) };
 }

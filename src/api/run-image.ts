@@ -6,7 +6,7 @@
  * instead of parsing and hashing the manifest and config again.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { hexOf, type Digest } from "../core/digest.js";
 import type { ImageConfig } from "../image/oci.js";
@@ -35,13 +35,18 @@ const TOUCH_INTERVAL_MS = 60_000;
 /** CACHE_VERSION changes whenever the cache record's shape does; other versions are ignored. */
 const CACHE_VERSION = 1;
 
-/** cachePath is the cache record of image `digest` (in a dir of its own: fsck removes whatever is no snapshot from layers/). */
-function cachePath(store: Store, digest: Digest): string {
-  return `${store.root}/run-cache/${hexOf(digest)}.json`;
+/** runCacheDir holds the start-cache records (a dir of its own: fsck removes whatever is no snapshot from layers/). */
+function runCacheDir(store: Store): string {
+  return `${store.root}/run-cache`;
 }
 
-/** cachedRunImage reads the cache record of `digest`; undefined when it is missing, stale or not ours. */
-async function cachedRunImage(store: Store, digest: Digest): Promise<RunImage | undefined> {
+/** cachePath is the cache record of image `digest`. */
+function cachePath(store: Store, digest: Digest): string {
+  return `${runCacheDir(store)}/${hexOf(digest)}.json`;
+}
+
+/** readRecord reads the start-cache record of `digest` when it is one of this version; undefined when it is missing, stale or not ours. */
+async function readRecord(store: Store, digest: Digest): Promise<RunImage | undefined> {
   let rec: { version?: unknown; digest?: unknown; config?: unknown; lowers?: unknown };
   try {
     rec = JSON.parse(await readFile(cachePath(store, digest), "utf8")) as typeof rec;
@@ -52,11 +57,35 @@ async function cachedRunImage(store: Store, digest: Digest): Promise<RunImage | 
   }
   const lowers = rec.lowers;
   const valid = rec.version === CACHE_VERSION && rec.digest === digest && typeof rec.config === "object" && rec.config !== null && Array.isArray(lowers) && lowers.every((l) => typeof l === "string" && l.startsWith("/"));
-  if (!valid) return undefined;
-  for (const dir of lowers as string[]) {
+  return valid ? { digest, config: rec.config as RunConfig, lowers: lowers as string[] } : undefined;
+}
+
+/** cachedRunImage reads the cache record of `digest`; undefined when it is missing, stale, not ours, or a layer dir it names is gone. */
+async function cachedRunImage(store: Store, digest: Digest): Promise<RunImage | undefined> {
+  const rec = await readRecord(store, digest);
+  if (!rec) return undefined;
+  for (const dir of rec.lowers) {
     if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return undefined;
   }
-  return { digest, config: rec.config as RunConfig, lowers: lowers as string[] };
+  return rec;
+}
+
+/**
+ * keepRunCaches removes the start-cache records of every image not in `wanted` and returns the
+ * layer dirs the remaining ones name (for prune, which keeps those snapshots).
+ */
+export async function keepRunCaches(store: Store, wanted: ReadonlySet<Digest>): Promise<string[]> {
+  const files = await readdir(runCacheDir(store)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [] as string[];
+    throw err;
+  });
+  const lowers: string[] = [];
+  for (const f of files.filter((n) => n.endsWith(".json"))) {
+    const digest = `sha256:${f.slice(0, -".json".length)}` as Digest;
+    if (wanted.has(digest)) lowers.push(...((await readRecord(store, digest))?.lowers ?? []));
+    else await rm(`${runCacheDir(store)}/${f}`, { force: true });
+  }
+  return lowers;
 }
 
 /** cacheRunImage records `image` for later starts (temp file and rename, so readers see all or nothing). */

@@ -19,8 +19,6 @@ export interface SnapshotDirs {
   readonly target: string;
 }
 
-export { processStart };
-
 /**
  * createSnapshotDirs makes `<root>/<id>` with empty upper, work and merged dirs and an owner file
  * holding this process's pid and start time, which cleanupStaleMounts checks before touching it.

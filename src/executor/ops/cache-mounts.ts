@@ -44,6 +44,9 @@ interface Holding {
   release(): void;
 }
 
+/** selfStart is this process's start time, read on the first hold (a `locked` wait holds again every LOCK_POLL_MS). */
+let selfStart: string | undefined;
+
 /** alive says whether the process that recorded a hold still runs (the pid not reused since). */
 function alive(pid: number, start: string): boolean {
   return processStartSync(pid) === start;
@@ -56,9 +59,9 @@ function alive(pid: number, start: string): boolean {
  */
 function hold(services: OpServices, dir: string, alone: boolean): Holding | undefined {
   const holder = `${process.pid}-${randomBytes(6).toString("hex")}`;
-  const start = processStartSync(process.pid);
-  if (start === undefined) throw new Error(`cannot read this process's start time from /proc/${process.pid}/stat`);
-  if (!services.store.meta.holdCacheDir(dir, holder, process.pid, start, alone, alive)) return undefined;
+  selfStart ??= processStartSync(process.pid);
+  if (selfStart === undefined) throw new Error(`cannot read this process's start time from /proc/${process.pid}/stat`);
+  if (!services.store.meta.holdCacheDir(dir, holder, process.pid, selfStart, alone, alive)) return undefined;
   return { dir, release: () => services.store.meta.releaseCacheDir(holder) };
 }
 

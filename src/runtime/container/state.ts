@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { InputError, TsbuildError } from "../../core/errors.js";
+import { processStart } from "../../core/process.js";
 import { settled } from "../settled.js";
-import { processStart } from "../stale-mounts.js";
 import type { ContainerState } from "./state-schema.js";
 
 export type { ContainerRun, ContainerState } from "./state-schema.js";
