@@ -1,10 +1,10 @@
-// Bundles the CLI into one file (dist/cli/main.js, replacing tsc's output of it) so that
-// `tsbuild` starts by reading one module instead of ~1,000 (chevrotain alone pulls in most of
-// lodash-es). The library build in dist/ stays unbundled for importers. Native and optional
-// packages stay external: ink and react (loaded only by the tty progress view), and the native
-// addon of better-sqlite3.
+// Bundles the CLI (dist/cli/main.js, replacing tsc's output of it, and the two programs it runs
+// in dist/cli/bundle/) so that `tsbuild` starts by reading one file instead of ~1,000 modules
+// (chevrotain alone pulls in most of lodash-es), compiled through V8's code cache. The library
+// build in dist/ stays unbundled for importers. Native and optional packages stay external: ink
+// and react (loaded only by the tty progress view), and the native addon of better-sqlite3.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { resolve, sep } from "node:path";
 import { build } from "esbuild";
 
@@ -26,44 +26,79 @@ function parserFingerprint() {
   return h.digest("hex");
 }
 
-// Chunk names carry content hashes: chunks of earlier builds would pile up next to the new ones.
+// Bundle names carry content hashes, which key their code caches: older bundles would pile up.
+rmSync("dist/cli/bundle", { recursive: true, force: true });
 rmSync("dist/cli/chunks", { recursive: true, force: true });
 
 /**
  * bundledSqlite swaps src/store/sqlite.ts (a require() of better-sqlite3, kept external) for
  * sqlite-bundled.ts (a static import, bundled): the package's fifteen CommonJS modules then cost
- * one read instead of a resolution and compile each on every start.
+ * one read instead of a resolution and compile each on every start. It also swaps
+ * src/cli/progress/tty-load.ts for tty-load-bundled.ts, which has the host import ink first.
  */
 const bundledSqlite = {
   name: "bundled-sqlite",
   setup(b) {
     b.onResolve({ filter: /^\.\/sqlite\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}store${sep}meta.ts`) || args.importer.endsWith(`${sep}src${sep}store${sep}hashcache.ts`) ? { path: resolve("src/store/sqlite-bundled.ts") } : undefined));
+    b.onResolve({ filter: /^\.\/tty-load\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}cli${sep}progress${sep}mode.ts`) ? { path: resolve("src/cli/progress/tty-load-bundled.ts") } : undefined));
   },
 };
+
+// The two programs as CommonJS bundles, each self-contained: the fast path of a foreground
+// `tsbuild run` (src/cli/run-fast.ts), which needs none of the build code, and the command
+// program. main.js runs them as scripts with V8's code cache (src/cli/bundle-load.ts), which
+// Node 20 offers for scripts but not for ES modules. Modules imported dynamically inside a
+// bundle (the builder, the parser, the tty renderer) are initialized only when first used.
+const programs = await build({
+  entryPoints: { run: "src/cli/run-fast.ts", program: "src/cli/program.ts" },
+  outdir: "dist/cli/bundle",
+  entryNames: "[name]-[hash]",
+  outExtension: { ".js": ".cjs" },
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  sourcemap: true,
+  metafile: true,
+  // better-sqlite3's JavaScript is bundled (bundledSqlite); its addon is loaded from the package,
+  // and `bindings` only when the addon is not in the package's build dir. ink (an ES module) is
+  // imported by main.js for the tty renderer; React is CommonJS and require()d.
+  external: ["bindings", "ink", "react", "react/jsx-runtime"],
+  plugins: [bundledSqlite],
+  // bundle-load.ts passes each bundle its file URL as __tsbuild.url.
+  define: { __TSBUILD_PARSER_FINGERPRINT__: JSON.stringify(parserFingerprint()), "import.meta.url": "__tsbuild.url" },
+  logLevel: "warning",
+});
+
+// The code caches bundle-load.ts writes next to the bundles (when that dir is writable) are this
+// machine's: `npm pack` leaves them out (a .npmignore in a subdirectory applies despite "files").
+writeFileSync("dist/cli/bundle/.npmignore", "*.v8cache\n*.tmp\n");
+
+/** bundles maps each program to its bundle's path relative to dist/cli; a dynamic import() left in one fails the build (a script has none). */
+const bundles = {};
+for (const [out, meta] of Object.entries(programs.metafile.outputs)) {
+  if (!out.endsWith(".cjs")) continue;
+  const dynamic = meta.imports.filter((i) => i.kind === "dynamic-import" && i.external);
+  if (dynamic.length > 0) throw new Error(`${out}: import() of ${dynamic.map((i) => i.path).join(", ")} cannot run in a script; load it through __tsbuild.preload`);
+  bundles[meta.entryPoint.endsWith("run-fast.ts") ? "run" : "program"] = out.slice("dist/cli/".length);
+}
 
 await build({
   entryPoints: { main: "src/cli/main.ts" },
   outdir: "dist/cli",
-  // Splitting keeps dynamically imported modules in chunks of their own, loaded only when used:
-  // the tty renderer (and with it ink and React), the command program, and the fast path of a
-  // foreground `tsbuild run` (src/cli/run-fast.ts), which needs none of the build code.
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
   sourcemap: true,
-  // better-sqlite3's JavaScript is bundled (bundledSqlite); its addon is loaded from the package,
-  // and `bindings` only when the addon is not in the package's build dir.
-  external: ["bindings", "ink", "react", "react/jsx-runtime"],
-  plugins: [bundledSqlite],
-  define: { __TSBUILD_PARSER_FINGERPRINT__: JSON.stringify(parserFingerprint()) },
-  // CommonJS dependencies (commander) call require(); give the ESM bundle one. The `--` keeps
-  // Node 20 from reading tsbuild's own `--env-file FILE` as its option (it exits when FILE is missing).
-  // The shebang moves NODE_EXTRA_CA_CERTS to TSBUILD_EXTRA_CA_CERTS (GNU env expands ${VAR} in
-  // -S): Node 20 would load the file and build its whole root store at every start (~50 ms),
-  // while tsbuild needs it only for HTTPS requests, where src/registry/trust.ts loads it.
-  banner: { js: "#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TSBUILD_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --\nimport { createRequire as __tsbuildRequire } from 'node:module';\nconst require = __tsbuildRequire(import.meta.url);" },
+  define: { __TSBUILD_CLI_BUNDLES__: JSON.stringify(bundles) },
+  // main.ts imports the programs themselves only when unbundled (run with tsx).
+  external: ["./run-fast.js", "./program.js"],
+  // The `--` keeps Node 20 from reading tsbuild's own `--env-file FILE` as its option (it exits
+  // when FILE is missing). The shebang moves NODE_EXTRA_CA_CERTS to TSBUILD_EXTRA_CA_CERTS (GNU
+  // env expands ${VAR} in -S): Node 20 would load the file and build its whole root store at
+  // every start (~50 ms), while tsbuild needs it only for HTTPS requests, where
+  // src/registry/trust.ts loads it.
+  banner: { js: "#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TSBUILD_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --" },
   logLevel: "warning",
 });

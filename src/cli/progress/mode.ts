@@ -7,6 +7,7 @@ import { InputError } from "../../api/essentials.js";
 import { JsonRenderer } from "./json.js";
 import { PlainRenderer } from "./plain.js";
 import { failureLines } from "./summary.js";
+import { loadTty } from "./tty-load.js";
 import type { BuildOutcome, ProgressRenderer } from "./format.js";
 
 /** PROGRESS_MODES are the values `--progress` accepts. */
@@ -63,7 +64,7 @@ export class QuietRenderer implements ProgressRenderer {
  */
 export async function createRenderer(mode: Exclude<ProgressMode, "auto">, io: Outputs): Promise<ProgressRenderer> {
   if (mode === "tty") {
-    const { TtyRenderer } = await import("./tty.js");
+    const { TtyRenderer } = await loadTty();
     return new TtyRenderer(process.stderr);
   }
   if (mode === "json") return new JsonRenderer(io.stderr);
