@@ -5,6 +5,7 @@
 // and react (loaded only by the tty progress view), and the native addon of better-sqlite3.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { builtinModules, createRequire } from "node:module";
 import { resolve, sep } from "node:path";
 import { build } from "esbuild";
 
@@ -44,6 +45,38 @@ const bundledSqlite = {
   },
 };
 
+/** EAGER_BUILTINS are loaded by Node's own start-up anyway: requiring them costs nothing to defer. */
+const EAGER_BUILTINS = new Set(["buffer", "events", "fs", "module", "path", "process", "timers", "url", "util"]);
+
+/**
+ * lazyBuiltins makes the bundles' builtins load on first use: each module's top-level
+ * `require("node:https")` gets an object whose getters require the builtin when one of its
+ * exports is first read. Without it, starting any command would load what every module of the
+ * program imports (https and tls for the registry, zlib, crypto, child_process, readline ...),
+ * since a bundle initializes each statically imported module at start. Builtins whose exports
+ * are a function (stream, assert) and those Node loads anyway stay plain requires. The names come
+ * from the Node running this build; tsbuild's code uses only names Node 20 has.
+ */
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(b) {
+    const nodeRequire = createRequire(import.meta.url);
+    b.onResolve({ filter: /^(node:)?[a-z_0-9/]+$/ }, (args) => {
+      const id = args.path.replace(/^node:/, "");
+      if (!builtinModules.includes(id) || EAGER_BUILTINS.has(id)) return undefined;
+      if (args.namespace === "lazy-builtin") return { path: `node:${id}`, external: true };
+      return typeof nodeRequire(id) === "object" ? { path: id, namespace: "lazy-builtin" } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
+      const real = nodeRequire(args.path);
+      const names = Object.getOwnPropertyNames(real).filter((n) => n !== "__proto__");
+      const enumerable = names.map((n) => Object.getOwnPropertyDescriptor(real, n).enumerable);
+      const contents = `let m;\nconst names = ${JSON.stringify(names)};\nconst enumerable = ${JSON.stringify(enumerable)};\nnames.forEach((n, i) => Object.defineProperty(module.exports, n, { enumerable: enumerable[i], get: () => (m ??= require(${JSON.stringify(`node:${args.path}`)}))[n] }));\n`;
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 // The two programs as CommonJS bundles, each self-contained: the fast path of a foreground
 // `tsbuild run` (src/cli/run-fast.ts), which needs none of the build code, and the command
 // program. main.js runs them as scripts with V8's code cache (src/cli/bundle-load.ts), which
@@ -64,7 +97,7 @@ const programs = await build({
   // and `bindings` only when the addon is not in the package's build dir. ink (an ES module) is
   // imported by main.js for the tty renderer; React is CommonJS and require()d.
   external: ["bindings", "ink", "react", "react/jsx-runtime"],
-  plugins: [bundledSqlite],
+  plugins: [bundledSqlite, lazyBuiltins],
   // bundle-load.ts passes each bundle its file URL as __tsbuild.url.
   define: { __TSBUILD_PARSER_FINGERPRINT__: JSON.stringify(parserFingerprint()), "import.meta.url": "__tsbuild.url" },
   logLevel: "warning",

@@ -16,7 +16,6 @@ import type { Script as VmScript } from "node:vm";
 // loads fs/promises, readline and the streams).
 const { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = process.getBuiltinModule("node:fs");
 const { createRequire } = process.getBuiltinModule("node:module");
-const { homedir } = process.getBuiltinModule("node:os");
 const { basename, dirname, join } = process.getBuiltinModule("node:path");
 const { pathToFileURL } = process.getBuiltinModule("node:url");
 const { Script } = process.getBuiltinModule("node:vm");
@@ -46,7 +45,7 @@ const STALE_MS = 30 * 24 * 3600 * 1000;
 function userCacheDir(): string | undefined {
   const xdg = process.env["XDG_CACHE_HOME"];
   if (xdg !== undefined && xdg.startsWith("/")) return join(xdg, "tsbuild");
-  const home = process.env["HOME"] ?? homedir();
+  const home = process.env["HOME"] ?? process.getBuiltinModule("node:os").homedir();
   return home.startsWith("/") ? join(home, ".cache", "tsbuild") : undefined;
 }
 

@@ -1,8 +1,10 @@
 import { availableParallelism } from "node:os";
-import { promisify } from "node:util";
 import { constants, crc32, deflateRaw, type ZlibOptions } from "node:zlib";
 
-const deflateRawAsync = promisify<Buffer, ZlibOptions, Buffer>(deflateRaw);
+/** deflateRawAsync is zlib's deflateRaw as a promise (a function, not a promisify() at load: loading this module loads no zlib). */
+function deflateRawAsync(buf: Buffer, opts: ZlibOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => deflateRaw(buf, opts, (err, out) => (err ? reject(err) : resolve(out))));
+}
 
 /** SAMPLE_BYTES is how much of a block is test-compressed; INCOMPRESSIBLE is the sample ratio above which the block is stored. */
 const SAMPLE_BYTES = 64 * 1024;
