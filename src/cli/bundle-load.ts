@@ -149,7 +149,8 @@ export function loadBundle(file: string, label: string): Record<string, unknown>
   let st: Stats;
   try {
     st = fstatSync(fd);
-    source = readFileSync(fd, "utf8");
+    // The bundles are ASCII (scripts/bundle-cli.mjs): latin1 makes a one-byte string without decoding.
+    source = readFileSync(fd, "latin1");
   } finally {
     closeSync(fd);
   }
