@@ -161,8 +161,10 @@ export function loadBundle(file: string, label: string): Record<string, unknown>
   const script = new Script(wrapped, { filename: file, ...(cache && { cachedData: cache.data }) });
   const labels = labelsAfter(cache, script.cachedDataRejected === true, label);
   if (path !== undefined && labels !== undefined) process.once("exit", () => writeCache(path, script, { size: st.size, mtimeMs: st.mtimeMs, labels }, dirname(file)));
-  const base = createRequire(file);
-  const require = Object.assign((id: string): unknown => (preloaded.has(id) ? preloaded.get(id) : base(id)), { resolve: base.resolve, cache: base.cache });
+  // Builtins come straight from process.getBuiltinModule, without the CommonJS loader; packages
+  // (better-sqlite3's addon) through a require() of the bundle's own, made on first use.
+  let base: NodeJS.Require | undefined;
+  const require = (id: string): unknown => preloaded.get(id) ?? process.getBuiltinModule(id) ?? (base ??= createRequire(file))(id);
   const module = { exports: {} as Record<string, unknown> };
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   fn.call(module.exports, module.exports, require, module, file, dirname(file), hostFor(file));
