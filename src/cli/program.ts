@@ -5,7 +5,7 @@ import { splitRunArgv } from "./commands/run.js";
 
 /**
  * version reads tsbuild's version from its package.json, the nearest one above this module (it
- * runs from src/cli, dist/cli or a chunk of the bundled CLI in dist/cli/chunks).
+ * runs from src/cli, dist/cli or a bundle of the CLI in dist/cli/bundle).
  */
 function version(): string {
   for (let dir = new URL(".", import.meta.url); ; dir = new URL("..", dir)) {
