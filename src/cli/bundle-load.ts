@@ -140,10 +140,11 @@ function labelsAfter(cache: { header: CacheHeader } | undefined, rejected: boole
 }
 
 /**
- * loadBundle runs the CommonJS bundle `file` and returns its exports. `label` names the command
- * being run: a cache made by other commands is refreshed once to hold this one's code too.
+ * loadBundle runs the CommonJS bundle `file` and returns its exports. `label` names, when the
+ * process exits, the command that ran: a cache made by other commands is refreshed once to hold
+ * this one's code too.
  */
-export function loadBundle(file: string, label: string): Record<string, unknown> {
+export function loadBundle(file: string, label: () => string): Record<string, unknown> {
   const fd = openSync(file, "r");
   let source: string;
   let st: Stats;
@@ -159,8 +160,11 @@ export function loadBundle(file: string, label: string): Record<string, unknown>
   const cache = path !== undefined ? readCache(path, st) : undefined;
   const wrapped = `(function (exports, require, module, __filename, __dirname, __tsbuild) {${source}\n})`;
   const script = new Script(wrapped, { filename: file, ...(cache && { cachedData: cache.data }) });
-  const labels = labelsAfter(cache, script.cachedDataRejected === true, label);
-  if (path !== undefined && labels !== undefined) process.once("exit", () => writeCache(path, script, { size: st.size, mtimeMs: st.mtimeMs, labels }, dirname(file)));
+  const rejected = script.cachedDataRejected === true;
+  process.once("exit", () => {
+    const labels = path !== undefined ? labelsAfter(cache, rejected, label()) : undefined;
+    if (path !== undefined && labels !== undefined) writeCache(path, script, { size: st.size, mtimeMs: st.mtimeMs, labels }, dirname(file));
+  });
   // Builtins come straight from process.getBuiltinModule, without the CommonJS loader; packages
   // (better-sqlite3's addon) through a require() of the bundle's own, made on first use.
   let base: NodeJS.Require | undefined;

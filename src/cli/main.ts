@@ -19,20 +19,22 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-/** commandLabel is the word naming the command (after `--root DIR`), which keys the code cache's coverage. */
-function commandLabel(argv: readonly string[]): string {
-  const word = argv[2] === "--root" ? argv[4] : argv[2];
-  return word !== undefined && /^[a-z][a-z-]*$/.test(word) ? word : "";
-}
-
 /** load returns one part of the CLI: from its bundle when bundled, else imported. */
-async function load<T>(part: "run" | "program", label: string, unbundled: () => Promise<T>): Promise<T> {
+async function load<T>(part: "run" | "program", label: () => string, unbundled: () => Promise<T>): Promise<T> {
   if (BUNDLES === undefined) return unbundled();
   const { loadBundle } = await import("./bundle-load.js");
-  return loadBundle(new URL(BUNDLES[part], import.meta.url).pathname, label) as T;
+  const { fileURLToPath } = process.getBuiltinModule("node:url");
+  return loadBundle(fileURLToPath(new URL(BUNDLES[part], import.meta.url)), label) as T;
 }
 
 /** mayBeFastRun is a cheap look at argv: only then is the fast path loaded at all. */
 const mayBeFastRun = process.argv.slice(2, 5).includes("run");
-const fast = mayBeFastRun ? await (await load<typeof RunFast>("run", "run", () => import("./run-fast.js"))).fastRun(process.argv) : undefined;
-process.exitCode = fast ?? (await (await load<typeof Program>("program", commandLabel(process.argv), () => import("./program.js"))).run(process.argv));
+/** fast is the fast path's exit code; undefined while it runs and when it declined the command. */
+let fast: number | undefined;
+/** program is the command program once loaded (it names the command it ran, for the code cache). */
+let program: typeof Program | undefined;
+if (mayBeFastRun) fast = await (await load<typeof RunFast>("run", () => (fast === undefined ? "" : "run"), () => import("./run-fast.js"))).fastRun(process.argv);
+if (fast === undefined) {
+  program = await load<typeof Program>("program", () => program?.commandRan() ?? "", () => import("./program.js"));
+  process.exitCode = await program.run(process.argv);
+} else process.exitCode = fast;

@@ -15,6 +15,14 @@ function version(): string {
   }
 }
 
+/** ran is the name of the last command whose action started ("" before any, and for --help or --version). */
+let ran = "";
+
+/** commandRan names the command whose action started last, for the CLI's code cache (bundle-load.ts). */
+export function commandRan(): string {
+  return ran;
+}
+
 /** makeProgram builds the commander program with every subcommand registered. */
 export function makeProgram(): Command {
   const program = new Command("tsbuild")
@@ -24,6 +32,9 @@ export function makeProgram(): Command {
     .showSuggestionAfterError(true)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
+    .hook("preAction", (_program, action) => {
+      ran = action.name();
+    })
     .addHelpText("after", "\nExamples:\n  tsbuild -t app:dev .               build ./Dockerfile and name the image\n  tsbuild run --rm app:dev           run the image's command\n  tsbuild images                     list stored images\n  tsbuild save app:dev -o app.tar    export for docker load or a registry tool\n  tsbuild help build                 every option of a command");
   registerCommands(program);
   return program;
