@@ -158,8 +158,8 @@ export function loadBundle(file: string, label: () => string): Record<string, un
   const dir = cacheDirFor(file);
   const path = dir !== undefined ? cachePathFor(file, dir) : undefined;
   const cache = path !== undefined ? readCache(path, st) : undefined;
-  const wrapped = `(function (exports, require, module, __filename, __dirname, __tsbuild) {${source}\n})`;
-  const script = new Script(wrapped, { filename: file, ...(cache && { cachedData: cache.data }) });
+  // The bundle is a function expression: (function (exports, require, module, __filename, __dirname, __tsbuild) {...}).
+  const script = new Script(source, { filename: file, ...(cache && { cachedData: cache.data }) });
   const rejected = script.cachedDataRejected === true;
   process.once("exit", () => {
     const labels = path !== undefined ? labelsAfter(cache, rejected, label()) : undefined;
