@@ -92,12 +92,12 @@ function readCache(path: string, bundle: Stats): { header: CacheHeader; data: Bu
   }
 }
 
-/** removeStale removes other files older than STALE_MS from a per-user cache dir (caches of other tsbuild or Node versions). */
+/** removeStale removes other caches older than STALE_MS from a per-user cache dir (of other tsbuild or Node versions, or left half-written). */
 function removeStale(dir: string, keep: string): void {
   const now = Date.now();
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (p !== keep && name.endsWith(".v8cache") && now - statSync(p).mtimeMs > STALE_MS) unlinkSync(p);
+    if (p !== keep && /\.v8cache(\.\d+\.tmp)?$/.test(name) && now - statSync(p).mtimeMs > STALE_MS) unlinkSync(p);
   }
 }
 
