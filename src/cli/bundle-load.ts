@@ -14,7 +14,7 @@ import type { Script as VmScript } from "node:vm";
 // Builtins are taken with process.getBuiltinModule rather than imported: an ES import of a
 // builtin builds its module facade, which reads every export (node:fs's `promises` getter alone
 // loads fs/promises, readline and the streams).
-const { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = process.getBuiltinModule("node:fs");
+const { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } = process.getBuiltinModule("node:fs");
 const { createRequire } = process.getBuiltinModule("node:module");
 const { basename, dirname, join } = process.getBuiltinModule("node:path");
 const { pathToFileURL } = process.getBuiltinModule("node:url");
@@ -76,9 +76,9 @@ function readCache(path: string, bundle: Stats): { header: CacheHeader; data: Bu
   }
   try {
     const st = fstatSync(fd);
-    // Code from the cache runs as this process: only a file of this user or of the bundle's
-    // owner (who controls the code anyway), writable by nobody else, is used.
-    if ((st.uid !== process.geteuid?.() && st.uid !== bundle.uid) || (st.mode & 0o022) !== 0) return undefined;
+    // Code from the cache runs as this process: only a file of this user, of the bundle's owner
+    // (who controls the code anyway) or of root, writable by nobody else, is used.
+    if ((st.uid !== process.geteuid?.() && st.uid !== bundle.uid && st.uid !== 0) || (st.mode & 0o022) !== 0) return undefined;
     const bytes = readFileSync(fd);
     const nl = bytes.indexOf(10);
     const header = JSON.parse(bytes.subarray(0, nl).toString("utf8")) as CacheHeader;
@@ -101,23 +101,28 @@ function removeStale(dir: string, keep: string): void {
   }
 }
 
-/** writeCache writes `script`'s code cache atomically; any failure only means no cache. */
+/**
+ * writeCache writes `script`'s code cache atomically; any failure only means no cache. The
+ * temporary file is made first (O_EXCL), so that an unwritable dir costs no cache creation.
+ */
 function writeCache(path: string, script: VmScript, header: CacheHeader, bundleDir: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
+  let made = false;
   try {
-    const data = script.createCachedData();
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), data]), { mode: 0o644 });
+    const fd = openSync(tmp, "wx", 0o644);
+    made = true;
+    try {
+      writeFileSync(fd, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), script.createCachedData()]));
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
     if (dirname(path) !== bundleDir) removeStale(dirname(path), path);
   } catch {
     // A full disk, a read-only or foreign cache dir: the command still succeeded, and the next
-    // run compiles without a cache again. The temporary file goes if it was made.
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // It was never written.
-    }
+    // run compiles without a cache again.
+    if (made) rmSync(tmp, { force: true });
   }
 }
 

@@ -91,7 +91,7 @@ describe.skipIf(missing !== undefined)("the CLI's start-up code cache", () => {
     expect(labels(path)).toEqual([""]);
   });
 
-  it.skipIf(process.getuid?.() !== 0)("never uses a cache of another user, and goes to the user's cache dir when the bundle's is not writable", () => {
+  it.skipIf(process.getuid?.() !== 0)("never uses a cache of another user, goes to the user's cache dir when the bundle's is not writable, and runs without one when neither is", () => {
     const path = cacheIn(bundleDir)!;
     chownSync(path, NOBODY, NOBODY);
     cli(["images"]);
@@ -110,6 +110,9 @@ describe.skipIf(missing !== undefined)("the CLI's start-up code cache", () => {
     chownSync(xdg, NOBODY, NOBODY);
     cli(["--version"], { uid: NOBODY, env: { HOME: home, XDG_CACHE_HOME: xdg } });
     expect(labels(cacheIn(join(xdg, "tsbuild")))).toEqual([""]);
+    // Nowhere to write: the command runs all the same, without a cache.
+    const r = cli(["--version"], { uid: NOBODY, env: { HOME: "/nonexistent-tsbuild-home" } });
+    expect(r.stderr).toBe("");
   });
 
   it("is left out of npm pack", () => {
