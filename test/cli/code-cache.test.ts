@@ -15,6 +15,8 @@ const missing = existsSync(join(REPO, "dist/cli/bundle")) ? undefined : "dist/cl
 requirePrerequisites("the code cache tests", missing);
 
 const NOBODY = 65534;
+const notRoot = process.getuid?.() === 0 ? undefined : "not root (the test chowns files and runs tsbuild as nobody)";
+requirePrerequisites("the code cache test of other users", notRoot);
 
 describe.skipIf(missing !== undefined)("the CLI's start-up code cache", () => {
   let dir: string;
@@ -91,7 +93,7 @@ describe.skipIf(missing !== undefined)("the CLI's start-up code cache", () => {
     expect(labels(path)).toEqual([""]);
   });
 
-  it.skipIf(process.getuid?.() !== 0)("never uses a cache of another user, goes to the user's cache dir when the bundle's is not writable, and runs without one when neither is", () => {
+  it.skipIf(notRoot !== undefined)("never uses a cache of another user, goes to the user's cache dir when the bundle's is not writable, and runs without one when neither is", () => {
     const path = cacheIn(bundleDir)!;
     chownSync(path, NOBODY, NOBODY);
     cli(["images"]);
