@@ -32,13 +32,13 @@ rmSync("dist/cli/bundle", { recursive: true, force: true });
 rmSync("dist/cli/chunks", { recursive: true, force: true });
 
 /**
- * bundledSqlite swaps src/store/sqlite.ts (a require() of better-sqlite3, kept external) for
+ * bundleSwaps swaps src/store/sqlite.ts (a require() of better-sqlite3, kept external) for
  * sqlite-bundled.ts (a static import, bundled): the package's fifteen CommonJS modules then cost
  * one read instead of a resolution and compile each on every start. It also swaps
  * src/cli/progress/tty-load.ts for tty-load-bundled.ts, which has the host import ink first.
  */
-const bundledSqlite = {
-  name: "bundled-sqlite",
+const bundleSwaps = {
+  name: "bundle-swaps",
   setup(b) {
     b.onResolve({ filter: /^\.\/sqlite\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}store${sep}meta.ts`) || args.importer.endsWith(`${sep}src${sep}store${sep}hashcache.ts`) ? { path: resolve("src/store/sqlite-bundled.ts") } : undefined));
     b.onResolve({ filter: /^\.\/tty-load\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}cli${sep}progress${sep}mode.ts`) ? { path: resolve("src/cli/progress/tty-load-bundled.ts") } : undefined));
@@ -95,11 +95,11 @@ const programs = await build({
   target: "node20",
   sourcemap: true,
   metafile: true,
-  // better-sqlite3's JavaScript is bundled (bundledSqlite); its addon is loaded from the package,
+  // better-sqlite3's JavaScript is bundled (bundleSwaps); its addon is loaded from the package,
   // and `bindings` only when the addon is not in the package's build dir. ink (an ES module) is
   // imported by main.js for the tty renderer; React is CommonJS and require()d.
   external: ["bindings", "ink", "react", "react/jsx-runtime"],
-  plugins: [bundledSqlite, lazyBuiltins],
+  plugins: [bundleSwaps, lazyBuiltins],
   // Each bundle is the function bundle-load.ts calls (as Node wraps a CommonJS module), written
   // out so that the 1.7 MB source needs no concatenation (and copy) at every start.
   banner: { js: "(function (exports, require, module, __filename, __dirname, __tsbuild) {" },

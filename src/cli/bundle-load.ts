@@ -50,7 +50,7 @@ function userCacheDir(): string | undefined {
 }
 
 /** cacheDirFor is where the cache of `bundle` lives: next to it when that dir is writable, else the user's cache dir. */
-export function cacheDirFor(bundle: string): string | undefined {
+function cacheDirFor(bundle: string): string | undefined {
   try {
     accessSync(dirname(bundle), constants.W_OK);
     return dirname(bundle);
@@ -61,7 +61,7 @@ export function cacheDirFor(bundle: string): string | undefined {
 }
 
 /** cachePathFor names the cache of `bundle` for this Node and architecture (the bundle's name carries its digest). */
-export function cachePathFor(bundle: string, dir: string): string {
+function cachePathFor(bundle: string, dir: string): string {
   return join(dir, `${basename(bundle)}.${process.version}-${process.arch}.v8cache`);
 }
 
