@@ -3,8 +3,10 @@
 // byte the one the snapshot path writes (forced here with --chown=0:0, which changes no owner):
 // the same diffID for directories, nested and empty files, files read whole, prefetched and
 // streamed, symlinks, setuid and private modes, --chmod, single-file and nested destinations. The
-// step leaves no layer dir; a later step sees its files (the dir is unpacked from the blob), a
-// rebuild is all cached, a context file changed during the copy is refused, and fsck passes.
+// step leaves no layer dir; a later build's step sees its files (the dir is unpacked from the
+// blob), a rebuild is all cached, a context file changed during the copy is refused, and fsck
+// passes. A COPY that a later step of the same build mounts takes the snapshot path
+// (OpContext.consumed; test/executor/scheduler.test.ts checks the scheduler sets it).
 import { chmodSync, existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,14 +76,26 @@ describe.skipIf(missing !== undefined)("direct COPY from the build context", () 
     expect(snapshot.layers.at(-1)!.digest).toBe(direct.layers.at(-1)!.digest);
   });
 
-  it("lets a later step see the files, caches the step, and passes fsck", async () => {
-    const dockerfile = "FROM busybox\nCOPY tree/ /lazy/\nRUN test -f /lazy/sub/deep/prefetched.bin && test -u /lazy/suid && readlink /lazy/link > /seen && cat /lazy/a.txt >> /seen\n";
+  it("makes the layer dir from the blob when a later build's step mounts it, caches the step, and passes fsck", async () => {
+    const copy = "FROM busybox\nCOPY tree/ /lazy/\n";
+    const leaf = await buildWith(copy, "lazy:0");
+    const diffId = leaf.layers.at(-1)!.diffId;
+    expect(existsSync(layerDir(env, diffId)), "the COPY is the build's last step: no layer dir").toBe(false);
+    // The COPY is a cache hit here; the RUN mounts its layer, which is unpacked from the blob.
+    const dockerfile = `${copy}RUN test -f /lazy/sub/deep/prefetched.bin && test -u /lazy/suid && readlink /lazy/link > /seen && cat /lazy/a.txt >> /seen\n`;
     const first = await buildWith(dockerfile, "lazy:1");
-    expect(existsSync(layerDir(env, first.layers.at(-2)!.diffId)), "the RUN step unpacked the COPY layer to mount it").toBe(true);
+    expect([first.cached, first.layers.at(-2)!.diffId]).toEqual([2, diffId]);
+    expect(existsSync(layerDir(env, diffId)), "the RUN step unpacked the COPY layer to mount it").toBe(true);
     expect((await unpack(env, "lazy:1")).read("seen")).toBe("a.txt\nalpha\n");
     const again = await buildWith(dockerfile, "lazy:2");
     expect([again.executed, again.manifestDigest]).toEqual([0, first.manifestDigest]);
     expect((await checkStore({ root: env.root })).problems).toEqual([]);
+  });
+
+  it("lets a later step of the same build mount the COPY (which then takes the snapshot path)", async () => {
+    const built = await buildWith("FROM busybox\nCOPY tree/ /mounted/\nRUN test -x /mounted/run.sh && test -L /mounted/link\n", "mounted:1");
+    expect(built.executed).toBe(2);
+    expect(existsSync(layerDir(env, built.layers.at(-2)!.diffId))).toBe(true);
   });
 
   it("refuses a context file changed after the walk", async () => {
