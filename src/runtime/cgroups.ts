@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { promises as fs, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TsbuildError } from "../core/index.js";
@@ -49,9 +49,9 @@ export function parseCgroupMounts(mountinfo: string): CgroupMounts {
   return { mode, v1, ...(unified === undefined ? {} : { unified }) };
 }
 
-/** readCgroupMounts parses this process's /proc/self/mountinfo with parseCgroupMounts. */
+/** readCgroupMounts parses this process's /proc/self/mountinfo with parseCgroupMounts (read synchronously: one small read). */
 export async function readCgroupMounts(): Promise<CgroupMounts> {
-  return parseCgroupMounts(await fs.readFile("/proc/self/mountinfo", "utf8"));
+  return parseCgroupMounts(readFileSync("/proc/self/mountinfo", "utf8"));
 }
 
 /**
@@ -67,7 +67,7 @@ export function hierarchyRoots(mounts: CgroupMounts): string[] {
 /**
  * readOomKills returns how many processes the OOM killer killed in cgroup `rel` and below: the
  * `oom_kill` counter of memory.events (v2) or memory.oom_control (v1), both hierarchical.
- * Returns 0 when the cgroup or the counter does not exist.
+ * Returns 0 when the cgroup or the counter does not exist. The one small read is synchronous.
  */
 export async function readOomKills(mounts: CgroupMounts, rel: string): Promise<number> {
   const memory = mounts.v1.get("memory");
@@ -77,7 +77,7 @@ export async function readOomKills(mounts: CgroupMounts, rel: string): Promise<n
       : posix.join(mounts.unified ?? "/sys/fs/cgroup", rel, "memory.events");
   let text: string;
   try {
-    text = await fs.readFile(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw err;
@@ -115,11 +115,34 @@ async function rmdirCgroup(dir: string, deadline: number): Promise<void> {
 /**
  * removeCgroupTree removes cgroup `rel` and everything below it from every hierarchy (all at
  * once: a v1 host has a dozen). It waits up to `waitMs` for exiting processes to leave; a cgroup
- * still busy after that is an error (tsbuild never leaves cgroups behind silently).
+ * still busy after that is an error (tsbuild never leaves cgroups behind silently). The common
+ * case, nothing busy, is done with synchronous calls (microseconds each).
  */
 export async function removeCgroupTree(mounts: CgroupMounts, rel: string, waitMs = 2000): Promise<void> {
   const deadline = Date.now() + waitMs;
-  await Promise.all(hierarchyRoots(mounts).map((root) => rmdirCgroup(posix.join(root, rel), deadline)));
+  const busy = hierarchyRoots(mounts).filter((root) => !rmdirTreeSync(posix.join(root, rel)));
+  await Promise.all(busy.map((root) => rmdirCgroup(posix.join(root, rel), deadline)));
+}
+
+/** rmdirTreeSync removes cgroup `dir` and its children, deepest first; false when one is still busy (EBUSY). */
+function rmdirTreeSync(dir: string): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw err;
+  }
+  for (const e of entries) if (e.isDirectory() && !rmdirTreeSync(posix.join(dir, e.name))) return false;
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return true;
+    if (code === "EBUSY") return false;
+    throw err;
+  }
 }
 
 /** killCgroupProcs sends SIGKILL to every process in cgroup `dir` and below it. */

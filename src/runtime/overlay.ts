@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, realpath, rm, symlink } from "node:fs/promises";
+import { mkdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 import { runCapture } from "./exec-capture.js";
 import { isMountedAt } from "./mountinfo.js";
@@ -46,26 +47,42 @@ function overlayOptions(m: OverlayMount): string {
  * names (500 lowers need under 2 KiB). On failure the links dir is removed again.
  */
 export async function mountOverlay(m: OverlayMount): Promise<void> {
+  const { cwd, data } = overlayLinksSync(m);
+  try {
+    // -n -i: overlayfs has no mount helper and nothing reads mtab (tsbuild reads the kernel's
+    // mountinfo); skipping both saves mount's own look-ups at every snapshot.
+    const r = await runCapture(["mount", "-n", "-i", "-t", "overlay", "overlay", "-o", data, "--", m.target], { cwd, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new TsbuildError("Snapshot", `mounting the overlay at ${m.target} failed: ${r.stderr.trim() || `mount exited with ${r.code}`}`);
+  } catch (err) {
+    await rm(cwd, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * overlayLinksSync prepares the mount of `m` as mountOverlay does, synchronously, for a mount
+ * made by another process (a container's launcher, in its own mount namespace): it makes the
+ * links dir and returns it (`cwd`, the directory to run `mount` in) with the mount data. The
+ * caller removes the links dir (linksDirFor) once the mount is made or failed.
+ */
+export function overlayLinksSync(m: OverlayMount): { cwd: string; data: string } {
   if (m.lowers.length > MAX_LOWERS) throw new TsbuildError("Snapshot", `a snapshot of ${m.lowers.length} layers exceeds overlayfs's limit of ${MAX_LOWERS}; squash some layers`);
   if (Boolean(m.upper) !== Boolean(m.work)) throw new TsbuildError("Snapshot", "an overlay mount needs both an upper and a work dir, or neither");
   const links = linksDirFor(m.target);
-  await rm(links, { recursive: true, force: true });
-  await mkdir(links, { mode: 0o700 });
+  rmSync(links, { recursive: true, force: true });
+  mkdirSync(links, { mode: 0o700 });
   try {
-    for (const [i, lower] of m.lowers.entries()) await symlink(await realpath(lower), `${links}/${i}`);
-    for (const e of ["e0", "e1"]) await mkdir(`${links}/${e}`);
+    for (const [i, lower] of m.lowers.entries()) symlinkSync(realpathSync(lower), `${links}/${i}`);
+    for (const e of ["e0", "e1"]) mkdirSync(`${links}/${e}`);
     if (m.upper && m.work) {
-      await symlink(await realpath(m.upper), `${links}/u`);
-      await symlink(await realpath(m.work), `${links}/w`);
+      symlinkSync(realpathSync(m.upper), `${links}/u`);
+      symlinkSync(realpathSync(m.work), `${links}/w`);
     }
     const data = overlayOptions(m);
     if (data.length > MAX_MOUNT_DATA) throw new TsbuildError("Snapshot", `overlay mount data for ${m.target} is ${data.length} bytes, over the kernel's ${MAX_MOUNT_DATA}`);
-    // -n -i: overlayfs has no mount helper and nothing reads mtab (tsbuild reads the kernel's
-    // mountinfo); skipping both saves mount's own look-ups at every snapshot.
-    const r = await runCapture(["mount", "-n", "-i", "-t", "overlay", "overlay", "-o", data, "--", m.target], { cwd: links, timeoutMs: 60_000 });
-    if (r.code !== 0) throw new TsbuildError("Snapshot", `mounting the overlay at ${m.target} failed: ${r.stderr.trim() || `mount exited with ${r.code}`}`);
+    return { cwd: links, data };
   } catch (err) {
-    await rm(links, { recursive: true, force: true });
+    rmSync(links, { recursive: true, force: true });
     throw err;
   }
 }
