@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 import { runCapture } from "./exec-capture.js";
@@ -85,6 +85,25 @@ export function overlayLinksSync(m: OverlayMount): { cwd: string; data: string }
     rmSync(links, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * removeLinksSync removes the links dir `dir` that overlayLinksSync made (its symlinks and empty
+ * pad dirs; a missing dir is fine): a mount made through it no longer needs it.
+ */
+export function removeLinksSync(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const n of names) {
+    if (n === "e0" || n === "e1") rmdirSync(`${dir}/${n}`);
+    else unlinkSync(`${dir}/${n}`);
+  }
+  rmdirSync(dir);
 }
 
 /**

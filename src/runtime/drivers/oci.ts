@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, promises as fs, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, promises as fs, realpathSync, statSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, TsbuildError } from "../../core/index.js";
@@ -12,7 +12,7 @@ import { CONTAINER_ID_RE, RootfsMountError, type BundleOptions, type Driver, typ
 import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, runCommand } from "../process.js";
-import { overlayLinksSync } from "../overlay.js";
+import { overlayLinksSync, removeLinksSync } from "../overlay.js";
 import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
 import { Handshake, launcherArgv, shellQuote, type LauncherPlan } from "./launcher.js";
 import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter } from "./seccomp-cache.js";
@@ -226,7 +226,7 @@ class OciDriver implements Driver {
       const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel) : await this.direct(req, rt, bundle, io, rel);
       return runResultOf(done, (await readOomKills(this.mounts, rt.oomCgroup)) > 0);
     } finally {
-      if (links !== undefined) rmSync(links, { recursive: true, force: true });
+      if (links !== undefined) removeLinksSync(links);
       await this.destroy(bundle.id);
       await removeCgroupTree(this.mounts, rel);
     }
@@ -265,6 +265,8 @@ class OciDriver implements Driver {
       await launcher.mounted.catch((err: Error) => {
         throw plan.overlay ? new RootfsMountError(`mounting the overlay at ${plan.overlay.target} failed: ${err.message}`) : new TsbuildError("Runtime", `starting ${this.name} failed: ${err.message}`);
       });
+      // The mount is made: its links dir goes now, while the launcher joins the cgroups.
+      if (plan.overlay) removeLinksSync(plan.overlay.cwd);
       const real = plan.overlay?.target ?? realpathSync(req.rootfs ?? "/");
       // The overlay exists only in the launcher's mount namespace: it is read through the launcher's root.
       const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
