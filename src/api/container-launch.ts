@@ -15,7 +15,7 @@ import { missingEtcTargets, removeEtcStubs, writeEtcFiles } from "../runtime/etc
 import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
 import type { OciSpec } from "../runtime/oci-types.js";
 import { expandOpaqueDirs } from "../runtime/opaque.js";
-import { buildSpec, specResources, type EtcFiles } from "../runtime/spec.js";
+import { buildSpec, specResources } from "../runtime/spec.js";
 import { resolveUser } from "../runtime/user.js";
 import type { Where } from "./container-shared.js";
 
@@ -106,19 +106,21 @@ interface Prepared {
 }
 
 /**
- * prepareSpec reads what the spec of container `s` needs from its rootfs at `rootfs` (the user,
- * the working directory, the /etc targets; `view` when it is reached through another mount
- * namespace, `rootfs` then being that path) and builds the spec with `root.path` = `specRoot`;
- * `markRunning` records the start.
+ * prepareSpec writes the container's /etc files, reads what the spec of container `s` needs from
+ * its rootfs at `rootfs` (the user, the working directory, the /etc targets; `view` when it is
+ * reached through another mount namespace, `rootfs` then being that path) and builds the spec
+ * with `root.path` = `specRoot`; `markRunning` records the start.
  */
-async function prepareSpec(where: Where, s: ContainerState, start: { driver: Driver; etcFiles: EtcFiles; tty: boolean; markRunning: boolean }, rootfs: string, specRoot: string, view?: RootView): Promise<Prepared> {
+async function prepareSpec(where: Where, s: ContainerState, start: { driver: Driver; tty: boolean; markRunning: boolean }, rootfs: string, specRoot: string, view?: RootView): Promise<Prepared> {
   const r = s.run;
+  // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
+  const etcFiles = await writeEtcFiles(containerPaths(where.root, s.id).dir, r.hostname, r.network);
   const user = await resolveUser(rootfs, r.user, view);
   resolveInRootSync(rootfs, r.cwd, "dir");
   const stubs = await missingEtcTargets(rootfs);
   // With a terminal, TERM defaults to xterm as in Docker.
   const env = start.tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
-  const spec = buildSpec({ rootfs: specRoot, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: start.tty, readonlyRootfs: r.readOnly, etcFiles: start.etcFiles });
+  const spec = buildSpec({ rootfs: specRoot, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: start.tty, readonlyRootfs: r.readOnly, etcFiles });
   if (start.markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: start.driver.name as ContainerState["driver"] }));
   return { spec, stubs };
 }
@@ -154,18 +156,15 @@ async function launchMounted(where: Where, s: ContainerState, lowers: readonly s
 }
 
 /**
- * runMounted writes the container's /etc files, runs it with `driver` on its root filesystem and
- * resolves with how it ended; `markRunning` records the start first and `tty` gives the container
+ * runMounted runs container `s` with `driver` on its root filesystem and resolves with how it ended; `markRunning` records the start first and `tty` gives the container
  * a terminal. A driver that mounts the overlay itself does (launchMounted); otherwise, or when
  * the overlay cannot be mounted there, the rootfs is mounted here (a copy where overlayfs is
  * missing) and unmounted afterwards.
  */
 async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean, tty: boolean): Promise<RunResult> {
   const p = containerPaths(where.root, s.id);
-  const r = s.run;
   const discard = s.autoRemove === true;
-  // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
-  const start = { driver, etcFiles: await writeEtcFiles(p.dir, r.hostname, r.network), tty, markRunning };
+  const start = { driver, tty, markRunning };
   if (driver.launch) {
     const result = await launchMounted(where, s, lowers, driver.launch.bind(driver), start, io);
     if (result) return result;

@@ -4,13 +4,7 @@
 // a kept container's writable layer holds its changes but no /etc stubs.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { background, describeLifecycle, liveWithArg, mountsUnder, parentOf, tsbuild, until } from "./lifecycle-helpers.js";
-
-/** ourCgroups lists tsbuild's per-run cgroups (tsbuild-<12 hex>) left in any hierarchy. */
-function ourCgroups(): string[] {
-  const parents = ["/sys/fs/cgroup/tsbuild", ...readdirSync("/sys/fs/cgroup").map((h) => `/sys/fs/cgroup/${h}/tsbuild`)];
-  return parents.filter((p) => existsSync(p)).flatMap((p) => readdirSync(p).filter((n) => /^tsbuild-[0-9a-f]{12}$/.test(n)));
-}
+import { background, cgroupsNamed, describeLifecycle, liveWithArg, mountsUnder, parentOf, tsbuild, until } from "./lifecycle-helpers.js";
 
 describeLifecycle("container launcher", (env) => {
   for (const runtime of ["runc", "crun"]) {
@@ -45,12 +39,16 @@ describeLifecycle("container launcher", (env) => {
     });
 
     it(`${runtime}: a failure before the runtime starts leaves no cgroup, mount or container`, () => {
-      const before = ourCgroups();
-      const r = tsbuild(env, ["run", "--rm", "--runtime", runtime, "--user", "nosuch", "busybox", "true"]);
+      const name = `fail-${runtime}`;
+      const r = tsbuild(env, ["run", "--runtime", runtime, "--name", name, "--user", "nosuch", "busybox", "true"]);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain('no user "nosuch"');
-      expect(ourCgroups()).toEqual(before);
+      const id = readFileSync(`${env.root}/containers/names/${name}`, "utf8").trim();
+      expect(cgroupsNamed(`tsbuild-${id.slice(0, 12)}`)).toEqual([]);
       expect(mountsUnder(env.root)).toEqual([]);
+      expect(tsbuild(env, ["rm", name]).code).toBe(0);
+      const rm = tsbuild(env, ["run", "--rm", "--runtime", runtime, "--user", "nosuch", "busybox", "true"]);
+      expect(rm.stderr).toContain('no user "nosuch"');
       expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
     });
   }

@@ -16,9 +16,9 @@
 import type { ChildProcess } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 
-/** OverlayStep is an overlay mount for the launcher: run in `cwd` (the links dir), `data` for -o, mounted at `target`. */
+/** OverlayStep is an overlay mount for the launcher: run in `cwd` (the links dir, if any), `data` for -o, mounted at `target`. */
 export interface OverlayStep {
-  readonly cwd: string;
+  readonly cwd?: string;
   readonly data: string;
   readonly target: string;
 }
@@ -45,7 +45,8 @@ export function shellQuote(word: string): string {
 export function launcherArgv(plan: LauncherPlan): string[] {
   const steps = ["exec 5>&2 2>&4"];
   const o = plan.overlay;
-  if (o) steps.push(`cd ${shellQuote(o.cwd)}`, `mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /");
+  if (o?.cwd !== undefined) steps.push(`cd ${shellQuote(o.cwd)}`);
+  if (o) steps.push(`mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /");
   steps.push("echo m >&4");
   for (const dir of plan.join) steps.push(`echo $$ > ${shellQuote(`${dir}/cgroup.procs`)}`);
   if (plan.detach !== undefined) steps.push(`umount -n -i ${shellQuote(plan.detach)}`);

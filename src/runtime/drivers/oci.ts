@@ -266,7 +266,7 @@ class OciDriver implements Driver {
         throw plan.overlay ? new RootfsMountError(`mounting the overlay at ${plan.overlay.target} failed: ${err.message}`) : new TsbuildError("Runtime", `starting ${this.name} failed: ${err.message}`);
       });
       // The mount is made: its links dir goes now, while the launcher joins the cgroups.
-      if (plan.overlay) removeLinksSync(plan.overlay.cwd);
+      if (plan.overlay?.cwd !== undefined) removeLinksSync(plan.overlay.cwd);
       const real = plan.overlay?.target ?? realpathSync(req.rootfs ?? "/");
       // The overlay exists only in the launcher's mount namespace: it is read through the launcher's root.
       const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
