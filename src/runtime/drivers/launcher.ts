@@ -5,9 +5,10 @@
  *   1. mounts the container's overlay (in its own mount namespace: the mount goes with the
  *      runtime when it exits, however tsbuild ends, and never shows in the host's mount table),
  *   2. says so on fd 4 (`m`), so that tsbuild reads the rootfs through /proc/<pid>/root,
- *   3. joins the run's cgroups (on cgroup v1 the first join waits for an RCU grace period, about
- *      10 ms, which now passes while tsbuild works) and detaches the cgroup2 mount where crun
- *      must not see it (hybrid hosts),
+ *   3. meanwhile (from the start, in a subshell) joins the run's cgroups (on cgroup v1 the first
+ *      join waits for an RCU grace period, about 10 ms, which now passes while the overlay is
+ *      mounted and tsbuild works) and detaches the cgroup2 mount where crun must not see it
+ *      (hybrid hosts),
  *   4. reads `go` from fd 3 (end of file: tsbuild gave up or died; the launcher exits and nothing
  *      starts), says `x` on fd 4, closes fds 3 and 4 and execs the runtime, so the container gets
  *      only fds 0-2.
@@ -41,18 +42,27 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** launcherArgv is the command that carries out `plan` (see the module comment). */
+/**
+ * launcherArgv is the command that carries out `plan` (see the module comment). The cgroup joins
+ * and the detach run in a background subshell (`$$` there still names the launcher itself) while
+ * the launcher mounts the overlay and tsbuild prepares the bundle; the launcher waits for them
+ * before it reads `go`.
+ */
 export function launcherArgv(plan: LauncherPlan): string[] {
-  const steps = ["exec 5>&2 2>&4"];
   const o = plan.overlay;
-  if (o?.cwd !== undefined) steps.push(`cd ${shellQuote(o.cwd)}`);
-  if (o) steps.push(`mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /");
-  steps.push("echo m >&4");
-  for (const dir of plan.join) steps.push(`echo $$ > ${shellQuote(`${dir}/cgroup.procs`)}`);
-  if (plan.detach !== undefined) steps.push(`umount -n -i ${shellQuote(plan.detach)}`);
-  steps.push("read -r go <&3", '[ "$go" = go ]', "echo x >&4", "exec 2>&5 5>&- 3<&- 4>&-", 'exec "$@"');
+  const side = plan.join.map((dir) => `echo $$ > ${shellQuote(`${dir}/cgroup.procs`)}`);
+  if (plan.detach !== undefined) side.push(`umount -n -i ${shellQuote(plan.detach)}`);
+  const mount = o ? [...(o.cwd !== undefined ? [`cd ${shellQuote(o.cwd)}`] : []), `mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /"] : [];
+  const lines = [
+    "exec 5>&2 2>&4 || exit 1",
+    ...(side.length > 0 ? [`( ${side.join(" && ")} ) & j=$!`] : []),
+    `${[...mount, "echo m >&4"].join(" && ")} || exit 1`,
+    ...(side.length > 0 ? ["wait $j || exit 1"] : []),
+    'read -r go <&3 && [ "$go" = go ] || exit 1',
+    'echo x >&4 && exec 2>&5 5>&- 3<&- 4>&- && exec "$@"',
+  ];
   const prefix = plan.privateMounts ? ["unshare", "--mount", "--propagation", "private", "--"] : [];
-  return [...prefix, "sh", "-c", steps.join(" && "), "sh", ...plan.runtime];
+  return [...prefix, "sh", "-c", lines.join("\n"), "sh", ...plan.runtime];
 }
 
 /**
