@@ -49,11 +49,12 @@ interface RuntimeRun {
 }
 
 /**
- * Start is one run: the rootfs, already at `rootfs` (run) or an overlay to mount (launch), the
- * cgroup resources, whether the container has a terminal, and its spec once the rootfs is there.
+ * Start is one run: the rootfs at `rootfs`, already there (run) or the target of an overlay to
+ * mount (launch), the cgroup resources, whether the container has a terminal, and its spec once
+ * the rootfs is there.
  */
 interface Start {
-  readonly rootfs?: string;
+  readonly rootfs: string;
   readonly overlay?: RootfsOverlay;
   readonly resources: OciSpec["linux"]["resources"];
   readonly terminal: boolean;
@@ -202,7 +203,7 @@ class OciDriver implements Driver {
   }
 
   async launch(req: LaunchRequest, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
-    return this.start({ overlay: req.overlay, resources: req.resources, terminal: req.terminal, spec: (view) => req.spec(view) }, bundle, io);
+    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, spec: (view) => req.spec(view) }, bundle, io);
   }
 
   /**
@@ -234,7 +235,7 @@ class OciDriver implements Driver {
 
   /** direct writes the config and runs the runtime itself (nothing to do before it). */
   private async direct(req: Start, rt: RuntimeRun, bundle: BundleOptions, io: RunIo, rel: string): Promise<Supervised> {
-    const real = realpathSync(req.rootfs ?? "/");
+    const real = realpathSync(req.rootfs);
     const config = await this.configFor(await req.spec({ path: real, shown: real }), real, rt, bundle, rel);
     writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
     // A terminal run shares the caller's streams: the runtime relays its own terminal to the container's.
@@ -251,10 +252,10 @@ class OciDriver implements Driver {
     let hs: Handshake | undefined;
     let pid: number | undefined;
     const hooks = this.hooks(bundle.id);
-    const stop = async (pid: number | undefined): Promise<void> => {
-      if (hs?.goneAhead === true) return hooks.killAll(pid);
+    const stop = async (child: number | undefined): Promise<void> => {
+      if (hs?.goneAhead === true) return hooks.killAll(child);
       hs?.abort();
-      if (pid !== undefined) process.kill(pid, "SIGKILL");
+      if (child !== undefined) process.kill(child, "SIGKILL");
     };
     const spawned = { control: true, onSpawn: (c: ChildProcess) => ((pid = c.pid), (hs = new Handshake(c))) };
     const argv = launcherArgv(plan);
@@ -262,28 +263,38 @@ class OciDriver implements Driver {
     const launcher = hs as Handshake | undefined;
     if (!launcher) return running;
     try {
-      await launcher.mounted.catch((err: Error) => {
-        throw plan.overlay ? new RootfsMountError(`mounting the overlay at ${plan.overlay.target} failed: ${err.message}`) : new TsbuildError("Runtime", `starting ${this.name} failed: ${err.message}`);
-      });
-      // The mount is made: its links dir goes now, while the launcher joins the cgroups.
-      if (plan.overlay?.cwd !== undefined) removeLinksSync(plan.overlay.cwd);
-      const real = plan.overlay?.target ?? realpathSync(req.rootfs ?? "/");
-      // The overlay exists only in the launcher's mount namespace: it is read through the launcher's root.
-      const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
-      const config = await this.configFor(await req.spec(view), view.path, rt, bundle, rel);
-      writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
+      await this.writeBundle(launcher, pid, req, plan, rt, bundle, rel);
       launcher.go();
     } catch (err) {
       launcher.abort();
-      const ended = await running.catch(() => undefined);
+      let spawnError: unknown;
+      const ended = await running.catch((e: unknown) => void (spawnError = e));
       if (ended?.aborted === true || ended?.timedOut === true) return ended;
-      throw err;
+      throw spawnError ?? err;
     }
     const done = await running;
     await launcher.closed;
     if (!launcher.started && !done.aborted && !done.timedOut) throw new TsbuildError("Runtime", `starting ${this.name} failed: ${launcher.errorText() || `its launcher exited with ${done.status}`}`);
     return done;
   }
+
+  /**
+   * writeBundle waits until `launcher` (process `pid`) has mounted the rootfs, then builds the
+   * spec and writes the config.json, reading the rootfs through the launcher's root when the
+   * overlay exists only in its mount namespace.
+   */
+  private async writeBundle(launcher: Handshake, pid: number | undefined, req: Start, plan: LauncherPlan, rt: RuntimeRun, bundle: BundleOptions, rel: string): Promise<void> {
+    await launcher.mounted.catch((err: Error) => {
+      throw plan.overlay ? new RootfsMountError(`mounting the overlay at ${plan.overlay.target} failed: ${err.message}`) : new TsbuildError("Runtime", `starting ${this.name} failed: ${err.message}`);
+    });
+    // The mount is made: its links dir goes now, while the launcher joins the cgroups.
+    if (plan.overlay?.cwd !== undefined) removeLinksSync(plan.overlay.cwd);
+    const real = plan.overlay?.target ?? realpathSync(req.rootfs);
+    const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
+    const config = await this.configFor(await req.spec(view), view.path, rt, bundle, rel);
+    writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
+  }
+
 
   async exec(id: string, argv: readonly string[], io: RunIo, options?: ExecOptions): Promise<RunResult> {
     if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
