@@ -10,7 +10,8 @@ describeLifecycle("container lifecycle (CLI): recovery", (env) => {
     await until("the container to start", () => fg.out().includes("started"));
     // The rootfs is mounted in the runtime's own mount namespace (its launcher's), never in this one.
     expect(mountsUnder(env.root)).toEqual([]);
-    expect(liveWithArg("3137").length).toBe(1);
+    // "started" comes just before the shell execs sleep.
+    await until("the container's sleep", () => liveWithArg("3137").length === 1);
     const runtime = parentOf(liveWithArg("3137")[0]!);
     expect(mountsUnder(env.root, runtime).length).toBeGreaterThan(0);
     const short = psRow(env, "victim")?.split(" ")[0] ?? "";
