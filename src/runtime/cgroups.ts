@@ -145,6 +145,52 @@ function rmdirTreeSync(dir: string): boolean {
   }
 }
 
+/**
+ * warmCgroupAttach makes this process's next moves of processes between cgroups fast, for a
+ * while: the first cgroup.procs write after a pause waits for an RCU grace period (about 10 ms:
+ * the kernel's cgroup_threadgroup_rwsem switches to its writer mode), and writes within about
+ * one more grace period after that do not. It writes this process's pid into the cgroup.procs
+ * of a cgroup it is already in (a no-op move), in the thread pool, so the wait passes while the
+ * caller prepares a container whose launcher joins its cgroups soon after. Only a cgroup that
+ * lists this process is written; a failure only leaves the next join slow, so it is ignored.
+ */
+export function warmCgroupAttach(mounts: CgroupMounts): void {
+  let own: string | undefined;
+  try {
+    own = ownProcsFile(mounts, readFileSync("/proc/self/cgroup", "utf8"));
+  } catch {
+    // No cgroup information (no /proc, a cgroup namespace that hides it): nothing to warm.
+    return;
+  }
+  if (own === undefined) return;
+  fs.writeFile(own, String(process.pid)).catch(() => {
+    // A read-only or delegated cgroup tree refuses the write: the joins then simply wait.
+  });
+}
+
+/** ownProcsFile is the cgroup.procs of a cgroup this process is in (per `self`, /proc/self/cgroup text) that lists it; undefined when none does. */
+function ownProcsFile(mounts: CgroupMounts, self: string): string | undefined {
+  for (const line of self.split("\n")) {
+    const [, controllers = "", path = ""] = line.split(":");
+    const root = controllers === "" ? mounts.unified : controllers.split(",").map((c) => mounts.v1.get(c)).find((m) => m !== undefined);
+    if (root === undefined || !path.startsWith("/")) continue;
+    const file = posix.join(root, path, "cgroup.procs");
+    // Only where this process is listed is the write a no-op (the mount may show another root).
+    if (listsSelf(file)) return file;
+  }
+  return undefined;
+}
+
+/** listsSelf says whether the cgroup.procs `file` lists this process; a file that cannot be read does not. */
+function listsSelf(file: string): boolean {
+  try {
+    return readFileSync(file, "utf8").split("\n").includes(String(process.pid));
+  } catch {
+    // A path the mount does not hold (another cgroup namespace's view): not this one.
+    return false;
+  }
+}
+
 /** killCgroupProcs sends SIGKILL to every process in cgroup `dir` and below it. */
 async function killCgroupProcs(dir: string): Promise<void> {
   for (const child of await childDirs(dir)) await killCgroupProcs(child);

@@ -125,6 +125,11 @@ export interface Driver {
    */
   rootView?(id: string): Promise<RootView>;
   /**
+   * warmUp hints that a container of this driver starts soon, so the driver may prepare what it
+   * can ahead (it returns at once and never fails).
+   */
+  warmUp?(): void;
+  /**
    * reclaim kills whatever is left of container `id` after the process that ran it died (its
    * processes, runtime state and cgroups). Nothing left is fine.
    */

@@ -5,7 +5,7 @@ import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, TsbuildError } from "../../core/index.js";
 import { createCgroupSync } from "../cgroup-limits.js";
-import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
+import { readCgroupMounts, readOomKills, removeCgroupTree, warmCgroupAttach, type CgroupMounts } from "../cgroups.js";
 import { prepareMountTargets } from "../mount-targets.js";
 import type { RootView } from "../confined.js";
 import { CONTAINER_ID_RE, RootfsMountError, type BundleOptions, type Driver, type ExecOptions, type LaunchRequest, type RootfsOverlay, type RunIo, type RunResult } from "../driver.js";
@@ -352,6 +352,11 @@ class OciDriver implements Driver {
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
     if (!Number.isInteger(ppid) || ppid <= 0) throw new TsbuildError("Runtime", `cannot read the parent of process ${pid} of container ${id}`);
     return { path: `/proc/${ppid}/root${config.root.path}`, shown: config.root.path };
+  }
+
+  warmUp(): void {
+    // The launcher (crun on v1) or the runtime (runc) joins the new container's cgroups.
+    warmCgroupAttach(this.mounts);
   }
 
   async reclaim(id: string): Promise<void> {
