@@ -16,7 +16,8 @@
 //     uploading, as it does for every docker:// destination; it never walks a directory).
 // The node processes get NODE_EXTRA_CA_CERTS as TSBUILD_EXTRA_CA_CERTS, as the CLI's shebang
 // passes it. Peak RSS is GNU time's maximum resident set size of each process. With BASE_DIST=<another
-// build's dist/> set, that build's pack, then push is timed in the same rounds too.
+// build's dist/> set, that build's `tsbuild pull` (CLI), packPush and pack, then push are timed in the
+// same rounds too (right after this build's, so both see the same machine load).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,7 +34,7 @@ import { startRegistry, type TestRegistry } from "../test/helpers/registry.js";
 const rounds = Number(process.argv[2] ?? 5);
 const DIST = resolve(import.meta.dirname, "../dist");
 const CLI = join(DIST, "cli/main.js");
-/** BASE_DIST, when set, is another build's dist/ (say, of main) whose pack, then push is timed in the same rounds, for before/after figures. */
+/** BASE_DIST, when set, is another build's dist/ (say, of main) whose pull CLI, packPush and pack, then push are timed in the same rounds, for before/after figures. */
 const BASE_DIST = process.env.BASE_DIST;
 const LAYERS = 4;
 const FILES = 5_000;
@@ -163,9 +164,10 @@ function pullRound(work: string, ref: string, skopeoFirst: boolean): Sample {
   const fresh = (p: string) => (rmSync(p, { recursive: true, force: true }), p);
   const ours = (): Sample => {
     const cli = timed([CLI, "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]);
+    const base: Sample = BASE_DIST ? { "BASE_DIST pull (CLI)": timed([join(BASE_DIST, "cli/main.js"), "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]) } : {};
     const root = fresh(join(work, "pull-store"));
     const both = api(`await r.pull(${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} }); await t.unpack(${JSON.stringify(ref)}, ${JSON.stringify(fresh(join(work, "pull-rootfs")))}, { root: ${JSON.stringify(root)} });`, root);
-    return { "tsbuild pull (CLI)": cli, "tsbuild pull + unpack (one process)": both };
+    return { "tsbuild pull (CLI)": cli, ...base, "tsbuild pull + unpack (one process)": both };
   };
   const theirs = (): Sample => {
     const layout = fresh(join(work, "pull-layout"));
@@ -190,9 +192,11 @@ async function pushRound(work: string, roots: readonly string[], layout: string,
     }
   };
   const dirs = JSON.stringify(roots);
+  const packPush = (ref: string, root: string) => `await r.packPush(${dirs}, ${ref}, { root: ${root} });`;
   const packThenPush = (ref: string, root: string) => `await t.pack(${dirs}, ${ref}, { root: ${root} }); await r.push(${ref}, { root: ${root} });`;
   const ours = async (): Promise<Sample> => ({
-    "tsbuild packPush (one process)": await once((ref, root) => `await r.packPush(${dirs}, ${ref}, { root: ${root} });`),
+    "tsbuild packPush (one process)": await once(packPush),
+    ...(BASE_DIST ? { "BASE_DIST packPush (one process)": await once(packPush, BASE_DIST) } : {}),
     "tsbuild pack, then push (one process)": await once(packThenPush),
     ...(BASE_DIST ? { "BASE_DIST pack, then push (one process)": await once(packThenPush, BASE_DIST) } : {}),
   });
@@ -236,10 +240,11 @@ try {
   }
   console.log(`registry benchmark, median of ${rounds} interleaved rounds, ${new Date().toISOString()} (peak RSS: maximum over the rounds)`);
   console.log("(a) pull + unpack");
-  report(pulls, [["tsbuild pull (CLI)", "skopeo copy"], ["tsbuild pull + unpack (one process)", "skopeo copy + umoci unpack"]]);
+  report(pulls, [["tsbuild pull (CLI)", "skopeo copy"], ...(BASE_DIST ? [["BASE_DIST pull (CLI)", "skopeo copy"] as [string, string]] : []), ["tsbuild pull + unpack (one process)", "skopeo copy + umoci unpack"]]);
   console.log("(b) pack + push");
   const skopeoPush = "skopeo copy oci:(plain tars) docker://";
-  report(pushes, [["tsbuild packPush (one process)", skopeoPush], ["tsbuild pack, then push (one process)", skopeoPush], ...(BASE_DIST ? [["BASE_DIST pack, then push (one process)", skopeoPush] as [string, string]] : [])]);
+  const basePush: [string, string][] = BASE_DIST ? [["BASE_DIST packPush (one process)", skopeoPush], ["BASE_DIST pack, then push (one process)", skopeoPush]] : [];
+  report(pushes, [["tsbuild packPush (one process)", skopeoPush], ["tsbuild pack, then push (one process)", skopeoPush], ...basePush]);
 } finally {
   await source?.stop();
   rmSync(work, { recursive: true, force: true });

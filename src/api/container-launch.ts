@@ -4,17 +4,18 @@
  * signal requests, records the exit and unmounts. Both a foreground `run` and `start` use it;
  * it loads no image parser or build code, so a container starts fast.
  */
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, realpathSync, type WriteStream } from "node:fs";
 import { Writable, type Readable } from "node:stream";
 import { TsbuildError } from "../core/errors.js";
 import { CONTROL_SIGNAL, takeRequests } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, updateState, type ContainerState } from "../runtime/container/state.js";
-import type { Driver, RunIo, RunResult, SignalSource } from "../runtime/driver.js";
-import { resolveInRoot } from "../runtime/confined.js";
+import { RootfsMountError, type Driver, type RunIo, type RunResult, type SignalSource } from "../runtime/driver.js";
+import { resolveInRootSync, type RootView } from "../runtime/confined.js";
 import { missingEtcTargets, removeEtcStubs, writeEtcFiles } from "../runtime/etc-files.js";
 import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
-import { buildSpec } from "../runtime/spec.js";
-import { settled } from "../runtime/settled.js";
+import type { OciSpec } from "../runtime/oci-types.js";
+import { expandOpaqueDirs } from "../runtime/opaque.js";
+import { buildSpec, specResources } from "../runtime/spec.js";
 import { resolveUser } from "../runtime/user.js";
 import type { Where } from "./container-shared.js";
 
@@ -98,34 +99,82 @@ async function mountRootfs(lowers: readonly string[], p: ReturnType<typeof conta
   }
 }
 
+/** Prepared is a container's spec over its mounted rootfs, and the /etc stubs the runtime will make in it. */
+interface Prepared {
+  readonly spec: OciSpec;
+  readonly stubs: string[];
+}
+
 /**
- * runMounted mounts the container's root filesystem, runs it with `driver` and unmounts;
- * `markRunning` records the start first and `tty` gives the container a terminal. Steps that do
- * not depend on each other run at once: the /etc files are written while the rootfs mounts, and
- * the user, the working directory and the /etc targets are looked up together.
+ * prepareSpec writes the container's /etc files, reads what the spec of container `s` needs from
+ * its rootfs at `rootfs` (the user, the working directory, the /etc targets; `view` when it is
+ * reached through another mount namespace, `rootfs` then being that path) and builds the spec
+ * with `root.path` = `specRoot`; `markRunning` records the start.
+ */
+async function prepareSpec(where: Where, s: ContainerState, start: { driver: Driver; tty: boolean; markRunning: boolean }, rootfs: string, specRoot: string, view?: RootView): Promise<Prepared> {
+  const r = s.run;
+  // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
+  const etcFiles = await writeEtcFiles(containerPaths(where.root, s.id).dir, r.hostname, r.network);
+  const user = await resolveUser(rootfs, r.user, view);
+  resolveInRootSync(rootfs, r.cwd, "dir");
+  const stubs = await missingEtcTargets(rootfs);
+  // With a terminal, TERM defaults to xterm as in Docker.
+  const env = start.tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
+  const spec = buildSpec({ rootfs: specRoot, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: start.tty, readonlyRootfs: r.readOnly, etcFiles });
+  if (start.markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: start.driver.name as ContainerState["driver"] }));
+  return { spec, stubs };
+}
+
+/**
+ * launchMounted runs container `s` with a driver that mounts the overlay itself (Driver.launch:
+ * in the runtime's own mount namespace, so nothing is left to unmount). Afterwards a kept
+ * writable layer loses its /etc stubs and gets its opaque directories rewritten, as a released
+ * snapshot's does. Resolves undefined when the overlay cannot be mounted (nothing ran).
+ */
+async function launchMounted(where: Where, s: ContainerState, lowers: readonly string[], launch: NonNullable<Driver["launch"]>, start: Parameters<typeof prepareSpec>[2], io: RunIo): Promise<RunResult | undefined> {
+  const p = containerPaths(where.root, s.id);
+  const target = realpathSync(p.merged);
+  let stubs: string[] = [];
+  const spec = async (view: RootView): Promise<OciSpec> => {
+    const prepared = await prepareSpec(where, s, start, view.path, target, view);
+    stubs = prepared.stubs;
+    return prepared.spec;
+  };
+  const req = { overlay: { lowers, upper: p.upper, work: p.work, target }, resources: specResources(s.run.limits), terminal: start.tty, spec };
+  let result: RunResult;
+  try {
+    result = await launch(req, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
+  } catch (err) {
+    if (err instanceof RootfsMountError) return undefined;
+    throw err;
+  }
+  if (s.autoRemove !== true) {
+    await removeEtcStubs(p.upper, stubs);
+    await expandOpaqueDirs(p.upper, lowers);
+  }
+  return result;
+}
+
+/**
+ * runMounted runs container `s` with `driver` on its root filesystem and resolves with how it ended; `markRunning` records the start first and `tty` gives the container
+ * a terminal. A driver that mounts the overlay itself does (launchMounted); otherwise, or when
+ * the overlay cannot be mounted there, the rootfs is mounted here (a copy where overlayfs is
+ * missing) and unmounted afterwards.
  */
 async function runMounted(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, io: RunIo, markRunning: boolean, tty: boolean): Promise<RunResult> {
   const p = containerPaths(where.root, s.id);
-  const r = s.run;
   const discard = s.autoRemove === true;
-  // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
-  const [mounted, etc] = await Promise.allSettled([mountRootfs(lowers, p, discard), writeEtcFiles(p.dir, r.hostname, r.network)]);
-  if (mounted.status === "rejected") throw mounted.reason;
-  const snap = mounted.value;
-  if (etc.status === "rejected") {
-    await snap.release();
-    throw etc.reason;
+  const start = { driver, tty, markRunning };
+  if (driver.launch) {
+    const result = await launchMounted(where, s, lowers, driver.launch.bind(driver), start, io);
+    if (result) return result;
   }
-  const etcFiles = etc.value;
+  const snap = await mountRootfs(lowers, p, discard);
   try {
-    const [user, , stubs] = await settled<[Awaited<ReturnType<typeof resolveUser>>, unknown, string[]]>([resolveUser(snap.target, r.user), resolveInRoot(snap.target, r.cwd, "dir"), missingEtcTargets(snap.target)]);
-    // With a terminal, TERM defaults to xterm as in Docker.
-    const env = tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
-    const spec = buildSpec({ rootfs: snap.target, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty, readonlyRootfs: r.readOnly, etcFiles });
-    if (markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: driver.name as ContainerState["driver"] }));
-    const result = await driver.run(spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
+    const prepared = await prepareSpec(where, s, start, snap.target, snap.target);
+    const result = await driver.run(prepared.spec, { dir: p.bundle, id: bundleIdOf(s.id) }, io);
     // A discarded layer keeps no stubs anyway.
-    if (!discard) await removeEtcStubs(snap.target, stubs);
+    if (!discard) await removeEtcStubs(snap.target, prepared.stubs);
     return result;
   } finally {
     await snap.release();

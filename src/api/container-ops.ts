@@ -5,8 +5,8 @@
 import { InputError, TsbuildError } from "../core/errors.js";
 import { normalizeSignal, requestSignal } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, type ContainerState } from "../runtime/container/state.js";
-import type { ExecOptions, RunIo, RunResult } from "../runtime/driver.js";
-import { resolveUser } from "../runtime/user.js";
+import type { Driver, ExecOptions, RunIo, RunResult } from "../runtime/driver.js";
+import { resolveUser, type ResolvedUser } from "../runtime/user.js";
 import { isActive, lookup, reclaimAll, unmountUnder, waitExit, whereOf, type ContainerScope, type Where } from "./container-shared.js";
 import { pickDriver } from "./drivers.js";
 
@@ -111,10 +111,16 @@ export interface ExecRequest extends ContainerScope {
   readonly tty?: boolean;
 }
 
+/** userIn resolves `user` in the rootfs of running container `s`, through its runtime when the driver can say where that is. */
+async function userIn(where: Where, s: ContainerState, driver: Driver, user: string): Promise<ResolvedUser> {
+  const view = driver.rootView ? await driver.rootView(bundleIdOf(s.id)) : undefined;
+  return resolveUser(view?.path ?? containerPaths(where.root, s.id).merged, user, view);
+}
+
 /** execOptionsOf resolves the request's user inside the container's root filesystem; undefined when nothing changes. */
-async function execOptionsOf(where: Where, s: ContainerState, opts: ExecRequest): Promise<ExecOptions | undefined> {
+async function execOptionsOf(where: Where, s: ContainerState, driver: Driver, opts: ExecRequest): Promise<ExecOptions | undefined> {
   if (opts.env === undefined && opts.user === undefined && opts.workdir === undefined && opts.tty !== true) return undefined;
-  const user = opts.user === undefined ? undefined : await resolveUser(containerPaths(where.root, s.id).merged, opts.user);
+  const user = opts.user === undefined ? undefined : await userIn(where, s, driver, opts.user);
   return {
     ...(opts.env !== undefined && { env: opts.env }),
     ...(user !== undefined && { user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } }),
@@ -131,5 +137,5 @@ export async function execInContainer(opts: ExecRequest): Promise<RunResult> {
   if (opts.argv.length === 0) throw new InputError("exec needs a command");
   const driver = await pickDriver(s.driver, `${where.storeRoot}/runtime`);
   if (!driver.exec) throw new InputError(`exec needs the runc or crun driver; container ${s.name} runs with ${driver.name}`);
-  return driver.exec(bundleIdOf(s.id), opts.argv, opts.io, await execOptionsOf(where, s, opts));
+  return driver.exec(bundleIdOf(s.id), opts.argv, opts.io, await execOptionsOf(where, s, driver, opts));
 }

@@ -6,7 +6,8 @@
  * instead of parsing and hashing the manifest and config again.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { hexOf, type Digest } from "../core/digest.js";
 import type { ImageConfig } from "../image/oci.js";
@@ -45,11 +46,15 @@ function cachePath(store: Store, digest: Digest): string {
   return `${runCacheDir(store)}/${hexOf(digest)}.json`;
 }
 
-/** readRecord reads the start-cache record of `digest` when it is one of this version; undefined when it is missing, stale or not ours. */
+/**
+ * readRecord reads the start-cache record of `digest` when it is one of this version; undefined
+ * when it is missing, stale or not ours. The one small read is synchronous, as are the checks of
+ * cachedRunImage: cheaper than thread-pool round trips at every start.
+ */
 async function readRecord(store: Store, digest: Digest): Promise<RunImage | undefined> {
   let rec: { version?: unknown; digest?: unknown; config?: unknown; lowers?: unknown };
   try {
-    rec = JSON.parse(await readFile(cachePath(store, digest), "utf8")) as typeof rec;
+    rec = JSON.parse(readFileSync(cachePath(store, digest), "utf8")) as typeof rec;
   } catch (err) {
     // Missing (never started, or an older tsbuild) or unreadable: the image is read in full instead.
     if ((err as NodeJS.ErrnoException).code === "ENOENT" || err instanceof SyntaxError) return undefined;
@@ -60,12 +65,22 @@ async function readRecord(store: Store, digest: Digest): Promise<RunImage | unde
   return valid ? { digest, config: rec.config as RunConfig, lowers: lowers as string[] } : undefined;
 }
 
+/** isDir says whether `path` is a directory; any error (missing, unreadable) says no: the image is then read in full. */
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // Whatever the reason, the record cannot be trusted: the full read decides.
+    return false;
+  }
+}
+
 /** cachedRunImage reads the cache record of `digest`; undefined when it is missing, stale, not ours, or a layer dir it names is gone. */
 async function cachedRunImage(store: Store, digest: Digest): Promise<RunImage | undefined> {
   const rec = await readRecord(store, digest);
   if (!rec) return undefined;
   for (const dir of rec.lowers) {
-    if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) return undefined;
+    if (!isDir(dir)) return undefined;
   }
   return rec;
 }

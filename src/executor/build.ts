@@ -32,6 +32,8 @@ export class BuildRun<R> {
   /** sourceWork is the runner's key work (sourceDigests) started for the vertices, awaited before the build settles. */
   private readonly sourceWork: Promise<unknown>[] = [];
   private readonly executed: Digest[] = [];
+  /** consumed holds the vertices some vertex of this build takes as an input. */
+  private readonly consumed = new Set<Digest>();
   private readonly events: VertexEvents;
 
   constructor(
@@ -53,6 +55,7 @@ export class BuildRun<R> {
     user?.addEventListener("abort", onUserAbort, { once: true });
     try {
       for (const v of vertices) this.events.queued(v);
+      for (const v of vertices) for (const i of v.inputs) this.consumed.add(i);
       for (const v of vertices) {
         const key = this.computeKey(v);
         this.nodes.set(v.digest, { key, result: this.process(v, key) });
@@ -118,7 +121,7 @@ export class BuildRun<R> {
       const results = await this.dependencies(v.inputs.map((i) => this.nodes.get(i)!.result));
       const inputs: ResolvedInput<R>[] = results.map((result, i) => ({ vertex: v.inputs[i]!, key: this.keys.get(v.inputs[i]!)!, result }));
       this.abort.signal.throwIfAborted();
-      const shared = this.scheduler.runShared(v, key, inputs, this.listener(v), this.abort.signal);
+      const shared = this.scheduler.runShared(v, key, inputs, this.listener(v), this.abort.signal, this.consumed.has(v.digest));
       this.runs.set(v.digest, shared.run);
       const result = await shared.result;
       this.events.terminal(v, "done");

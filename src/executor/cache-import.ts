@@ -5,16 +5,14 @@
  * records, bringing a hit's layer blobs into the store and rebuilding its layer dirs, and records
  * the hit in the store so that later builds find it there.
  */
-import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { hexOf, sha256, type Digest } from "../core/digest.js";
 import { InputError } from "../core/errors.js";
 import { indexSchema, isManifestType, manifestSchema, parseJsonBytes } from "../image/oci.js";
 import { CACHE_CONFIG_MEDIA_TYPE, CACHE_REF_NAME, cacheConfigSchema, DIFF_ID_ANNOTATION, type CacheConfig } from "./cache-format.js";
-import { beginSnapshot, finishSnapshot, getSnapshot, snapshotTempName } from "../store/snapshots.js";
-import { layerDirDigest } from "./ops/layer.js";
+import { materializeLayerDir } from "./ops/layer-dirs.js";
 import { baseImage } from "./ops/runner.js";
 import type { FsResult, LayerBlob, LayerDir, OpServices } from "./ops/types.js";
 import type { CacheStore } from "./types.js";
@@ -100,44 +98,11 @@ class Importer {
     // A base image dir is the base unpacked from the store: the record's key covers the base's digest, which this build resolved.
     if (name.startsWith("base-")) return (await baseImage(this.services, `sha256:${name.slice(5)}` as Digest)).layers[0]!;
     const blob = blobs[0]!;
-    const { store, layerRoot } = this.services;
+    const { store } = this.services;
     if (!(await store.blobs.has(blob.digest))) {
       await store.blobs.write(createReadStream(join(source.dir, "blobs", "sha256", hexOf(blob.digest))), { digest: blob.digest, size: blob.size });
     }
-    const final = `${layerRoot}/${name}`;
-    const meta = store.meta;
-    const info = JSON.stringify([blob]);
-    const record = (digest: Digest): void => {
-      beginSnapshot(meta, name, "layer", blob.diffId);
-      finishSnapshot(meta, name, digest, undefined, info);
-    };
-    if (await stat(final).then(() => true, () => false)) {
-      // Made by a step or an earlier import; a dir without a ready record is recorded as keepLayerDir does.
-      if (!getSnapshot(meta, name)?.ready) record(blob.diffId);
-      return { dir: final, blobs: [blob] };
-    }
-    const tmp = `${layerRoot}/${snapshotTempName("cache")}`;
-    await mkdir(tmp, { mode: 0o755 });
-    try {
-      const diffId = await this.services.unpackLayerDir(blob, tmp);
-      if (diffId !== blob.diffId) throw new InputError(`cache ${source.dir}: layer ${blob.digest} unpacks to diffID ${diffId}, not ${blob.diffId}`);
-      // The record keeps what the dir's own layer tar hashes to (the diffID unless the unpacker could not restore something, such as xattrs), for fsck.
-      const tree = await layerDirDigest(this.services.diffUpper, tmp, undefined);
-      beginSnapshot(meta, name, "layer", blob.diffId);
-      // Another step may have made the same dir meanwhile; the same diffID means the same content, so its dir is kept.
-      const moved = await rename(tmp, final).then(
-        () => true,
-        (err: NodeJS.ErrnoException) => {
-          if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
-          return false;
-        },
-      );
-      if (moved) finishSnapshot(meta, name, tree, undefined, info);
-      else if (!getSnapshot(meta, name)?.ready) record(blob.diffId);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-    return { dir: final, blobs: [blob] };
+    return { dir: await materializeLayerDir(this.services, blob, `cache ${source.dir}`), blobs: [blob] };
   }
 }
 

@@ -133,3 +133,52 @@ export async function openDirChain(root: FileHandle, path: string, entries: Read
     throw err;
   }
 }
+
+/**
+ * DirChainSync opens context directories as openDirChain does (one component at a time from the
+ * root, no symlink followed, each checked against the walk's record), with synchronous calls, and
+ * keeps the chain it last opened: moving from `a/b/c` to `a/b/d` opens only `d`. Copies visit
+ * directories in walk order, so each context directory is opened once. `close` closes every
+ * descriptor it opened (the root belongs to the caller).
+ */
+export class DirChainSync {
+  /** The open chain below the root: paths (`a`, `a/b`, ...) and their descriptors. */
+  private readonly chain: { path: string; fd: number }[] = [];
+
+  constructor(
+    private readonly root: number,
+    private readonly entries: ReadonlyMap<string, ContextEntry>,
+  ) {}
+
+  /** open returns a descriptor of the context directory `path` ("." or `a/b`), valid until the next open or close. */
+  open(path: string): number {
+    const names = path === "." ? [] : path.split("/");
+    let keep = 0;
+    while (keep < this.chain.length && keep < names.length && this.chain[keep]?.path === names.slice(0, keep + 1).join("/")) keep++;
+    this.truncate(keep);
+    for (let i = keep; i < names.length; i++) {
+      const prefix = names.slice(0, i + 1).join("/");
+      const parent = i === 0 ? this.root : (this.chain[i - 1] as { fd: number }).fd;
+      let fd: number;
+      try {
+        fd = openDirAtSync(parent, names[i] as string);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw code === "ELOOP" || code === "ENOTDIR" || code === "ENOENT" ? changedError(prefix, "was replaced or removed") : err;
+      }
+      this.chain.push({ path: prefix, fd });
+      const want = this.entries.get(prefix);
+      if (!want || !sameInode(fs.fstatSync(fd, { bigint: true }), want)) throw changedError(prefix, "was replaced");
+    }
+    return names.length === 0 ? this.root : (this.chain[names.length - 1] as { fd: number }).fd;
+  }
+
+  /** close closes every directory this chain opened. */
+  close(): void {
+    this.truncate(0);
+  }
+
+  private truncate(length: number): void {
+    while (this.chain.length > length) fs.closeSync((this.chain.pop() as { fd: number }).fd);
+  }
+}

@@ -87,8 +87,9 @@ export class Scheduler<R> {
    * runShared joins the in-flight run for `key`, or starts one on the job queue, and attaches the
    * listener before the op can start (see SharedRun.attach for how `signal` lets go). A run every
    * waiter abandoned is not joined: a new run starts once the abandoned one has settled.
+   * `consumed` becomes the op's OpContext.consumed.
    */
-  runShared(vertex: Vertex, key: Digest, inputs: readonly ResolvedInput<R>[], listener: RunListener, signal: AbortSignal): { run: SharedRun<R>; result: Promise<R> } {
+  runShared(vertex: Vertex, key: Digest, inputs: readonly ResolvedInput<R>[], listener: RunListener, signal: AbortSignal, consumed = false): { run: SharedRun<R>; result: Promise<R> } {
     const existing = this.inflight.get(key);
     if (existing && !existing.abandoned) return { run: existing, result: existing.attach(listener, signal) };
     const { runner, cache } = this.options;
@@ -98,7 +99,7 @@ export class Scheduler<R> {
       return result;
     };
     const enqueue = <T>(task: () => Promise<T>, queued: AbortSignal): Promise<T> => this.queue.add(task, { signal: queued });
-    const run = new SharedRun<R>(key, enqueue, this.now, op);
+    const run = new SharedRun<R>(key, enqueue, this.now, op, consumed);
     this.inflight.set(key, run);
     const forget = (): void => {
       if (this.inflight.get(key) === run) this.inflight.delete(key);

@@ -28,6 +28,8 @@ export class SharedRun<R> {
   readonly promise: Promise<R>;
   readonly tail = new LogTail();
   startedAt: number | undefined;
+  /** consumed is OpContext.consumed for the op: a vertex of the build that started it takes its result as an input. */
+  private readonly consumed: boolean;
   private readonly controller = new AbortController();
   private readonly queued = new AbortController();
   private readonly listeners = new Set<RunListener>();
@@ -37,8 +39,9 @@ export class SharedRun<R> {
   private begin: (() => void) | undefined;
 
   /** SharedRun prepares `op`; start() enqueues it, after the first listener is attached so it misses no output. */
-  constructor(key: Digest, enqueue: Enqueue, now: () => number, op: (ctx: OpContext) => Promise<R>) {
+  constructor(key: Digest, enqueue: Enqueue, now: () => number, op: (ctx: OpContext) => Promise<R>, consumed = false) {
     this.key = key;
+    this.consumed = consumed;
     this.promise = new Promise<R>((resolve, reject) => {
       this.begin = () => enqueue(() => this.task(now, op), this.queued.signal).then(resolve, reject);
     });
@@ -105,6 +108,7 @@ export class SharedRun<R> {
     return {
       signal: this.controller.signal,
       key: this.key,
+      consumed: this.consumed,
       log: (stream, chunk) => {
         const data = typeof chunk === "string" ? chunk : this.decoders[stream].decode(chunk, { stream: true });
         if (data !== "") this.emitLog(stream, data, now());

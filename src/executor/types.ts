@@ -47,11 +47,14 @@ export interface ByteProgress {
 /**
  * OpContext is what an op may use while it runs. `signal` fires when the build is aborted or
  * fails elsewhere; the op must stop promptly and settle (reject or resolve) only once nothing it
- * started is still running. `key` is the vertex's cache key.
+ * started is still running. `key` is the vertex's cache key. `consumed` is true when a vertex of
+ * the build that started the op takes its result as an input (a later step mounts it), so the op
+ * should leave what mounting needs ready rather than make it on demand.
  */
 export interface OpContext {
   readonly signal: AbortSignal;
   readonly key: Digest;
+  readonly consumed?: boolean;
   log(stream: "stdout" | "stderr", chunk: Uint8Array | string): void;
   progress(update: ByteProgress): void;
   warn(diagnostic: Diagnostic): void;

@@ -1,6 +1,24 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { Readable } from "node:stream";
 import type { Response } from "node-fetch";
 import { httpsAgentFor } from "./trust.js";
+
+const reuse: { http?: HttpAgent; https?: HttpsAgent } = {};
+
+/**
+ * agentFor is the agent of a registry request to `url`: the extra-CA agent when one is configured
+ * (trust.ts), else one keep-alive agent per protocol, shared by all of this process's requests.
+ * Without an agent node-fetch sends `Connection: close`, and every manifest, blob and upload
+ * request would open a connection (and a TLS handshake) of its own. Idle sockets do not keep the
+ * process alive.
+ */
+export function agentFor(url: URL): HttpAgent | HttpsAgent {
+  const ca = httpsAgentFor(url);
+  if (ca !== undefined) return ca;
+  if (url.protocol === "https:") return (reuse.https ??= new HttpsAgent({ keepAlive: true }));
+  return (reuse.http ??= new HttpAgent({ keepAlive: true }));
+}
 
 /**
  * loadFetch imports node-fetch on first use: loading it evaluates web-stream and blob code that
@@ -115,7 +133,7 @@ async function once(method: string, url: URL, headers: Record<string, string>, b
   const payload = typeof body === "function" ? body() : body;
   let res: Response;
   try {
-    res = await fetch(url.href, { method, headers, body: payload, redirect: "manual", signal: ac.signal, compress: false, agent: httpsAgentFor(url) });
+    res = await fetch(url.href, { method, headers, body: payload, redirect: "manual", signal: ac.signal, compress: false, agent: agentFor(url) });
   } catch (err) {
     clearTimeout(timer);
     if (payload instanceof Readable) payload.destroy();

@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { accessSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { TsbuildError } from "../core/index.js";
 import { hierarchyRoots, type CgroupMounts } from "./cgroups.js";
@@ -13,17 +13,19 @@ function deviceLine(rule: OciDeviceRule): string {
   return rule.type === undefined || rule.type === "a" ? "a" : `${rule.type} ${major}:${minor} ${rule.access}`;
 }
 
-async function write(dir: string, file: string, value: string): Promise<void> {
+// The cgroup files are written and read synchronously: each call takes microseconds, far less
+// than a round trip through the thread pool, and a container start makes a few dozen of them.
+function write(dir: string, file: string, value: string): void {
   try {
-    await fs.writeFile(posix.join(dir, file), value);
+    writeFileSync(posix.join(dir, file), value);
   } catch (err) {
     throw new TsbuildError("Cgroup", `cannot write "${value}" to ${posix.join(dir, file)}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
-    await fs.access(path);
+    accessSync(path);
     return true;
   } catch {
     // Absent (ENOENT) is the answer; other errors surface when the file is written.
@@ -31,64 +33,64 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function applyV1(mounts: CgroupMounts, rel: string, res: Partial<OciResources>): Promise<void> {
+function applyV1(mounts: CgroupMounts, rel: string, res: Partial<OciResources>): void {
   const dir = (controller: string): string | undefined => {
     const root = mounts.v1.get(controller);
     return root === undefined ? undefined : posix.join(root, rel);
   };
   const memory = dir("memory");
   if (res.memory && memory) {
-    await write(memory, "memory.limit_in_bytes", String(res.memory.limit));
-    if (await exists(posix.join(memory, "memory.memsw.limit_in_bytes"))) {
-      await write(memory, "memory.memsw.limit_in_bytes", String(res.memory.swap));
+    write(memory, "memory.limit_in_bytes", String(res.memory.limit));
+    if (exists(posix.join(memory, "memory.memsw.limit_in_bytes"))) {
+      write(memory, "memory.memsw.limit_in_bytes", String(res.memory.swap));
     }
   } else if (res.memory) throw new TsbuildError("Cgroup", "the memory cgroup controller is not mounted; cannot apply a memory limit");
   const pids = dir("pids");
-  if (res.pids && pids) await write(pids, "pids.max", String(res.pids.limit));
+  if (res.pids && pids) write(pids, "pids.max", String(res.pids.limit));
   else if (res.pids) throw new TsbuildError("Cgroup", "the pids cgroup controller is not mounted; cannot apply a pids limit");
   const cpu = dir("cpu");
   if (res.cpu && cpu) {
-    await write(cpu, "cpu.cfs_period_us", String(res.cpu.period));
-    await write(cpu, "cpu.cfs_quota_us", String(res.cpu.quota));
+    write(cpu, "cpu.cfs_period_us", String(res.cpu.period));
+    write(cpu, "cpu.cfs_quota_us", String(res.cpu.quota));
   }
   const devices = dir("devices");
   if (res.devices && devices) {
-    for (const rule of res.devices) await write(devices, rule.allow ? "devices.allow" : "devices.deny", deviceLine(rule));
-    for (const line of DEVICE_DEFAULTS) await write(devices, "devices.allow", line);
+    for (const rule of res.devices) write(devices, rule.allow ? "devices.allow" : "devices.deny", deviceLine(rule));
+    for (const line of DEVICE_DEFAULTS) write(devices, "devices.allow", line);
   }
 }
 
 /** enableV2Controllers enables memory, pids and cpu for the children of `parentRel` and its ancestors. */
-async function enableV2Controllers(unified: string, parentRel: string): Promise<void> {
+function enableV2Controllers(unified: string, parentRel: string): void {
   let dir = unified;
-  await write(dir, "cgroup.subtree_control", "+memory +pids +cpu");
+  write(dir, "cgroup.subtree_control", "+memory +pids +cpu");
   for (const part of parentRel.split("/").filter(Boolean)) {
     dir = posix.join(dir, part);
-    await write(dir, "cgroup.subtree_control", "+memory +pids +cpu");
+    write(dir, "cgroup.subtree_control", "+memory +pids +cpu");
   }
 }
 
-async function applyV2(unified: string, rel: string, res: Partial<OciResources>): Promise<void> {
+function applyV2(unified: string, rel: string, res: Partial<OciResources>): void {
   const dir = posix.join(unified, rel);
   if (res.memory) {
-    await write(dir, "memory.max", String(res.memory.limit));
-    await write(dir, "memory.swap.max", String(Math.max(0, res.memory.swap - res.memory.limit)));
+    write(dir, "memory.max", String(res.memory.limit));
+    write(dir, "memory.swap.max", String(Math.max(0, res.memory.swap - res.memory.limit)));
   }
-  if (res.pids) await write(dir, "pids.max", String(res.pids.limit));
-  if (res.cpu) await write(dir, "cpu.max", `${res.cpu.quota} ${res.cpu.period}`);
+  if (res.pids) write(dir, "pids.max", String(res.pids.limit));
+  if (res.cpu) write(dir, "cpu.max", `${res.cpu.quota} ${res.cpu.period}`);
 }
 
 /**
  * fillCpuset copies cpuset.cpus and cpuset.mems down from the v1 cpuset root into each level of
  * `rel` that has them empty: a new cpuset cgroup starts empty and refuses tasks until both are set.
  */
-async function fillCpuset(root: string, rel: string): Promise<void> {
+function fillCpuset(root: string, rel: string): void {
   let parent = root;
   for (const part of rel.split("/").filter(Boolean)) {
     const dir = posix.join(parent, part);
     for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-      const own = (await fs.readFile(posix.join(dir, file), "utf8")).trim();
-      if (own === "") await write(dir, file, (await fs.readFile(posix.join(parent, file), "utf8")).trim());
+      const own = readFileSync(posix.join(dir, file), "utf8").trim();
+      if (own === "") write(dir, file, readFileSync(posix.join(parent, file), "utf8").trim());
     }
     parent = dir;
   }
@@ -101,15 +103,20 @@ async function fillCpuset(root: string, rel: string): Promise<void> {
  * kernel has them bound. Returns the cgroup directories a process must join (cgroup.procs).
  */
 export async function createCgroup(mounts: CgroupMounts, rel: string, res: Partial<OciResources>): Promise<string[]> {
+  return createCgroupSync(mounts, rel, res);
+}
+
+/** createCgroupSync is createCgroup without the promise. */
+export function createCgroupSync(mounts: CgroupMounts, rel: string, res: Partial<OciResources>): string[] {
   const dirs = hierarchyRoots(mounts).map((root) => posix.join(root, rel));
-  await Promise.all(dirs.map((dir) => fs.mkdir(dir, { recursive: true })));
+  for (const dir of dirs) mkdirSync(dir, { recursive: true });
   const cpuset = mounts.v1.get("cpuset");
-  if (cpuset !== undefined) await fillCpuset(cpuset, rel);
+  if (cpuset !== undefined) fillCpuset(cpuset, rel);
   if (mounts.mode === "v2" && mounts.unified !== undefined) {
-    if (res.memory || res.pids || res.cpu) await enableV2Controllers(mounts.unified, posix.dirname(rel));
-    await applyV2(mounts.unified, rel, res);
+    if (res.memory || res.pids || res.cpu) enableV2Controllers(mounts.unified, posix.dirname(rel));
+    applyV2(mounts.unified, rel, res);
   } else {
-    await applyV1(mounts, rel, res);
+    applyV1(mounts, rel, res);
   }
   return dirs;
 }

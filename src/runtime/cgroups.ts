@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { promises as fs, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TsbuildError } from "../core/index.js";
@@ -49,9 +49,9 @@ export function parseCgroupMounts(mountinfo: string): CgroupMounts {
   return { mode, v1, ...(unified === undefined ? {} : { unified }) };
 }
 
-/** readCgroupMounts parses this process's /proc/self/mountinfo with parseCgroupMounts. */
+/** readCgroupMounts parses this process's /proc/self/mountinfo with parseCgroupMounts (read synchronously: one small read). */
 export async function readCgroupMounts(): Promise<CgroupMounts> {
-  return parseCgroupMounts(await fs.readFile("/proc/self/mountinfo", "utf8"));
+  return parseCgroupMounts(readFileSync("/proc/self/mountinfo", "utf8"));
 }
 
 /**
@@ -67,7 +67,7 @@ export function hierarchyRoots(mounts: CgroupMounts): string[] {
 /**
  * readOomKills returns how many processes the OOM killer killed in cgroup `rel` and below: the
  * `oom_kill` counter of memory.events (v2) or memory.oom_control (v1), both hierarchical.
- * Returns 0 when the cgroup or the counter does not exist.
+ * Returns 0 when the cgroup or the counter does not exist. The one small read is synchronous.
  */
 export async function readOomKills(mounts: CgroupMounts, rel: string): Promise<number> {
   const memory = mounts.v1.get("memory");
@@ -77,7 +77,7 @@ export async function readOomKills(mounts: CgroupMounts, rel: string): Promise<n
       : posix.join(mounts.unified ?? "/sys/fs/cgroup", rel, "memory.events");
   let text: string;
   try {
-    text = await fs.readFile(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw err;
@@ -115,11 +115,80 @@ async function rmdirCgroup(dir: string, deadline: number): Promise<void> {
 /**
  * removeCgroupTree removes cgroup `rel` and everything below it from every hierarchy (all at
  * once: a v1 host has a dozen). It waits up to `waitMs` for exiting processes to leave; a cgroup
- * still busy after that is an error (tsbuild never leaves cgroups behind silently).
+ * still busy after that is an error (tsbuild never leaves cgroups behind silently). The common
+ * case, nothing busy, is done with synchronous calls (microseconds each).
  */
 export async function removeCgroupTree(mounts: CgroupMounts, rel: string, waitMs = 2000): Promise<void> {
   const deadline = Date.now() + waitMs;
-  await Promise.all(hierarchyRoots(mounts).map((root) => rmdirCgroup(posix.join(root, rel), deadline)));
+  const busy = hierarchyRoots(mounts).filter((root) => !rmdirTreeSync(posix.join(root, rel)));
+  await Promise.all(busy.map((root) => rmdirCgroup(posix.join(root, rel), deadline)));
+}
+
+/** rmdirTreeSync removes cgroup `dir` and its children, deepest first; false when one is still busy (EBUSY). */
+function rmdirTreeSync(dir: string): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw err;
+  }
+  for (const e of entries) if (e.isDirectory() && !rmdirTreeSync(posix.join(dir, e.name))) return false;
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return true;
+    if (code === "EBUSY") return false;
+    throw err;
+  }
+}
+
+/**
+ * warmCgroupAttach makes this process's next moves of processes between cgroups fast, for a
+ * while: the first cgroup.procs write after a pause waits for an RCU grace period (about 10 ms:
+ * the kernel's cgroup_threadgroup_rwsem switches to its writer mode), and writes within about
+ * one more grace period after that do not. It writes this process's pid into the cgroup.procs
+ * of a cgroup it is already in (a no-op move), in the thread pool, so the wait passes while the
+ * caller prepares a container whose launcher joins its cgroups soon after. Only a cgroup that
+ * lists this process is written; a failure only leaves the next join slow, so it is ignored.
+ */
+export function warmCgroupAttach(mounts: CgroupMounts): void {
+  let own: string | undefined;
+  try {
+    own = ownProcsFile(mounts, readFileSync("/proc/self/cgroup", "utf8"));
+  } catch {
+    // No cgroup information (no /proc, a cgroup namespace that hides it): nothing to warm.
+    return;
+  }
+  if (own === undefined) return;
+  fs.writeFile(own, String(process.pid)).catch(() => {
+    // A read-only or delegated cgroup tree refuses the write: the joins then simply wait.
+  });
+}
+
+/** ownProcsFile is the cgroup.procs of a cgroup this process is in (per `self`, /proc/self/cgroup text) that lists it; undefined when none does. */
+function ownProcsFile(mounts: CgroupMounts, self: string): string | undefined {
+  for (const line of self.split("\n")) {
+    const [, controllers = "", path = ""] = line.split(":");
+    const root = controllers === "" ? mounts.unified : controllers.split(",").map((c) => mounts.v1.get(c)).find((m) => m !== undefined);
+    if (root === undefined || !path.startsWith("/")) continue;
+    const file = posix.join(root, path, "cgroup.procs");
+    // Only where this process is listed is the write a no-op (the mount may show another root).
+    if (listsSelf(file)) return file;
+  }
+  return undefined;
+}
+
+/** listsSelf says whether the cgroup.procs `file` lists this process; a file that cannot be read does not. */
+function listsSelf(file: string): boolean {
+  try {
+    return readFileSync(file, "utf8").split("\n").includes(String(process.pid));
+  } catch {
+    // A path the mount does not hold (another cgroup namespace's view): not this one.
+    return false;
+  }
 }
 
 /** killCgroupProcs sends SIGKILL to every process in cgroup `dir` and below it. */

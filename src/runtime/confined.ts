@@ -1,9 +1,19 @@
-import { constants, promises as fs } from "node:fs";
+import { chmodSync, constants, lstatSync, mkdirSync, promises as fs, readlinkSync, writeFileSync, type Stats } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../core/index.js";
 
 /** MAX_SYMLINKS bounds symlink expansion inside a rootfs, like the kernel's ELOOP limit. */
 const MAX_SYMLINKS = 40;
+
+/**
+ * RootView is a rootfs reached through another process's root (`path`: /proc/<pid>/root<shown>),
+ * such as a container's overlay mounted only in its launcher's mount namespace; `shown` is the
+ * real path of the rootfs inside that namespace.
+ */
+export interface RootView {
+  readonly path: string;
+  readonly shown: string;
+}
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -17,9 +27,15 @@ function isMissing(err: unknown): boolean {
  * it. Returns the host path (no component of which was a symlink when checked), or undefined when
  * a component does not exist. With `create`, missing components are made instead (directories,
  * and for "file" an empty last component), as runtimes do for mount targets. Throws InputError on
- * a symlink loop.
+ * a symlink loop. The look-ups are synchronous (a few lstat calls cost less than one round trip
+ * through the thread pool); resolveInRootSync is the same for synchronous callers.
  */
 export async function resolveInRoot(root: string, untrusted: string, create?: "dir" | "file"): Promise<string | undefined> {
+  return resolveInRootSync(root, untrusted, create);
+}
+
+/** resolveInRootSync is resolveInRoot without the promise. */
+export function resolveInRootSync(root: string, untrusted: string, create?: "dir" | "file"): string | undefined {
   const pending = untrusted.split("/").reverse();
   const done: string[] = [];
   let links = 0;
@@ -31,26 +47,22 @@ export async function resolveInRoot(root: string, untrusted: string, create?: "d
       continue;
     }
     const host = posix.join(root, ...done, part);
-    let stat;
+    let stat: Stats;
     try {
-      stat = await fs.lstat(host);
+      stat = lstatSync(host);
     } catch (err) {
       if (!isMissing(err) || create === undefined) {
         if (isMissing(err)) return undefined;
         throw err;
       }
-      // Created entries get 0644/0755 whatever the process umask is, so builds do not depend on it.
-      if (create === "file" && pending.length === 0) await fs.writeFile(host, "", { flag: "wx" });
-      else await fs.mkdir(host);
-      await fs.chmod(host, create === "file" && pending.length === 0 ? 0o644 : 0o755);
-      stat = await fs.lstat(host);
+      stat = createEntry(host, create === "file" && pending.length === 0);
     }
     if (!stat.isSymbolicLink()) {
       done.push(part);
       continue;
     }
     if (++links > MAX_SYMLINKS) throw new InputError(`too many symlinks resolving "${untrusted}" inside ${root}`);
-    const target = await fs.readlink(host);
+    const target = readlinkSync(host);
     if (target.startsWith("/")) done.length = 0;
     pending.push(...target.split("/").reverse());
   }
@@ -58,22 +70,36 @@ export async function resolveInRoot(root: string, untrusted: string, create?: "d
 }
 
 /**
+ * createEntry makes the missing `host` (an empty file, else a directory) with 0644/0755 whatever
+ * the process umask is, so builds do not depend on it, and returns its lstat.
+ */
+function createEntry(host: string, file: boolean): Stats {
+  if (file) writeFileSync(host, "", { flag: "wx" });
+  else mkdirSync(host);
+  chmodSync(host, file ? 0o644 : 0o755);
+  return lstatSync(host);
+}
+
+/**
  * readConfinedFile reads the regular file at `untrusted` inside `root` (resolved with
  * resolveInRoot), refusing anything that is not a regular file (devices, FIFOs are never
  * opened) and anything larger than `maxBytes`. After opening it checks through /proc/self/fd
  * that the opened file still lies under `root`, closing the window of a swapped component.
- * Returns undefined when the file does not exist.
+ * Returns undefined when the file does not exist. `view` reads a rootfs mounted in another
+ * mount namespace: `view.path` (`/proc/<pid>/root/<dir>`, used as it is, never resolved) reaches
+ * it, and `/proc/self/fd` names its files under `view.shown` (`<dir>`, a real path there).
  */
-export async function readConfinedFile(root: string, untrusted: string, maxBytes: number): Promise<Buffer | undefined> {
-  const realRoot = await fs.realpath(root);
-  const host = await resolveInRoot(realRoot, untrusted);
+export async function readConfinedFile(root: string, untrusted: string, maxBytes: number, view?: RootView): Promise<Buffer | undefined> {
+  const realRoot = view?.path ?? (await fs.realpath(root));
+  const host = resolveInRootSync(realRoot, untrusted);
   if (host === undefined) return undefined;
   const pre = await fs.lstat(host);
   if (!pre.isFile()) throw new InputError(`${untrusted} in ${root} is not a regular file; refusing to read it`);
   const handle = await fs.open(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const real = await fs.readlink(`/proc/self/fd/${handle.fd}`);
-    const prefix = realRoot.endsWith("/") ? realRoot : `${realRoot}/`;
+    const shown = view?.shown ?? realRoot;
+    const prefix = shown.endsWith("/") ? shown : `${shown}/`;
     if (!real.startsWith(prefix)) throw new InputError(`${untrusted} in ${root} resolved outside the rootfs (${real}); refusing`);
     const stat = await handle.stat();
     if (!stat.isFile()) throw new InputError(`${untrusted} in ${root} is not a regular file; refusing to read it`);

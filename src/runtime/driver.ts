@@ -1,4 +1,6 @@
 import type { Readable, Writable } from "node:stream";
+import { TsbuildError } from "../core/errors.js";
+import type { RootView } from "./confined.js";
 import type { OciSpec } from "./oci-types.js";
 import type { SpecUser } from "./spec-input.js";
 
@@ -61,6 +63,40 @@ export interface ExecOptions {
 }
 
 /**
+ * RootfsOverlay is a container's root filesystem for a driver to mount itself: overlayfs of
+ * `lowers` (layer dirs, top first) with the writable layer `upper` (and its `work` dir) at
+ * `target`, an empty directory named by its real path.
+ */
+export interface RootfsOverlay {
+  readonly lowers: readonly string[];
+  readonly upper: string;
+  readonly work: string;
+  readonly target: string;
+}
+
+/**
+ * LaunchRequest is a container for Driver.launch: its root filesystem, the cgroup `resources`
+ * (known before the spec: the cgroups are made first), and `spec`, called once the rootfs is
+ * mounted with the view through which this process reaches it (the mount exists only in the
+ * runtime's mount namespace). The spec's `root.path` must be `overlay.target`; its resources are
+ * those of `resources`.
+ */
+export interface LaunchRequest {
+  readonly overlay: RootfsOverlay;
+  readonly resources: OciSpec["linux"]["resources"];
+  /** terminal must say what the spec's `process.terminal` will (the runtime's stdio is set up first). */
+  readonly terminal: boolean;
+  spec(view: RootView): Promise<OciSpec>;
+}
+
+/** RootfsMountError says Driver.launch could not mount the overlay; nothing ran, nothing is left, and the caller may fall back to a copy. */
+export class RootfsMountError extends TsbuildError {
+  constructor(message: string) {
+    super("Snapshot", message);
+  }
+}
+
+/**
  * Driver executes an OCI runtime spec. `run` resolves when the container and every process in
  * it have exited and the driver's state for it (runtime state, cgroups, mounts) is removed; it
  * rejects only when the container could not be started. `warnings` lists parts of the spec the
@@ -71,11 +107,28 @@ export interface Driver {
   readonly warnings: readonly string[];
   run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult>;
   /**
+   * launch runs a container whose overlay rootfs the driver mounts itself, in a mount namespace
+   * private to the runtime process, so the mount goes with the runtime whichever way it ends (no
+   * unmount, nothing left in the caller's namespace). Otherwise as `run`; rejects with
+   * RootfsMountError when the overlay cannot be mounted. Drivers without it take `run`.
+   */
+  launch?(req: LaunchRequest, bundle: BundleOptions, io: RunIo): Promise<RunResult>;
+  /**
    * exec runs `argv` as another process in the running container `id` (with the environment,
    * user and working directory of its main process) and resolves with how it ended. Drivers that
    * cannot join a running container leave it undefined.
    */
   exec?(id: string, argv: readonly string[], io: RunIo, options?: ExecOptions): Promise<RunResult>;
+  /**
+   * rootView is the root filesystem of the running container `id` as this process can read it
+   * (readConfinedFile's view), for drivers whose rootfs may be mounted where only the runtime sees it.
+   */
+  rootView?(id: string): Promise<RootView>;
+  /**
+   * warmUp hints that a container of this driver starts soon, so the driver may prepare what it
+   * can ahead (it returns at once and never fails).
+   */
+  warmUp?(): void;
   /**
    * reclaim kills whatever is left of container `id` after the process that ran it died (its
    * processes, runtime state and cgroups). Nothing left is fine.

@@ -4,9 +4,10 @@
  * /etc/hostname. Build steps and containers both bind-mount them from files tsbuild writes.
  */
 import { randomBytes } from "node:crypto";
-import { lstat, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { posix } from "node:path";
 import { hostsFile, resolvConf } from "../core/etc-files.js";
-import { resolveInRoot } from "./confined.js";
+import { resolveInRootSync } from "./confined.js";
 import type { EtcFiles, NetworkMode } from "./spec-input.js";
 
 /** HOST_RESOLV_CONF is where the host's resolver configuration is read from. */
@@ -14,29 +15,32 @@ export const HOST_RESOLV_CONF = "/etc/resolv.conf";
 
 /** readHostResolvConf reads the host's resolv.conf at `path`; undefined when it does not exist, any other error rejects. */
 export async function readHostResolvConf(path = HOST_RESOLV_CONF): Promise<string | undefined> {
-  return readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
-  });
+  }
 }
 
 /** writeAtomic replaces `path` with `text` (mode 0644) through a new temp file in the same dir and a rename. */
-async function writeAtomic(path: string, text: string): Promise<void> {
+function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, text, { mode: 0o644, flag: "wx" });
-  await rename(tmp, path);
+  writeFileSync(tmp, text, { mode: 0o644, flag: "wx" });
+  renameSync(tmp, path);
 }
 
 /**
  * writeEtcFiles writes resolv.conf, hosts and hostname for a sandbox named `hostname` into `dir`
  * (a directory tsbuild owns, such as a container's state dir) atomically, and returns them as the
- * spec's EtcFiles. `hostResolvConf` is the host file copied (tests point it elsewhere).
+ * spec's EtcFiles. `hostResolvConf` is the host file copied (tests point it elsewhere). The three
+ * small files are written synchronously (cheaper than thread-pool round trips).
  */
 export async function writeEtcFiles(dir: string, hostname: string, network: NetworkMode, hostResolvConf = HOST_RESOLV_CONF): Promise<EtcFiles> {
   const files = { resolvConf: `${dir}/resolv.conf`, hosts: `${dir}/hosts`, hostname: `${dir}/hostname` };
-  await writeAtomic(files.resolvConf, resolvConf(await readHostResolvConf(hostResolvConf), network));
-  await writeAtomic(files.hosts, hostsFile(hostname));
-  await writeAtomic(files.hostname, `${hostname}\n`);
+  writeAtomic(files.resolvConf, resolvConf(await readHostResolvConf(hostResolvConf), network));
+  writeAtomic(files.hosts, hostsFile(hostname));
+  writeAtomic(files.hostname, `${hostname}\n`);
   return files;
 }
 
@@ -46,23 +50,30 @@ const ETC_TARGETS = ["/etc/resolv.conf", "/etc/hosts", "/etc/hostname"];
 /**
  * missingEtcTargets lists the /etc file targets absent from `rootfs`: the runtime creates them as
  * empty mount points in the container's writable layer, and removeEtcStubs takes them out again.
+ * Each is given relative to the rootfs with its directory resolved (symlinks followed inside the
+ * rootfs), so that it names the same file in the writable layer's upper dir.
  */
 export async function missingEtcTargets(rootfs: string): Promise<string[]> {
   const out: string[] = [];
-  for (const t of ETC_TARGETS) if ((await resolveInRoot(rootfs, t)) === undefined) out.push(t);
+  for (const t of ETC_TARGETS) {
+    if (resolveInRootSync(rootfs, t) !== undefined) continue;
+    const dir = resolveInRootSync(rootfs, posix.dirname(t));
+    out.push(posix.join(dir === undefined ? posix.dirname(t).slice(1) : posix.relative(rootfs, dir), posix.basename(t)));
+  }
   return out;
 }
 
 /**
- * removeEtcStubs deletes from `rootfs` (after the container stopped) the mount points in `paths`
- * that are still empty regular files, so they do not reach an image committed from the layer
- * (Docker keeps them out of its layer likewise).
+ * removeEtcStubs deletes from `root` (the rootfs after the container stopped, or the upper dir
+ * of its writable layer) the mount points `paths` (from missingEtcTargets) that are still empty
+ * regular files, so they do not reach an image committed from the layer (Docker keeps them out
+ * of its layer likewise).
  */
-export async function removeEtcStubs(rootfs: string, paths: readonly string[]): Promise<void> {
+export async function removeEtcStubs(root: string, paths: readonly string[]): Promise<void> {
   for (const p of paths) {
-    const host = await resolveInRoot(rootfs, p);
+    const host = resolveInRootSync(root, p);
     if (host === undefined) continue;
-    const st = await lstat(host);
-    if (st.isFile() && st.size === 0) await unlink(host);
+    const st = lstatSync(host);
+    if (st.isFile() && st.size === 0) unlinkSync(host);
   }
 }

@@ -1,7 +1,7 @@
-import { promises as fs } from "node:fs";
+import { chmodSync, lstatSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../core/index.js";
-import { resolveInRoot } from "./confined.js";
+import { resolveInRootSync } from "./confined.js";
 import type { OciSpec } from "./oci-types.js";
 
 /**
@@ -22,24 +22,25 @@ function tmpfsMode(options: readonly string[]): number {
  * real path of the rootfs; mounts nested under an earlier mount are left to the runtime) and
  * creates missing targets: a file for a bind mount of a non-directory, a directory otherwise. Symlinks
  * are followed only inside the rootfs. Returns destination -> path relative to the rootfs.
- * Throws InputError when a kernel filesystem's target is not an ordinary directory.
+ * Throws InputError when a kernel filesystem's target is not an ordinary directory. Synchronous:
+ * a few lstat calls each, cheaper than round trips through the thread pool.
  */
-export async function prepareMountTargets(spec: OciSpec, rootfs: string): Promise<Map<string, string>> {
+export function prepareMountTargets(spec: OciSpec, rootfs: string): Map<string, string> {
   const out = new Map<string, string>();
   const seen: string[] = [];
   for (const m of spec.mounts) {
     if (seen.some((d) => m.destination.startsWith(d === "/" ? "/" : `${d}/`))) continue;
     seen.push(m.destination);
     // A bind of anything but a directory (a file, a socket such as a forwarded SSH agent) needs a file to mount on.
-    const isFile = m.type === "bind" && !(await fs.stat(m.source)).isDirectory();
-    const existed = m.type !== "tmpfs" || (await resolveInRoot(rootfs, m.destination)) !== undefined;
-    const host = await resolveInRoot(rootfs, m.destination, isFile ? "file" : "dir");
+    const isFile = m.type === "bind" && !statSync(m.source).isDirectory();
+    const existed = m.type !== "tmpfs" || resolveInRootSync(rootfs, m.destination) !== undefined;
+    const host = resolveInRootSync(rootfs, m.destination, isFile ? "file" : "dir");
     // runc gives a tmpfs the mode of its mount point: one made here gets the tmpfs's own mode, as
     // a runtime that makes it does (and as crun and the builtin driver give in any case).
-    if (!existed && host !== undefined) await fs.chmod(host, tmpfsMode(m.options ?? []));
+    if (!existed && host !== undefined) chmodSync(host, tmpfsMode(m.options ?? []));
     const rel = posix.relative(rootfs, host ?? rootfs);
     if (KERNEL_FS.has(m.type)) {
-      const stat = await fs.lstat(posix.join(rootfs, rel));
+      const stat = lstatSync(posix.join(rootfs, rel));
       if (`/${rel}` !== posix.normalize(m.destination) || !stat.isDirectory()) {
         throw new InputError(`the rootfs's ${m.destination} must be an ordinary directory, not a symlink or file (it leads to /${rel})`);
       }

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, realpath, rm, symlink } from "node:fs/promises";
+import { mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
 import { runCapture } from "./exec-capture.js";
 import { isMountedAt } from "./mountinfo.js";
@@ -41,33 +42,86 @@ function overlayOptions(m: OverlayMount): string {
 
 /**
  * mountOverlay mounts overlayfs at `target`. The kernel takes at most one page of mount data, so
- * the paths are not written into it: a links dir next to the target holds one short symlink per
- * layer, and `mount` runs with that dir as its working directory so the data holds only relative
- * names (500 lowers need under 2 KiB). On failure the links dir is removed again.
+ * unless the paths fit as they are (directOptions), they are not written into it: a links dir
+ * next to the target holds one short symlink per layer, and `mount` runs with that dir as its
+ * working directory so the data holds only relative names (500 lowers need under 2 KiB). On
+ * failure the links dir is removed again.
  */
 export async function mountOverlay(m: OverlayMount): Promise<void> {
+  const { cwd, data } = overlayLinksSync(m);
+  try {
+    // -n -i: overlayfs has no mount helper and nothing reads mtab (tsbuild reads the kernel's
+    // mountinfo); skipping both saves mount's own look-ups at every snapshot.
+    const r = await runCapture(["mount", "-n", "-i", "-t", "overlay", "overlay", "-o", data, "--", m.target], { cwd: cwd ?? "/", timeoutMs: 60_000 });
+    if (r.code !== 0) throw new TsbuildError("Snapshot", `mounting the overlay at ${m.target} failed: ${r.stderr.trim() || `mount exited with ${r.code}`}`);
+  } catch (err) {
+    if (cwd !== undefined) await rm(cwd, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * directOptions is the mount data of `m` with the paths written into it, when that is plain: every
+ * path free of the separators overlayfs parses (`,` `:` `\\`) and of newlines, no padding dirs
+ * needed, and the whole within one page. A common container start (one lower dir) then needs no
+ * links dir at all.
+ */
+function directOptions(m: OverlayMount): string | undefined {
+  const paths = [...m.lowers, ...(m.upper && m.work ? [m.upper, m.work] : [])];
+  if (m.lowers.length < (m.upper ? 1 : 2) || paths.some((p) => /[,:\\\n]/.test(p))) return undefined;
+  const rw = m.upper && m.work ? `,upperdir=${m.upper},workdir=${m.work}` : "";
+  const data = `lowerdir=${m.lowers.join(":")}${rw},${OVERLAY_OPTIONS}`;
+  return data.length <= MAX_MOUNT_DATA ? data : undefined;
+}
+
+/**
+ * overlayLinksSync prepares the mount of `m` as mountOverlay does, synchronously (also for a
+ * mount made by another process, a container's launcher, in its own mount namespace): it
+ * returns the mount data and, when the paths cannot go into it as they are (directOptions), the
+ * links dir it made (`cwd`, the directory to run `mount` in). The caller removes the links dir
+ * (removeLinksSync) once the mount is made or failed.
+ */
+export function overlayLinksSync(m: OverlayMount): { cwd?: string; data: string } {
   if (m.lowers.length > MAX_LOWERS) throw new TsbuildError("Snapshot", `a snapshot of ${m.lowers.length} layers exceeds overlayfs's limit of ${MAX_LOWERS}; squash some layers`);
   if (Boolean(m.upper) !== Boolean(m.work)) throw new TsbuildError("Snapshot", "an overlay mount needs both an upper and a work dir, or neither");
+  const direct = directOptions(m);
+  if (direct !== undefined) return { data: direct };
   const links = linksDirFor(m.target);
-  await rm(links, { recursive: true, force: true });
-  await mkdir(links, { mode: 0o700 });
+  rmSync(links, { recursive: true, force: true });
+  mkdirSync(links, { mode: 0o700 });
   try {
-    for (const [i, lower] of m.lowers.entries()) await symlink(await realpath(lower), `${links}/${i}`);
-    for (const e of ["e0", "e1"]) await mkdir(`${links}/${e}`);
+    for (const [i, lower] of m.lowers.entries()) symlinkSync(realpathSync(lower), `${links}/${i}`);
+    for (const e of ["e0", "e1"]) mkdirSync(`${links}/${e}`);
     if (m.upper && m.work) {
-      await symlink(await realpath(m.upper), `${links}/u`);
-      await symlink(await realpath(m.work), `${links}/w`);
+      symlinkSync(realpathSync(m.upper), `${links}/u`);
+      symlinkSync(realpathSync(m.work), `${links}/w`);
     }
     const data = overlayOptions(m);
     if (data.length > MAX_MOUNT_DATA) throw new TsbuildError("Snapshot", `overlay mount data for ${m.target} is ${data.length} bytes, over the kernel's ${MAX_MOUNT_DATA}`);
-    // -n -i: overlayfs has no mount helper and nothing reads mtab (tsbuild reads the kernel's
-    // mountinfo); skipping both saves mount's own look-ups at every snapshot.
-    const r = await runCapture(["mount", "-n", "-i", "-t", "overlay", "overlay", "-o", data, "--", m.target], { cwd: links, timeoutMs: 60_000 });
-    if (r.code !== 0) throw new TsbuildError("Snapshot", `mounting the overlay at ${m.target} failed: ${r.stderr.trim() || `mount exited with ${r.code}`}`);
+    return { cwd: links, data };
   } catch (err) {
-    await rm(links, { recursive: true, force: true });
+    rmSync(links, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * removeLinksSync removes the links dir `dir` that overlayLinksSync made (its symlinks and empty
+ * pad dirs; a missing dir is fine): a mount made through it no longer needs it.
+ */
+export function removeLinksSync(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const n of names) {
+    if (n === "e0" || n === "e1") rmdirSync(`${dir}/${n}`);
+    else unlinkSync(`${dir}/${n}`);
+  }
+  rmdirSync(dir);
 }
 
 /**

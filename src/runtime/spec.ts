@@ -92,11 +92,12 @@ function userMount(m: SpecMount): OciMount {
 }
 
 /**
- * resources returns the cgroup section: Docker's device allowlist plus the requested limits.
+ * specResources returns the cgroup section buildSpec writes for `limits`: Docker's device
+ * allowlist plus the requested limits.
  * Like Docker, a memory limit without a separate swap setting allows as much swap again
  * (`swap` is memory+swap in runtime-spec terms).
  */
-function resources(limits: SpecLimits): OciResources {
+export function specResources(limits: SpecLimits): OciResources {
   const out: OciResources = { devices: defaultDeviceRules() };
   if (limits.memoryBytes !== undefined) out.memory = { limit: limits.memoryBytes, swap: 2 * limits.memoryBytes };
   if (limits.pidsLimit !== undefined) out.pids = { limit: limits.pidsLimit };
@@ -137,7 +138,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     mounts: [...defaultMounts(), ...etcMounts(input.etcFiles), ...input.mounts.map(userMount)],
     linux: {
       namespaces: namespaces.map((type) => ({ type })),
-      resources: resources(input.limits),
+      resources: specResources(input.limits),
       seccomp: defaultSeccomp(DEFAULT_CAPABILITIES, input.arch ?? goArch(process.arch)),
       maskedPaths: [...DEFAULT_MASKED_PATHS],
       readonlyPaths: [...DEFAULT_READONLY_PATHS],

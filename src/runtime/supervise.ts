@@ -27,6 +27,16 @@ export interface Supervised {
   readonly stopError?: unknown;
 }
 
+/**
+ * Spawned lets a caller talk to the supervised command before it ends: `control` adds two socket
+ * pairs as the command's fds 3 and 4 (child.stdio[3] and [4]), and `onSpawn` receives the child
+ * at once (a launcher that waits on fd 3 for a go-ahead, say).
+ */
+export interface Spawned {
+  readonly control?: boolean;
+  readonly onSpawn?: (child: ChildProcess) => void;
+}
+
 /** KILL_GRACE_MS is how long killAll may take before the whole process group gets SIGKILL. */
 const KILL_GRACE_MS = 5000;
 /** DRAIN_MS bounds how long output pipes may stay open after the command exited. */
@@ -92,10 +102,12 @@ function watchStops(child: ChildProcess, io: RunIo, hooks: SuperviseHooks): { st
  * after KILL_GRACE_MS) and forwards `io.signals`. `env` replaces the inherited environment.
  * Resolves when the command exited and its output is drained; rejects when it cannot be started.
  */
-export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks, env?: NodeJS.ProcessEnv): Promise<Supervised> {
+export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks, env?: NodeJS.ProcessEnv, spawned: Spawned = {}): Promise<Supervised> {
   const [cmd, ...args] = argv;
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
-  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true, env: env ?? process.env });
+  const control = spawned.control === true ? (["pipe", "pipe"] as const) : [];
+  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe", ...control], detached: true, env: env ?? process.env });
+  spawned.onSpawn?.(child);
   const { state, timers, disarm } = watchStops(child, io, hooks);
   // Both are pipes (stdio "pipe" above), so never null.
   const stdout = child.stdout!;
@@ -154,19 +166,21 @@ export function unwrapLogLine(text: string): string {
  * superviseTerminal runs `argv` (a runtime that gives the container a terminal) with the caller's
  * own streams as its stdin, stdout and stderr, in the caller's process group so that it may use
  * the caller's controlling terminal (a background group would be stopped for reading it). Stops
- * and signals work as in supervise. Resolves when the command exited.
+ * and signals work as in supervise, and so does `spawned`. Resolves when the command exited.
  */
-export function superviseTerminal(argv: readonly string[], io: RunIo, hooks: SuperviseHooks): Promise<Supervised> {
+export function superviseTerminal(argv: readonly string[], io: RunIo, hooks: SuperviseHooks, spawned: Spawned = {}): Promise<Supervised> {
   const [cmd, ...args] = argv;
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "superviseTerminal needs a program"));
   const fds = [terminalFd(io.stdin, "r"), terminalFd(io.stdout, "w"), terminalFd(io.stderr, "w")];
   const close = (): void => fds.forEach((fd) => fd !== undefined && closeSync(fd));
   let child: ChildProcess;
   try {
-    child = spawn(cmd, args, { stdio: [fds[0] ?? io.stdin ?? "ignore", fds[1] ?? io.stdout, hooks.unwrapLog === true ? "pipe" : (fds[2] ?? io.stderr)] });
+    const control = spawned.control === true ? (["pipe", "pipe"] as const) : [];
+    child = spawn(cmd, args, { stdio: [fds[0] ?? io.stdin ?? "ignore", fds[1] ?? io.stdout, hooks.unwrapLog === true ? "pipe" : (fds[2] ?? io.stderr), ...control] });
   } finally {
     close(); // the child has its copies
   }
+  spawned.onSpawn?.(child);
   child.stderr?.on("data", (chunk: Buffer) => io.stderr.write(unwrapLogLine(chunk.toString("utf8"))));
   const { state, disarm } = watchStops(child, io, hooks);
   return new Promise((resolve, reject) => {

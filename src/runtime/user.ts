@@ -1,5 +1,5 @@
 import { InputError } from "../core/index.js";
-import { readConfinedFile } from "./confined.js";
+import { readConfinedFile, type RootView } from "./confined.js";
 import type { SpecUser } from "./spec-input.js";
 
 /**
@@ -87,18 +87,19 @@ function findGroup(spec: string, groupPart: string, groups: GroupEntry[]): numbe
  * root) to numeric ids with Docker's rules: a numeric uid missing from /etc/passwd runs with gid
  * 0; names must exist; supplementary groups come from /etc/group membership only when no group
  * is given. /etc/passwd and /etc/group are read confined to `rootfs` and capped at MAX_DB_BYTES.
- * Throws InputError naming the USER value on unknown names, bad ids or hostile files.
+ * Throws InputError naming the USER value on unknown names, bad ids or hostile files. `view`
+ * reads a rootfs mounted in another mount namespace (readConfinedFile).
  */
-export async function resolveUser(rootfs: string, spec: string): Promise<ResolvedUser> {
+export async function resolveUser(rootfs: string, spec: string, view?: RootView): Promise<ResolvedUser> {
   const [userPart = "", groupPart, ...rest] = spec.split(":");
   if (rest.length > 0) throw new InputError(`USER "${spec}" has more than one ":"; use user[:group]`);
   if (userPart === "" && spec !== "") throw new InputError(`USER "${spec}" names no user; use user[:group]`);
   if (userPart === "") return { uid: 0, gid: 0, additionalGids: [], home: "/root" };
   const numericOnly = /^\d+$/.test(userPart) && (groupPart === undefined || /^\d+$/.test(groupPart));
-  const passwd = parsePasswd(await readConfinedFile(rootfs, "/etc/passwd", MAX_DB_BYTES));
+  const passwd = parsePasswd(await readConfinedFile(rootfs, "/etc/passwd", MAX_DB_BYTES, view));
   const user = findUser(spec, userPart, passwd);
   const needGroups = !numericOnly || groupPart === undefined;
-  const groups = needGroups ? parseGroup(await readConfinedFile(rootfs, "/etc/group", MAX_DB_BYTES)) : [];
+  const groups = needGroups ? parseGroup(await readConfinedFile(rootfs, "/etc/group", MAX_DB_BYTES, view)) : [];
   if (groupPart !== undefined) {
     return { uid: user.uid, gid: findGroup(spec, groupPart, groups), additionalGids: [], home: user.home };
   }

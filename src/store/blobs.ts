@@ -241,9 +241,12 @@ class WriteBatcher {
     const bufs = this.pending;
     this.pending = [];
     this.bytes = 0;
+    const bytes = bufs.reduce((n, b) => n + b.byteLength, 0);
     await this.inflight;
     if (bufs.length === 0) return;
-    this.inflight = this.fh.writev(bufs).then(() => undefined);
+    this.inflight = this.fh.writev(bufs).then(({ bytesWritten }) => {
+      if (bytesWritten !== bytes) throw new StoreError(`short write to a blob's temp file (${bytesWritten} of ${bytes} bytes); is the disk full?`);
+    });
     this.inflight.catch(() => undefined); // awaited by the next flush or finish(), which rethrow it
   }
 }

@@ -42,12 +42,18 @@ export async function until(what: string, check: () => boolean, ms = 15_000): Pr
   }
 }
 
-/** mountsUnder lists mount points below `dir` in this process's mount table. */
-export function mountsUnder(dir: string): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8")
+/** mountsUnder lists mount points below `dir` in the mount table of process `pid` (default: this one). */
+export function mountsUnder(dir: string, pid: number | "self" = "self"): string[] {
+  return readFileSync(`/proc/${pid}/mountinfo`, "utf8")
     .split("\n")
     .map((l) => l.split(" ")[4] ?? "")
     .filter((m) => m.startsWith(dir));
+}
+
+/** parentOf is the parent pid of process `pid`. */
+export function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
 }
 
 /** liveWithArg lists live (non-zombie) processes whose command line contains `word`. */

@@ -2,14 +2,18 @@
 // the next tsbuild command leaves no mounts, cgroups or processes and shows the container exited.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { background, cgroupsNamed, describeLifecycle, liveWithArg, mountsUnder, psRow, tsbuild, until } from "./lifecycle-helpers.js";
+import { background, cgroupsNamed, describeLifecycle, liveWithArg, mountsUnder, parentOf, psRow, tsbuild, until } from "./lifecycle-helpers.js";
 
 describeLifecycle("container lifecycle (CLI): recovery", (env) => {
   it("after SIGKILL of a foreground run, ps -a shows it exited and rm leaves no mount or process", async () => {
     const fg = background(env, ["run", "--name", "victim", "busybox", "sh", "-c", "echo started; exec sleep 3137"]);
     await until("the container to start", () => fg.out().includes("started"));
-    expect(mountsUnder(env.root).length).toBeGreaterThan(0);
-    expect(liveWithArg("3137").length).toBe(1);
+    // The rootfs is mounted in the runtime's own mount namespace (its launcher's), never in this one.
+    expect(mountsUnder(env.root)).toEqual([]);
+    // "started" comes just before the shell execs sleep.
+    await until("the container's sleep", () => liveWithArg("3137").length === 1);
+    const runtime = parentOf(liveWithArg("3137")[0]!);
+    expect(mountsUnder(env.root, runtime).length).toBeGreaterThan(0);
     const short = psRow(env, "victim")?.split(" ")[0] ?? "";
     expect(short).toMatch(/^[0-9a-f]{12}$/);
     fg.child.kill("SIGKILL");

@@ -1,10 +1,11 @@
 // The synchronous COPY path for small context files: bytes, owner, mode and times land as asked,
 // and a context that changed after the walk (file modified, replaced, swapped for a symlink, a
 // directory swapped for a symlink out of the context) is refused without writing through it.
-import { appendFileSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openContext, select, type BuildContext, type ContextEntry } from "../../src/executor/context.js";
+import { DirChainSync } from "../../src/executor/context-fs.js";
 import { copySmallContextFiles, type FileJob } from "../../src/executor/ops/copy-context.js";
 import { tempDir, writeTree } from "./context-helpers.js";
 
@@ -71,5 +72,50 @@ describe("copySmallContextFiles", () => {
     symlinkSync(join(base, "x.old"), join(ctxDir, "x"));
     await expect(copyAll(ctx, "x")).rejects.toThrow(/"x" was replaced or removed/);
     expect(readdirSync(dest)).toEqual([]);
+  });
+});
+
+describe("DirChainSync", () => {
+  /** openFds counts this process's open descriptors. */
+  const openFds = (): number => readdirSync("/proc/self/fd").length;
+
+  it("opens each directory of a walk once, keeping the open ancestors, and closes them all", async () => {
+    const ctx = await openContext(ctxDir);
+    const root = openSync(ctxDir, "r");
+    try {
+      const before = openFds();
+      const chain = new DirChainSync(root, ctx.entries);
+      expect(chain.open(".")).toBe(root);
+      const e = chain.open("d/e");
+      expect(fstatSync(e).ino).toBe(lstatSync(join(ctxDir, "d/e")).ino);
+      expect(openFds()).toBe(before + 2);
+      const d = chain.open("d");
+      expect(fstatSync(d).ino).toBe(lstatSync(join(ctxDir, "d")).ino);
+      expect(openFds()).toBe(before + 1);
+      chain.open("x");
+      expect(openFds()).toBe(before + 1);
+      chain.close();
+      expect(openFds()).toBe(before);
+    } finally {
+      closeSync(root);
+    }
+  });
+
+  it("refuses a directory replaced after the walk, or swapped for a symlink", async () => {
+    const ctx = await openContext(ctxDir);
+    const root = openSync(ctxDir, "r");
+    try {
+      renameSync(join(ctxDir, "d"), join(base, "d.old"));
+      mkdirSync(join(ctxDir, "d"));
+      const chain = new DirChainSync(root, ctx.entries);
+      expect(() => chain.open("d/e")).toThrow(/"d" was replaced/);
+      chain.close();
+      renameSync(join(ctxDir, "x"), join(base, "x.old"));
+      symlinkSync(join(base, "x.old"), join(ctxDir, "x"));
+      expect(() => chain.open("x")).toThrow(/"x" was replaced or removed/);
+      chain.close();
+    } finally {
+      closeSync(root);
+    }
   });
 });

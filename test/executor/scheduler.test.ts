@@ -29,6 +29,23 @@ function chain(): { base: Vertex; copy: Vertex; one: Vertex; two: Vertex; other:
   return { base, copy, one, two, other, all: [base, copy, one, two, other] };
 }
 
+describe("Scheduler: OpContext.consumed", () => {
+  it("tells an op whether a vertex of the build takes its result as an input", async () => {
+    const { runner, hasher, scheduler } = setup();
+    hasher.files.set("a.txt", "hello");
+    const { all } = chain();
+    const seen = new Map<string, boolean | undefined>();
+    for (const v of all) runner.behavior.set(v.name, async (ctx) => void seen.set(v.name, ctx.consumed));
+    await scheduler.execute(all);
+    expect(Object.fromEntries(seen)).toEqual({ scratch: true, "COPY a.txt": true, "RUN one": true, "RUN two": false, "RUN other": false });
+    // Alone in a build, the COPY's result is the build's output: nothing takes it as an input.
+    hasher.files.set("a.txt", "changed");
+    const { copy, base } = chain();
+    await scheduler.execute([base, copy]);
+    expect(seen.get("COPY a.txt")).toBe(false);
+  });
+});
+
 describe("Scheduler: cache", () => {
   it("runs every vertex once, then a rebuild is all cache hits with execCount === 0", async () => {
     const { runner, cache, hasher, scheduler } = setup();

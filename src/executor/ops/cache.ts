@@ -1,13 +1,14 @@
 /**
  * createFsCache keeps build results across processes: a cache key maps (in the store's cache
  * table) to a small JSON blob describing the FsResult. A record whose layer dirs or blobs are gone
- * (pruned) is a miss, never an error.
+ * (pruned) is a miss, never an error; a step layer dir whose blob is kept is made again from the blob.
  */
 import { stat } from "node:fs/promises";
 import type { Digest } from "../../core/digest.js";
 import { NotFoundError } from "../../store/errors.js";
 import type { Store } from "../../store/store.js";
 import type { CacheStore } from "../types.js";
+import { isStepLayer } from "./layer-dirs.js";
 import type { FsResult } from "./types.js";
 
 /** MAX_RECORD_BYTES caps a cache record blob (a few hundred bytes per layer). */
@@ -30,11 +31,12 @@ class Presence {
   private readonly seen = new Map<string, { readonly at: number; readonly present: Promise<boolean> }>();
   constructor(private readonly store: Store) {}
 
-  /** usable reports whether every layer dir and blob of a result is (still) there. */
+  /** usable reports whether every blob and every base image dir of a result is (still) there. */
   async usable(r: FsResult): Promise<boolean> {
     const checks: Promise<boolean>[] = [];
     for (const l of r.layers) {
-      checks.push(this.check(`dir:${l.dir}`, () => stat(l.dir).then(() => true, () => false)));
+      // A step layer dir that is missing is unpacked from its blob when a step mounts it (layer-dirs.ts).
+      if (!isStepLayer(l)) checks.push(this.check(`dir:${l.dir}`, () => stat(l.dir).then(() => true, () => false)));
       for (const b of l.blobs) checks.push(this.check(`blob:${b.digest}`, () => this.store.blobs.has(b.digest)));
     }
     return (await Promise.all(checks)).every(Boolean);

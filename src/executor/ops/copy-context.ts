@@ -1,14 +1,14 @@
 /**
  * copySmallContextFiles copies the small regular files of a COPY from the build context with
  * synchronous calls (copy-sync.ts), one context directory at a time: the directory is opened
- * through the confined chain of context-fs.ts, each file is opened inside it without following a
+ * through the confined synchronous chain of context-fs.ts (DirChainSync, which keeps the open
+ * ancestors, so each context directory is opened once), each file is opened inside it without following a
  * symlink or blocking, and checked against the walk's record before and after the copy, the same
  * checks forEachContextFile makes on the asynchronous path that larger files take.
  */
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
-import type { FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
-import { at, changedError, openDirChain, openRoot, requireProcFd, sameInode, unchanged } from "../context-fs.js";
+import { at, changedError, DirChainSync, openRoot, requireProcFd, sameInode, unchanged } from "../context-fs.js";
 import type { BuildContext, ContextEntry } from "../context-types.js";
 import { copyOpenFileSync, Slicer } from "./copy-sync.js";
 import type { WriteMeta } from "./write.js";
@@ -37,7 +37,7 @@ function byDirectory(entries: readonly ContextEntry[]): Map<string, ContextEntry
 }
 
 /** copyOne copies the file `entry` of the open context directory `dir` to `host`, failing with ContextChanged when it is not what the walk saw. */
-function copyOne(dir: FileHandle, entry: ContextEntry, host: string, meta: WriteMeta): void {
+function copyOne(dir: number, entry: ContextEntry, host: string, meta: WriteMeta): void {
   let fd: number;
   try {
     fd = openSync(at(dir, entry.path.slice(entry.path.lastIndexOf("/") + 1)), FILE_FLAGS);
@@ -68,17 +68,19 @@ export async function copySmallContextFiles(ctx: BuildContext, files: readonly C
   try {
     if (!sameInode(await root.stat({ bigint: true }), ctx.entries.get(".") as ContextEntry)) throw changedError(".", "was replaced");
     const slicer = new Slicer();
-    for (const [path, list] of byDirectory(files)) {
-      const dir = await openDirChain(root, path, ctx.entries);
-      try {
+    const chain = new DirChainSync(root.fd, ctx.entries);
+    try {
+      for (const [path, list] of byDirectory(files)) {
+        // The chain is this call's own: the descriptor stays open until the next directory's open.
+        const dir = chain.open(path);
         for (const entry of list) {
           const job = jobs.get(entry) as FileJob;
           copyOne(dir, entry, posix.join(await dirOf(job.parent), job.name), job.meta);
           await slicer.pause();
         }
-      } finally {
-        if (dir !== root) await dir.close();
       }
+    } finally {
+      chain.close();
     }
   } finally {
     await root.close();

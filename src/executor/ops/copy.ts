@@ -4,7 +4,9 @@
  * directory source copies its contents, a file goes into `dest/` when dest ends in `/` (or there
  * are several sources, or dest is an existing directory) and to `dest` otherwise; context files
  * become root-owned unless --chown says otherwise; --from files keep their owners; --chmod maps
- * each mode; ADD extracts a local tar source into dest.
+ * each mode; ADD extracts a local tar source into dest. A copy of one context source to a new
+ * top-level destination that no later step of the build mounts skips the snapshot and writes its
+ * layer blob directly (copy-direct.ts).
  */
 import { lchown, lstat, rm, type FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
@@ -20,6 +22,7 @@ import { contextItems, hostFileReader, viewItems, type Group, type Item } from "
 import { withReadOnlyView, withWritableStep } from "./step.js";
 import type { FsResult, OpServices } from "./types.js";
 import { writeItems } from "./copy-write.js";
+import { copyDirect } from "./copy-direct.js";
 import { dirIn, missingPrefixes, type Owner } from "./write.js";
 
 /** destIsDir decides whether single-file sources land inside dest or as dest. */
@@ -53,7 +56,9 @@ export async function runCopy(services: OpServices, op: CopyOp, inputs: readonly
         groups.push({ isDir: true, items: await checkoutItems(tree.root, tree.commitTime, fetch.keepGitDir) });
       } else if (s.kind === "path" && context && ctxRoot) groups.push(...contextItems(context, s.path, op, ctxRoot));
     }
-    return await copyGroups(services, op, inputs, groups);
+    // A later step of this build mounts the result: the snapshot path keeps the layer dir it needs (unpacking it from the blob costs more).
+    const direct = ctxRoot && ctx?.consumed !== true ? await copyDirect(services, op, inputs[0]!.result, groups, ctxRoot, parseChmod(op.chmod)) : undefined;
+    return direct ?? (await copyGroups(services, op, inputs, groups));
   } finally {
     await ctxRoot?.close();
     for (const f of downloads) await rm(f, { force: true });

@@ -49,7 +49,17 @@ const LAYER_GZIP_PARALLEL = 4;
 
 /** commitLayer writes the diff of `upper` (whose attributes `attrs` are, when given) as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string, attrs?: ReadonlyMap<string, Xattrs>): Promise<LayerBlob> {
-  const tar = await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch, attrs);
+  return commitLayerTar(services, await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch, attrs));
+}
+
+/** commitLayerEntries writes a changeset as a gzip layer blob, as commitLayer writes an upper dir's diff (mtimes clamped to the build's SOURCE_DATE_EPOCH). */
+export async function commitLayerEntries(services: OpServices, entries: Iterable<LayerEntry>): Promise<LayerBlob> {
+  const epoch = services.sourceDateEpoch;
+  return commitLayerTar(services, writeLayerTar(entries, epoch === undefined ? {} : { sourceDateEpoch: epoch }));
+}
+
+/** commitLayerTar gzips a layer tar into the store (blocks compressed in parallel) and returns its descriptor. */
+async function commitLayerTar(services: OpServices, tar: Readable): Promise<LayerBlob> {
   const blob = await storeLayerTar(services.store, tar, { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL });
   return { ...blob, mediaType: LAYER_MEDIA_TYPE };
 }

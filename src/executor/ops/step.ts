@@ -9,6 +9,7 @@ import { hexOf } from "../../core/digest.js";
 import { beginSnapshot, deleteSnapshot, finishSnapshot, getSnapshot } from "../../store/snapshots.js";
 import type { Xattrs } from "../../runtime/xattr.js";
 import { commitLayer } from "./layer.js";
+import { ensureLayerDirs } from "./layer-dirs.js";
 import type { FsResult, LayerBlob, OpServices } from "./types.js";
 
 /** scratchDir makes a fresh private directory under the work root and returns its path. */
@@ -25,8 +26,9 @@ async function emptyLower(services: OpServices): Promise<string> {
   return dir;
 }
 
-/** lowersOf lists a filesystem's layer dirs top first, as overlayfs wants them. */
+/** lowersOf lists a filesystem's layer dirs top first, as overlayfs wants them, unpacking step layer dirs that exist only as blobs (layer-dirs.ts). */
 export async function lowersOf(services: OpServices, fs: FsResult): Promise<string[]> {
+  await ensureLayerDirs(services, fs);
   const dirs = fs.layers.map((l) => l.dir).reverse();
   return dirs.length > 0 ? dirs : [await emptyLower(services)];
 }

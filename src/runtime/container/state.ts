@@ -4,10 +4,10 @@
  * output log and pending signal requests; `<root>/containers/names/<name>` reserves a name.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFile, readdir, rm } from "node:fs/promises";
 import { InputError, TsbuildError } from "../../core/errors.js";
-import { processStart } from "../../core/process.js";
-import { settled } from "../settled.js";
+import { processStart, processStartSync } from "../../core/process.js";
 import type { ContainerState } from "./state-schema.js";
 
 export type { ContainerRun, ContainerState } from "./state-schema.js";
@@ -71,12 +71,16 @@ export async function readState(root: string, id: string): Promise<ContainerStat
   return parsed.data;
 }
 
-/** writeState replaces a container's state.json atomically (temp file and rename). */
+/**
+ * writeState replaces a container's state.json atomically (temp file and rename). Container
+ * records are small files: they are written with synchronous calls, which cost less than
+ * thread-pool round trips on a container's start and exit.
+ */
 export async function writeState(root: string, state: ContainerState): Promise<void> {
   const path = containerPaths(root, state.id).state;
   const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2));
-  await rename(tmp, path);
+  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  renameSync(tmp, path);
 }
 
 /** updateState applies `change` to the current state and writes the result. */
@@ -93,28 +97,45 @@ export async function updateState(root: string, id: string, change: (s: Containe
  */
 export async function createContainerDir(root: string, state: Omit<ContainerState, "id">, id = newContainerId()): Promise<ContainerState> {
   if (!NAME_RE.test(state.name)) throw new InputError(`invalid container name ${JSON.stringify(state.name)}: use letters, digits, _ . and -, starting with a letter or digit`);
-  await mkdir(`${root}/names`, { recursive: true, mode: 0o700 });
+  mkdirSync(`${root}/names`, { recursive: true, mode: 0o700 });
   try {
-    await writeFile(`${root}/names/${state.name}`, id, { flag: "wx" });
+    writeFileSync(`${root}/names/${state.name}`, id, { flag: "wx" });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new InputError(`the container name "${state.name}" is already in use; remove that container (tsbuild rm ${state.name}) or choose another --name`);
     throw err;
   }
   const p = containerPaths(root, id);
-  await mkdir(p.dir, { mode: 0o700 });
+  mkdirSync(p.dir, { mode: 0o700 });
   const full = { ...state, id };
-  // Independent of each other: made at once.
-  await settled([...[p.upper, p.work, p.merged, p.bundle, p.signals].map((d) => mkdir(d, { mode: 0o755 })), writeState(root, full)]);
+  for (const d of [p.upper, p.work, p.merged, p.bundle, p.signals]) mkdirSync(d, { mode: 0o755 });
+  await writeState(root, full);
   return full;
 }
 
 /** removeContainerDir deletes a container's dir and releases its name. */
 export async function removeContainerDir(root: string, state: ContainerState): Promise<void> {
-  const released = unlink(`${root}/names/${state.name}`).catch((err: NodeJS.ErrnoException) => {
+  const p = containerPaths(root, state.id);
+  // A container that wrote nothing has a handful of entries: removed synchronously, cheaper than
+  // thread-pool round trips; a writable layer with content goes through the pool, so that a big
+  // one does not stall the event loop.
+  if (isEmptyDir(p.upper)) rmSync(p.dir, { recursive: true, force: true });
+  else await rm(p.dir, { recursive: true, force: true });
+  try {
+    unlinkSync(`${root}/names/${state.name}`);
+  } catch (err) {
     // Already released by a concurrent rm: the goal is reached.
-    if (err.code !== "ENOENT") throw err;
-  });
-  await settled([rm(containerPaths(root, state.id).dir, { recursive: true, force: true }), released]);
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/** isEmptyDir says whether `dir` is an empty directory or missing. */
+function isEmptyDir(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw err;
+  }
 }
 
 /** listIds returns the ids of every container under `root`. */
@@ -150,7 +171,7 @@ export async function supervisorAlive(state: ContainerState): Promise<boolean> {
 
 /** ownIdentity is this process's pid and start time, as recorded for a supervisor. */
 export async function ownIdentity(): Promise<{ pid: number; pidStart: string }> {
-  const pidStart = await processStart(process.pid);
+  const pidStart = processStartSync(process.pid);
   if (pidStart === undefined) throw new TsbuildError("Container", "cannot read this process's start time from /proc");
   return { pid: process.pid, pidStart };
 }

@@ -1,17 +1,20 @@
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { mkdirSync, promises as fs, realpathSync, statSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, TsbuildError } from "../../core/index.js";
-import { createCgroup } from "../cgroup-limits.js";
-import { readCgroupMounts, readOomKills, removeCgroupTree, type CgroupMounts } from "../cgroups.js";
+import { createCgroupSync } from "../cgroup-limits.js";
+import { readCgroupMounts, readOomKills, removeCgroupTree, warmCgroupAttach, type CgroupMounts } from "../cgroups.js";
 import { prepareMountTargets } from "../mount-targets.js";
-import { CONTAINER_ID_RE, type BundleOptions, type Driver, type ExecOptions, type RunIo, type RunResult } from "../driver.js";
+import type { RootView } from "../confined.js";
+import { CONTAINER_ID_RE, RootfsMountError, type BundleOptions, type Driver, type ExecOptions, type LaunchRequest, type RootfsOverlay, type RunIo, type RunResult } from "../driver.js";
 import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, runCommand } from "../process.js";
-import { settled } from "../settled.js";
-import { runResultOf, supervise, superviseTerminal } from "../supervise.js";
+import { overlayLinksSync, removeLinksSync } from "../overlay.js";
+import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
+import { Handshake, launcherArgv, shellQuote, type LauncherPlan } from "./launcher.js";
 import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
@@ -35,16 +38,27 @@ export const DEFAULT_STATE_ROOT = "/run/tsbuild/runtime";
 /** KILL_RETRY_MS bounds how long killAll waits for a container that is still starting. */
 const KILL_RETRY_MS = 3000;
 
-/** shellQuote quotes one word for sh. */
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
+/** Config is a config.json as tsbuild writes it for a runtime. */
+type Config = OciSpec & { linux: { cgroupsPath?: string } };
+
+/** RuntimeRun is the runtime's part of one run: its command, where OOM kills are counted, and its cgroup settings. */
+interface RuntimeRun {
+  readonly argv: string[];
+  readonly oomCgroup: string;
+  readonly linux: (linux: OciSpec["linux"]) => Config["linux"];
 }
 
-/** Launch is how one run is started: the command, the config.json to write, and where OOM kills are counted. */
-interface Launch {
-  readonly argv: string[];
-  readonly config: OciSpec & { linux: { cgroupsPath?: string } };
-  readonly oomCgroup: string;
+/**
+ * Start is one run: the rootfs at `rootfs`, already there (run) or the target of an overlay to
+ * mount (launch), the cgroup resources, whether the container has a terminal, and its spec once
+ * the rootfs is there.
+ */
+interface Start {
+  readonly rootfs: string;
+  readonly overlay?: RootfsOverlay;
+  readonly resources: OciSpec["linux"]["resources"];
+  readonly terminal: boolean;
+  spec(view: RootView): Promise<OciSpec>;
 }
 
 /** OciDriver runs specs with runc or crun; see createOciDriver. */
@@ -68,21 +82,26 @@ class OciDriver implements Driver {
     return this.name === "crun" && this.mounts.mode !== "v2";
   }
 
-  /**
-   * command prefixes runtime arguments. For crun on a hybrid host it runs in a private mount
-   * namespace where the cgroup2 mount is detached, so crun sees a pure v1 host; `join` lists cgroup
-   * directories the launcher enters first (before the unmount).
-   */
-  private command(args: readonly string[], join: readonly string[] = []): string[] {
+  /** hybrid says whether the runtime must not see the cgroup2 mount: crun 1.x refuses hybrid hosts. */
+  private get hybrid(): boolean {
+    return this.name === "crun" && this.mounts.mode === "hybrid" && this.mounts.unified !== undefined;
+  }
+
+  /** base is the runtime's own command line for `args`. */
+  private base(args: readonly string[]): string[] {
     const manager = this.selfManaged ? ["--cgroup-manager=disabled"] : [];
-    const base = [this.binary, ...manager, "--root", this.stateRoot, ...args];
-    const hybrid = this.name === "crun" && this.mounts.mode === "hybrid" && this.mounts.unified !== undefined;
-    if (!hybrid && join.length === 0) return base;
-    const steps = join.map((dir) => `echo $$ > ${shellQuote(posix.join(dir, "cgroup.procs"))}`);
-    if (hybrid) steps.push(`umount -n -i ${shellQuote(this.mounts.unified ?? "")}`);
-    const script = [...steps, 'exec "$@"'].join(" && ");
-    const prefix = hybrid ? ["unshare", "--mount", "--propagation", "private", "--"] : [];
-    return [...prefix, "sh", "-c", script, "sh", ...base];
+    return [this.binary, ...manager, "--root", this.stateRoot, ...args];
+  }
+
+  /**
+   * command prefixes runtime arguments for the runtime's other commands (state, kill, delete).
+   * For crun on a hybrid host it runs in a private mount namespace where the cgroup2 mount is
+   * detached, so crun sees a pure v1 host.
+   */
+  private command(args: readonly string[]): string[] {
+    if (!this.hybrid) return this.base(args);
+    const script = `umount -n -i ${shellQuote(this.mounts.unified ?? "")} && exec "$@"`;
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", ...this.base(args)];
   }
 
   /**
@@ -90,11 +109,7 @@ class OciDriver implements Driver {
    * both keep `<root>/<id>`) is missing: then it does not, and no runtime process is spawned.
    */
   private async exists(id: string): Promise<boolean> {
-    const dir = await fs.stat(posix.join(this.stateRoot, id)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return undefined;
-      throw err;
-    });
-    if (dir === undefined) return false;
+    if (statSync(posix.join(this.stateRoot, id), { throwIfNoEntry: false }) === undefined) return false;
     const result = await runCommand(this.command(["state", id]));
     return result.code === 0;
   }
@@ -123,26 +138,19 @@ class OciDriver implements Driver {
   }
 
   /**
-   * launch prepares one run. With a memory limit, runc keeps the stopped container (`run --keep`)
-   * so the OOM counter of `<rel>/container` can be read before deletion; without one there is no
-   * limit whose kills to report, and runc deletes the container itself. crun on v2 reports kills hierarchically, so its
-   * parent `<rel>` is read. crun on v1/hybrid runs in `<rel>`, created and limited by tsbuild.
-   * Rlimits are clamped to tsbuild's own hard limits.
+   * runtimeRun is the runtime's part of one run. With a memory limit (`memoryLimit`), runc keeps
+   * the stopped container (`run --keep`) so the OOM counter of `<rel>/container` can be read
+   * before deletion; without one there is no limit whose kills to report, and runc deletes the
+   * container itself. crun on v2 reports kills hierarchically, so its parent `<rel>` is read.
+   * crun on v1/hybrid runs in `<rel>`, created and limited by tsbuild, with no resources of its own.
    */
-  private async launch(spec: OciSpec, bundle: BundleOptions, rel: string): Promise<Launch> {
-    const process = { ...spec.process, rlimits: await clampRlimits(spec.process.rlimits) };
+  private runtimeRun(bundle: BundleOptions, rel: string, memoryLimit: boolean): RuntimeRun {
     const run = ["run", "--bundle", bundle.dir, bundle.id];
-    if (this.selfManaged) {
-      const dirs = await createCgroup(this.mounts, rel, spec.linux.resources);
-      const linux = { ...spec.linux, resources: { devices: [] } };
-      return { argv: this.command(run, dirs), config: { ...spec, process, linux }, oomCgroup: rel };
-    }
-    const linux = { ...spec.linux, cgroupsPath: posix.join(rel, "container") };
-    if (this.name === "runc") {
-      const keep = spec.linux.resources?.memory?.limit !== undefined ? ["--keep"] : [];
-      return { argv: this.command(["run", ...keep, ...run.slice(1)]), config: { ...spec, process, linux }, oomCgroup: linux.cgroupsPath };
-    }
-    return { argv: this.command(run), config: { ...spec, process, linux }, oomCgroup: rel };
+    if (this.selfManaged) return { argv: this.base(run), oomCgroup: rel, linux: (l) => ({ ...l, resources: { devices: [] } }) };
+    const cgroupsPath = posix.join(rel, "container");
+    const linux = (l: OciSpec["linux"]): Config["linux"] => ({ ...l, cgroupsPath });
+    if (this.name === "runc") return { argv: this.base(["run", ...(memoryLimit ? ["--keep"] : []), ...run.slice(1)]), oomCgroup: cgroupsPath, linux };
+    return { argv: this.base(run), oomCgroup: rel, linux };
   }
 
   /** cachedFilter is the compiled form of `seccomp` kept for this runtime (seccomp-cache.ts), if any. */
@@ -153,11 +161,11 @@ class OciDriver implements Driver {
 
   /**
    * withCompiledSeccomp gives crun the compiled form of the config's seccomp profile
-   * (seccomp-cache.ts): `cached` when there is one, else compiled by crun now and kept for the
-   * next run; crun then skips its own compilation. When crun could not compile it, the config
-   * goes as it is (crun reports why). Needs the rootfs's mount targets made.
+   * (seccomp-cache.ts): `cached` when there is one, else compiled by crun now (in a scratch
+   * rootfs of its own) and kept for the next run; crun then skips its own compilation. When crun
+   * could not compile it, the config goes as it is (crun reports why).
    */
-  private async withCompiledSeccomp(config: Launch["config"], cached: { key: string; filter: string | undefined }, bundle: BundleOptions, rel: string): Promise<Launch["config"]> {
+  private async withCompiledSeccomp(config: Config, cached: { key: string; filter: string | undefined }, bundle: BundleOptions, rel: string): Promise<Config> {
     let filter = cached.filter;
     if (filter === undefined) {
       const id = seccompCompileId(bundle.id);
@@ -172,37 +180,121 @@ class OciDriver implements Driver {
   }
 
   /**
-   * prepare makes the rootfs's mount targets, the runtime's state dir, the run's cgroup (launch)
-   * and, for crun, looks up the compiled seccomp filter, all at once; returns the command and the
-   * config to write.
+   * configFor is the config.json of `spec` for this runtime: the mount targets made in the rootfs
+   * (reached at `rootfs`), rlimits clamped to tsbuild's own hard limits, the cgroup part of `rt`
+   * and, for crun, the compiled seccomp filter.
    */
-  private async prepare(spec: OciSpec, bundle: BundleOptions, rel: string): Promise<Launch> {
-    const targets = fs.realpath(spec.root.path).then((real) => prepareMountTargets(spec, real));
-    const launching = fs.mkdir(this.stateRoot, { recursive: true, mode: 0o700 }).then(() => this.launch(spec, bundle, rel));
-    const cached = this.name === "crun" ? this.cachedFilter(spec.linux.seccomp) : Promise.resolve(undefined);
-    const [, launch, filter] = await settled([targets, launching, cached] as const);
-    return filter === undefined ? launch : { ...launch, config: await this.withCompiledSeccomp(launch.config, filter, bundle, rel) };
+  private async configFor(spec: OciSpec, rootfs: string, rt: RuntimeRun, bundle: BundleOptions, rel: string): Promise<Config> {
+    prepareMountTargets(spec, rootfs);
+    const config = { ...spec, process: { ...spec.process, rlimits: await clampRlimits(spec.process.rlimits) }, linux: rt.linux(spec.linux) };
+    return this.name === "crun" ? this.withCompiledSeccomp(config, await this.cachedFilter(spec.linux.seccomp), bundle, rel) : config;
+  }
+
+  /** hooks are the stop and signal hooks of run `id` for supervise. */
+  private hooks(id: string): SuperviseHooks {
+    const forward = async (signal: NodeJS.Signals): Promise<void> => {
+      await runCommand(this.command(["kill", id, signal]));
+    };
+    return { killAll: () => this.killAll(id), forward, unwrapLog: this.name === "crun" };
   }
 
   async run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
+    return this.start({ rootfs: spec.root.path, resources: spec.linux.resources, terminal: spec.process.terminal, spec: async () => spec }, bundle, io);
+  }
+
+  async launch(req: LaunchRequest, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
+    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, spec: (view) => req.spec(view) }, bundle, io);
+  }
+
+  /**
+   * start runs one container: makes the runtime's state dir and, where tsbuild manages them, the
+   * run's cgroups, then starts the runtime through the launcher (launcher.ts) when anything is to
+   * be done before it (the overlay to mount, cgroups to join, the cgroup2 mount to hide), else
+   * directly. Afterwards it deletes what the runtime left and removes the cgroups.
+   */
+  private async start(req: Start, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
     if (!CONTAINER_ID_RE.test(bundle.id)) throw new InputError(`container id "${bundle.id}" must match ${CONTAINER_ID_RE}`);
     const rel = posix.join("/", this.cgroupParent, bundle.id);
-    const killAll = (): Promise<void> => this.killAll(bundle.id);
-    const forward = async (signal: NodeJS.Signals): Promise<void> => {
-      await runCommand(this.command(["kill", bundle.id, signal]));
-    };
+    const rt = this.runtimeRun(bundle, rel, req.resources?.memory?.limit !== undefined);
+    let links: string | undefined;
     try {
-      const launch = await this.prepare(spec, bundle, rel);
-      await fs.writeFile(posix.join(bundle.dir, "config.json"), JSON.stringify(launch.config));
-      // A terminal run shares the caller's streams: the runtime relays its own terminal to the container's.
-      const done = await (spec.process.terminal ? superviseTerminal : supervise)(launch.argv, io, { killAll, forward, unwrapLog: this.name === "crun" });
-      const oomKilled = (await readOomKills(this.mounts, launch.oomCgroup)) > 0;
-      return runResultOf(done, oomKilled);
+      mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
+      const join = this.selfManaged ? createCgroupSync(this.mounts, rel, req.resources ?? {}) : [];
+      const overlay = req.overlay === undefined ? undefined : { ...overlayLinksSync(req.overlay), target: req.overlay.target };
+      links = overlay?.cwd;
+      const detach = this.hybrid ? this.mounts.unified : undefined;
+      const plan = { runtime: rt.argv, privateMounts: overlay !== undefined || detach !== undefined, join, ...(overlay && { overlay }), ...(detach !== undefined && { detach }) };
+      const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel) : await this.direct(req, rt, bundle, io, rel);
+      return runResultOf(done, (await readOomKills(this.mounts, rt.oomCgroup)) > 0);
     } finally {
+      if (links !== undefined) removeLinksSync(links);
       await this.destroy(bundle.id);
       await removeCgroupTree(this.mounts, rel);
     }
   }
+
+  /** direct writes the config and runs the runtime itself (nothing to do before it). */
+  private async direct(req: Start, rt: RuntimeRun, bundle: BundleOptions, io: RunIo, rel: string): Promise<Supervised> {
+    const real = realpathSync(req.rootfs);
+    const config = await this.configFor(await req.spec({ path: real, shown: real }), real, rt, bundle, rel);
+    writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
+    // A terminal run shares the caller's streams: the runtime relays its own terminal to the container's.
+    return (req.terminal ? superviseTerminal : supervise)(rt.argv, io, this.hooks(bundle.id));
+  }
+
+  /**
+   * throughLauncher starts the launcher of `plan`, builds and writes the config while it mounts
+   * and joins (reading the rootfs through /proc/<launcher>/root when it mounts the overlay), then
+   * lets it exec the runtime. A stop before that ends the launcher, and nothing starts. Rejects
+   * with RootfsMountError when the overlay cannot be mounted.
+   */
+  private async throughLauncher(req: Start, plan: LauncherPlan, rt: RuntimeRun, bundle: BundleOptions, io: RunIo, rel: string): Promise<Supervised> {
+    let hs: Handshake | undefined;
+    let pid: number | undefined;
+    const hooks = this.hooks(bundle.id);
+    const stop = async (child: number | undefined): Promise<void> => {
+      if (hs?.goneAhead === true) return hooks.killAll(child);
+      hs?.abort();
+      if (child !== undefined) process.kill(child, "SIGKILL");
+    };
+    const spawned = { control: true, onSpawn: (c: ChildProcess) => ((pid = c.pid), (hs = new Handshake(c))) };
+    const argv = launcherArgv(plan);
+    const running = req.terminal ? superviseTerminal(argv, io, { ...hooks, killAll: stop }, spawned) : supervise(argv, io, { ...hooks, killAll: stop }, undefined, spawned);
+    const launcher = hs as Handshake | undefined;
+    if (!launcher) return running;
+    try {
+      await this.writeBundle(launcher, pid, req, plan, rt, bundle, rel);
+      launcher.go();
+    } catch (err) {
+      launcher.abort();
+      let spawnError: unknown;
+      const ended = await running.catch((e: unknown) => void (spawnError = e));
+      if (ended?.aborted === true || ended?.timedOut === true) return ended;
+      throw spawnError ?? err;
+    }
+    const done = await running;
+    await launcher.closed;
+    if (!launcher.started && !done.aborted && !done.timedOut) throw new TsbuildError("Runtime", `starting ${this.name} failed: ${launcher.errorText() || `its launcher exited with ${done.status}`}`);
+    return done;
+  }
+
+  /**
+   * writeBundle waits until `launcher` (process `pid`) has mounted the rootfs, then builds the
+   * spec and writes the config.json, reading the rootfs through the launcher's root when the
+   * overlay exists only in its mount namespace.
+   */
+  private async writeBundle(launcher: Handshake, pid: number | undefined, req: Start, plan: LauncherPlan, rt: RuntimeRun, bundle: BundleOptions, rel: string): Promise<void> {
+    await launcher.mounted.catch((err: Error) => {
+      throw plan.overlay ? new RootfsMountError(`mounting the overlay at ${plan.overlay.target} failed: ${err.message}`) : new TsbuildError("Runtime", `starting ${this.name} failed: ${err.message}`);
+    });
+    // The mount is made: its links dir goes now, while the launcher joins the cgroups.
+    if (plan.overlay?.cwd !== undefined) removeLinksSync(plan.overlay.cwd);
+    const real = plan.overlay?.target ?? realpathSync(req.rootfs);
+    const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
+    const config = await this.configFor(await req.spec(view), view.path, rt, bundle, rel);
+    writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
+  }
+
 
   async exec(id: string, argv: readonly string[], io: RunIo, options?: ExecOptions): Promise<RunResult> {
     if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
@@ -233,14 +325,38 @@ class OciDriver implements Driver {
    * in the container's config.json, found through the runtime's state) next to that config.
    */
   private async processFile(id: string, argv: readonly string[], options: ExecOptions): Promise<string> {
-    const state = await runCommand(this.command(["state", id]));
-    if (state.code !== 0) throw new InputError(`container ${id} is not running: ${state.stderr.trim()}`);
-    const bundle = (JSON.parse(state.stdout) as { bundle?: unknown }).bundle;
-    if (typeof bundle !== "string") throw new TsbuildError("Runtime", `${this.name} state ${id} names no bundle`);
-    const config = JSON.parse(await fs.readFile(posix.join(bundle, "config.json"), "utf8")) as OciSpec;
+    const { bundle, config } = await this.running(id);
     const file = posix.join(bundle, `exec-${randomBytes(6).toString("hex")}.json`);
     await fs.writeFile(file, JSON.stringify(execProcess(config.process, argv, options)), { mode: 0o600 });
     return file;
+  }
+
+  /** running reads the runtime's state of running container `id`: its bundle, its config.json and its init's pid. */
+  private async running(id: string): Promise<{ bundle: string; config: OciSpec; pid: number }> {
+    const state = await runCommand(this.command(["state", id]));
+    if (state.code !== 0) throw new InputError(`container ${id} is not running: ${state.stderr.trim()}`);
+    const { bundle, pid } = JSON.parse(state.stdout) as { bundle?: unknown; pid?: unknown };
+    if (typeof bundle !== "string" || typeof pid !== "number") throw new TsbuildError("Runtime", `${this.name} state ${id} names no bundle or pid`);
+    const config = JSON.parse(await fs.readFile(posix.join(bundle, "config.json"), "utf8")) as OciSpec;
+    return { bundle, config, pid };
+  }
+
+  /**
+   * rootView is the rootfs of running container `id` as its runtime mounted it: reached through
+   * the root of the runtime process (the parent of the container's init), whose mount namespace
+   * holds the overlay when the launcher mounted it.
+   */
+  async rootView(id: string): Promise<RootView> {
+    const { config, pid } = await this.running(id);
+    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!Number.isInteger(ppid) || ppid <= 0) throw new TsbuildError("Runtime", `cannot read the parent of process ${pid} of container ${id}`);
+    return { path: `/proc/${ppid}/root${config.root.path}`, shown: config.root.path };
+  }
+
+  warmUp(): void {
+    // The launcher (crun on v1) or the runtime (runc) joins the new container's cgroups.
+    warmCgroupAttach(this.mounts);
   }
 
   async reclaim(id: string): Promise<void> {

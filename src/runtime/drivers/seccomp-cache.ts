@@ -9,12 +9,13 @@
  * A filter is keyed by the profile, the runtime binary (path, size, mtime, inode), the kernel and
  * the architecture, so an upgraded crun or kernel compiles afresh.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
-import { promises as fs } from "node:fs";
+import { promises as fs, readFileSync, statSync } from "node:fs";
 import { arch, release, version } from "node:os";
 import { posix } from "node:path";
 import { TsbuildError } from "../../core/index.js";
+import { prepareMountTargets } from "../mount-targets.js";
 import type { OciSpec } from "../oci-types.js";
 
 /** SECCOMP_BPF_ANNOTATION is crun's annotation holding a compiled filter (base64). */
@@ -30,7 +31,7 @@ const SOCK_FILTER_SIZE = 8;
 
 /** seccompKey names the compiled form of `seccomp` for the runtime `binary` on this kernel. */
 export async function seccompKey(seccomp: unknown, binary: string): Promise<string> {
-  const st = await fs.stat(binary);
+  const st = statSync(binary);
   const h = createHash("sha256");
   for (const part of [JSON.stringify(seccomp), binary, String(st.size), String(st.mtimeMs), String(st.ino), release(), version(), arch()]) h.update(part).update("\0");
   return h.digest("hex");
@@ -43,17 +44,22 @@ function isFilter(bytes: Buffer): boolean {
 
 /** readCachedFilter returns the cached filter `key` in `dir` as base64, or undefined when there is none. */
 export async function readCachedFilter(dir: string, key: string): Promise<string | undefined> {
-  const bytes = await fs.readFile(posix.join(dir, `${key}.bpf`)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") return undefined;
+  let bytes: Buffer;
+  try {
+    // One small read at every start: synchronous is cheaper than a thread-pool round trip.
+    bytes = readFileSync(posix.join(dir, `${key}.bpf`));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
-  });
-  return bytes !== undefined && isFilter(bytes) ? bytes.toString("base64") : undefined;
+  }
+  return isFilter(bytes) ? bytes.toString("base64") : undefined;
 }
 
 /** storeFilter keeps `bytes` as filter `key` in `dir` (written aside and renamed: readers never see half a filter). */
 export async function storeFilter(dir: string, key: string, bytes: Buffer): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = posix.join(dir, `.${key}.${process.pid}.tmp`);
+  // Random: runs of one process may store the same filter at once.
+  const tmp = posix.join(dir, `.${key}.${randomBytes(4).toString("hex")}.tmp`);
   await fs.writeFile(tmp, bytes, { mode: 0o600 });
   await fs.rename(tmp, posix.join(dir, `${key}.bpf`));
 }
@@ -83,11 +89,18 @@ export interface Harvest {
 /**
  * harvestSeccomp has crun create container `h.id` from `config` (its process never starts), reads
  * the filter crun compiled into `<stateRoot>/<id>/seccomp.bpf` and deletes the container again.
- * Resolves with the filter, or undefined when crun wrote none.
+ * Resolves with the filter, or undefined when crun wrote none. The filter depends on the profile
+ * alone, so the container gets an empty scratch rootfs of its own (with its mount targets, not
+ * the caller's binds) in `h.dir`: the real rootfs may be mounted where crun cannot see it.
  */
 export async function harvestSeccomp(config: OciSpec, h: Harvest): Promise<Buffer | undefined> {
-  await fs.mkdir(h.dir, { recursive: true, mode: 0o700 });
-  await fs.writeFile(posix.join(h.dir, "config.json"), JSON.stringify({ ...config, process: { ...config.process, terminal: false, args: ["true"] } }));
+  const rootfs = posix.join(h.dir, "rootfs");
+  await fs.mkdir(rootfs, { recursive: true, mode: 0o700 });
+  // crun checks at create that the program exists: an empty executable file stands in (it never runs).
+  await fs.writeFile(posix.join(rootfs, "init"), "", { mode: 0o755 });
+  const scratch: OciSpec = { ...config, root: { path: rootfs, readonly: false }, mounts: config.mounts.filter((m) => m.type !== "bind"), process: { ...config.process, terminal: false, args: ["/init"], cwd: "/" } };
+  prepareMountTargets(scratch, rootfs);
+  await fs.writeFile(posix.join(h.dir, "config.json"), JSON.stringify(scratch));
   try {
     if ((await quietStatus(h.command(["create", "--bundle", h.dir, h.id]))) !== 0) return undefined;
     const bytes = await fs.readFile(posix.join(h.stateRoot, h.id, "seccomp.bpf"));

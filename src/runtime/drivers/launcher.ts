@@ -1,0 +1,138 @@
+/**
+ * The launcher of an OCI runtime: a shell (in a private mount namespace when it mounts anything)
+ * that prepares the runtime's surroundings while tsbuild prepares the bundle, then waits for a
+ * go-ahead and becomes the runtime. In order it
+ *   1. mounts the container's overlay (in its own mount namespace: the mount goes with the
+ *      runtime when it exits, however tsbuild ends, and never shows in the host's mount table),
+ *   2. says so on fd 4 (`m`), so that tsbuild reads the rootfs through /proc/<pid>/root,
+ *   3. meanwhile (from the start, in a subshell) joins the run's cgroups (on cgroup v1 the first
+ *      join waits for an RCU grace period, about 10 ms, which now passes while the overlay is
+ *      mounted and tsbuild works) and detaches the cgroup2 mount where crun must not see it
+ *      (hybrid hosts),
+ *   4. reads `go` from fd 3 (end of file: tsbuild gave up or died; the launcher exits and nothing
+ *      starts), says `x` on fd 4, closes fds 3 and 4 and execs the runtime, so the container gets
+ *      only fds 0-2.
+ * Until step 4 the launcher's error messages go to fd 4, not to the container's stderr.
+ */
+import type { ChildProcess } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+
+/** OverlayStep is an overlay mount for the launcher: run in `cwd` (the links dir, if any), `data` for -o, mounted at `target`. */
+export interface OverlayStep {
+  readonly cwd?: string;
+  readonly data: string;
+  readonly target: string;
+}
+
+/**
+ * LauncherPlan is what a launcher does before it execs `runtime` (an argv): mount `overlay`,
+ * join the cgroup directories `join`, unmount `detach`. `privateMounts` gives it a mount
+ * namespace of its own (needed for `overlay` and `detach`).
+ */
+export interface LauncherPlan {
+  readonly runtime: readonly string[];
+  readonly privateMounts: boolean;
+  readonly overlay?: OverlayStep;
+  readonly join: readonly string[];
+  readonly detach?: string;
+}
+
+/** shellQuote quotes one word for sh. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * launcherArgv is the command that carries out `plan` (see the module comment). The cgroup joins
+ * and the detach run in a background subshell (`$$` there still names the launcher itself) while
+ * the launcher mounts the overlay and tsbuild prepares the bundle; the launcher waits for them
+ * before it reads `go`.
+ */
+export function launcherArgv(plan: LauncherPlan): string[] {
+  const o = plan.overlay;
+  const side = plan.join.map((dir) => `echo $$ > ${shellQuote(`${dir}/cgroup.procs`)}`);
+  if (plan.detach !== undefined) side.push(`umount -n -i ${shellQuote(plan.detach)}`);
+  const mount = o ? [...(o.cwd !== undefined ? [`cd ${shellQuote(o.cwd)}`] : []), `mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /"] : [];
+  const lines = [
+    "exec 5>&2 2>&4 || exit 1",
+    ...(side.length > 0 ? [`( ${side.join(" && ")} ) & j=$!`] : []),
+    `${[...mount, "echo m >&4"].join(" && ")} || exit 1`,
+    ...(side.length > 0 ? ["wait $j || exit 1"] : []),
+    'read -r go <&3 && [ "$go" = go ] || exit 1',
+    'echo x >&4 && exec 2>&5 5>&- 3<&- 4>&- && exec "$@"',
+  ];
+  const prefix = plan.privateMounts ? ["unshare", "--mount", "--propagation", "private", "--"] : [];
+  return [...prefix, "sh", "-c", lines.join("\n"), "sh", ...plan.runtime];
+}
+
+/**
+ * Handshake is tsbuild's side of a launcher's fds 3 and 4: `mounted` resolves when the launcher
+ * is ready for the bundle (rejects with its error text when it exits before), `go` lets it start
+ * the runtime, `abort` makes it exit without, `started` says whether it exec'd the runtime (known
+ * for sure once `closed` resolved) and `errorText` is what it reported.
+ */
+export class Handshake {
+  readonly mounted: Promise<void>;
+  readonly closed: Promise<void>;
+  private text = "";
+  private execd = false;
+  private sent = false;
+  private readonly control: Writable;
+
+  constructor(child: ChildProcess) {
+    this.control = child.stdio[3] as Writable;
+    const report = child.stdio[4] as Readable;
+    // EPIPE when the launcher already exited: its exit and report say why.
+    this.control.on("error", () => undefined);
+    let ready: () => void = () => undefined;
+    let failed: (err: Error) => void = () => undefined;
+    this.mounted = new Promise<void>((resolve, reject) => ((ready = resolve), (failed = reject)));
+    // The caller may stop waiting (an abort): a late rejection is then expected.
+    this.mounted.catch(() => undefined);
+    let buffered = "";
+    report.setEncoding("utf8");
+    report.on("data", (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line === "m") ready();
+        else if (line === "x") this.execd = true;
+        else this.text += `${line}\n`;
+      }
+    });
+    this.closed = new Promise<void>((resolve) =>
+      report.on("close", () => {
+        this.text += buffered;
+        failed(new Error(this.errorText() || "the launcher exited"));
+        resolve();
+      }),
+    );
+  }
+
+  /** goneAhead says whether `go` was sent (the runtime may be starting). */
+  get goneAhead(): boolean {
+    return this.sent;
+  }
+
+  /** started says whether the launcher exec'd the runtime. */
+  get started(): boolean {
+    return this.execd;
+  }
+
+  /** errorText is what the launcher reported before it exec'd the runtime, trimmed. */
+  errorText(): string {
+    return this.text.trim();
+  }
+
+  /** go tells the launcher to start the runtime. */
+  go(): void {
+    this.sent = true;
+    this.control.end("go\n");
+  }
+
+  /** abort tells the launcher to exit without starting anything. */
+  abort(): void {
+    this.control.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+// The container launcher (runc and crun): the rootfs overlay is mounted in the runtime's own mount
+// namespace, so it never shows in tsbuild's and is gone when the runtime exits; only fds 0-2 reach
+// the container; a failure before the runtime starts leaves no cgroup, mount or container behind;
+// a kept container's writable layer holds its changes but no /etc stubs.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import { background, cgroupsNamed, describeLifecycle, liveWithArg, mountsUnder, parentOf, tsbuild, until } from "./lifecycle-helpers.js";
+
+describeLifecycle("container launcher", (env) => {
+  for (const runtime of ["runc", "crun"]) {
+    it(`${runtime}: the overlay lives in the runtime's mount namespace and goes with it; the container gets fds 0-2 only`, async () => {
+      const word = runtime === "runc" ? "4141" : "4142";
+      const fg = background(env, ["run", "--rm", "--runtime", runtime, "busybox", "sh", "-c", `ls /proc/self/fd; echo started; exec sleep ${word}`]);
+      await until("the container to start", () => fg.out().includes("started"));
+      // ls lists 0-2 and the directory it reads (3): nothing else was inherited.
+      expect(fg.out()).toBe("0\n1\n2\n3\nstarted\n");
+      expect(mountsUnder(env.root)).toEqual([]);
+      const [pid] = liveWithArg(word);
+      expect(mountsUnder(env.root, parentOf(pid!)).filter((m) => m.endsWith("/merged"))).toHaveLength(1);
+      expect(tsbuild(env, ["stop", "-t", "1", readdirSync(`${env.root}/containers`).find((n) => n !== "names")!]).code).toBe(0);
+      expect((await fg.done).code).not.toBe(0);
+      expect(mountsUnder(env.root)).toEqual([]);
+      expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
+    });
+
+    it(`${runtime}: a kept container's upper dir holds its changes and no /etc stubs, and is removable`, () => {
+      const name = `kept-${runtime}`;
+      const r = tsbuild(env, ["run", "--runtime", runtime, "--name", name, "busybox", "sh", "-c", "echo hi > /made; rm -rf /etc/hosts-none; cat /etc/hostname >/dev/null"]);
+      expect(r.code, r.stderr).toBe(0);
+      const id = readFileSync(`${env.root}/containers/names/${name}`, "utf8").trim();
+      const upper = `${env.root}/containers/${id}/upper`;
+      expect(readFileSync(`${upper}/made`, "utf8")).toBe("hi\n");
+      // busybox ships no /etc/hostname: the runtime's mount point for it is taken out again.
+      expect(existsSync(`${upper}/etc/hostname`)).toBe(false);
+      expect(mountsUnder(env.root)).toEqual([]);
+      expect(tsbuild(env, ["start", "-a", name]).code).toBe(0);
+      expect(tsbuild(env, ["rm", name]).code).toBe(0);
+      expect(existsSync(`${env.root}/containers/${id}`)).toBe(false);
+    });
+
+    it(`${runtime}: a failure before the runtime starts leaves no cgroup, mount or container`, () => {
+      const name = `fail-${runtime}`;
+      const r = tsbuild(env, ["run", "--runtime", runtime, "--name", name, "--user", "nosuch", "busybox", "true"]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('no user "nosuch"');
+      const id = readFileSync(`${env.root}/containers/names/${name}`, "utf8").trim();
+      expect(cgroupsNamed(`tsbuild-${id.slice(0, 12)}`)).toEqual([]);
+      expect(mountsUnder(env.root)).toEqual([]);
+      expect(tsbuild(env, ["rm", name]).code).toBe(0);
+      const rm = tsbuild(env, ["run", "--rm", "--runtime", runtime, "--user", "nosuch", "busybox", "true"]);
+      expect(rm.stderr).toContain('no user "nosuch"');
+      expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
+    });
+  }
+});
