@@ -3,7 +3,6 @@
  * Docker's semantics (Entrypoint/Cmd combination, Env, WorkingDir, User), a reserved name and an
  * empty writable layer. Nothing runs until it is started.
  */
-import { randomBytes } from "node:crypto";
 import { InputError } from "../core/errors.js";
 import { createContainerDir, newContainerId, type ContainerState } from "../runtime/container/state.js";
 import { mergeMountOptions } from "../runtime/spec.js";
@@ -11,6 +10,7 @@ import { openStore } from "../store/store.js";
 import { whereOf } from "./container-shared.js";
 import type { RuntimeName } from "./drivers.js";
 import { resolveRunImage, type RunConfig, type RunImage } from "./run-image.js";
+import { randomHex } from "../core/random.js";
 
 /** DEFAULT_PATH is the PATH a container gets when its image sets none (Docker's default). */
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -84,7 +84,7 @@ function containerRecord(opts: ContainerOptions, image: RunImage, id: string): O
   ];
   const limits = { ...(opts.memoryBytes !== undefined && { memoryBytes: opts.memoryBytes }), ...(opts.pidsLimit !== undefined && { pidsLimit: opts.pidsLimit }), ...(opts.cpus !== undefined && { cpus: opts.cpus }) };
   return {
-    name: opts.name ?? `tsbuild_${randomBytes(6).toString("hex")}`,
+    name: opts.name ?? `tsbuild_${randomHex(6)}`,
     image: opts.image,
     imageDigest: image.digest,
     config: config as Record<string, unknown>,

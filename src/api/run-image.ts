@@ -5,7 +5,6 @@
  * caches the answer in `<store>/run-cache/<hex>.json`, so later starts read one small file
  * instead of parsing and hashing the manifest and config again.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -15,6 +14,7 @@ import { resolveImage } from "../image/resolve.js";
 import { NotFoundError } from "../store/errors.js";
 import type { Store } from "../store/store.js";
 import type { RuntimeName } from "./drivers.js";
+import { randomHex } from "../core/random.js";
 
 /** RunConfig is the `config` part of an image config: how containers of the image run. */
 export type RunConfig = NonNullable<ImageConfig["config"]>;
@@ -107,7 +107,7 @@ export async function keepRunCaches(store: Store, wanted: ReadonlySet<Digest>): 
 export async function cacheRunImage(store: Store, image: RunImage): Promise<void> {
   const path = cachePath(store, image.digest);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  const tmp = `${path}.${randomHex(4)}.tmp`;
   await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, ...image }));
   await rename(tmp, path);
 }

@@ -1,4 +1,4 @@
-import { promises as fs, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { promises as fs, readdirSync, readFileSync, rmdirSync, writeFile } from "node:fs";
 import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TsbuildError } from "../core/index.js";
@@ -163,7 +163,8 @@ export function warmCgroupAttach(mounts: CgroupMounts): void {
     return;
   }
   if (own === undefined) return;
-  fs.writeFile(own, String(process.pid)).catch(() => {
+  // The callback form: fs.promises would load node:fs/promises (and readline) just for this write.
+  writeFile(own, String(process.pid), () => {
     // A read-only or delegated cgroup tree refuses the write: the joins then simply wait.
   });
 }

@@ -3,12 +3,12 @@
  * /etc/resolv.conf derived from the host's, /etc/hosts naming localhost and the hostname, and
  * /etc/hostname. Build steps and containers both bind-mount them from files tsbuild writes.
  */
-import { randomBytes } from "node:crypto";
 import { lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { hostsFile, resolvConf } from "../core/etc-files.js";
 import { resolveInRootSync } from "./confined.js";
 import type { EtcFiles, NetworkMode } from "./spec-input.js";
+import { randomHex } from "../core/random.js";
 
 /** HOST_RESOLV_CONF is where the host's resolver configuration is read from. */
 export const HOST_RESOLV_CONF = "/etc/resolv.conf";
@@ -25,7 +25,7 @@ export async function readHostResolvConf(path = HOST_RESOLV_CONF): Promise<strin
 
 /** writeAtomic replaces `path` with `text` (mode 0644) through a new temp file in the same dir and a rename. */
 function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  const tmp = `${path}.${randomHex(4)}.tmp`;
   writeFileSync(tmp, text, { mode: 0o644, flag: "wx" });
   renameSync(tmp, path);
 }

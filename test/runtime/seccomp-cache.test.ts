@@ -16,22 +16,24 @@ describe("seccomp filter cache", () => {
   const dir = mkdtempSync(join(tmpdir(), "tsbuild-seccomp-cache-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("keys by profile and runtime binary, and keeps only whole filters", async () => {
+  it("keys by profile and runtime binary, and keeps only whole filters of the same key", async () => {
     const bin = join(dir, "fake-runtime");
     writeFileSync(bin, "one");
     const a = await seccompKey(defaultSeccomp(["CHOWN"], "amd64"), bin);
-    expect(await seccompKey(defaultSeccomp(["CHOWN"], "amd64"), bin)).toBe(a);
-    expect(await seccompKey(defaultSeccomp(["CHOWN", "SYS_ADMIN"], "amd64"), bin)).not.toBe(a);
+    expect(await seccompKey(defaultSeccomp(["CHOWN"], "amd64"), bin)).toEqual(a);
+    expect((await seccompKey(defaultSeccomp(["CHOWN", "SYS_ADMIN"], "amd64"), bin)).name).not.toBe(a.name);
     writeFileSync(bin, "a new build");
-    expect(await seccompKey(defaultSeccomp(["CHOWN"], "amd64"), bin)).not.toBe(a);
+    expect((await seccompKey(defaultSeccomp(["CHOWN"], "amd64"), bin)).name).not.toBe(a.name);
 
     expect(await readCachedFilter(join(dir, "cache"), a)).toBeUndefined();
     const filter = Buffer.alloc(16, 7);
     await storeFilter(join(dir, "cache"), a, filter);
     expect(await readCachedFilter(join(dir, "cache"), a)).toBe(filter.toString("base64"));
-    expect(readdirSync(join(dir, "cache"))).toEqual([`${a}.bpf`]);
+    expect(readdirSync(join(dir, "cache"))).toEqual([`${a.name}.bpf`]);
+    // A name shared with another key (a hash collision) gives no filter: only the same key does.
+    expect(await readCachedFilter(join(dir, "cache"), { name: a.name, material: `${a.material} ` })).toBeUndefined();
     // A truncated file is no filter: crun then compiles the profile itself.
-    writeFileSync(join(dir, "cache", `${a}.bpf`), Buffer.alloc(12));
+    writeFileSync(join(dir, "cache", `${a.name}.bpf`), Buffer.concat([Buffer.from(`${a.material}\n`), Buffer.alloc(12)]));
     expect(await readCachedFilter(join(dir, "cache"), a)).toBeUndefined();
   });
 });
@@ -66,8 +68,12 @@ describe("crun with the filter cache", () => {
     const cache = join(work, "state", ".seccomp-cache");
     const files = readdirSync(cache);
     expect(files).toHaveLength(1);
-    const filter = readFileSync(join(cache, files[0]!));
+    // The file holds the key (one line) and then crun's compiled filter.
+    const stored = readFileSync(join(cache, files[0]!));
+    const filter = stored.subarray(stored.indexOf(0x0a) + 1);
+    expect(stored.subarray(0, stored.indexOf(0x0a)).toString()).toContain('"defaultAction"');
     expect(filter.length % 8).toBe(0);
+    expect(filter.length).toBeGreaterThan(0);
     // Nothing of the compile container is left in the runtime's state.
     expect(readdirSync(join(work, "state")).filter((n) => !n.startsWith("."))).toEqual([]);
 

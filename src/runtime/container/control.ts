@@ -3,10 +3,10 @@
  * signals dir naming the signal, followed by SIGUSR2 to the supervisor, which reads (and
  * deletes) every pending request. SIGKILL, which no process can catch, travels this way too.
  */
-import { randomBytes } from "node:crypto";
 import { readFile, readdir, rename, unlink, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { InputError } from "../../core/errors.js";
+import { randomHex } from "../../core/random.js";
 
 /** CONTROL_SIGNAL is the signal that tells a supervisor to read its signal requests. */
 export const CONTROL_SIGNAL: NodeJS.Signals = "SIGUSR2";
@@ -25,7 +25,7 @@ export function normalizeSignal(sig: string): NodeJS.Signals {
 
 /** requestSignal asks supervisor `pid` (whose signals dir is `dir`) to deliver `signal` to the container. */
 export async function requestSignal(dir: string, pid: number, signal: NodeJS.Signals): Promise<void> {
-  const name = `${Date.now()}-${randomBytes(4).toString("hex")}`;
+  const name = `${Date.now()}-${randomHex(4)}`;
   await writeFile(`${dir}/.${name}`, signal);
   await rename(`${dir}/.${name}`, `${dir}/${name}`);
   process.kill(pid, CONTROL_SIGNAL);

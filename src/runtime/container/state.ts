@@ -3,12 +3,12 @@
  * read), the writable layer (upper, work), the mount point (merged), the runtime bundle, the
  * output log and pending signal requests; `<root>/containers/names/<name>` reserves a name.
  */
-import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import { InputError, TsbuildError } from "../../core/errors.js";
 import { processStart, processStartSync } from "../../core/process.js";
 import type { ContainerState } from "./state-schema.js";
+import { randomHex } from "../../core/random.js";
 
 export type { ContainerRun, ContainerState } from "./state-schema.js";
 
@@ -45,7 +45,7 @@ export function bundleIdOf(id: string): string {
 
 /** newContainerId is a fresh container id: 64 random hex digits. */
 export function newContainerId(): string {
-  return randomBytes(32).toString("hex");
+  return randomHex(32);
 }
 
 /** readState reads and validates a container's state.json. */
@@ -78,7 +78,7 @@ export async function readState(root: string, id: string): Promise<ContainerStat
  */
 export async function writeState(root: string, state: ContainerState): Promise<void> {
   const path = containerPaths(root, state.id).state;
-  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  const tmp = `${path}.${randomHex(4)}.tmp`;
   writeFileSync(tmp, JSON.stringify(state, null, 2));
   renameSync(tmp, path);
 }

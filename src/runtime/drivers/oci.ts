@@ -15,7 +15,7 @@ import { clampRlimits, findOnPath, runCommand } from "../process.js";
 import { overlayLinksSync, removeLinksSync } from "../overlay.js";
 import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
 import { Handshake, launcherArgv, shellQuote, type LauncherPlan } from "./launcher.js";
-import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter } from "./seccomp-cache.js";
+import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter, type SeccompKey } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
 export type OciRuntimeName = "runc" | "crun";
@@ -154,7 +154,7 @@ class OciDriver implements Driver {
   }
 
   /** cachedFilter is the compiled form of `seccomp` kept for this runtime (seccomp-cache.ts), if any. */
-  private async cachedFilter(seccomp: OciSpec["linux"]["seccomp"]): Promise<{ key: string; filter: string | undefined }> {
+  private async cachedFilter(seccomp: OciSpec["linux"]["seccomp"]): Promise<{ key: SeccompKey; filter: string | undefined }> {
     const key = await seccompKey(seccomp, this.binary);
     return { key, filter: await readCachedFilter(posix.join(this.stateRoot, ".seccomp-cache"), key) };
   }
@@ -165,7 +165,7 @@ class OciDriver implements Driver {
    * rootfs of its own) and kept for the next run; crun then skips its own compilation. When crun
    * could not compile it, the config goes as it is (crun reports why).
    */
-  private async withCompiledSeccomp(config: Config, cached: { key: string; filter: string | undefined }, bundle: BundleOptions, rel: string): Promise<Config> {
+  private async withCompiledSeccomp(config: Config, cached: { key: SeccompKey; filter: string | undefined }, bundle: BundleOptions, rel: string): Promise<Config> {
     let filter = cached.filter;
     if (filter === undefined) {
       const id = seccompCompileId(bundle.id);

@@ -7,14 +7,17 @@
  * anything (harvestSeccomp), and keeps the `seccomp.bpf` crun wrote into its state dir.
  *
  * A filter is keyed by the profile, the runtime binary (path, size, mtime, inode), the kernel and
- * the architecture, so an upgraded crun or kernel compiles afresh.
+ * the architecture, so an upgraded crun or kernel compiles afresh. The file is named by a cheap
+ * (non-cryptographic) hash of that key and holds the key itself before the filter: a read takes
+ * the filter only when the stored key equals the wanted one byte for byte, so two profiles whose
+ * names collide cost a compilation, never the wrong filter, and no start loads node:crypto.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import { promises as fs, readFileSync, statSync } from "node:fs";
 import { arch, release, version } from "node:os";
 import { posix } from "node:path";
 import { TsbuildError } from "../../core/index.js";
+import { randomHex } from "../../core/random.js";
 import { prepareMountTargets } from "../mount-targets.js";
 import type { OciSpec } from "../oci-types.js";
 
@@ -29,12 +32,26 @@ export function seccompCompileId(id: string): string {
 /** SOCK_FILTER_SIZE is the size of one classic BPF instruction (struct sock_filter). */
 const SOCK_FILTER_SIZE = 8;
 
+/** SeccompKey is a filter's key: `material` (everything the filter depends on) and `name`, the cache file's name made from it. */
+export interface SeccompKey {
+  readonly name: string;
+  readonly material: string;
+}
+
+/** fnv1a is the 32-bit FNV-1a hash of the UTF-16 code units of `text`, from `basis`. */
+function fnv1a(text: string, basis: number): number {
+  let h = basis;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** seccompKey names the compiled form of `seccomp` for the runtime `binary` on this kernel. */
-export async function seccompKey(seccomp: unknown, binary: string): Promise<string> {
+export async function seccompKey(seccomp: unknown, binary: string): Promise<SeccompKey> {
   const st = statSync(binary);
-  const h = createHash("sha256");
-  for (const part of [JSON.stringify(seccomp), binary, String(st.size), String(st.mtimeMs), String(st.ino), release(), version(), arch()]) h.update(part).update("\0");
-  return h.digest("hex");
+  // NUL never occurs in JSON text or a path: the parts cannot run into each other.
+  const material = [JSON.stringify(seccomp), binary, String(st.size), String(st.mtimeMs), String(st.ino), release(), version(), arch()].join("\0");
+  const hex = (n: number) => n.toString(16).padStart(8, "0");
+  return { material, name: `${hex(fnv1a(material, 0x811c9dc5))}${hex(fnv1a(material, 0x050c5d1f))}-${material.length}` };
 }
 
 /** isFilter says whether `bytes` can be a compiled filter: whole instructions, at least one. */
@@ -42,26 +59,32 @@ function isFilter(bytes: Buffer): boolean {
   return bytes.length > 0 && bytes.length % SOCK_FILTER_SIZE === 0;
 }
 
-/** readCachedFilter returns the cached filter `key` in `dir` as base64, or undefined when there is none. */
-export async function readCachedFilter(dir: string, key: string): Promise<string | undefined> {
+/**
+ * readCachedFilter returns the cached filter of `key` in `dir` as base64, or undefined when there
+ * is none: no file, a file made for another key (a name collision), or no whole filter after the key.
+ */
+export async function readCachedFilter(dir: string, key: SeccompKey): Promise<string | undefined> {
   let bytes: Buffer;
   try {
     // One small read at every start: synchronous is cheaper than a thread-pool round trip.
-    bytes = readFileSync(posix.join(dir, `${key}.bpf`));
+    bytes = readFileSync(posix.join(dir, `${key.name}.bpf`));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  return isFilter(bytes) ? bytes.toString("base64") : undefined;
+  const head = Buffer.from(`${key.material}\n`);
+  if (bytes.length < head.length || !bytes.subarray(0, head.length).equals(head)) return undefined;
+  const filter = bytes.subarray(head.length);
+  return isFilter(filter) ? filter.toString("base64") : undefined;
 }
 
-/** storeFilter keeps `bytes` as filter `key` in `dir` (written aside and renamed: readers never see half a filter). */
-export async function storeFilter(dir: string, key: string, bytes: Buffer): Promise<void> {
+/** storeFilter keeps `bytes` as the filter of `key` in `dir`, after the key (written aside and renamed: readers never see half a filter). */
+export async function storeFilter(dir: string, key: SeccompKey, bytes: Buffer): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   // Random: runs of one process may store the same filter at once.
-  const tmp = posix.join(dir, `.${key}.${randomBytes(4).toString("hex")}.tmp`);
-  await fs.writeFile(tmp, bytes, { mode: 0o600 });
-  await fs.rename(tmp, posix.join(dir, `${key}.bpf`));
+  const tmp = posix.join(dir, `.${key.name}.${randomHex(4)}.tmp`);
+  await fs.writeFile(tmp, Buffer.concat([Buffer.from(`${key.material}\n`), bytes]), { mode: 0o600 });
+  await fs.rename(tmp, posix.join(dir, `${key.name}.bpf`));
 }
 
 /** quietStatus runs `argv` with no stdio at all (a created container keeps what it inherits) and resolves with its exit code. */
