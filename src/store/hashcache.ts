@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Database, type Statement } from "./sqlite.js";
 import { StoreError } from "./errors.js";
+import { useWal } from "./sqlite-wal.js";
 
 /** HASHCACHE_SCHEMA_VERSION is the layout of hashcache.db this code reads and writes. */
 export const HASHCACHE_SCHEMA_VERSION = 1;
@@ -51,7 +52,7 @@ export class HashCache {
     try {
       this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
       this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      this.db.pragma("journal_mode = WAL");
+      useWal(this.db, BUSY_TIMEOUT_MS);
       this.db.pragma("synchronous = NORMAL");
       this.db.exec(`CREATE TABLE IF NOT EXISTS hashes (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, last_used INTEGER NOT NULL)`);
       this.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

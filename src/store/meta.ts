@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Database } from "./sqlite.js";
 import { parseDigest, type Digest } from "../core/digest.js";
 import { StoreError } from "./errors.js";
+import { useWal } from "./sqlite-wal.js";
 
 /** SCHEMA_VERSION is the metadata schema this code reads and writes; older stores are migrated on open. */
 export const SCHEMA_VERSION = 3;
@@ -90,7 +91,7 @@ export class MetaStore {
       throw new StoreError(`cannot open store metadata ${file}: ${(err as Error).message}`, { cause: err });
     }
     this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.db.pragma("journal_mode = WAL");
+    useWal(this.db, BUSY_TIMEOUT_MS);
     this.db.pragma("synchronous = FULL");
     this.db.pragma("foreign_keys = ON");
     this.migrate();
