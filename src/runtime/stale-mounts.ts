@@ -85,18 +85,19 @@ export async function cleanupStaleMounts(root: string): Promise<CleanupReport> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return report;
     throw err;
   }
-  const live = new Set<string>();
-  for (const name of await listDir(real)) if (await ownerAlive(`${real}/${name}`)) live.add(name);
-  const isStale = (mountPoint: string): boolean => mountPoint.startsWith(`${real}/`) && !live.has(mountPoint.slice(real.length + 1).split("/")[0] ?? "");
+  // Only dirs found without a live owner are touched: a dir another process creates meanwhile
+  // (a build starting at the same time) was not looked at, and is not removed.
+  const dead = new Set<string>();
+  for (const name of await listDir(real)) if (!(await ownerAlive(`${real}/${name}`))) dead.add(name);
+  const isStale = (mountPoint: string): boolean => mountPoint.startsWith(`${real}/`) && dead.has(mountPoint.slice(real.length + 1).split("/")[0] ?? "");
   const stale = (await readMountinfo()).filter((m) => isStale(m.mountPoint)).map((m) => m.mountPoint);
   for (const mountPoint of [...new Set(stale)].reverse()) {
     await unmount(mountPoint);
     report.unmounted.push(mountPoint);
   }
   const mounts = await readMountinfo();
-  for (const name of await listDir(real)) {
+  for (const name of dead) {
     const dir = `${real}/${name}`;
-    if (live.has(name)) continue;
     if (mounts.some((m) => m.mountPoint === dir || m.mountPoint.startsWith(`${dir}/`))) {
       throw new TsbuildError("Snapshot", `${dir} still has mounts after cleanup; refusing to remove it`);
     }

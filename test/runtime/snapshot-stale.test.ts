@@ -85,4 +85,22 @@ describe.skipIf(skip)("cleanupStaleMounts", () => {
     execFileSync("touch", ["-d", "@1000000000", old]);
     expect((await cleanupStaleMounts(root)).removed).toEqual([old]);
   });
+
+  it("leaves a snapshot dir alone that another process makes while the cleanup runs", async () => {
+    const root = join(tmp, "mounts3");
+    mkdirSync(root);
+    // Many dead dirs keep the cleanup busy checking owners; a build starting meanwhile makes its own dir.
+    for (let i = 0; i < 300; i++) {
+      mkdirSync(join(root, `dead-${i}`));
+      writeFileSync(join(root, `dead-${i}`, "owner"), "999999999 1\n");
+    }
+    const cleaning = cleanupStaleMounts(root);
+    await new Promise((r) => setTimeout(r, 2));
+    const fresh = await createSnapshotDirs(root);
+    const report = await cleaning;
+    expect(report.removed).toHaveLength(300);
+    expect(report.removed).not.toContain(fresh.dir);
+    expect(existsSync(fresh.upper)).toBe(true);
+    expect(existsSync(fresh.work)).toBe(true);
+  });
 });
