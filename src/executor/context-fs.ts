@@ -108,6 +108,63 @@ export function changedError(path: string, what: string): ContextError {
   );
 }
 
+/** nameOf is the last component of a context path. */
+function nameOf(entry: ContextEntry): string {
+  return entry.path.slice(entry.path.lastIndexOf("/") + 1);
+}
+
+/** openFailure turns a failed open of `entry` into ContextChanged when the file was swapped for a symlink, removed or made a FIFO. */
+function openFailure(entry: ContextEntry, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ELOOP" || code === "ENOENT" || code === "ENXIO" ? changedError(entry.path, "was replaced or removed") : err;
+}
+
+/** requireOpened checks the stat of a just opened `entry`: the regular file the walk recorded, unmodified since. */
+function requireOpened(st: BigIntStats, entry: ContextEntry): void {
+  if (!st.isFile() || !sameInode(st, entry)) throw changedError(entry.path, "was replaced");
+  if (!unchanged(st, entry)) throw changedError(entry.path, "was modified");
+}
+
+/** requireUnchanged checks a file's stat after it was read: still what the walk recorded. */
+export function requireUnchanged(st: BigIntStats, entry: ContextEntry): void {
+  if (!unchanged(st, entry)) throw changedError(entry.path, "was modified");
+}
+
+/**
+ * openContextFile opens the file `entry` of the context directory `dir` (openFileAt) and checks
+ * it against the walk's record (ContextChanged when it is not that file or was modified). The
+ * caller reads it, checks it again with requireUnchanged, and closes it.
+ */
+export async function openContextFile(dir: FileHandle, entry: ContextEntry): Promise<FileHandle> {
+  const handle = await openFileAt(dir, nameOf(entry)).catch((err: unknown) => {
+    throw openFailure(entry, err);
+  });
+  try {
+    requireOpened(await handle.stat({ bigint: true }), entry);
+    return handle;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** openContextFileSync is openContextFile for a directory descriptor, synchronously; returns the file's descriptor. */
+export function openContextFileSync(dir: number, entry: ContextEntry): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(at(dir, nameOf(entry)), FILE_FLAGS);
+  } catch (err) {
+    throw openFailure(entry, err);
+  }
+  try {
+    requireOpened(fs.fstatSync(fd, { bigint: true }), entry);
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
 /**
  * openDirChain opens the context directory `path` ("." or `a/b`) by walking from the root one
  * component at a time, checking each directory against the walk's record. The caller closes

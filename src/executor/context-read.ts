@@ -5,7 +5,7 @@
  * after the caller reads it. A file that changed in between fails with ContextChanged.
  */
 import type { FileHandle } from "node:fs/promises";
-import { changedError, openDirChain, openFileAt, openRoot, requireProcFd, sameInode, unchanged } from "./context-fs.js";
+import { changedError, openContextFile, openDirChain, openRoot, requireProcFd, requireUnchanged, sameInode } from "./context-fs.js";
 import type { BuildContext, ContextEntry } from "./context-types.js";
 
 /** FileVisitor reads one open file; it must not close the handle. */
@@ -38,16 +38,10 @@ function chunksOf(files: readonly ContextEntry[]): { dir: string; files: Context
 
 /** visitOne opens one file of `dir`, checks it, runs the visitor, and checks it again. */
 async function visitOne(dir: FileHandle, entry: ContextEntry, visit: FileVisitor): Promise<void> {
-  const name = entry.path.slice(entry.path.lastIndexOf("/") + 1);
-  const handle = await openFileAt(dir, name).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === "ELOOP" || err.code === "ENOENT" || err.code === "ENXIO" ? changedError(entry.path, "was replaced or removed") : err;
-  });
+  const handle = await openContextFile(dir, entry);
   try {
-    const before = await handle.stat({ bigint: true });
-    if (!before.isFile() || !sameInode(before, entry)) throw changedError(entry.path, "was replaced");
-    if (!unchanged(before, entry)) throw changedError(entry.path, "was modified");
     await visit(handle, entry);
-    if (!unchanged(await handle.stat({ bigint: true }), entry)) throw changedError(entry.path, "was modified");
+    requireUnchanged(await handle.stat({ bigint: true }), entry);
   } finally {
     await handle.close();
   }

@@ -6,9 +6,9 @@
  * symlink or blocking, and checked against the walk's record before and after the copy, the same
  * checks forEachContextFile makes on the asynchronous path that larger files take.
  */
-import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { posix } from "node:path";
-import { at, changedError, DirChainSync, openRoot, requireProcFd, sameInode, unchanged } from "../context-fs.js";
+import { changedError, DirChainSync, openContextFileSync, openRoot, requireProcFd, requireUnchanged, sameInode } from "../context-fs.js";
 import type { BuildContext, ContextEntry } from "../context-types.js";
 import { copyOpenFileSync, Slicer } from "./copy-sync.js";
 import type { WriteMeta } from "./write.js";
@@ -20,8 +20,6 @@ export interface FileJob {
   readonly meta: WriteMeta;
 }
 
-/** FILE_FLAGS: no symlink followed, a FIFO swapped in after the walk does not hang the open, a terminal is never adopted. */
-const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /** byDirectory groups entries by the context directory holding them, in first-seen order. */
 function byDirectory(entries: readonly ContextEntry[]): Map<string, ContextEntry[]> {
@@ -38,19 +36,10 @@ function byDirectory(entries: readonly ContextEntry[]): Map<string, ContextEntry
 
 /** copyOne copies the file `entry` of the open context directory `dir` to `host`, failing with ContextChanged when it is not what the walk saw. */
 function copyOne(dir: number, entry: ContextEntry, host: string, meta: WriteMeta): void {
-  let fd: number;
+  const fd = openContextFileSync(dir, entry);
   try {
-    fd = openSync(at(dir, entry.path.slice(entry.path.lastIndexOf("/") + 1)), FILE_FLAGS);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw code === "ELOOP" || code === "ENOENT" || code === "ENXIO" ? changedError(entry.path, "was replaced or removed") : err;
-  }
-  try {
-    const before = fstatSync(fd, { bigint: true });
-    if (!before.isFile() || !sameInode(before, entry)) throw changedError(entry.path, "was replaced");
-    if (!unchanged(before, entry)) throw changedError(entry.path, "was modified");
     copyOpenFileSync(fd, Number(entry.size), host, meta);
-    if (!unchanged(fstatSync(fd, { bigint: true }), entry)) throw changedError(entry.path, "was modified");
+    requireUnchanged(fstatSync(fd, { bigint: true }), entry);
   } finally {
     closeSync(fd);
   }

@@ -11,20 +11,17 @@
  * it (layer-dirs.ts). Files are read through the confined context access (context-fs.ts) and
  * checked against the walk's record before and after reading, as the snapshot path does.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, readSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { hexOf } from "../../core/digest.js";
 import type { CopyOp } from "../../planner/plan.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
-import { at, changedError, DirChainSync, openDirChain, openFileAt, requireProcFd, sameInode, unchanged } from "../context-fs.js";
+import { changedError, DirChainSync, openContextFile, openContextFileSync, openDirChain, requireProcFd, requireUnchanged, sameInode } from "../context-fs.js";
 import type { BuildContext, ContextEntry } from "../context-types.js";
 import type { ModeFn } from "./chmod.js";
 import type { Group, Item } from "./copy-items.js";
 import { commitLayerEntries } from "./layer.js";
 import type { FsResult, OpServices } from "./types.js";
-
-/** FILE_FLAGS: no symlink followed, a FIFO swapped in after the walk does not hang the open, a terminal is never adopted. */
-const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /** components splits an absolute rootfs path into its names, or undefined when it holds `..` (resolving that needs the rootfs). */
 function components(path: string): string[] | undefined {
@@ -74,21 +71,13 @@ function planOf(op: CopyOp, parent: FsResult, groups: readonly Group[]): Plan | 
 /** readSyncInto reads the context file `e` (through `chain`) into target at offset, refusing it unless it is still what the walk saw. */
 function readSyncInto(chain: DirChainSync, e: ContextEntry, target: Buffer, offset: number): void {
   const slash = e.path.lastIndexOf("/");
-  let fd: number;
+  const fd = openContextFileSync(chain.open(slash < 0 ? "." : e.path.slice(0, slash)), e);
   try {
-    fd = openSync(at(chain.open(slash < 0 ? "." : e.path.slice(0, slash)), e.path.slice(slash + 1)), FILE_FLAGS);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw code === "ELOOP" || code === "ENOENT" || code === "ENXIO" ? changedError(e.path, "was replaced or removed") : err;
-  }
-  try {
-    const before = fstatSync(fd, { bigint: true });
-    if (!before.isFile() || !sameInode(before, e)) throw changedError(e.path, "was replaced");
-    if (!unchanged(before, e)) throw changedError(e.path, "was modified");
     const want = Number(e.size) + 1;
     let got = 0;
     for (let n = -1; n !== 0 && got < want; got += n) n = readSync(fd, target, offset + got, want - got, null);
-    if (got !== want - 1 || !unchanged(fstatSync(fd, { bigint: true }), e)) throw changedError(e.path, "was modified");
+    if (got !== want - 1) throw changedError(e.path, "was modified");
+    requireUnchanged(fstatSync(fd, { bigint: true }), e);
   } finally {
     closeSync(fd);
   }
@@ -99,19 +88,14 @@ async function* readStream(root: FileHandle, ctx: BuildContext, e: ContextEntry)
   const slash = e.path.lastIndexOf("/");
   const dir = await openDirChain(root, slash < 0 ? "." : e.path.slice(0, slash), ctx.entries);
   try {
-    const fh = await openFileAt(dir, e.path.slice(slash + 1)).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === "ELOOP" || err.code === "ENOENT" || err.code === "ENXIO" ? changedError(e.path, "was replaced or removed") : err;
-    });
+    const fh = await openContextFile(dir, e);
     try {
-      const before = await fh.stat({ bigint: true });
-      if (!before.isFile() || !sameInode(before, e)) throw changedError(e.path, "was replaced");
-      if (!unchanged(before, e)) throw changedError(e.path, "was modified");
       for (;;) {
         const { bytesRead, buffer } = await fh.read(Buffer.allocUnsafe(READ_BYTES), 0, READ_BYTES, null);
         if (bytesRead === 0) break;
         yield buffer.subarray(0, bytesRead);
       }
-      if (!unchanged(await fh.stat({ bigint: true }), e)) throw changedError(e.path, "was modified");
+      requireUnchanged(await fh.stat({ bigint: true }), e);
     } finally {
       await fh.close();
     }
