@@ -33,7 +33,7 @@ import { startRegistry, type TestRegistry } from "../test/helpers/registry.js";
 
 const rounds = Number(process.argv[2] ?? 5);
 const DIST = resolve(import.meta.dirname, "../dist");
-const CLI = join(DIST, "cli/main.js");
+const CLI = join(DIST, "cli/main.cjs");
 /** BASE_DIST, when set, is another build's dist/ (say, of main) whose pull CLI, packPush and pack, then push are timed in the same rounds, for before/after figures. */
 const BASE_DIST = process.env.BASE_DIST;
 const LAYERS = 4;
@@ -164,7 +164,7 @@ function pullRound(work: string, ref: string, skopeoFirst: boolean): Sample {
   const fresh = (p: string) => (rmSync(p, { recursive: true, force: true }), p);
   const ours = (): Sample => {
     const cli = timed([CLI, "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]);
-    const base: Sample = BASE_DIST ? { "BASE_DIST pull (CLI)": timed([join(BASE_DIST, "cli/main.js"), "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]) } : {};
+    const base: Sample = BASE_DIST ? { "BASE_DIST pull (CLI)": timed([join(BASE_DIST, "cli/main.cjs"), "--root", fresh(join(work, "pull-store")), "pull", "-q", ref]) } : {};
     const root = fresh(join(work, "pull-store"));
     const both = api(`await r.pull(${JSON.stringify(ref)}, { root: ${JSON.stringify(root)} }); await t.unpack(${JSON.stringify(ref)}, ${JSON.stringify(fresh(join(work, "pull-rootfs")))}, { root: ${JSON.stringify(root)} });`, root);
     return { "tsbuild pull (CLI)": cli, ...base, "tsbuild pull + unpack (one process)": both };

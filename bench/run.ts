@@ -3,7 +3,7 @@
 // start-up for reference (also without NODE_EXTRA_CA_CERTS when that is set). tsbuild is started
 // as users start it: the CLI file executed through its shebang. Not a test.
 // Run as root: node --import tsx bench/run.ts [rounds]
-// (TSBUILD_BENCH_BASELINE=OTHER/dist/cli/main.js adds that build's figures for comparison).
+// (TSBUILD_BENCH_BASELINE=OTHER/dist/cli/main.cjs adds that build's figures for comparison).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { makeBusyboxRootfs } from "../test/helpers/rootfs.js";
 
 const rounds = Number(process.argv[2] ?? 15);
-const CLI = resolve(import.meta.dirname, "../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../dist/cli/main.cjs");
 const dir = mkdtempSync(join(tmpdir(), "tsbuild-bench-run-"));
 const root = join(dir, "store");
 const fs = makeBusyboxRootfs();
@@ -69,7 +69,7 @@ try {
   execFileSync(process.execPath, [CLI, "import", tar, "bench:latest"], { env });
   const results: [string, number][] = [];
   const tsbuildRun = (runtime: string): string[] => [CLI, "run", "--rm", "--runtime", runtime, "bench:latest", "true"];
-  // TSBUILD_BENCH_BASELINE names another build's dist/cli/main.js (an older commit, say) to time in
+  // TSBUILD_BENCH_BASELINE names another build's dist/cli/main.cjs (an older commit, say) to time in
   // the same run, alternating with this build (with a store of its own: its schema may differ), so
   // that a comparison holds whatever else loads the machine.
   const baseline = process.env.TSBUILD_BENCH_BASELINE;

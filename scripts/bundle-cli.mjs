@@ -1,10 +1,10 @@
-// Bundles the CLI (dist/cli/main.js, replacing tsc's output of it, and the two programs it runs
+// Bundles the CLI (dist/cli/main.cjs, the bin, replacing tsc's output of main.ts, and the two programs it runs
 // in dist/cli/bundle/) so that `tsbuild` starts by reading one file instead of ~1,000 modules
 // (chevrotain alone pulls in most of lodash-es), compiled through V8's code cache. The library
 // build in dist/ stays unbundled for importers. Native and optional packages stay external: ink
 // and react (loaded only by the tty progress view), and the native addon of better-sqlite3.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { resolve, sep } from "node:path";
 import { build } from "esbuild";
@@ -81,7 +81,7 @@ const lazyBuiltins = {
 
 // The two programs as CommonJS bundles, each self-contained: the fast path of a foreground
 // `tsbuild run` (src/cli/run-fast.ts), which needs none of the build code, and the command
-// program. main.js runs them as scripts with V8's code cache (src/cli/bundle-load.ts), which
+// program. main.cjs runs them as scripts with V8's code cache (src/cli/bundle-load.ts), which
 // Node 20 offers for scripts but not for ES modules. Modules imported dynamically inside a
 // bundle (the builder, the parser, the tty renderer) are initialized only when first used.
 const programs = await build({
@@ -97,7 +97,7 @@ const programs = await build({
   metafile: true,
   // better-sqlite3's JavaScript is bundled (bundleSwaps); its addon is loaded from the package,
   // and `bindings` only when the addon is not in the package's build dir. ink (an ES module) is
-  // imported by main.js for the tty renderer; React is CommonJS and require()d.
+  // imported by main.cjs for the tty renderer; React is CommonJS and require()d.
   external: ["bindings", "ink", "react", "react/jsx-runtime"],
   plugins: [bundleSwaps, lazyBuiltins],
   // Each bundle is the function bundle-load.ts calls (as Node wraps a CommonJS module), written
@@ -130,9 +130,11 @@ for (const [out, meta] of Object.entries(programs.metafile.outputs)) {
 await build({
   entryPoints: { main: "src/cli/main.ts" },
   outdir: "dist/cli",
+  outExtension: { ".js": ".cjs" },
   bundle: true,
   platform: "node",
-  format: "esm",
+  // A CommonJS script, not an ES module: Node sets up its ES module loader (~5 ms) only for the latter.
+  format: "cjs",
   target: "node20",
   sourcemap: true,
   define: { __TSBUILD_CLI_BUNDLES__: JSON.stringify(bundles) },
@@ -146,3 +148,7 @@ await build({
   banner: { js: "#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS TSBUILD_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --" },
   logLevel: "warning",
 });
+
+// tsc's ES module output of main.ts would run the CLI unbundled: only the bundled bin is shipped.
+for (const f of ["main.js", "main.js.map", "main.d.ts", "main.d.ts.map"]) rmSync(`dist/cli/${f}`, { force: true });
+chmodSync("dist/cli/main.cjs", 0o755);

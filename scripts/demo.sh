@@ -5,7 +5,7 @@
 # The store is $TSBUILD_ROOT (default /var/lib/tsbuild).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-tsbuild=(node "$here/dist/cli/main.js")
+tsbuild=(node "$here/dist/cli/main.cjs")
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

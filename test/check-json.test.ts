@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist/cli/main.js");
+const CLI = join(ROOT, "dist/cli/main.cjs");
 
 const position = z.object({ line: z.number().int().min(1), column: z.number().int().min(1), offset: z.number().int().min(0) }).strict();
 const range = z.object({ start: position, end: position }).strict();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it, type TestContext } from "vitest";
 
-const cli = resolve(import.meta.dirname, "../dist/cli/main.js");
+const cli = resolve(import.meta.dirname, "../dist/cli/main.cjs");
 
 /** needCli skips (with the reason printed) when dist/ is not built; under CI it fails instead. */
 function needCli(ctx: TestContext): void {

@@ -10,7 +10,7 @@ import { dump, parseRaw } from "../src/parser/index.js";
 const repoRoot = resolve(import.meta.dirname, "..");
 const corpus = resolve(repoRoot, "../shared/conformance/buildkit");
 const present = existsSync(join(corpus, "parser"));
-const cli = join(repoRoot, "dist/cli/main.js");
+const cli = join(repoRoot, "dist/cli/main.cjs");
 
 if (!present) {
   if (process.env["CI"] === "true") throw new Error(`conformance corpus missing at ${corpus}`);

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const CLI = join(ROOT, "dist/cli/main.js");
+const CLI = join(ROOT, "dist/cli/main.cjs");
 const FIXTURES = join(ROOT, "fixtures/lint");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 

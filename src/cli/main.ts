@@ -1,4 +1,5 @@
-// tsbuild's executable entry: builds the commander program and runs it. The CLI is the only
+// tsbuild's executable entry (bundled as the CommonJS script dist/cli/main.cjs, the package's
+// bin): builds the commander program and runs it. The CLI is the only
 // code that writes to stdout/stderr or sets the exit code. A plain foreground `tsbuild run` takes
 // a fast path (run-fast.ts) that loads only the container code; both are loaded on demand so
 // that each loads only its own part. In the bundled CLI (scripts/bundle-cli.mjs) each is a
@@ -23,8 +24,8 @@ for (const stream of [process.stdout, process.stderr]) {
 async function load<T>(part: "run" | "program", label: () => string, unbundled: () => Promise<T>): Promise<T> {
   if (BUNDLES === undefined) return unbundled();
   const { loadBundle } = await import("./bundle-load.js");
-  const { fileURLToPath } = process.getBuiltinModule("node:url");
-  return loadBundle(fileURLToPath(new URL(BUNDLES[part], import.meta.url)), label) as T;
+  // Bundled, this is the CommonJS script dist/cli/main.cjs, and the bundles lie below its dir.
+  return loadBundle(process.getBuiltinModule("node:path").join(__dirname, BUNDLES[part]), label) as T;
 }
 
 /** mayBeFastRun is a cheap look at argv: only then is the fast path loaded at all. */
@@ -33,8 +34,16 @@ const mayBeFastRun = process.argv.slice(2, 5).includes("run");
 let fast: number | undefined;
 /** program is the command program once loaded (it names the command it ran, for the code cache). */
 let program: typeof Program | undefined;
-if (mayBeFastRun) fast = await (await load<typeof RunFast>("run", () => (fast === undefined ? "" : "run"), () => import("./run-fast.js"))).fastRun(process.argv);
-if (fast === undefined) {
+
+/** main runs the command: the fast path when it takes argv, else the program. */
+async function main(): Promise<number> {
+  if (mayBeFastRun) fast = await (await load<typeof RunFast>("run", () => (fast === undefined ? "" : "run"), () => import("./run-fast.js"))).fastRun(process.argv);
+  if (fast !== undefined) return fast;
   program = await load<typeof Program>("program", () => program?.commandRan() ?? "", () => import("./program.js"));
-  process.exitCode = await program.run(process.argv);
-} else process.exitCode = fast;
+  return program.run(process.argv);
+}
+
+// No top-level await: the bundled entry is a CommonJS script (an ES module entry costs Node ~5 ms
+// of module loader set-up at every start). A failure the program did not report is an unhandled
+// rejection: Node prints it and exits with status 1.
+void main().then((code) => void (process.exitCode = code));

@@ -19,7 +19,7 @@ export const MOVED_CA_ENV = "TSBUILD_EXTRA_CA_CERTS";
 function movedCaFile(env: NodeJS.ProcessEnv): string | undefined {
   const file = env[MOVED_CA_ENV];
   if (file === undefined || file === "") return undefined;
-  // Started without the shebang (`node main.js`, the library): Node already trusts them.
+  // Started without the shebang (`node main.cjs`, the library): Node already trusts them.
   if (env.NODE_EXTRA_CA_CERTS !== undefined && env.NODE_EXTRA_CA_CERTS !== "") return undefined;
   return file;
 }

@@ -30,7 +30,7 @@ describe.skipIf(missing !== undefined)("the CLI's start-up code cache", () => {
     bundleDir = join(pkg, "dist/cli/bundle");
     mkdirSync(bundleDir, { recursive: true });
     cpSync(join(REPO, "package.json"), join(pkg, "package.json"));
-    cpSync(join(REPO, "dist/cli/main.js"), join(pkg, "dist/cli/main.js"));
+    cpSync(join(REPO, "dist/cli/main.cjs"), join(pkg, "dist/cli/main.cjs"));
     for (const name of readdirSync(join(REPO, "dist/cli/bundle"))) {
       if (!name.endsWith(".v8cache")) cpSync(join(REPO, "dist/cli/bundle", name), join(bundleDir, name));
     }
@@ -42,7 +42,7 @@ describe.skipIf(missing !== undefined)("the CLI's start-up code cache", () => {
   /** cli runs the copied CLI with a store and home of the test's own. */
   function cli(args: string[], opts: { uid?: number; env?: NodeJS.ProcessEnv } = {}) {
     const env: NodeJS.ProcessEnv = { ...process.env, TSBUILD_ROOT: join(dir, "store"), HOME: join(dir, "home"), XDG_CACHE_HOME: undefined, ...opts.env };
-    const r = spawnSync(process.execPath, [join(pkg, "dist/cli/main.js"), ...args], { encoding: "utf8", env, ...(opts.uid !== undefined && { uid: opts.uid, gid: opts.uid }) });
+    const r = spawnSync(process.execPath, [join(pkg, "dist/cli/main.cjs"), ...args], { encoding: "utf8", env, ...(opts.uid !== undefined && { uid: opts.uid, gid: opts.uid }) });
     expect(r.status, r.stderr).toBe(0);
     return r;
   }
@@ -130,7 +130,7 @@ describe.skipIf(missing !== undefined)("the CLI's start-up code cache", () => {
     const hook = join(dir, "module-list.cjs");
     writeFileSync(hook, `process.on("exit", () => require("fs").writeSync(2, "\\nLOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));\n`);
     for (const args of [["--version"], ["images"]]) {
-      const r = spawnSync(process.execPath, ["-r", hook, join(pkg, "dist/cli/main.js"), ...args], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: join(dir, "store") } });
+      const r = spawnSync(process.execPath, ["-r", hook, join(pkg, "dist/cli/main.cjs"), ...args], { encoding: "utf8", env: { ...process.env, TSBUILD_ROOT: join(dir, "store") } });
       expect(r.status, r.stderr).toBe(0);
       const loaded = JSON.parse(/LOADED (.*)/.exec(r.stderr)![1]!) as string[];
       for (const m of ["https", "tls", "http", "zlib", "crypto", "child_process", "readline", "fs/promises"]) expect(loaded, `${args.join(" ")} loads ${m}`).not.toContain(`NativeModule ${m}`);

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { makeProgram } from "../../src/cli/program.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 
 /** helpOf renders a command's full help (including text added with addHelpText) into a string. */
 function helpOf(cmd: Command): string {

@@ -11,7 +11,7 @@ import { makeBusyboxRootfs } from "../helpers/rootfs.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 import { e2eMissing, makeEnv, unpack, type Env } from "./helpers.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 
 function sshMissing(): string | undefined {
   for (const tool of ["ssh-agent", "ssh-add", "ssh-keygen"]) {

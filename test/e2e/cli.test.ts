@@ -8,7 +8,7 @@ import { commandLine } from "../../src/api/run.js";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 const missing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
 requirePrerequisites("CLI end-to-end tests", missing);
 

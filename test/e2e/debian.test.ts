@@ -16,7 +16,7 @@ import { debianMissing, debianRootfsTar } from "../helpers/debian.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 import { e2eMissing } from "./helpers.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 const missing = e2eMissing() ?? debianMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
 requirePrerequisites("Debian apt-get end-to-end test", missing);
 

@@ -8,7 +8,7 @@ import { e2eMissing } from "./helpers.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
-const missing = e2eMissing() ?? (existsSync(join(REPO, "dist/cli/main.js")) ? undefined : "dist/ is missing (run npm run build)");
+const missing = e2eMissing() ?? (existsSync(join(REPO, "dist/cli/main.cjs")) ? undefined : "dist/ is missing (run npm run build)");
 requirePrerequisites("the demo", missing);
 
 describe.skipIf(missing !== undefined)("scripts/demo.sh", () => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childEnv, httpsAgentFor, MOVED_CA_ENV } from "../../src/registry/trust.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 const openssl = spawnSync("openssl", ["version"]).status === 0;
 requirePrerequisites("extra CA tests", !existsSync(CLI) ? `${CLI} is missing (run npm run build)` : !openssl ? "openssl is not installed" : undefined);
 
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 /**
- * tsbuild executes the CLI file itself, so that its shebang (not `node main.js`) starts it;
+ * tsbuild executes the CLI file itself, so that its shebang (not `node main.cjs`) starts it;
  * asynchronously, as the HTTPS server it talks to runs in this process.
  */
 function tsbuild(args: string[], extra: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 const missing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
 requirePrerequisites("interrupt tests", missing);
 

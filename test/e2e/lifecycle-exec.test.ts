@@ -9,7 +9,7 @@ import { makeEnv, type Env } from "./helpers.js";
 import { lifecycleMissing, removeAll, tsbuild } from "./lifecycle-helpers.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 
 /** programMissing names the first of runc, crun and script (util-linux's, package bsdutils) not on PATH. */
 function programMissing(): string | undefined {

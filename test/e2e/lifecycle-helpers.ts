@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect } from "vitest";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 /** lifecycleMissing names what the lifecycle tests lack here, or undefined. */
 export const lifecycleMissing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
 

@@ -8,7 +8,7 @@ import { resolvConf } from "../../src/core/etc-files.js";
 import type { Env } from "./helpers.js";
 import { describeLifecycle, tsbuild } from "./lifecycle-helpers.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 /** inTerminal runs the CLI inside a pseudo terminal (util-linux `script`) with `input` typed after a pause; returns its exit code and output (CRs dropped). */
 function inTerminal(env: Env, args: string[], input = ""): { code: number | null; out: string } {
   const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");

@@ -10,7 +10,7 @@ import { e2eMissing, makeEnv, type Env } from "./helpers.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
-const CLI = join(REPO, "dist/cli/main.js");
+const CLI = join(REPO, "dist/cli/main.cjs");
 
 function tmuxMissing(): string | undefined {
   try {
