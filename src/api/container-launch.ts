@@ -222,12 +222,15 @@ export async function recordExit(where: Where, s: ContainerState, result: RunRes
  */
 export async function launchContainer(where: Where, s: ContainerState, lowers: readonly string[], driver: Driver, opts: LaunchOptions): Promise<RunResult> {
   const ctl = opts.ctl;
+  let result: RunResult | undefined;
+  let failure: unknown;
+  let release: (() => Promise<void>) | undefined;
   const log = createWriteStream(containerPaths(where.root, s.id).log, { flags: "a" });
   const logErrors: unknown[] = [];
   log.on("error", (err) => logErrors.push(err));
-  let result: RunResult | undefined;
-  let failure: unknown;
   try {
+    // First of all: the driver makes ahead what the start needs (cgroups) while the rest is set up.
+    release = driver.prepare?.(bundleIdOf(s.id), specResources(s.run.limits));
     // Deviation: the output of a container with a terminal reaches the caller's terminal only, not the log.
     const direct = opts.tty === true && opts.stdout && opts.stderr ? { stdout: opts.stdout, stderr: opts.stderr } : undefined;
     const out = direct ?? { stdout: tee(log, opts.stdout), stderr: tee(log, opts.stderr) };
@@ -239,7 +242,12 @@ export async function launchContainer(where: Where, s: ContainerState, lowers: r
     ctl.stop();
     await new Promise<void>((resolve) => (log.destroyed ? resolve() : log.end(resolve)));
   }
-  const problem = ctl.errors.length > 0 ? `reading signal requests failed: ${errorText(ctl.errors[0])}` : logErrors.length > 0 ? `writing the log failed: ${errorText(logErrors[0])}` : undefined;
+  // What the start took over it removed itself; this removes what no start took (it failed before).
+  const unreleased = await release?.().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const problem = ctl.errors.length > 0 ? `reading signal requests failed: ${errorText(ctl.errors[0])}` : logErrors.length > 0 ? `writing the log failed: ${errorText(logErrors[0])}` : unreleased !== undefined ? `removing its cgroups failed: ${errorText(unreleased)}` : undefined;
   await recordExit(where, s, result, failure, problem);
   if (!result) throw failure;
   return result;

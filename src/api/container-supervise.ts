@@ -48,7 +48,6 @@ async function prepare(where: Where, s: ContainerState): Promise<{ state: Contai
   const me = await ownIdentity();
   const state = await updateState(where.root, s.id, () => ({ status: "created", pid: me.pid, pidStart: me.pidStart, error: undefined, exitCode: undefined, finished: undefined }));
   const driver = await pickDriver(s.run.runtime, `${where.storeRoot}/runtime`);
-  driver.warmUp?.();
   const store = openStore(where.storeRoot);
   try {
     const image = await imageForRun(store, parseDigest(s.imageDigest), s.run.runtime);

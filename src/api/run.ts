@@ -48,7 +48,6 @@ export async function run(opts: RunOptions): Promise<RunResult> {
   try {
     let me: Awaited<ReturnType<typeof ownIdentity>>;
     [me, driver] = await settled([ownIdentity(), pickDriver(opts.runtime ?? "auto", `${where.storeRoot}/runtime`)] as const);
-    driver.warmUp?.();
     const started = new Date().toISOString();
     created = await newContainer(opts, { status: "running", pid: me.pid, pidStart: me.pidStart, started, driver: driver.name as "runc" | "crun" | "builtin" });
   } catch (err) {

@@ -125,10 +125,13 @@ export interface Driver {
    */
   rootView?(id: string): Promise<RootView>;
   /**
-   * warmUp hints that a container of this driver starts soon, so the driver may prepare what it
-   * can ahead (it returns at once and never fails).
+   * prepare makes ahead what container `id` (its bundle id) with `resources` needs when it starts
+   * soon (the OCI drivers: its cgroups, and the kernel's switch to fast cgroup moves, which waits
+   * for an RCU grace period), while the caller sets up its root filesystem and streams; its start
+   * (run or launch with the same id) takes that over. The returned function undoes what no start
+   * took over: call it once the container ended or did not start.
    */
-  warmUp?(): void;
+  prepare?(id: string, resources: OciSpec["linux"]["resources"]): () => Promise<void>;
   /**
    * reclaim kills whatever is left of container `id` after the process that ran it died (its
    * processes, runtime state and cgroups). Nothing left is fine.

@@ -64,6 +64,8 @@ interface Start {
 /** OciDriver runs specs with runc or crun; see createOciDriver. */
 class OciDriver implements Driver {
   readonly warnings: readonly string[] = [];
+  /** prepared holds what prepare() made for a bundle id (the cgroups to join and the warming to stop) until its start takes it. */
+  private readonly prepared = new Map<string, { readonly join: string[]; readonly stopWarming: () => void }>();
   constructor(
     readonly name: OciRuntimeName,
     private readonly binary: string,
@@ -198,6 +200,31 @@ class OciDriver implements Driver {
     return { killAll: () => this.killAll(id), forward, unwrapLog: this.name === "crun" };
   }
 
+  /** cgroupsFor makes the run's cgroups `rel` where tsbuild manages them and returns the dirs the launcher joins. */
+  private cgroupsFor(rel: string, resources: OciSpec["linux"]["resources"] | undefined): string[] {
+    return this.selfManaged ? createCgroupSync(this.mounts, rel, resources ?? {}) : [];
+  }
+
+  /**
+   * prepare makes the cgroups of bundle `id` (where tsbuild manages them) and starts the kernel's
+   * switch to fast cgroup moves (warmCgroupAttach): the first move waits for an RCU grace period
+   * (10-20 ms on a busy machine) while holding the cgroup mutex, so it starts after the mkdirs and
+   * as long before the launcher's (or runc's) joins as the caller allows. start() takes both over.
+   */
+  prepare(id: string, resources: OciSpec["linux"]["resources"]): () => Promise<void> {
+    if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
+    const rel = posix.join("/", this.cgroupParent, id);
+    this.prepared.set(id, { join: this.cgroupsFor(rel, resources), stopWarming: warmCgroupAttach(this.mounts) });
+    return async () => {
+      const left = this.prepared.get(id);
+      // Taken by a start, whose own cleanup removes the cgroups.
+      if (left === undefined) return;
+      this.prepared.delete(id);
+      left.stopWarming();
+      await removeCgroupTree(this.mounts, rel);
+    };
+  }
+
   async run(spec: OciSpec, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
     return this.start({ rootfs: spec.root.path, resources: spec.linux.resources, terminal: spec.process.terminal, spec: async () => spec }, bundle, io);
   }
@@ -217,9 +244,13 @@ class OciDriver implements Driver {
     const rel = posix.join("/", this.cgroupParent, bundle.id);
     const rt = this.runtimeRun(bundle, rel, req.resources?.memory?.limit !== undefined);
     let links: string | undefined;
+    const early = this.prepared.get(bundle.id);
+    this.prepared.delete(bundle.id);
+    let stopWarming = early?.stopWarming ?? ((): void => undefined);
     try {
       mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
-      const join = this.selfManaged ? createCgroupSync(this.mounts, rel, req.resources ?? {}) : [];
+      const join = early?.join ?? this.cgroupsFor(rel, req.resources);
+      if (early === undefined) stopWarming = warmCgroupAttach(this.mounts);
       const overlay = req.overlay === undefined ? undefined : { ...overlayLinksSync(req.overlay), target: req.overlay.target };
       links = overlay?.cwd;
       const detach = this.hybrid ? this.mounts.unified : undefined;
@@ -227,6 +258,7 @@ class OciDriver implements Driver {
       const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel) : await this.direct(req, rt, bundle, io, rel);
       return runResultOf(done, (await readOomKills(this.mounts, rt.oomCgroup)) > 0);
     } finally {
+      stopWarming();
       if (links !== undefined) removeLinksSync(links);
       await this.destroy(bundle.id);
       await removeCgroupTree(this.mounts, rel);
@@ -352,11 +384,6 @@ class OciDriver implements Driver {
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
     if (!Number.isInteger(ppid) || ppid <= 0) throw new TsbuildError("Runtime", `cannot read the parent of process ${pid} of container ${id}`);
     return { path: `/proc/${ppid}/root${config.root.path}`, shown: config.root.path };
-  }
-
-  warmUp(): void {
-    // The launcher (crun on v1) or the runtime (runc) joins the new container's cgroups.
-    warmCgroupAttach(this.mounts);
   }
 
   async reclaim(id: string): Promise<void> {

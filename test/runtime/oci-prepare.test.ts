@@ -1,0 +1,147 @@
+// Driver.prepare of the OCI drivers: the cgroups made ahead are the ones the start joins and
+// removes, and a prepare that no start took is undone by its release. Also the cgroup attach
+// warming: it stops and leaves no file descriptor open.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCgroupMounts, removeCgroupTree, warmCgroupAttach, type CgroupMounts } from "../../src/runtime/cgroups.js";
+import type { Driver } from "../../src/runtime/driver.js";
+import { buildSpec } from "../../src/runtime/spec.js";
+import { makeBusyboxRootfs, type TestRootfs } from "../helpers/rootfs.js";
+import { TEST_CGROUP_PARENT, makeDriver, missingPrerequisite } from "../helpers/sandbox.js";
+
+/** missingFor names what the tests of `runtime` lack; under CI=true nothing may be missing, so it is not asked. */
+function missingFor(runtime: "crun" | "runc"): string | undefined {
+  const missing = process.env.CI === "true" ? undefined : missingPrerequisite(runtime);
+  if (missing) console.warn(`skipping the ${runtime} prepare tests: ${missing}`);
+  return missing;
+}
+
+/** pidsDir is the pids-controller cgroup dir of bundle `id` (undefined on a host without a v1 pids hierarchy). */
+function pidsDir(mounts: CgroupMounts, id: string): string | undefined {
+  const root = mounts.v1.get("pids");
+  return root === undefined ? undefined : posix.join(root, TEST_CGROUP_PARENT, id);
+}
+
+let counter = 0;
+
+describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
+  const skip = missingFor(runtime) !== undefined;
+  let tmp = "";
+  let rootfs: TestRootfs | undefined;
+  let driver: Driver;
+  let mounts: CgroupMounts;
+  beforeAll(async () => {
+    if (skip) return;
+    tmp = mkdtempSync(join(tmpdir(), "tsbuild-prepare-"));
+    rootfs = makeBusyboxRootfs();
+    driver = await makeDriver(runtime, join(tmp, "state"));
+    mounts = await readCgroupMounts();
+  });
+  afterAll(async () => {
+    if (skip) return;
+    rootfs?.cleanup();
+    rmSync(tmp, { recursive: true, force: true });
+    await removeCgroupTree(mounts, TEST_CGROUP_PARENT);
+  });
+
+  /** run runs `script` as bundle `id` and returns its exit code and output. */
+  const run = async (id: string, script: string): Promise<{ code: number; out: string; err: string }> => {
+    const dir = join(tmp, id);
+    mkdirSync(dir);
+    const spec = buildSpec({ rootfs: rootfs?.rootfs as string, argv: ["/bin/sh", "-c", script], env: ["PATH=/bin"], cwd: "/", user: { uid: 0, gid: 0, additionalGids: [] }, hostname: "prepare", mounts: [], network: "none", limits: { pidsLimit: 77 }, tty: false, readonlyRootfs: false });
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let o = "";
+    let e = "";
+    out.on("data", (d: Buffer) => (o += d.toString()));
+    err.on("data", (d: Buffer) => (e += d.toString()));
+    const result = await driver.run(spec, { dir, id }, { stdout: out, stderr: err });
+    return { code: result.exitCode, out: o, err: e };
+  };
+
+  it.skipIf(skip)("a start takes over the prepared cgroups: the container runs in them, and they are gone afterwards", async () => {
+    const id = `prep-${runtime}-${process.pid}-${++counter}`;
+    const release = driver.prepare?.(id, { pids: { limit: 77 } });
+    expect(release).toBeDefined();
+    const dir = pidsDir(mounts, id);
+    // tsbuild makes crun's cgroups (v1 and hybrid hosts); runc makes its own when it starts.
+    const made = dir !== undefined && runtime === "crun" && mounts.mode !== "v2";
+    let want = "77";
+    if (made) {
+      expect(readFileSync(join(dir, "pids.max"), "utf8").trim()).toBe("77");
+      // A mark only the prepared cgroup has: a start that made its cgroups anew would show 77.
+      writeFileSync(join(dir, "pids.max"), "55");
+      want = "55";
+    }
+    const r = await run(id, "cat /sys/fs/cgroup/pids/pids.max");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(`${want}\n`);
+    if (dir !== undefined) expect(existsSync(dir)).toBe(false);
+    await release?.();
+    if (dir !== undefined) expect(existsSync(dir)).toBe(false);
+  });
+
+  it.skipIf(skip)("a prepare that no start took is undone by its release", async () => {
+    const id = `prep-${runtime}-${process.pid}-${++counter}`;
+    const release = driver.prepare?.(id, { pids: { limit: 77 } });
+    const dir = pidsDir(mounts, id);
+    if (dir !== undefined && runtime === "crun" && mounts.mode !== "v2") expect(existsSync(dir)).toBe(true);
+    await release?.();
+    if (dir !== undefined) expect(existsSync(dir)).toBe(false);
+    // A later run of another id is unaffected by the released one.
+    const r = await run(`prep-${runtime}-${process.pid}-${++counter}`, "echo ok");
+    expect(r.out).toBe("ok\n");
+  });
+
+  it.skipIf(skip)("refuses an id that is not a container id", () => {
+    expect(() => driver.prepare?.("../escape", {})).toThrow(/must match/);
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0 && process.env.CI !== "true")("warmCgroupAttach", () => {
+  /** openFds counts this process's open files that are a cgroup.procs (the warming's file). */
+  const openFds = (): number =>
+    readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).endsWith("/cgroup.procs");
+      } catch {
+        // Closed since the listing (the listing's own fd, say).
+        return false;
+      }
+    }).length;
+
+  it("keeps writing until stopped and then closes its file", async () => {
+    const mounts = await readCgroupMounts();
+    const before = openFds();
+    const stop = warmCgroupAttach(mounts);
+    // Several warming rounds (4 ms apart once the first, slow move is done).
+    await new Promise((r) => setTimeout(r, 60));
+    expect(openFds()).toBe(before + 1);
+    stop();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(openFds()).toBe(before);
+    // Stopping twice is harmless.
+    stop();
+    expect(openFds()).toBe(before);
+  });
+
+  it("closes its file when stopped while a write is under way", async () => {
+    const mounts = await readCgroupMounts();
+    const before = openFds();
+    const stop = warmCgroupAttach(mounts);
+    stop();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(openFds()).toBe(before);
+  });
+
+  it("ends by itself when nobody stops it", async () => {
+    const mounts = await readCgroupMounts();
+    const before = openFds();
+    warmCgroupAttach(mounts);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(openFds()).toBe(before);
+  });
+});
