@@ -16,6 +16,7 @@ import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
 import type { OciSpec } from "../runtime/oci-types.js";
 import { expandOpaqueDirs } from "../runtime/opaque.js";
 import { buildSpec, specResources } from "../runtime/spec.js";
+import type { EtcFiles } from "../runtime/spec-input.js";
 import { resolveUser } from "../runtime/user.js";
 import type { Where } from "./container-shared.js";
 
@@ -105,16 +106,20 @@ interface Prepared {
   readonly stubs: string[];
 }
 
+/** writeEtcFilesOf writes container `s`'s /etc/hosts, /etc/resolv.conf and /etc/hostname into its dir (removed with it), afresh at each start. */
+function writeEtcFilesOf(where: Where, s: ContainerState): Promise<EtcFiles> {
+  return writeEtcFiles(containerPaths(where.root, s.id).dir, s.run.hostname, s.run.network);
+}
+
 /**
- * prepareSpec writes the container's /etc files, reads what the spec of container `s` needs from
+ * prepareSpec writes the container's /etc files (unless `written` has them), reads what the spec of container `s` needs from
  * its rootfs at `rootfs` (the user, the working directory, the /etc targets; `view` when it is
  * reached through another mount namespace, `rootfs` then being that path) and builds the spec
  * with `root.path` = `specRoot`; `markRunning` records the start.
  */
-async function prepareSpec(where: Where, s: ContainerState, start: { driver: Driver; tty: boolean; markRunning: boolean }, rootfs: string, specRoot: string, view?: RootView): Promise<Prepared> {
+async function prepareSpec(where: Where, s: ContainerState, start: { driver: Driver; tty: boolean; markRunning: boolean }, rootfs: string, specRoot: string, view?: RootView, written?: Promise<EtcFiles>): Promise<Prepared> {
   const r = s.run;
-  // /etc/hosts, /etc/resolv.conf and /etc/hostname live in the container's dir (removed with it), written afresh at each start.
-  const etcFiles = await writeEtcFiles(containerPaths(where.root, s.id).dir, r.hostname, r.network);
+  const etcFiles = await (written ?? writeEtcFilesOf(where, s));
   const user = await resolveUser(rootfs, r.user, view);
   resolveInRootSync(rootfs, r.cwd, "dir");
   const stubs = await missingEtcTargets(rootfs);
@@ -135,12 +140,18 @@ async function launchMounted(where: Where, s: ContainerState, lowers: readonly s
   const p = containerPaths(where.root, s.id);
   const target = realpathSync(p.merged);
   let stubs: string[] = [];
+  let written: Promise<EtcFiles> | undefined;
+  // While the driver mounts the rootfs: the /etc files, which need none.
+  const ahead = (): void => {
+    written = writeEtcFilesOf(where, s);
+    written.catch(() => undefined); // awaited by spec(), which reports a failure
+  };
   const spec = async (view: RootView): Promise<OciSpec> => {
-    const prepared = await prepareSpec(where, s, start, view.path, target, view);
+    const prepared = await prepareSpec(where, s, start, view.path, target, view, written);
     stubs = prepared.stubs;
     return prepared.spec;
   };
-  const req = { overlay: { lowers, upper: p.upper, work: p.work, target }, resources: specResources(s.run.limits), terminal: start.tty, spec };
+  const req = { overlay: { lowers, upper: p.upper, work: p.work, target }, resources: specResources(s.run.limits), terminal: start.tty, ahead, spec };
   let result: RunResult;
   try {
     result = await launch(req, { dir: p.bundle, id: bundleIdOf(s.id) }, io);

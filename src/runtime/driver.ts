@@ -86,6 +86,8 @@ export interface LaunchRequest {
   readonly resources: OciSpec["linux"]["resources"];
   /** terminal must say what the spec's `process.terminal` will (the runtime's stdio is set up first). */
   readonly terminal: boolean;
+  /** ahead, when given, is called while the rootfs is being mounted, before `spec`: for the spec's work that needs no rootfs. */
+  ahead?(): void;
   spec(view: RootView): Promise<OciSpec>;
 }
 

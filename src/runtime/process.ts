@@ -68,12 +68,8 @@ const RLIMIT_NAMES: Readonly<Record<string, string>> = {
   "Max stack size": "RLIMIT_STACK",
 };
 
-/**
- * clampRlimits lowers each hard (and soft) limit to this process's own hard limit: runtimes set
- * rlimits after dropping CAP_SYS_RESOURCE, so a container can never get more than tsbuild has
- * (as a Docker container never gets more than dockerd has).
- */
-export async function clampRlimits(rlimits: readonly OciRlimit[]): Promise<OciRlimit[]> {
+/** ownHardLimits reads this process's hard limits of the rlimits tsbuild sets (unlimited ones are left out). */
+export function ownHardLimits(): ReadonlyMap<string, number> {
   const text = readFileSync("/proc/self/limits", "utf8");
   const own = new Map<string, number>();
   for (const line of text.split("\n")) {
@@ -83,6 +79,15 @@ export async function clampRlimits(rlimits: readonly OciRlimit[]): Promise<OciRl
       if (hard && hard !== "unlimited") own.set(type, Number(hard));
     }
   }
+  return own;
+}
+
+/**
+ * clampRlimits lowers each hard (and soft) limit to this process's own hard limit (`own`, read
+ * now when not given): runtimes set rlimits after dropping CAP_SYS_RESOURCE, so a container can
+ * never get more than tsbuild has (as a Docker container never gets more than dockerd has).
+ */
+export async function clampRlimits(rlimits: readonly OciRlimit[], own: ReadonlyMap<string, number> = ownHardLimits()): Promise<OciRlimit[]> {
   return rlimits.map((r) => {
     const max = own.get(r.type);
     if (max === undefined) return { ...r };

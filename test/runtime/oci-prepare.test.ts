@@ -8,7 +8,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCgroupMounts, removeCgroupTree, warmCgroupAttach, type CgroupMounts } from "../../src/runtime/cgroups.js";
 import type { Driver } from "../../src/runtime/driver.js";
-import { buildSpec } from "../../src/runtime/spec.js";
+import { buildSpec, specResources } from "../../src/runtime/spec.js";
 import { makeBusyboxRootfs, type TestRootfs } from "../helpers/rootfs.js";
 import { TEST_CGROUP_PARENT, makeDriver, missingPrerequisite } from "../helpers/sandbox.js";
 
@@ -64,7 +64,7 @@ describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
 
   it.skipIf(skip)("a start takes over the prepared cgroups: the container runs in them, and they are gone afterwards", async () => {
     const id = `prep-${runtime}-${process.pid}-${++counter}`;
-    const release = driver.prepare?.(id, { pids: { limit: 77 } });
+    const release = driver.prepare?.(id, specResources({ pidsLimit: 77 }));
     expect(release).toBeDefined();
     const dir = pidsDir(mounts, id);
     // tsbuild makes crun's cgroups (v1 and hybrid hosts); runc makes its own when it starts.
@@ -86,7 +86,7 @@ describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
 
   it.skipIf(skip)("a prepare that no start took is undone by its release", async () => {
     const id = `prep-${runtime}-${process.pid}-${++counter}`;
-    const release = driver.prepare?.(id, { pids: { limit: 77 } });
+    const release = driver.prepare?.(id, specResources({ pidsLimit: 77 }));
     const dir = pidsDir(mounts, id);
     if (dir !== undefined && runtime === "crun" && mounts.mode !== "v2") expect(existsSync(dir)).toBe(true);
     await release?.();
@@ -97,7 +97,7 @@ describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
   });
 
   it.skipIf(skip)("refuses an id that is not a container id", () => {
-    expect(() => driver.prepare?.("../escape", {})).toThrow(/must match/);
+    expect(() => driver.prepare?.("../escape", specResources({}))).toThrow(/must match/);
   });
 });
 
@@ -113,9 +113,15 @@ describe.skipIf(process.getuid?.() !== 0 && process.env.CI !== "true")("warmCgro
       }
     }).length;
 
+  /** settled waits until no warming of an earlier test (stopped while its write was under way) holds its file. */
+  const settled = async (): Promise<number> => {
+    for (let i = 0; i < 100 && openFds() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    return openFds();
+  };
+
   it("keeps writing until stopped and then closes its file", async () => {
     const mounts = await readCgroupMounts();
-    const before = openFds();
+    const before = await settled();
     const stop = warmCgroupAttach(mounts);
     // Several warming rounds (4 ms apart once the first, slow move is done).
     await new Promise((r) => setTimeout(r, 60));
@@ -130,7 +136,7 @@ describe.skipIf(process.getuid?.() !== 0 && process.env.CI !== "true")("warmCgro
 
   it("closes its file when stopped while a write is under way", async () => {
     const mounts = await readCgroupMounts();
-    const before = openFds();
+    const before = await settled();
     const stop = warmCgroupAttach(mounts);
     stop();
     await new Promise((r) => setTimeout(r, 60));
@@ -139,7 +145,7 @@ describe.skipIf(process.getuid?.() !== 0 && process.env.CI !== "true")("warmCgro
 
   it("ends by itself when nobody stops it", async () => {
     const mounts = await readCgroupMounts();
-    const before = openFds();
+    const before = await settled();
     warmCgroupAttach(mounts);
     await new Promise((r) => setTimeout(r, 450));
     expect(openFds()).toBe(before);

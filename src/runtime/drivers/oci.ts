@@ -6,13 +6,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, TsbuildError } from "../../core/index.js";
 import { createCgroupSync } from "../cgroup-limits.js";
 import { readCgroupMounts, readOomKills, removeCgroupTree, warmCgroupAttach, type CgroupMounts } from "../cgroups.js";
+import { DEFAULT_CAPABILITIES } from "../capabilities.js";
 import { prepareMountTargets } from "../mount-targets.js";
 import type { RootView } from "../confined.js";
 import { CONTAINER_ID_RE, RootfsMountError, type BundleOptions, type Driver, type ExecOptions, type LaunchRequest, type RootfsOverlay, type RunIo, type RunResult } from "../driver.js";
 import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
-import { clampRlimits, findOnPath, runCommand } from "../process.js";
+import { clampRlimits, findOnPath, ownHardLimits, runCommand } from "../process.js";
 import { overlayLinksSync, removeLinksSync } from "../overlay.js";
+import { defaultSeccomp, goArch } from "../seccomp.js";
 import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
 import { Handshake, launcherArgv, shellQuote, type LauncherPlan } from "./launcher.js";
 import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter, type SeccompKey } from "./seccomp-cache.js";
@@ -58,7 +60,18 @@ interface Start {
   readonly overlay?: RootfsOverlay;
   readonly resources: OciSpec["linux"]["resources"];
   readonly terminal: boolean;
+  ahead?(): void;
   spec(view: RootView): Promise<OciSpec>;
+}
+
+/**
+ * Ahead is what configFor needs that no rootfs decides, made while the launcher mounts: this
+ * process's hard limits and, for crun, the cached compiled filter of the seccomp profile every
+ * tsbuild spec carries (its JSON text says whether the spec's is that one).
+ */
+interface Ahead {
+  readonly limits: ReadonlyMap<string, number>;
+  readonly seccomp?: { readonly json: string; readonly cached: Promise<{ key: SeccompKey; filter: string | undefined }> };
 }
 
 /** OciDriver runs specs with runc or crun; see createOciDriver. */
@@ -186,10 +199,24 @@ class OciDriver implements Driver {
    * (reached at `rootfs`), rlimits clamped to tsbuild's own hard limits, the cgroup part of `rt`
    * and, for crun, the compiled seccomp filter.
    */
-  private async configFor(spec: OciSpec, rootfs: string, rt: RuntimeRun, bundle: BundleOptions, rel: string): Promise<Config> {
+  private async configFor(spec: OciSpec, rootfs: string, rt: RuntimeRun, bundle: BundleOptions, rel: string, ahead?: Ahead): Promise<Config> {
     prepareMountTargets(spec, rootfs);
-    const config = { ...spec, process: { ...spec.process, rlimits: await clampRlimits(spec.process.rlimits) }, linux: rt.linux(spec.linux) };
-    return this.name === "crun" ? this.withCompiledSeccomp(config, await this.cachedFilter(spec.linux.seccomp), bundle, rel) : config;
+    const config = { ...spec, process: { ...spec.process, rlimits: await clampRlimits(spec.process.rlimits, ahead?.limits) }, linux: rt.linux(spec.linux) };
+    if (this.name !== "crun") return config;
+    const early = ahead?.seccomp;
+    const cached = early !== undefined && JSON.stringify(spec.linux.seccomp) === early.json ? await early.cached : await this.cachedFilter(spec.linux.seccomp);
+    return this.withCompiledSeccomp(config, cached, bundle, rel);
+  }
+
+  /** ahead makes the Ahead of a start (see there); a failure to read the filter cache shows when configFor awaits it. */
+  private ahead(): Ahead {
+    const limits = ownHardLimits();
+    if (this.name !== "crun") return { limits };
+    const profile = defaultSeccomp(DEFAULT_CAPABILITIES, goArch(process.arch));
+    const cached = this.cachedFilter(profile);
+    // Awaited by configFor when the spec's profile is this one; otherwise not needed at all.
+    cached.catch(() => undefined);
+    return { limits, seccomp: { json: JSON.stringify(profile), cached } };
   }
 
   /** hooks are the stop and signal hooks of run `id` for supervise. */
@@ -230,7 +257,7 @@ class OciDriver implements Driver {
   }
 
   async launch(req: LaunchRequest, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
-    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, spec: (view) => req.spec(view) }, bundle, io);
+    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, ...(req.ahead && { ahead: () => req.ahead?.() }), spec: (view) => req.spec(view) }, bundle, io);
   }
 
   /**
@@ -316,6 +343,9 @@ class OciDriver implements Driver {
    * overlay exists only in its mount namespace.
    */
   private async writeBundle(launcher: Handshake, pid: number | undefined, req: Start, plan: LauncherPlan, rt: RuntimeRun, bundle: BundleOptions, rel: string): Promise<void> {
+    // While the launcher starts and mounts (several milliseconds): what needs no rootfs.
+    req.ahead?.();
+    const ahead = this.ahead();
     await launcher.mounted.catch((err: Error) => {
       throw plan.overlay ? new RootfsMountError(`mounting the overlay at ${plan.overlay.target} failed: ${err.message}`) : new TsbuildError("Runtime", `starting ${this.name} failed: ${err.message}`);
     });
@@ -323,7 +353,7 @@ class OciDriver implements Driver {
     if (plan.overlay?.cwd !== undefined) removeLinksSync(plan.overlay.cwd);
     const real = plan.overlay?.target ?? realpathSync(req.rootfs);
     const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
-    const config = await this.configFor(await req.spec(view), view.path, rt, bundle, rel);
+    const config = await this.configFor(await req.spec(view), view.path, rt, bundle, rel, ahead);
     writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
   }
 

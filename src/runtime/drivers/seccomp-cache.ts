@@ -38,11 +38,24 @@ export interface SeccompKey {
   readonly material: string;
 }
 
-/** fnv1a is the 32-bit FNV-1a hash of the UTF-16 code units of `text`, from `basis`. */
-function fnv1a(text: string, basis: number): number {
+/**
+ * wordHash is FNV-1a over the 32-bit little-endian words of `words` (not over bytes: a quarter of
+ * the steps, which matters in code that runs once per process, before V8 optimizes it), from
+ * `basis`. A file name only: a collision costs a compilation (the full key is compared).
+ */
+function wordHash(words: Int32Array, basis: number): number {
   let h = basis;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
   return h >>> 0;
+}
+
+/** wordsOf is the UTF-8 bytes of `text`, zero-padded to whole words, as 32-bit words. */
+function wordsOf(text: string): Int32Array {
+  const size = Buffer.byteLength(text);
+  // Buffer.alloc of its own (not the shared pool): the words start at offset 0.
+  const buf = Buffer.alloc((size + 3) & ~3);
+  buf.write(text, "utf8");
+  return new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
 }
 
 /** seccompKey names the compiled form of `seccomp` for the runtime `binary` on this kernel. */
@@ -51,7 +64,8 @@ export async function seccompKey(seccomp: unknown, binary: string): Promise<Secc
   // NUL never occurs in JSON text or a path: the parts cannot run into each other.
   const material = [JSON.stringify(seccomp), binary, String(st.size), String(st.mtimeMs), String(st.ino), release(), version(), arch()].join("\0");
   const hex = (n: number) => n.toString(16).padStart(8, "0");
-  return { material, name: `${hex(fnv1a(material, 0x811c9dc5))}${hex(fnv1a(material, 0x050c5d1f))}-${material.length}` };
+  const words = wordsOf(material);
+  return { material, name: `${hex(wordHash(words, 0x811c9dc5))}${hex(wordHash(words, 0x050c5d1f))}-${material.length}` };
 }
 
 /** isFilter says whether `bytes` can be a compiled filter: whole instructions, at least one. */
