@@ -3,7 +3,7 @@
  * read), the writable layer (upper, work), the mount point (merged), the runtime bundle, the
  * output log and pending signal requests; `<root>/containers/names/<name>` reserves a name.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync, type Dirent } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import { InputError, TsbuildError } from "../../core/errors.js";
 import { processStart, processStartSync } from "../../core/process.js";
@@ -118,7 +118,7 @@ export async function removeContainerDir(root: string, state: ContainerState): P
   // A container that wrote nothing has a handful of entries: removed synchronously, cheaper than
   // thread-pool round trips; a writable layer with content goes through the pool, so that a big
   // one does not stall the event loop.
-  if (isEmptyDir(p.upper)) rmSync(p.dir, { recursive: true, force: true });
+  if (isEmptyDir(p.upper)) removeSmallTreeSync(p.dir);
   else await rm(p.dir, { recursive: true, force: true });
   try {
     unlinkSync(`${root}/names/${state.name}`);
@@ -126,6 +126,28 @@ export async function removeContainerDir(root: string, state: ContainerState): P
     // Already released by a concurrent rm: the goal is reached.
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
+}
+
+/**
+ * removeSmallTreeSync removes `dir` and everything in it (symlinks themselves, never what they
+ * point to); a missing `dir` is fine. For the few entries of a container dir: fs.rmSync's
+ * recursive removal loads and runs Node's general rimraf (an lstat and a retry loop per entry),
+ * twice the time.
+ */
+function removeSmallTreeSync(dir: string): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const e of entries) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) removeSmallTreeSync(path);
+    else unlinkSync(path);
+  }
+  rmdirSync(dir);
 }
 
 /** isEmptyDir says whether `dir` is an empty directory or missing. */

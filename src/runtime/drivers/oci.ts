@@ -282,7 +282,9 @@ class OciDriver implements Driver {
       links = overlay?.cwd;
       const detach = this.hybrid ? this.mounts.unified : undefined;
       const plan = { runtime: rt.argv, privateMounts: overlay !== undefined || detach !== undefined, join, ...(overlay && { overlay }), ...(detach !== undefined && { detach }) };
-      const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel) : await this.direct(req, rt, bundle, io, rel);
+      // Where tsbuild joins the cgroups (the launcher, before it reads `go`), no move follows the go-ahead: the warming ends then.
+      const afterGo = join.length > 0 ? () => stopWarming() : undefined;
+      const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel, afterGo) : await this.direct(req, rt, bundle, io, rel);
       return runResultOf(done, (await readOomKills(this.mounts, rt.oomCgroup)) > 0);
     } finally {
       stopWarming();
@@ -307,7 +309,7 @@ class OciDriver implements Driver {
    * lets it exec the runtime. A stop before that ends the launcher, and nothing starts. Rejects
    * with RootfsMountError when the overlay cannot be mounted.
    */
-  private async throughLauncher(req: Start, plan: LauncherPlan, rt: RuntimeRun, bundle: BundleOptions, io: RunIo, rel: string): Promise<Supervised> {
+  private async throughLauncher(req: Start, plan: LauncherPlan, rt: RuntimeRun, bundle: BundleOptions, io: RunIo, rel: string, afterGo?: () => void): Promise<Supervised> {
     let hs: Handshake | undefined;
     let pid: number | undefined;
     const hooks = this.hooks(bundle.id);
@@ -324,6 +326,7 @@ class OciDriver implements Driver {
     try {
       await this.writeBundle(launcher, pid, req, plan, rt, bundle, rel);
       launcher.go();
+      afterGo?.();
     } catch (err) {
       launcher.abort();
       let spawnError: unknown;
