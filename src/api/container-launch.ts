@@ -4,8 +4,9 @@
  * signal requests, records the exit and unmounts. Both a foreground `run` and `start` use it;
  * it loads no image parser or build code, so a container starts fast.
  */
-import { createWriteStream, realpathSync, type WriteStream } from "node:fs";
+import { realpathSync } from "node:fs";
 import { Writable, type Readable } from "node:stream";
+import { appendFile } from "../core/append-file.js";
 import { TsbuildError } from "../core/errors.js";
 import { CONTROL_SIGNAL, takeRequests } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, updateState, type ContainerState } from "../runtime/container/state.js";
@@ -32,7 +33,7 @@ export interface LaunchIo {
 }
 
 /** tee writes every chunk to the log and, when given, to `out` (never ending `out`). */
-function tee(log: WriteStream, out: Writable | undefined): Writable {
+function tee(log: Writable, out: Writable | undefined): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       log.write(chunk);
@@ -236,7 +237,7 @@ export async function launchContainer(where: Where, s: ContainerState, lowers: r
   let result: RunResult | undefined;
   let failure: unknown;
   let release: (() => Promise<void>) | undefined;
-  const log = createWriteStream(containerPaths(where.root, s.id).log, { flags: "a" });
+  const log = appendFile(containerPaths(where.root, s.id).log);
   const logErrors: unknown[] = [];
   log.on("error", (err) => logErrors.push(err));
   try {

@@ -96,6 +96,31 @@ describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
     expect(r.out).toBe("ok\n");
   });
 
+  it.skipIf(skip)("the container's processes are in the run's cgroup of every hierarchy, the cgroup2 one of a hybrid host included", async () => {
+    const id = `prep-${runtime}-${process.pid}-${++counter}`;
+    const release = driver.prepare?.(id, specResources({ pidsLimit: 77 }));
+    const running = run(id, "sleep 1");
+    const roots = [...new Set([...mounts.v1.values(), ...(mounts.unified !== undefined ? [mounts.unified] : [])])];
+    const members = (root: string): string => {
+      try {
+        // crun runs in the cgroup tsbuild made (v1 and hybrid hosts); runc in a child it makes.
+        return readFileSync(posix.join(root, TEST_CGROUP_PARENT, id, ...(runtime === "runc" ? ["container"] : []), "cgroup.procs"), "utf8").trim();
+      } catch {
+        // Not made yet (or gone): no members.
+        return "";
+      }
+    };
+    let seen: string[] = [];
+    for (let i = 0; i < 100 && seen.length < roots.length; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      seen = roots.filter((root) => members(root) !== "");
+    }
+    const r = await running;
+    await release?.();
+    expect(r.code, r.err).toBe(0);
+    expect(seen.sort()).toEqual(roots.sort());
+  });
+
   it.skipIf(skip)("refuses an id that is not a container id", () => {
     expect(() => driver.prepare?.("../escape", specResources({}))).toThrow(/must match/);
   });

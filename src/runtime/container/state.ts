@@ -115,10 +115,10 @@ export async function createContainerDir(root: string, state: Omit<ContainerStat
 /** removeContainerDir deletes a container's dir and releases its name. */
 export async function removeContainerDir(root: string, state: ContainerState): Promise<void> {
   const p = containerPaths(root, state.id);
-  // A container that wrote nothing has a handful of entries: removed synchronously, cheaper than
-  // thread-pool round trips; a writable layer with content goes through the pool, so that a big
-  // one does not stall the event loop.
-  if (isEmptyDir(p.upper)) removeSmallTreeSync(p.dir);
+  // A container that wrote little (the mount points its runtime made, a few files) has a few
+  // dozen entries: removed synchronously, cheaper than thread-pool round trips; a writable layer
+  // with more goes through the pool, so that a big one does not stall the event loop.
+  if (entriesWithin(p.upper, SMALL_TREE_ENTRIES)) removeSmallTreeSync(p.dir);
   else await rm(p.dir, { recursive: true, force: true });
   try {
     unlinkSync(`${root}/names/${state.name}`);
@@ -150,14 +150,25 @@ function removeSmallTreeSync(dir: string): void {
   rmdirSync(dir);
 }
 
-/** isEmptyDir says whether `dir` is an empty directory or missing. */
-function isEmptyDir(dir: string): boolean {
-  try {
-    return readdirSync(dir).length === 0;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return true;
-    throw err;
-  }
+/** SMALL_TREE_ENTRIES is the most entries a writable layer may have to be removed synchronously. */
+const SMALL_TREE_ENTRIES = 64;
+
+/** entriesWithin says whether the tree under `dir` (missing: none) has at most `limit` entries; it stops counting past the limit. */
+function entriesWithin(dir: string, limit: number): boolean {
+  let left = limit;
+  const walk = (d: string): boolean => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return true;
+      throw err;
+    }
+    left -= entries.length;
+    if (left < 0) return false;
+    return entries.every((e) => !e.isDirectory() || walk(`${d}/${e.name}`));
+  };
+  return walk(dir);
 }
 
 /** listIds returns the ids of every container under `root`. */

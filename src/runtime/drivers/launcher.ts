@@ -42,6 +42,34 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** FIRST_SIDE_FD is the first fd the side steps open (3-5 are the launcher's; sh takes fds up to 9). */
+const FIRST_SIDE_FD = 6;
+
+/**
+ * sideSteps are the cgroup joins and the detach of `plan` as shell commands. The detach comes
+ * first: the first join waits for the kernel's switch to fast cgroup moves (an RCU grace period,
+ * 10-20 ms unless tsbuild's warming got there before), and the umount (an exec, ~2 ms) then runs
+ * meanwhile instead of after it. Joins of cgroups under the detached mount (the cgroup2 hierarchy
+ * on hybrid hosts) go through files opened before it is detached, lazily (the open files keep it
+ * busy); they are closed again before the subshell ends.
+ */
+function sideSteps(plan: LauncherPlan): string[] {
+  const procs = (dir: string) => shellQuote(`${dir}/cgroup.procs`);
+  const detach = plan.detach;
+  const under = detach === undefined ? [] : plan.join.filter((d) => d === detach || d.startsWith(`${detach}/`));
+  if (detach === undefined || under.length > 9 - FIRST_SIDE_FD + 1) {
+    const joins = plan.join.map((dir) => `echo $$ > ${procs(dir)}`);
+    return detach === undefined ? joins : [...joins, `umount -n -i ${shellQuote(detach)}`];
+  }
+  const fds = under.map((_, i) => FIRST_SIDE_FD + i);
+  return [
+    ...under.map((dir, i) => `exec ${fds[i]}> ${procs(dir)}`),
+    `umount -n -i -l ${shellQuote(detach)}`,
+    ...plan.join.filter((d) => !under.includes(d)).map((dir) => `echo $$ > ${procs(dir)}`),
+    ...fds.flatMap((fd) => [`echo $$ >&${fd}`, `exec ${fd}>&-`]),
+  ];
+}
+
 /**
  * launcherArgv is the command that carries out `plan` (see the module comment). The cgroup joins
  * and the detach run in a background subshell (`$$` there still names the launcher itself) while
@@ -50,8 +78,7 @@ export function shellQuote(word: string): string {
  */
 export function launcherArgv(plan: LauncherPlan): string[] {
   const o = plan.overlay;
-  const side = plan.join.map((dir) => `echo $$ > ${shellQuote(`${dir}/cgroup.procs`)}`);
-  if (plan.detach !== undefined) side.push(`umount -n -i ${shellQuote(plan.detach)}`);
+  const side = sideSteps(plan);
   const mount = o ? [...(o.cwd !== undefined ? [`cd ${shellQuote(o.cwd)}`] : []), `mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /"] : [];
   const lines = [
     "exec 5>&2 2>&4 || exit 1",
