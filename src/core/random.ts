@@ -5,8 +5,15 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 
-/** randomHex returns `bytes` random bytes from the kernel (/dev/urandom) as lower-case hex. */
-export function randomHex(bytes: number): string {
+/** POOL_BYTES is how many random bytes one read of /dev/urandom fetches ahead. */
+const POOL_BYTES = 256;
+
+/** pool holds random bytes read ahead; `used` of them are handed out. */
+let pool: Buffer = Buffer.alloc(0);
+let used = 0;
+
+/** readUrandom reads `bytes` bytes from /dev/urandom. */
+function readUrandom(bytes: number): Buffer {
   const buf = Buffer.alloc(bytes);
   const fd = openSync("/dev/urandom", "r");
   try {
@@ -18,5 +25,21 @@ export function randomHex(bytes: number): string {
   } finally {
     closeSync(fd);
   }
-  return buf.toString("hex");
+  return buf;
+}
+
+/**
+ * randomHex returns `bytes` random bytes from the kernel (/dev/urandom) as lower-case hex. The
+ * bytes come from a pool read POOL_BYTES at a time (a container start makes about ten names: one
+ * read instead of ten opens); each byte is handed out once.
+ */
+export function randomHex(bytes: number): string {
+  if (bytes > POOL_BYTES) return readUrandom(bytes).toString("hex");
+  if (used + bytes > pool.length) {
+    pool = readUrandom(POOL_BYTES);
+    used = 0;
+  }
+  const out = pool.toString("hex", used, used + bytes);
+  used += bytes;
+  return out;
 }

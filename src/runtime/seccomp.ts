@@ -55,9 +55,31 @@ function toOci(rule: SeccompRule): OciSeccompSyscall {
  * defaultSeccomp resolves Docker's default profile for a container holding `caps` on Go
  * architecture `arch`, the way moby does at container creation: conditional rules whose
  * capability or architecture conditions fail are dropped. Unknown architectures get an empty
- * architecture list (the runtime then uses the native one).
+ * architecture list (the runtime then uses the native one). The profile is made once per
+ * (capabilities, architecture) and frozen: every spec of a process shares it, so a runtime driver
+ * can tell the default profile by identity (and cache what it derives from it).
  */
 export function defaultSeccomp(caps: readonly Capability[], arch: string): OciSeccomp {
+  const key = `${arch}\0${[...caps].sort().join(",")}`;
+  let profile = profiles.get(key);
+  if (profile === undefined) profiles.set(key, (profile = deepFreeze(makeDefaultSeccomp(caps, arch))));
+  return profile;
+}
+
+/** profiles holds the default profiles made so far, by architecture and sorted capabilities. */
+const profiles = new Map<string, OciSeccomp>();
+
+/** deepFreeze freezes `value` and everything it holds. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** makeDefaultSeccomp builds the profile defaultSeccomp returns. */
+function makeDefaultSeccomp(caps: readonly Capability[], arch: string): OciSeccomp {
   const held = new Set(caps);
   const syscalls: OciSeccompSyscall[] = [{ names: [...SECCOMP_ALWAYS_ALLOWED], action: "SCMP_ACT_ALLOW" }];
   for (const rule of SECCOMP_CONDITIONAL_RULES) {

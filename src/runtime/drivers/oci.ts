@@ -67,11 +67,12 @@ interface Start {
 /**
  * Ahead is what configFor needs that no rootfs decides, made while the launcher mounts: this
  * process's hard limits and, for crun, the cached compiled filter of the seccomp profile every
- * tsbuild spec carries (its JSON text says whether the spec's is that one).
+ * tsbuild spec carries (defaultSeccomp gives each process one shared object: a spec carrying
+ * that very object has that profile).
  */
 interface Ahead {
   readonly limits: ReadonlyMap<string, number>;
-  readonly seccomp?: { readonly json: string; readonly cached: Promise<{ key: SeccompKey; filter: string | undefined }> };
+  readonly seccomp?: { readonly profile: unknown; readonly cached: Promise<{ key: SeccompKey; filter: string | undefined }> };
 }
 
 /** OciDriver runs specs with runc or crun; see createOciDriver. */
@@ -204,7 +205,7 @@ class OciDriver implements Driver {
     const config = { ...spec, process: { ...spec.process, rlimits: await clampRlimits(spec.process.rlimits, ahead?.limits) }, linux: rt.linux(spec.linux) };
     if (this.name !== "crun") return config;
     const early = ahead?.seccomp;
-    const cached = early !== undefined && JSON.stringify(spec.linux.seccomp) === early.json ? await early.cached : await this.cachedFilter(spec.linux.seccomp);
+    const cached = early !== undefined && spec.linux.seccomp === early.profile ? await early.cached : await this.cachedFilter(spec.linux.seccomp);
     return this.withCompiledSeccomp(config, cached, bundle, rel);
   }
 
@@ -216,7 +217,7 @@ class OciDriver implements Driver {
     const cached = this.cachedFilter(profile);
     // Awaited by configFor when the spec's profile is this one; otherwise not needed at all.
     cached.catch(() => undefined);
-    return { limits, seccomp: { json: JSON.stringify(profile), cached } };
+    return { limits, seccomp: { profile, cached } };
   }
 
   /** hooks are the stop and signal hooks of run `id` for supervise. */
