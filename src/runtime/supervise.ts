@@ -28,12 +28,14 @@ export interface Supervised {
 }
 
 /**
- * Spawned lets a caller talk to the supervised command before it ends: `control` adds two socket
- * pairs as the command's fds 3 and 4 (child.stdio[3] and [4]), and `onSpawn` receives the child
+ * Spawned lets a caller talk to the supervised command before it ends: `control` adds a socket
+ * pair as the command's fd 3 (child.stdio[3], both ways), and `onSpawn` receives the child
  * at once (a launcher that waits on fd 3 for a go-ahead, say).
  */
 export interface Spawned {
   readonly control?: boolean;
+  /** env replaces the inherited environment (supervise's own `env` argument comes first). */
+  readonly env?: NodeJS.ProcessEnv;
   readonly onSpawn?: (child: ChildProcess) => void;
 }
 
@@ -105,8 +107,8 @@ function watchStops(child: ChildProcess, io: RunIo, hooks: SuperviseHooks): { st
 export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHooks, env?: NodeJS.ProcessEnv, spawned: Spawned = {}): Promise<Supervised> {
   const [cmd, ...args] = argv;
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
-  const control = spawned.control === true ? (["pipe", "pipe"] as const) : [];
-  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe", ...control], detached: true, env: env ?? process.env });
+  const control = spawned.control === true ? (["pipe"] as const) : [];
+  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe", ...control], detached: true, env: env ?? spawned.env ?? process.env });
   spawned.onSpawn?.(child);
   const { state, timers, disarm } = watchStops(child, io, hooks);
   // Both are pipes (stdio "pipe" above), so never null.
@@ -175,8 +177,8 @@ export function superviseTerminal(argv: readonly string[], io: RunIo, hooks: Sup
   const close = (): void => fds.forEach((fd) => fd !== undefined && closeSync(fd));
   let child: ChildProcess;
   try {
-    const control = spawned.control === true ? (["pipe", "pipe"] as const) : [];
-    child = spawn(cmd, args, { stdio: [fds[0] ?? io.stdin ?? "ignore", fds[1] ?? io.stdout, hooks.unwrapLog === true ? "pipe" : (fds[2] ?? io.stderr), ...control] });
+    const control = spawned.control === true ? (["pipe"] as const) : [];
+    child = spawn(cmd, args, { stdio: [fds[0] ?? io.stdin ?? "ignore", fds[1] ?? io.stdout, hooks.unwrapLog === true ? "pipe" : (fds[2] ?? io.stderr), ...control], env: spawned.env ?? process.env });
   } finally {
     close(); // the child has its copies
   }

@@ -4,18 +4,19 @@
  * go-ahead and becomes the runtime. In order it
  *   1. mounts the container's overlay (in its own mount namespace: the mount goes with the
  *      runtime when it exits, however tsbuild ends, and never shows in the host's mount table),
- *   2. says so on fd 4 (`m`), so that tsbuild reads the rootfs through /proc/<pid>/root,
+ *   2. says so on fd 3 (`m`), so that tsbuild reads the rootfs through /proc/<pid>/root,
  *   3. meanwhile (from the start, in a subshell) joins the run's cgroups (on cgroup v1 the first
  *      join waits for an RCU grace period, about 10 ms, which now passes while the overlay is
  *      mounted and tsbuild works) and detaches the cgroup2 mount where crun must not see it
  *      (hybrid hosts),
  *   4. reads `go` from fd 3 (end of file: tsbuild gave up or died; the launcher exits and nothing
- *      starts), says `x` on fd 4, closes fds 3 and 4 and execs the runtime, so the container gets
- *      only fds 0-2.
- * Until step 4 the launcher's error messages go to fd 4, not to the container's stderr.
+ *      starts), says `x` on fd 3, closes it and execs the runtime, so the container gets only
+ *      fds 0-2.
+ * Fd 3 is one socket both ways (tsbuild's side: Handshake). Until step 4 the launcher's error
+ * messages go to fd 3 too, not to the container's stderr.
  */
 import type { ChildProcess } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
+import type { Duplex } from "node:stream";
 
 /** OverlayStep is an overlay mount for the launcher: run in `cwd` (the links dir, if any), `data` for -o, mounted at `target`. */
 export interface OverlayStep {
@@ -42,7 +43,7 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** FIRST_SIDE_FD is the first fd the side steps open (3-5 are the launcher's; sh takes fds up to 9). */
+/** FIRST_SIDE_FD is the first fd the side steps open (3 and 5 are the launcher's; sh takes fds up to 9). */
 const FIRST_SIDE_FD = 6;
 
 /**
@@ -81,19 +82,19 @@ export function launcherArgv(plan: LauncherPlan): string[] {
   const side = sideSteps(plan);
   const mount = o ? [...(o.cwd !== undefined ? [`cd ${shellQuote(o.cwd)}`] : []), `mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /"] : [];
   const lines = [
-    "exec 5>&2 2>&4 || exit 1",
+    "exec 5>&2 2>&3 || exit 1",
     ...(side.length > 0 ? [`( ${side.join(" && ")} ) & j=$!`] : []),
-    `${[...mount, "echo m >&4"].join(" && ")} || exit 1`,
+    `${[...mount, "echo m >&3"].join(" && ")} || exit 1`,
     ...(side.length > 0 ? ["wait $j || exit 1"] : []),
     'read -r go <&3 && [ "$go" = go ] || exit 1',
-    'echo x >&4 && exec 2>&5 5>&- 3<&- 4>&- && exec "$@"',
+    'echo x >&3 && exec 2>&5 5>&- 3<&- && exec "$@"',
   ];
   const prefix = plan.privateMounts ? ["unshare", "--mount", "--propagation", "private", "--"] : [];
   return [...prefix, "sh", "-c", lines.join("\n"), "sh", ...plan.runtime];
 }
 
 /**
- * Handshake is tsbuild's side of a launcher's fds 3 and 4: `mounted` resolves when the launcher
+ * Handshake is tsbuild's side of a launcher's fd 3: `mounted` resolves when the launcher
  * is ready for the bundle (rejects with its error text when it exits before), `go` lets it start
  * the runtime, `abort` makes it exit without, `started` says whether it exec'd the runtime (known
  * for sure once `closed` resolved) and `errorText` is what it reported.
@@ -104,11 +105,11 @@ export class Handshake {
   private text = "";
   private execd = false;
   private sent = false;
-  private readonly control: Writable;
+  private readonly control: Duplex;
 
   constructor(child: ChildProcess) {
-    this.control = child.stdio[3] as Writable;
-    const report = child.stdio[4] as Readable;
+    this.control = child.stdio[3] as Duplex;
+    const report = this.control;
     // EPIPE when the launcher already exited: its exit and report say why.
     this.control.on("error", () => undefined);
     let ready: () => void = () => undefined;

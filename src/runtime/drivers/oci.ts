@@ -319,7 +319,9 @@ class OciDriver implements Driver {
       hs?.abort();
       if (child !== undefined) process.kill(child, "SIGKILL");
     };
-    const spawned = { control: true, onSpawn: (c: ChildProcess) => ((pid = c.pid), (hs = new Handshake(c))) };
+    // The C locale: unshare, mount and umount then load no locale files (C.UTF-8's are a dozen).
+    const env = { ...process.env, LC_ALL: "C" };
+    const spawned = { control: true, env, onSpawn: (c: ChildProcess) => ((pid = c.pid), (hs = new Handshake(c))) };
     const argv = launcherArgv(plan);
     const running = req.terminal ? superviseTerminal(argv, io, { ...hooks, killAll: stop }, spawned) : supervise(argv, io, { ...hooks, killAll: stop }, undefined, spawned);
     const launcher = hs as Handshake | undefined;
