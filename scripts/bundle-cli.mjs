@@ -35,11 +35,16 @@ rmSync("dist/cli/chunks", { recursive: true, force: true });
  * bundleSwaps swaps src/store/sqlite.ts (a require() of better-sqlite3, kept external) for
  * sqlite-bundled.ts (a static import, bundled): the package's fifteen CommonJS modules then cost
  * one read instead of a resolution and compile each on every start. It also swaps
- * src/cli/progress/tty-load.ts for tty-load-bundled.ts, which has the host import ink first.
+ * src/cli/progress/tty-load.ts for tty-load-bundled.ts, which has the host import ink first, and
+ * fetch-blob's web streams polyfill for nothing.
  */
 const bundleSwaps = {
   name: "bundle-swaps",
   setup(b) {
+    // fetch-blob (node-fetch's) polyfills web streams for Node < 16.5: its `!globalThis.ReadableStream`
+    // test alone makes Node 20 load its web streams (~2 ms of every registry command); tsbuild needs Node 20.
+    b.onResolve({ filter: /^\.\/streams\.cjs$/ }, (args) => (args.importer.includes(`${sep}node_modules${sep}fetch-blob${sep}`) ? { path: "fetch-blob-streams", namespace: "empty" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "", loader: "js" }));
     b.onResolve({ filter: /^\.\/sqlite\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}store${sep}meta.ts`) || args.importer.endsWith(`${sep}src${sep}store${sep}hashcache.ts`) ? { path: resolve("src/store/sqlite-bundled.ts") } : undefined));
     b.onResolve({ filter: /^\.\/tty-load\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}cli${sep}progress${sep}mode.ts`) ? { path: resolve("src/cli/progress/tty-load-bundled.ts") } : undefined));
   },
