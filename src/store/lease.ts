@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../core/random.js";
 import type { Digest } from "../core/digest.js";
 import type { Store } from "./store.js";
 
@@ -17,11 +17,13 @@ export interface Lease {
  * covers the window between a blob's commit and the record that references it.
  */
 export async function withLease<T>(store: Store, fn: (lease: Lease) => Promise<T>, ttlMs = DEFAULT_LEASE_MS): Promise<T> {
-  const id = `${process.pid}-${randomBytes(6).toString("hex")}`;
-  store.meta.addLease(id, process.pid, Date.now() + ttlMs);
+  const id = `${process.pid}-${randomHex(6)}`;
+  // A lease matters only while its process lives, and no process outlives a power loss: its
+  // records are committed without the WAL fsync (still atomic, and kept when the process is killed).
+  store.meta.relaxed(() => store.meta.addLease(id, process.pid, Date.now() + ttlMs));
   try {
-    return await fn({ id, add: (digests) => store.meta.leaseContent(id, digests) });
+    return await fn({ id, add: (digests) => store.meta.relaxed(() => store.meta.leaseContent(id, digests)) });
   } finally {
-    store.meta.releaseLease(id);
+    store.meta.relaxed(() => store.meta.releaseLease(id));
   }
 }
