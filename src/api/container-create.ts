@@ -9,7 +9,7 @@ import { mergeMountOptions } from "../runtime/spec.js";
 import { openStore } from "../store/store.js";
 import { whereOf } from "./container-shared.js";
 import type { RuntimeName } from "./drivers.js";
-import { runImageByRef, type RunConfig, type RunImage } from "./run-image.js";
+import { resolveRunImage, type RunConfig, type RunImage } from "./run-image.js";
 import { randomHex } from "../core/random.js";
 
 /** DEFAULT_PATH is the PATH a container gets when its image sets none (Docker's default). */
@@ -112,10 +112,15 @@ function containerRecord(opts: ContainerOptions, image: RunImage, id: string): O
  */
 export async function newContainer(opts: ContainerOptions, first: Partial<ContainerState> = {}): Promise<{ state: ContainerState; image: RunImage }> {
   const where = whereOf(opts);
-  const image = await runImageByRef(where.storeRoot, () => openStore(where.storeRoot), opts.image, opts.runtime ?? "auto");
-  const id = newContainerId();
-  const state = await createContainerDir(where.root, { ...containerRecord(opts, image, id), status: "created", ...first }, id);
-  return { state, image };
+  const store = openStore(where.storeRoot);
+  try {
+    const image = await resolveRunImage(store, opts.image, opts.runtime ?? "auto");
+    const id = newContainerId();
+    const state = await createContainerDir(where.root, { ...containerRecord(opts, image, id), status: "created", ...first }, id);
+    return { state, image };
+  } finally {
+    store.close();
+  }
 }
 
 /** createContainer records the container and returns its state (status "created"). */
