@@ -176,3 +176,36 @@ describe.skipIf(process.getuid?.() !== 0 && process.env.CI !== "true")("warmCgro
     expect(openFds()).toBe(before);
   });
 });
+
+describe.skipIf(missingFor("crun") !== undefined)("crun: a prepare whose cgroups cannot be made", () => {
+  it("leaves nothing behind once released, and the start reports the failure", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "tsbuild-prepare-fail-"));
+    const mounts = await readCgroupMounts();
+    try {
+      const driver = await makeDriver("crun", join(tmp, "state"));
+      const id = `prep-fail-${process.pid}`;
+      // A CPU quota under the kernel's 1 ms minimum: the limit write fails after the mkdirs.
+      const resources = { ...specResources({}), cpu: { quota: 10, period: 100_000 } };
+      const release = driver.prepare?.(id, resources);
+      expect(release).toBeDefined();
+      await release?.();
+      const dir = pidsDir(mounts, id);
+      if (dir !== undefined) expect(existsSync(dir)).toBe(false);
+      // The start of that container meets the failure itself and reports it.
+      const rootfs = makeBusyboxRootfs();
+      try {
+        const spec = buildSpec({ rootfs: rootfs.rootfs, argv: ["/bin/true"], env: ["PATH=/bin"], cwd: "/", user: { uid: 0, gid: 0, additionalGids: [] }, hostname: "prepare", mounts: [], network: "none", limits: {}, tty: false, readonlyRootfs: false });
+        const bundle = join(tmp, "bundle");
+        mkdirSync(bundle);
+        const failing = { ...spec, linux: { ...spec.linux, resources } };
+        await expect(driver.run(failing, { dir: bundle, id }, { stdout: new PassThrough(), stderr: new PassThrough() })).rejects.toThrow(/cannot write "10" to \/sys\/fs\/cgroup\/cpu/);
+        if (dir !== undefined) expect(existsSync(dir)).toBe(false);
+      } finally {
+        rootfs.cleanup();
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      await removeCgroupTree(mounts, TEST_CGROUP_PARENT);
+    }
+  });
+});

@@ -242,7 +242,15 @@ class OciDriver implements Driver {
   prepare(id: string, resources: OciSpec["linux"]["resources"]): () => Promise<void> {
     if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
     const rel = posix.join("/", this.cgroupParent, id);
-    this.prepared.set(id, { join: this.cgroupsFor(rel, resources), stopWarming: warmCgroupAttach(this.mounts) });
+    let join: string[];
+    try {
+      join = this.cgroupsFor(rel, resources);
+    } catch {
+      // Nothing is prepared: the start makes the cgroups itself, meets the same failure and
+      // reports it (removing what it made); the release removes what this made meanwhile.
+      return () => removeCgroupTree(this.mounts, rel);
+    }
+    this.prepared.set(id, { join, stopWarming: warmCgroupAttach(this.mounts) });
     return async () => {
       const left = this.prepared.get(id);
       // Taken by a start, whose own cleanup removes the cgroups.
