@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { TsbuildError } from "../core/index.js";
 import { runCapture, type CaptureOptions, type CaptureResult } from "./exec-capture.js";
+import { shellQuote } from "./process.js";
 
 /** SCRIPT is the shell's loop: one quoted command per line, its exit status printed back. */
 const SCRIPT = `dir=$1
@@ -26,10 +27,6 @@ const MAX_STDERR = 16 * 1024;
 const DEFAULT_MAX_STDOUT = 512 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 120_000;
 
-/** quote makes one argument a single-quoted shell word. */
-function quote(arg: string): string {
-  return `'${arg.replaceAll("'", "'\\''")}'`;
-}
 
 /** readCapped reads a whole file, or fails when it is larger than `max` bytes. */
 function readCapped(path: string, max: number, what: string): Buffer {
@@ -122,7 +119,7 @@ function call(s: Shell, line: string, timeoutMs: number): Promise<string> {
 /** runOnShell runs argv on the helper shell (starting it when needed) and returns what runCapture would. */
 async function runOnShell(argv: readonly string[], opts: CaptureOptions): Promise<CaptureResult> {
   const s = (shell ??= start());
-  const line = argv.map(quote).join(" ");
+  const line = argv.map(shellQuote).join(" ");
   let status: string;
   try {
     status = await call(s, line, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);

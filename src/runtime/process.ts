@@ -68,6 +68,11 @@ const RLIMIT_NAMES: Readonly<Record<string, string>> = {
   "Max stack size": "RLIMIT_STACK",
 };
 
+/** shellQuote quotes one word for sh: single quotes, each quote inside closed, escaped and reopened. */
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}
+
 /** ownHardLimits reads this process's hard limits of the rlimits tsbuild sets (unlimited ones are left out). */
 export function ownHardLimits(): ReadonlyMap<string, number> {
   const text = readFileSync("/proc/self/limits", "utf8");

@@ -14,8 +14,7 @@ import { InputError } from "../../core/errors.js";
 import { redactUrl, stripCredentials } from "../../core/git-ref.js";
 import { decompressLayer, LimitError } from "../../image/decompress.js";
 import { unpackLayer } from "../../image/unpack.js";
-import { loadFetch } from "../../registry/http.js";
-import { httpsAgentFor } from "../../registry/trust.js";
+import { agentFor, loadFetch } from "../../registry/http.js";
 
 /** MAX_DOWNLOAD_BYTES caps one ADD download (and what an ADD archive may unpack to). */
 export const MAX_DOWNLOAD_BYTES = 4 * 1024 ** 3;
@@ -81,7 +80,7 @@ async function fetchFollowing(url: string, signal: AbortSignal | undefined) {
   let current = new URL(url);
   for (let hops = 0; ; hops++) {
     if (current.protocol !== "http:" && current.protocol !== "https:") throw new InputError(`ADD ${redactUrl(url)}: only http and https URLs can be downloaded (got ${current.protocol})`);
-    const res = await (await loadFetch())(current.href, { redirect: "manual", signal: signal ?? null, compress: false, agent: httpsAgentFor(current) });
+    const res = await (await loadFetch())(current.href, { redirect: "manual", signal: signal ?? null, compress: false, agent: agentFor(current) });
     const loc = res.headers.get("location");
     if (res.status >= 300 && res.status < 400 && loc) {
       if (hops >= MAX_REDIRECTS) throw new InputError(`ADD ${redactUrl(url)}: stopped after ${MAX_REDIRECTS} redirects`);

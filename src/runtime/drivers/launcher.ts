@@ -17,6 +17,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { Duplex } from "node:stream";
+import { shellQuote } from "../process.js";
 
 /** OverlayStep is an overlay mount for the launcher: run in `cwd` (the links dir, if any), `data` for -o, mounted at `target`. */
 export interface OverlayStep {
@@ -38,10 +39,6 @@ export interface LauncherPlan {
   readonly detach?: string;
 }
 
-/** shellQuote quotes one word for sh. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** FIRST_SIDE_FD is the first fd the side steps open (3 and 5 are the launcher's; sh takes fds up to 9). */
 const FIRST_SIDE_FD = 6;

@@ -12,11 +12,11 @@ import type { RootView } from "../confined.js";
 import { CONTAINER_ID_RE, RootfsMountError, type BundleOptions, type Driver, type ExecOptions, type LaunchRequest, type RootfsOverlay, type RunIo, type RunResult } from "../driver.js";
 import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
-import { clampRlimits, findOnPath, ownHardLimits, runCommand } from "../process.js";
+import { clampRlimits, findOnPath, ownHardLimits, runCommand, shellQuote } from "../process.js";
 import { overlayLinksSync, removeLinksSync } from "../overlay.js";
 import { defaultSeccomp, goArch } from "../seccomp.js";
 import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
-import { Handshake, launcherArgv, shellQuote, type LauncherPlan } from "./launcher.js";
+import { Handshake, launcherArgv, type LauncherPlan } from "./launcher.js";
 import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter, type SeccompKey } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
