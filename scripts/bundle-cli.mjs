@@ -84,21 +84,23 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * CJS_SCRIPT is what every CLI output shares: a self-contained CommonJS file (`.cjs`) for Node 20
+ * with its source map. A script, not an ES module: Node sets up its ES module loader (~5 ms) only
+ * for the latter, and offers V8's code cache only for scripts.
+ */
+const CJS_SCRIPT = { outExtension: { ".js": ".cjs" }, bundle: true, platform: "node", format: "cjs", target: "node20", sourcemap: true };
+
 // The two programs as CommonJS bundles, each self-contained: the fast path of a foreground
 // `tsbuild run` (src/cli/run-fast.ts), which needs none of the build code, and the command
 // program. main.cjs runs them as scripts with V8's code cache (src/cli/bundle-load.ts), which
 // Node 20 offers for scripts but not for ES modules. Modules imported dynamically inside a
 // bundle (the builder, the parser, the tty renderer) are initialized only when first used.
 const programs = await build({
+  ...CJS_SCRIPT,
   entryPoints: { run: "src/cli/run-fast.ts", program: "src/cli/program.ts" },
   outdir: "dist/cli/bundle",
   entryNames: "[name]-[hash]",
-  outExtension: { ".js": ".cjs" },
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  sourcemap: true,
   metafile: true,
   // better-sqlite3's JavaScript is bundled (bundleSwaps); its addon is loaded from the package,
   // and `bindings` only when the addon is not in the package's build dir. ink (an ES module) is
@@ -133,15 +135,9 @@ for (const [out, meta] of Object.entries(programs.metafile.outputs)) {
 }
 
 await build({
+  ...CJS_SCRIPT,
   entryPoints: { main: "src/cli/main.ts" },
   outdir: "dist/cli",
-  outExtension: { ".js": ".cjs" },
-  bundle: true,
-  platform: "node",
-  // A CommonJS script, not an ES module: Node sets up its ES module loader (~5 ms) only for the latter.
-  format: "cjs",
-  target: "node20",
-  sourcemap: true,
   define: { __TSBUILD_CLI_BUNDLES__: JSON.stringify(bundles) },
   // main.ts imports the programs themselves only when unbundled (run with tsx).
   external: ["./run-fast.js", "./program.js"],

@@ -180,25 +180,28 @@ export function warmCgroupAttach(mounts: CgroupMounts): () => void {
   const until = Date.now() + WARM_MAX_MS;
   let stopped = false;
   let writing = false;
-  const close = (): void => closeSync(fd);
+  // The file closes once: here when no write is under way, else when that write is done.
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    if (!writing) closeSync(fd);
+  };
   const write = (): void => {
-    if (stopped || Date.now() > until) return void (stopped || ((stopped = true), close()));
+    if (stopped) return;
+    if (Date.now() > until) return stop();
     writing = true;
     // The callback form: fs.promises would load node:fs/promises (and readline) just for this write.
     fsWrite(fd, pid, (err) => {
       writing = false;
-      if (stopped) close();
       // A refused write ends the warming: the joins then simply wait.
-      else if (err !== null) (stopped = true), close();
-      else setTimeout(write, WARM_INTERVAL_MS).unref();
+      if (stopped || err !== null) {
+        stopped = true;
+        closeSync(fd);
+      } else setTimeout(write, WARM_INTERVAL_MS).unref();
     });
   };
   write();
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    if (!writing) close();
-  };
+  return stop;
 }
 
 /** ownProcsFile is the cgroup.procs of a cgroup this process is in (per `self`, /proc/self/cgroup text) that lists it; undefined when none does. */

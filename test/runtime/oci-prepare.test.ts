@@ -10,6 +10,7 @@ import { readCgroupMounts, removeCgroupTree, warmCgroupAttach, type CgroupMounts
 import type { Driver } from "../../src/runtime/driver.js";
 import { buildSpec, specResources } from "../../src/runtime/spec.js";
 import { makeBusyboxRootfs, type TestRootfs } from "../helpers/rootfs.js";
+import { requirePrerequisites } from "../helpers/prerequisites.js";
 import { TEST_CGROUP_PARENT, makeDriver, missingPrerequisite } from "../helpers/sandbox.js";
 
 /** missingFor names what the tests of `runtime` lack; under CI=true nothing may be missing, so it is not asked. */
@@ -126,7 +127,10 @@ describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
   });
 });
 
-describe.skipIf(process.getuid?.() !== 0 && process.env.CI !== "true")("warmCgroupAttach", () => {
+const notRoot = process.getuid?.() === 0 ? undefined : "writing cgroup.procs needs root";
+requirePrerequisites("the cgroup warming tests", notRoot);
+
+describe.skipIf(notRoot !== undefined)("warmCgroupAttach", () => {
   /** openFds counts this process's open files that are a cgroup.procs (the warming's file). */
   const openFds = (): number =>
     readdirSync("/proc/self/fd").filter((fd) => {
