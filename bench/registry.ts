@@ -5,9 +5,10 @@
 // What each side does, per round (tools take turns, the order alternating between rounds):
 // (a) tsbuild: `pull()` into an empty store (blobs streamed into the store with fsync, digests
 //     verified), then `unpack()` of the image into an empty dir, in one fresh node process using
-//     dist/api; also `tsbuild pull` (the CLI) alone. skopeo: `skopeo copy docker://... oci:DIR`
-//     into an empty layout (blobs streamed into the layout, digests verified), then `umoci
-//     unpack` of it into an empty bundle (as root: owners kept, like tsbuild's unpack).
+//     the package's entry (dist/api/index.js); also `tsbuild pull` (the CLI) alone. skopeo:
+//     `skopeo copy docker://... oci:DIR` into an empty layout (blobs streamed into the layout,
+//     digests verified), then `umoci unpack` of it into an empty bundle (as root: owners kept,
+//     like tsbuild's unpack).
 // (b) tsbuild: `packPush()` of the four directories into a four-layer image (walk, layer tar, gzip
 //     level 1, blobs committed to the store) pushed to an empty registry, each layer's upload
 //     starting as soon as that layer is stored, in one fresh node process; also `pack()` then
@@ -141,10 +142,9 @@ function timed(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): R
   return { seconds: Number(m[1]), rssMiB: Number(m[2]) / 1024 };
 }
 
-/** api runs tsbuild API calls (`t`: dist/api/images.js, `r`: dist/api/registry.js) in a fresh node process. */
+/** api runs tsbuild API calls (`t` and `r`: the package's entry, dist/api/index.js, as `import "tsbuild"` loads it) in a fresh node process. */
 function api(code: string, root: string, dist = DIST): Run {
-  const url = (m: string) => JSON.stringify(`file://${join(dist, m)}`);
-  const script = `const [t, r] = await Promise.all([import(${url("api/images.js")}), import(${url("api/registry.js")})]); ${code}`;
+  const script = `const t = await import(${JSON.stringify(`file://${join(dist, "api/index.js")}`)}); const r = t; ${code}`;
   // As the CLI's shebang does: Node would otherwise build its root store at start for NODE_EXTRA_CA_CERTS.
   const { NODE_EXTRA_CA_CERTS: ca, ...env } = process.env;
   return timed([process.execPath, "--input-type=module", "-e", script], { ...env, ...(ca ? { TSBUILD_EXTRA_CA_CERTS: ca } : {}), TSBUILD_ROOT: root });

@@ -1,13 +1,15 @@
 // Bundles the CLI (dist/cli/main.cjs, the bin, replacing tsc's output of main.ts, and the two programs it runs
 // in dist/cli/bundle/) so that `tsbuild` starts by reading one file instead of ~1,000 modules
-// (chevrotain alone pulls in most of lodash-es), compiled through V8's code cache. The library
-// build in dist/ stays unbundled for importers. Native and optional packages stay external: ink
-// and react (loaded only by the tty progress view), and the native addon of better-sqlite3.
+// (chevrotain alone pulls in most of lodash-es), compiled through V8's code cache. The library's
+// entry points are bundled apart (scripts/bundle-api.mjs), as ES modules for importers. Native
+// and optional packages stay external: ink and react (loaded only by the tty progress view), and
+// the native addon of better-sqlite3.
 import { createHash } from "node:crypto";
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { resolve, sep } from "node:path";
 import { build } from "esbuild";
+import { noWebStreamsPolyfill } from "./no-web-streams-polyfill.mjs";
 
 /**
  * parserFingerprint digests the parser's sources and chevrotain's version: it keys the CLI's
@@ -35,16 +37,11 @@ rmSync("dist/cli/chunks", { recursive: true, force: true });
  * bundleSwaps swaps src/store/sqlite.ts (a require() of better-sqlite3, kept external) for
  * sqlite-bundled.ts (a static import, bundled): the package's fifteen CommonJS modules then cost
  * one read instead of a resolution and compile each on every start. It also swaps
- * src/cli/progress/tty-load.ts for tty-load-bundled.ts, which has the host import ink first, and
- * fetch-blob's web streams polyfill for nothing.
+ * src/cli/progress/tty-load.ts for tty-load-bundled.ts, which has the host import ink first.
  */
 const bundleSwaps = {
   name: "bundle-swaps",
   setup(b) {
-    // fetch-blob (node-fetch's) polyfills web streams for Node < 16.5: its `!globalThis.ReadableStream`
-    // test alone makes Node 20 load its web streams (~2 ms of every registry command); tsbuild needs Node 20.
-    b.onResolve({ filter: /^\.\/streams\.cjs$/ }, (args) => (args.importer.includes(`${sep}node_modules${sep}fetch-blob${sep}`) ? { path: "fetch-blob-streams", namespace: "empty" } : undefined));
-    b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "", loader: "js" }));
     b.onResolve({ filter: /^\.\/sqlite\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}store${sep}meta.ts`) || args.importer.endsWith(`${sep}src${sep}store${sep}hashcache.ts`) ? { path: resolve("src/store/sqlite-bundled.ts") } : undefined));
     b.onResolve({ filter: /^\.\/tty-load\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}cli${sep}progress${sep}mode.ts`) ? { path: resolve("src/cli/progress/tty-load-bundled.ts") } : undefined));
   },
@@ -106,7 +103,7 @@ const programs = await build({
   // and `bindings` only when the addon is not in the package's build dir. ink (an ES module) is
   // imported by main.cjs for the tty renderer; React is CommonJS and require()d.
   external: ["bindings", "ink", "react", "react/jsx-runtime"],
-  plugins: [bundleSwaps, lazyBuiltins],
+  plugins: [bundleSwaps, noWebStreamsPolyfill, lazyBuiltins],
   // Each bundle is the function bundle-load.ts calls (as Node wraps a CommonJS module), written
   // out so that the 1.7 MB source needs no concatenation (and copy) at every start.
   banner: { js: "(function (exports, require, module, __filename, __dirname, __tsbuild) {" },

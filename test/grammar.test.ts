@@ -23,7 +23,7 @@ describe("grammar files", () => {
   });
 
   it("dockerfile.ebnf has a production for every parser rule and token", () => {
-    const rules = lineParser.getGAstProductions();
+    const rules = lineParser().getGAstProductions();
     const names = [...Object.keys(rules), ...allTokens.map((t) => t.name).filter((n) => !/Space$/.test(n))];
     expect(names.filter((n) => !productions.has(n))).toEqual([]);
   });

@@ -24,7 +24,7 @@ import {
   Rest,
 } from "./tokens.js";
 
-/** DockerfileLineParser holds the grammar rules; build it only through {@link lineParser}. */
+/** DockerfileLineParser holds the grammar rules; build it only through lineParser(). */
 export class DockerfileLineParser extends CstParser {
   constructor() {
     super(allTokens, { recoveryEnabled: true, nodeLocationTracking: "none" });
@@ -86,8 +86,17 @@ export class DockerfileLineParser extends CstParser {
   });
 }
 
-/** lineParser is the one parser instance (chevrotain parsers are costly to build and reusable). */
-export const lineParser = new DockerfileLineParser();
+let instance: DockerfileLineParser | undefined;
+
+/**
+ * lineParser returns the one parser instance, built on first use: chevrotain parsers are costly to
+ * build (its grammar analysis takes ~18 ms, which `import "tsbuild"` should not pay when it never
+ * parses) and reusable.
+ */
+export function lineParser(): DockerfileLineParser {
+  instance ??= new DockerfileLineParser();
+  return instance;
+}
 
 /** ParseOutcome is a CST plus the recognition errors recovery got past. */
 export interface ParseOutcome {
@@ -97,14 +106,16 @@ export interface ParseOutcome {
 
 /** parseInstructionLine runs the instructionLine rule over line tokens. */
 export function parseInstructionLine(tokens: IToken[]): ParseOutcome {
-  lineParser.input = tokens;
-  const cst = lineParser.instructionLine();
-  return { cst, errors: lineParser.errors };
+  const parser = lineParser();
+  parser.input = tokens;
+  const cst = parser.instructionLine();
+  return { cst, errors: parser.errors };
 }
 
 /** parseJsonArray runs the jsonArray rule over JSON tokens; callers bound the nesting depth first. */
 export function parseJsonArray(tokens: IToken[]): ParseOutcome {
-  lineParser.input = tokens;
-  const cst = lineParser.jsonArray();
-  return { cst, errors: lineParser.errors };
+  const parser = lineParser();
+  parser.input = tokens;
+  const cst = parser.jsonArray();
+  return { cst, errors: parser.errors };
 }

@@ -3,7 +3,7 @@
  * which the caller reads from the following lines). The keyword picks the argument shape of
  * args.ts, as BuildKit's dispatch table does; ONBUILD's trigger goes through the same function.
  */
-import type { IToken } from "chevrotain";
+import type { CstNode, IToken } from "chevrotain";
 import type { Diagnostic, SourceRange } from "../core/diagnostic.js";
 import type { Flag, Word } from "./ast.js";
 import { healthcheck, maybeJson, nameValue, quoteAwareWords, single, splitWhitespace, type ArgsResult, type Span } from "./args.js";
@@ -32,21 +32,30 @@ interface LineParts {
   readonly rest: IToken | undefined;
 }
 
-const BaseVisitor = lineParser.getBaseCstVisitorConstructorWithDefaults<unknown, LineParts>();
-
 /** InstructionLineVisitor collects the keyword, flag and rest tokens of an instructionLine node. */
-class InstructionLineVisitor extends BaseVisitor {
-  constructor() {
-    super();
-    this.validateVisitor();
-  }
-
-  instructionLine(children: InstructionLineCstChildren): LineParts {
-    return { keyword: children.Keyword[0], flags: children.Flag ?? [], rest: children.Rest?.[0] };
-  }
+interface InstructionLineVisitor {
+  visit(cst: CstNode): LineParts;
 }
 
-const visitor = new InstructionLineVisitor();
+let visitor: InstructionLineVisitor | undefined;
+
+/** lineVisitor returns the one visitor, made with the parser on first use (see lineParser). */
+function lineVisitor(): InstructionLineVisitor {
+  if (visitor) return visitor;
+  const BaseVisitor = lineParser().getBaseCstVisitorConstructorWithDefaults<unknown, LineParts>();
+  class Visitor extends BaseVisitor {
+    constructor() {
+      super();
+      this.validateVisitor();
+    }
+
+    instructionLine(children: InstructionLineCstChildren): LineParts {
+      return { keyword: children.Keyword[0], flags: children.Flag ?? [], rest: children.Rest?.[0] };
+    }
+  }
+  visitor = new Visitor() as InstructionLineVisitor;
+  return visitor;
+}
 
 /** unquoteFlag applies BuildKit's flag scanner to one flag word: quotes removed, `\x` becomes `x`. */
 function unquoteFlag(raw: string): { text: string; eq: number } {
@@ -138,7 +147,7 @@ export function lineToRaw(s: string, a0: number, b0: number, ctx: RawContext, de
     const at = a + (Number.isFinite(e.token.startOffset) ? e.token.startOffset : 0);
     error(ctx, "SyntaxError", e.message, map.range(at, at + Math.max(1, e.token.image.length)), "check the instruction's syntax");
   }
-  const parts: LineParts = parsed ? visitor.visit(parsed.cst) : { keyword: undefined, flags: [], rest: undefined };
+  const parts: LineParts = parsed ? lineVisitor().visit(parsed.cst) : { keyword: undefined, flags: [], rest: undefined };
   const kwEnd = a + (parts.keyword?.image.length ?? 0);
   const restStart = parts.rest ? a + parts.rest.startOffset : b;
   let textStart = kwEnd;

@@ -77,27 +77,37 @@ const jsonTokens = [JsonSpace, LBracket, RBracket, LBrace, RBrace, Comma, Colon,
 /** allTokens is every token type the CstParser knows. */
 export const allTokens: TokenType[] = [Keyword, FlagSpace, DoubleDash, Flag, Rest, ...jsonTokens];
 
-const lineLexer = new Lexer(
-  {
-    modes: {
-      keyword: [Keyword],
-      flags: [FlagSpace, DoubleDash, Flag, Rest],
-      rest: [FlagSpace, Rest],
-    },
-    defaultMode: "keyword",
-  },
-  { positionTracking: "onlyOffset", ensureOptimizations: true },
-);
+/**
+ * The lexers are built on first use: chevrotain analyzes every token pattern when a Lexer is made
+ * (~14 ms), which `import "tsbuild"` should not pay when it never parses.
+ */
+let lexers: { line: Lexer; json: Lexer } | undefined;
 
-const jsonLexer = new Lexer(jsonTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
+function lexersOnce(): { line: Lexer; json: Lexer } {
+  lexers ??= {
+    line: new Lexer(
+      {
+        modes: {
+          keyword: [Keyword],
+          flags: [FlagSpace, DoubleDash, Flag, Rest],
+          rest: [FlagSpace, Rest],
+        },
+        defaultMode: "keyword",
+      },
+      { positionTracking: "onlyOffset", ensureOptimizations: true },
+    ),
+    json: new Lexer(jsonTokens, { positionTracking: "onlyOffset", ensureOptimizations: true }),
+  };
+  return lexers;
+}
 
 /** lexLine tokenizes one trimmed, non-empty instruction line; offsets are relative to `text`. */
 export function lexLine(text: string): IToken[] {
-  return lineLexer.tokenize(text).tokens;
+  return lexersOnce().line.tokenize(text).tokens;
 }
 
 /** lexJson tokenizes a candidate JSON array; undefined when some character is not JSON at all. */
 export function lexJson(text: string): IToken[] | undefined {
-  const r = jsonLexer.tokenize(text);
+  const r = lexersOnce().json.tokenize(text);
   return r.errors.length > 0 ? undefined : r.tokens;
 }
