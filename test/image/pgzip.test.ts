@@ -2,9 +2,10 @@
 // empty input, sizes around the block boundary, and repetitive data whose matches cross blocks.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { gunzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
+import { deflateRawSync, gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { parallelGzip } from "../../src/image/pgzip.js";
+import { incompressible, parallelGzip } from "../../src/image/pgzip.js";
 
 async function gzip(data: Buffer, blockBytes: number, level = 1, parallel = 3): Promise<Buffer> {
   async function* chunks() {
@@ -59,5 +60,40 @@ describe("parallelGzip", () => {
     const one = await gzip(text, block, 6, 1);
     expect(one.length).toBeLessThan(text.length / 50);
     expect((await gzip(text, block, 6, 4)).equals(one)).toBe(true);
+  });
+
+  describe("incompressible (which blocks are stored, not deflated)", () => {
+    const MiB = 1024 * 1024;
+    /** deflated is the size ratio deflate level 1 gives `b`. */
+    const deflated = (b: Buffer) => deflateRawSync(b, { level: 1 }).length / b.length;
+    const words = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => `word${(i * 7919) % 1000} `).join("")).subarray(0, n);
+
+    it("stores random bytes and compressed data, which deflate does not shrink", () => {
+      const random = randomBytes(MiB);
+      // Compressed files as a layer holds them: many gzip streams of different texts, one after another.
+      const gzips = Buffer.concat(Array.from({ length: 256 }, (_, i) => gzipSync(Buffer.from(randomBytes(10_000 + i).toString("hex"))))).subarray(0, MiB);
+      for (const [name, b] of [["random", random], ["gzip streams", gzips]] as const) {
+        expect(b.length, name).toBe(MiB);
+        expect(deflated(b), name).toBeGreaterThan(0.95);
+        expect(incompressible(b), name).toBe(true);
+      }
+    });
+
+    it("deflates text, executables and blocks that are only partly random", () => {
+      const half = Buffer.concat([randomBytes(MiB / 2), words(MiB / 2)]);
+      const spiky = Buffer.concat([randomBytes(0.9 * MiB), Buffer.alloc(0.1 * MiB)]);
+      const executable = readFileSync(process.execPath).subarray(8 * MiB, 9 * MiB);
+      for (const [name, b] of [["text", words(MiB)], ["half random, half text", half], ["random with a tenth zeros", spiky], ["node's executable", executable]] as const) {
+        expect(deflated(b), name).toBeLessThan(0.92);
+        expect(incompressible(b), name).toBe(false);
+      }
+    });
+
+    it("always deflates blocks under 128 KiB, and decides from the block's bytes alone", () => {
+      expect(incompressible(randomBytes(128 * 1024 - 1))).toBe(false);
+      expect(incompressible(randomBytes(128 * 1024))).toBe(true);
+      // Random bytes at the start and text after: the sample runs reach past the start.
+      expect(incompressible(Buffer.concat([randomBytes(600 * 1024), words(424 * 1024)]))).toBe(false);
+    });
   });
 });
