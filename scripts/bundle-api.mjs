@@ -10,7 +10,7 @@
 // from the package), ink and react (the CLI's tty view only).
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
-import { noWebStreamsPolyfill } from "./no-web-streams-polyfill.mjs";
+import { lazyBuiltins, noWebStreamsPolyfill } from "./esbuild-plugins.mjs";
 
 rmSync("dist/api/chunks", { recursive: true, force: true });
 
@@ -25,7 +25,7 @@ const result = await build({
   target: "node20",
   sourcemap: true,
   external: ["better-sqlite3", "bindings", "ink", "react", "react/jsx-runtime"],
-  plugins: [noWebStreamsPolyfill],
+  plugins: [noWebStreamsPolyfill, lazyBuiltins],
   metafile: true,
   logLevel: "warning",
 });

@@ -6,10 +6,9 @@
 // the native addon of better-sqlite3.
 import { createHash } from "node:crypto";
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { builtinModules, createRequire } from "node:module";
 import { resolve, sep } from "node:path";
 import { build } from "esbuild";
-import { noWebStreamsPolyfill } from "./no-web-streams-polyfill.mjs";
+import { lazyBuiltins, noWebStreamsPolyfill } from "./esbuild-plugins.mjs";
 
 /**
  * parserFingerprint digests the parser's sources and chevrotain's version: it keys the CLI's
@@ -44,40 +43,6 @@ const bundleSwaps = {
   setup(b) {
     b.onResolve({ filter: /^\.\/sqlite\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}store${sep}meta.ts`) || args.importer.endsWith(`${sep}src${sep}store${sep}hashcache.ts`) ? { path: resolve("src/store/sqlite-bundled.ts") } : undefined));
     b.onResolve({ filter: /^\.\/tty-load\.js$/ }, (args) => (args.importer.endsWith(`${sep}src${sep}cli${sep}progress${sep}mode.ts`) ? { path: resolve("src/cli/progress/tty-load-bundled.ts") } : undefined));
-  },
-};
-
-/** EAGER_BUILTINS are loaded by Node's own start-up anyway: requiring them costs nothing to defer. */
-const EAGER_BUILTINS = new Set(["buffer", "events", "fs", "module", "path", "process", "timers", "url", "util"]);
-
-/**
- * lazyBuiltins makes the bundles' builtins load on first use: each module's top-level
- * `require("node:https")` gets an object whose getters require the builtin when one of its
- * exports is first read. Without it, starting any command would load what every module of the
- * program imports (https and tls for the registry, zlib, crypto, child_process, readline ...),
- * since a bundle initializes each statically imported module at start. Builtins whose exports
- * are a function (stream, assert) and those Node loads anyway stay plain requires. The names come
- * from the Node running this build; tsbuild's code uses only names Node 20 has.
- */
-const lazyBuiltins = {
-  name: "lazy-builtins",
-  setup(b) {
-    const nodeRequire = createRequire(import.meta.url);
-    b.onResolve({ filter: /^(node:)?[a-z_0-9/]+$/ }, (args) => {
-      const id = args.path.replace(/^node:/, "");
-      if (!builtinModules.includes(id) || EAGER_BUILTINS.has(id)) return undefined;
-      if (args.namespace === "lazy-builtin") return { path: `node:${id}`, external: true };
-      return typeof nodeRequire(id) === "object" ? { path: id, namespace: "lazy-builtin" } : undefined;
-    });
-    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
-      const real = nodeRequire(args.path);
-      const names = Object.getOwnPropertyNames(real).filter((n) => n !== "__proto__");
-      const enumerable = names.map((n) => Object.getOwnPropertyDescriptor(real, n).enumerable);
-      // The getters sit on the prototype: esbuild's ESM interop (__toESM) copies a module's own
-      // properties into each importer's view, one getter each, but keeps its prototype.
-      const contents = `let m;\nconst proto = {};\nconst names = ${JSON.stringify(names)};\nconst enumerable = ${JSON.stringify(enumerable)};\nnames.forEach((n, i) => Object.defineProperty(proto, n, { enumerable: enumerable[i], get: () => (m ??= require(${JSON.stringify(`node:${args.path}`)}))[n] }));\nmodule.exports = Object.create(proto);\n`;
-      return { contents, loader: "js" };
-    });
   },
 };
 
