@@ -80,7 +80,10 @@ async function deflateBlock(block: Buffer, level: number, dict: Buffer | undefin
   if (level === 0 && block.length > 0) return storedBlocks(block, last);
   // One output buffer that fits the whole block's deflate output, so each block is one thread-pool job (zlib's 16 KiB default means dozens).
   const chunkSize = block.length + (block.length >> 8) + 1024;
-  const flush = last ? {} : { finishFlush: constants.Z_SYNC_FLUSH };
+  // A sync flush with the write itself, not only at the end: zlib then gives all of the block's
+  // output in one thread-pool job (the end's flush finds nothing left and adds no bytes), where a
+  // flush at the end alone cost a second job and a copy of the output to join the two pieces.
+  const flush = last ? {} : { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
   return deflateRawAsync(block, { level, memLevel: MEM_LEVEL, chunkSize, ...(dict ? { dictionary: dict } : {}), ...flush });
 }
 
