@@ -98,6 +98,12 @@ export interface ParallelGzipOptions {
   readonly level: number;
   readonly blockBytes?: number;
   readonly parallel?: number;
+  /**
+   * release, when given, is handed each source chunk that was exactly one block, once nothing
+   * refers to its bytes any more (its block deflated or stored, and the next block's dictionary
+   * taken), so that the source can fill it again (the tar writer's BatchPool).
+   */
+  readonly release?: (chunk: Uint8Array) => void;
 }
 
 function header(level: number): Buffer {
@@ -108,16 +114,19 @@ function header(level: number): Buffer {
 /**
  * blocksOf cuts the source into blocks of `size` bytes (the last one shorter). A whole block lying
  * in one chunk at a block boundary is passed on in place, not copied: sources hand over their chunks
- * and never write to them again.
+ * and never write to them again (unless given them back by `release`). Blocks that are exactly
+ * a source chunk are added to `whole`.
  */
-async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: number): AsyncGenerator<Buffer> {
+async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: number, whole: WeakSet<Buffer>): AsyncGenerator<Buffer> {
   let block = Buffer.allocUnsafe(size);
   let used = 0;
   for await (const chunk of source) {
     let off = 0;
     while (off < chunk.length) {
       if (used === 0 && chunk.length - off >= size) {
-        yield Buffer.from(chunk.buffer, chunk.byteOffset + off, size);
+        const view = Buffer.from(chunk.buffer, chunk.byteOffset + off, size);
+        if (off === 0 && chunk.length === size) whole.add(view);
+        yield view;
         off += size;
         continue;
       }
@@ -149,8 +158,15 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
   let crc = 0;
   let length = 0;
   let previous: Buffer | undefined;
+  let previousJob: Promise<Buffer> | undefined;
+  const whole = new WeakSet<Buffer>();
+  /** done gives `block` back to the source once `job` (its deflate) has finished, when it is a whole source chunk. */
+  const done = (block: Buffer, job: Promise<Buffer>): void => {
+    const release = opts.release;
+    if (release && whole.has(block)) job.then(() => release(block), () => undefined);
+  };
   yield header(opts.level);
-  const it = blocksOf(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES)[Symbol.asyncIterator]();
+  const it = blocksOf(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES, whole)[Symbol.asyncIterator]();
   let next = await it.next();
   // ahead is the read of the block after `next`, started before waiting on a deflate job so that
   // reading the input never waits for compression.
@@ -167,11 +183,15 @@ export async function* parallelGzip(source: AsyncIterable<Buffer | Uint8Array>, 
     const dict = previous && previous.length > 0 ? previous.subarray(Math.max(0, previous.length - WINDOW_BYTES)) : undefined;
     const job = deflateBlock(block, blockLevel(block, opts.level), dict, last);
     job.catch(() => undefined); // awaited in order below; this only keeps an early failure from being unhandled
+    // The previous block's last 32 KiB went into this job's dictionary (zlib copies it when the job is made).
+    if (previous && previousJob) done(previous, previousJob);
     pending.push(job);
     previous = block;
+    previousJob = job;
     if (pending.length >= parallel) yield await (pending.shift() as Promise<Buffer>);
   }
   while (pending.length > 0) yield await (pending.shift() as Promise<Buffer>);
+  if (previous && previousJob) done(previous, previousJob);
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(length % 2 ** 32, 4);
