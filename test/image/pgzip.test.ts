@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { incompressible, parallelGzip } from "../../src/image/pgzip.js";
+import { writeLayerTar } from "../../src/image/tar.js";
+import type { LayerEntry } from "../../src/image/tar-entry.js";
 
 async function gzip(data: Buffer, blockBytes: number, level = 1, parallel = 3): Promise<Buffer> {
   async function* chunks() {
@@ -95,6 +97,16 @@ describe("parallelGzip", () => {
         expect(deflated(b), name).toBeGreaterThan(0.95);
         expect(incompressible(b), name).toBe(true);
       }
+    });
+
+    it("stores a tar of random files, headers and padding included, which deflate shrinks by less than a tenth", async () => {
+      const entries: LayerEntry[] = Array.from({ length: 200 }, (_, i) => ({ type: "file", path: `d/f${i}.bin`, mode: 0o644, content: randomBytes(6000 + ((i * 7919) % 8000)) }));
+      const parts: Buffer[] = [];
+      for await (const c of writeLayerTar(entries)) parts.push(Buffer.from(c));
+      const tar = Buffer.concat(parts).subarray(0, MiB);
+      expect(tar.length).toBe(MiB);
+      expect(deflated(tar)).toBeGreaterThan(0.9);
+      expect(incompressible(tar)).toBe(true);
     });
 
     it("deflates text, executables and blocks that are only partly random", () => {
