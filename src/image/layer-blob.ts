@@ -7,6 +7,8 @@ import { Readable } from "node:stream";
 import type { Digest } from "../core/digest.js";
 import type { Store } from "../store/store.js";
 import { parallelGzip, type ParallelGzipOptions } from "./pgzip.js";
+import type { LayerEntry } from "./tar-entry.js";
+import { BatchPool, writeLayerTar, type LayerTarOptions } from "./tar.js";
 
 /** StoredLayer is a layer blob as committed: the compressed blob's digest and size, and the tar's diffID. */
 export interface StoredLayer {
@@ -37,4 +39,14 @@ export async function storeLayerTar(store: Store, tar: Readable, gzip: ParallelG
     tar.destroy();
     throw err;
   }
+}
+
+/**
+ * storeLayerEntries writes the layer tar of `entries` (tar: its options) and stores it as
+ * storeLayerTar does, the tar's chunk buffers going round between the writer and the compression
+ * (a BatchPool that parallelGzip gives each chunk back to once its block is deflated).
+ */
+export async function storeLayerEntries(store: Store, entries: Iterable<LayerEntry>, tar: Omit<LayerTarOptions, "batches">, gzip: Omit<ParallelGzipOptions, "release">): Promise<StoredLayer> {
+  const batches = new BatchPool();
+  return storeLayerTar(store, writeLayerTar(entries, { ...tar, batches }), { ...gzip, release: (chunk) => batches.give(chunk) });
 }

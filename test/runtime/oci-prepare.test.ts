@@ -13,10 +13,10 @@ import { makeBusyboxRootfs, type TestRootfs } from "../helpers/rootfs.js";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 import { TEST_CGROUP_PARENT, makeDriver, missingPrerequisite } from "../helpers/sandbox.js";
 
-/** missingFor names what the tests of `runtime` lack; under CI=true nothing may be missing, so it is not asked. */
+/** missingFor names what the tests of `runtime` lack (under CI=true a lack fails the file: requirePrerequisites). */
 function missingFor(runtime: "crun" | "runc"): string | undefined {
-  const missing = process.env.CI === "true" ? undefined : missingPrerequisite(runtime);
-  if (missing) console.warn(`skipping the ${runtime} prepare tests: ${missing}`);
+  const missing = missingPrerequisite(runtime);
+  requirePrerequisites(`the ${runtime} prepare tests`, missing);
   return missing;
 }
 

@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { Digest } from "../../core/digest.js";
-import { storeLayerTar } from "../../image/layer-blob.js";
+import { storeLayerEntries } from "../../image/layer-blob.js";
 import type { LayerEntry } from "../../image/tar-entry.js";
-import { BatchPool, writeLayerTar } from "../../image/tar.js";
+import { writeLayerTar } from "../../image/tar.js";
 import type { DiffEntry } from "../../runtime/diff.js";
 import type { Xattrs } from "../../runtime/xattr.js";
 import type { LayerBlob, OpServices } from "./types.js";
@@ -49,27 +49,21 @@ const LAYER_GZIP_PARALLEL = 4;
 
 /** commitLayer writes the diff of `upper` (whose attributes `attrs` are, when given) as a gzip layer blob (blocks compressed in parallel) and returns its descriptor. */
 export async function commitLayer(services: OpServices, upper: string, attrs?: ReadonlyMap<string, Xattrs>): Promise<LayerBlob> {
-  const batches = new BatchPool();
-  return commitLayerTar(services, await layerTarOfDir(services.diffUpper, upper, services.sourceDateEpoch, attrs, batches), batches);
+  const diff = await services.diffUpper(upper, attrs);
+  return commitLayerEntries(services, diff.map(toLayerEntry));
 }
 
 /** commitLayerEntries writes a changeset as a gzip layer blob, as commitLayer writes an upper dir's diff (mtimes clamped to the build's SOURCE_DATE_EPOCH). */
 export async function commitLayerEntries(services: OpServices, entries: Iterable<LayerEntry>): Promise<LayerBlob> {
   const epoch = services.sourceDateEpoch;
-  const batches = new BatchPool();
-  return commitLayerTar(services, writeLayerTar(entries, { batches, ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }) }), batches);
-}
-
-/** commitLayerTar gzips a layer tar (written with `batches`) into the store (blocks compressed in parallel) and returns its descriptor. */
-async function commitLayerTar(services: OpServices, tar: Readable, batches: BatchPool): Promise<LayerBlob> {
-  const blob = await storeLayerTar(services.store, tar, { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL, release: (chunk) => batches.give(chunk) });
+  const blob = await storeLayerEntries(services.store, entries, epoch === undefined ? {} : { sourceDateEpoch: epoch }, { level: LAYER_GZIP_LEVEL, parallel: LAYER_GZIP_PARALLEL });
   return { ...blob, mediaType: LAYER_MEDIA_TYPE };
 }
 
 /** layerTarOfDir is the layer tar of a dir in overlay upper format, mtimes clamped to epoch when given. */
-async function layerTarOfDir(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined, attrs?: ReadonlyMap<string, Xattrs>, batches?: BatchPool): Promise<Readable> {
+async function layerTarOfDir(diffUpper: OpServices["diffUpper"], dir: string, epoch: number | undefined, attrs?: ReadonlyMap<string, Xattrs>): Promise<Readable> {
   const diff = await diffUpper(dir, attrs);
-  return writeLayerTar(diff.map(toLayerEntry), { ...(batches && { batches }), ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }) });
+  return writeLayerTar(diff.map(toLayerEntry), epoch === undefined ? {} : { sourceDateEpoch: epoch });
 }
 
 /**

@@ -105,8 +105,8 @@ export class Handshake {
   private readonly control: Duplex;
 
   constructor(child: ChildProcess) {
-    this.control = child.stdio[3] as Duplex;
-    const report = this.control;
+    // One socket both ways: `go` is written to it, the launcher's report is read from it.
+    const report = (this.control = child.stdio[3] as Duplex);
     // EPIPE when the launcher already exited: its exit and report say why.
     this.control.on("error", () => undefined);
     let ready: () => void = () => undefined;
