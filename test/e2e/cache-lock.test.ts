@@ -19,12 +19,15 @@ describeLifecycle("cache mount sharing across tsbuild processes", (env) => {
     ["private", /^[12] $/],
   ] as const)("sharing=%s", async (sharing, expected) => {
     const mount = `--mount=type=cache,target=/c,id=x-${sharing},sharing=${sharing}`;
+    // The context is a directory of its own: env.dir holds the store, which the other build
+    // changes while this one reads its context (a changed context fails a build).
+    const ctx = env.context({});
     const file = (suffix: string, run: string) => {
-      const f = join(env.dir, `Dockerfile.${sharing}${suffix}`);
+      const f = join(ctx, `Dockerfile.${sharing}${suffix}`);
       writeFileSync(f, `FROM busybox\nARG N\nRUN ${mount} sh -c "${run}"\n`);
       return f;
     };
-    const build = (f: string, n: string) => background(env, ["build", "--progress", "plain", "--build-arg", `N=${n}`, "-f", f, "-t", `lock-${sharing}:${n}`, env.dir]);
+    const build = (f: string, n: string) => background(env, ["build", "--progress", "plain", "--build-arg", `N=${n}`, "-f", f, "-t", `lock-${sharing}:${n}`, ctx]);
     const step = file("", STEP);
     const builds = [build(step, "1"), build(step, "2")];
     for (const b of builds) expect((await b.done).code, b.err()).toBe(0);

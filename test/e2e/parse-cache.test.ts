@@ -10,9 +10,10 @@ describeLifecycle("the CLI's parse cache", (env) => {
   it("serves an unchanged Dockerfile from the cache, survives a torn entry, and keeps diagnostics", () => {
     const dir = join(env.root, "parse-cache");
     const entries = () => readdirSync(dir).filter((n) => !n.endsWith(".tmp"));
-    const file = join(env.dir, "Dockerfile.pc");
+    const ctx = env.context({});
+    const file = join(ctx, "Dockerfile.pc");
     writeFileSync(file, "FROM busybox\nRUN echo parsed > /p\n");
-    const args = ["build", "--progress", "plain", "-f", file, "-t", "pc:1", env.dir];
+    const args = ["build", "--progress", "plain", "-f", file, "-t", "pc:1", ctx];
     expect(tsbuild(env, args).code).toBe(0);
     expect(entries()).toHaveLength(1);
     const again = tsbuild(env, args);

@@ -1,6 +1,6 @@
 // prune removes the unpacked layer snapshots nothing uses any more (<store>/layers), as BuildKit's
 // prune removes its snapshots, and keeps those of containers' images.
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { describeLifecycle, tsbuild } from "./lifecycle-helpers.js";
@@ -12,8 +12,8 @@ describeLifecycle("prune and unpacked layer snapshots", (env) => {
     expect(c.code, c.stderr).toBe(0);
     const kept = layers();
     expect(kept.length).toBeGreaterThan(0);
-    writeFileSync(join(env.dir, "Dockerfile.prune"), "FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n");
-    const built = tsbuild(env, ["build", "--progress", "plain", "-f", join(env.dir, "Dockerfile.prune"), "-t", "prune:1", env.dir]);
+    const ctx = env.context({ "Dockerfile.prune": "FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n" });
+    const built = tsbuild(env, ["build", "--progress", "plain", "-f", join(ctx, "Dockerfile.prune"), "-t", "prune:1", ctx]);
     expect(built.code, built.stderr).toBe(0);
     expect(layers().length).toBeGreaterThanOrEqual(kept.length + 2);
     const pruned = tsbuild(env, ["prune", "-af"]);
