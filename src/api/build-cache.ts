@@ -75,7 +75,8 @@ export async function readCaches(specs: readonly CacheImportSpec[], onEvent: Bui
 }
 
 function noCacheWarning(src: string) {
-  const at = { line: 1, column: 1, offset: 0 };
+  // Line 0: the warning is about the cache directory, not a place in a file.
+  const at = { line: 0, column: 0, offset: 0 };
   return { code: "CacheImportMissing", severity: "warning" as const, message: `--cache-from ${src}: no cache found there (no index.json); building without it`, file: src, range: { start: at, end: at }, notes: [] };
 }
 

@@ -10,7 +10,7 @@ import type { Digest } from "../core/digest.js";
 import type { Diagnostic } from "../core/diagnostic.js";
 import { BuildCanceledError, DockerfileSyntaxError, InputError } from "../core/errors.js";
 import type { BuildEventListener } from "../core/events.js";
-import { createContextHasher, openContext } from "../executor/context.js";
+import { createContextHasher, openContext, type ContextWarning } from "../executor/context.js";
 import type { CacheStore, ContextHasher, OpRunner, Scheduler } from "../executor/index.js";
 import { createImportingCache } from "../executor/cache-import.js";
 import { readCaches, writeCaches, type CacheExportSpec, type CacheImportSpec } from "./build-cache.js";
@@ -292,6 +292,12 @@ async function prepare(session: BuildSession, req: BuildRequest, onEvent: BuildE
   return { ...planned, df, contextDir };
 }
 
+/** contextWarning is a context walk's warning as a diagnostic about the path (line 0: no place in a file). */
+function contextWarning(root: string, w: ContextWarning): Diagnostic {
+  const at = { line: 0, column: 0, offset: 0 };
+  return { code: w.code, severity: "warning", message: w.message, file: w.path === "." ? root : `${root}/${w.path}`, range: { start: at, end: at }, notes: [] };
+}
+
 /** runBuild runs one build on `session` and resolves with the stored image; failures are typed errors. */
 export async function runBuild(session: BuildSession, req: BuildRequest, onEvent: BuildEventListener, signal: AbortSignal): Promise<BuildResult> {
   const started = Date.now();
@@ -300,7 +306,8 @@ export async function runBuild(session: BuildSession, req: BuildRequest, onEvent
   const sshAgents = await checkSshAgents(req.ssh);
   const { plan: p, warnings, df, contextDir } = await prepare(session, req, onEvent);
   checkAbort(signal);
-  const context = await openContext(contextDir, { dockerfile: df.path });
+  const context = await openContext(contextDir, { dockerfile: df.path, skipDirs: [{ path: session.store.root, why: "it is tsbuild's store, which builds never send" }] });
+  for (const w of context.warnings) onEvent({ type: "diagnostic", diagnostic: contextWarning(context.root, w), time: Date.now() });
   const services = await createServices(session.store, context, { runtime: session.runtime, secrets: req.secrets, sshAgents, sourceDateEpoch: req.sourceDateEpoch });
   checkAbort(signal);
   const sources = await readCaches(req.cacheFrom ?? [], onEvent);

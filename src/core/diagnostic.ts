@@ -1,4 +1,8 @@
-/** Position is a point in a source text: 1-based line and column (in UTF-16 code units), 0-based offset. */
+/**
+ * Position is a point in a source text: 1-based line and column (in UTF-16 code units), 0-based
+ * offset. Line 0 means no place inside the file: the diagnostic is about the path as a whole (a
+ * build context directory, a cache source).
+ */
 export interface Position {
   readonly line: number;
   readonly column: number;
@@ -39,9 +43,9 @@ export function pos(line: number, column: number, offset: number): Position {
   return { line, column, offset };
 }
 
-/** locationOf formats `file:line:col` for a diagnostic. */
+/** locationOf formats `file:line:col` for a diagnostic (just `file` for line 0). */
 export function locationOf(d: Pick<Diagnostic, "file" | "range">): string {
-  return `${d.file}:${d.range.start.line}:${d.range.start.column}`;
+  return d.range.start.line === 0 ? d.file : `${d.file}:${d.range.start.line}:${d.range.start.column}`;
 }
 
 const TAB_WIDTH = 4;

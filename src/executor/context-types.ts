@@ -30,7 +30,7 @@ export interface ContextEntry {
 
 /** ContextWarning is something the walk skipped on purpose; the caller decides how to show it. */
 export interface ContextWarning {
-  readonly code: "ContextSpecialFile" | "ContextVanished";
+  readonly code: "ContextSpecialFile" | "ContextVanished" | "ContextDirSkipped";
   readonly path: string;
   readonly message: string;
 }

@@ -3,13 +3,22 @@
  * following a symlink, never opening a file. Paths the ignore file excludes are neither stat'ed
  * nor listed, except that an excluded directory is still listed when a `!` exception could
  * re-include something inside it (as BuildKit's walker does); it then becomes an entry only if
- * something below it is kept.
+ * something below it is kept. Directories named by `skip` (the tsbuild store, when it lies inside
+ * the context) are left out whatever the ignore file says, with a warning.
  */
 import fs, { type BigIntStats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { IgnoreMatcher } from "../core/dockerignore.js";
 import { changedError, lstatAtSync, openDirAtSync, readdirNamesSync, readdirOfSync, readlinkAtSync, sameInode } from "./context-fs.js";
 import { joinPath, sortByBytes, type ContextEntry, type ContextWarning, type EntryType } from "./context-types.js";
+
+/** SkippedDir is a directory the walk leaves out: its device and inode (however a path to it is spelled) and the reason its warning gives. */
+export interface SkippedDir {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  /** why completes the warning: `leaving "<path>" out of the build context: <why>`. */
+  readonly why: string;
+}
 
 /** WalkResult is the metadata snapshot of a context. */
 export interface WalkResult {
@@ -65,7 +74,17 @@ class Walker {
   readonly children = new Map<string, string[]>();
   readonly warnings: ContextWarning[] = [];
   private lastYield = performance.now();
-  constructor(private readonly matcher: IgnoreMatcher | undefined) {}
+  constructor(
+    private readonly matcher: IgnoreMatcher | undefined,
+    private readonly skip: readonly SkippedDir[] = [],
+  ) {}
+
+  /** skipped returns the `skip` entry a directory's stat names (recording the warning), else undefined. */
+  private skipped(st: { readonly dev: bigint; readonly ino: bigint }, rel: string): SkippedDir | undefined {
+    const hit = this.skip.find((s) => s.dev === st.dev && s.ino === st.ino);
+    if (hit) this.warnings.push({ code: "ContextDirSkipped", path: rel, message: `leaving "${rel}" out of the build context: ${hit.why}` });
+    return hit;
+  }
 
   /** visit lists the directory `path` (open as descriptor `dir`); returns whether anything below it was kept. */
   async visit(dir: number, path: string): Promise<boolean> {
@@ -83,6 +102,7 @@ class Walker {
       }
       const entry = this.stat(dir, name, rel);
       if (!entry) return;
+      if (entry.type === "dir" && this.skipped(entry, rel)) return;
       this.entries.set(rel, entry);
       order.push(entry.type === "dir" ? { name, rel, excluded: false } : name);
     });
@@ -149,6 +169,8 @@ class Walker {
       const st = fs.fstatSync(sub, { bigint: true });
       const known = this.entries.get(rel);
       if (known && !sameInode(st, known)) throw changedError(rel, "was replaced");
+      // An excluded directory a `!` exception might re-include was never stat'ed before.
+      if (excluded && this.skipped(st, rel)) return false;
       const any = await this.visit(sub, rel);
       if (excluded && any) this.entries.set(rel, entryOf(rel, st, undefined) as ContextEntry);
       else if (excluded) this.children.delete(rel);
@@ -159,9 +181,9 @@ class Walker {
   }
 }
 
-/** walkContext snapshots the metadata of the context open as `root`, applying the ignore matcher. */
-export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | undefined): Promise<WalkResult> {
-  const w = new Walker(matcher);
+/** walkContext snapshots the metadata of the context open as `root`, applying the ignore matcher and leaving out the directories `skip` names. */
+export async function walkContext(root: FileHandle, matcher: IgnoreMatcher | undefined, skip: readonly SkippedDir[] = []): Promise<WalkResult> {
+  const w = new Walker(matcher, skip);
   const st = await root.stat({ bigint: true });
   // BuildKit does not transfer the context directory's own metadata (the walk sends what is
   // below it, into a snapshot root made 0755 root:root), so neither its mode nor its owner

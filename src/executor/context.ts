@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { dockerignoreCandidates, parseDockerignore, type DockerignoreResult } from "../core/dockerignore.js";
 import { lstatAt, openFileAt, openRoot, requireProcFd } from "./context-fs.js";
 import { ContextError, type BuildContext } from "./context-types.js";
-import { walkContext } from "./context-walk.js";
+import { walkContext, type SkippedDir } from "./context-walk.js";
 
 export * from "./context-types.js";
 export { select, selectMount, type Selection, type SelectedRoot, type SelectOptions } from "./context-select.js";
@@ -19,10 +19,17 @@ export { hashSelection, hashFiles, createContextHasher, selectFor, selectorsOf, 
 /** MAX_IGNORE_FILE_BYTES caps the ignore file: real ones are a few kB; a huge one is a mistake or an attack (moby#38986). */
 export const MAX_IGNORE_FILE_BYTES = 16 * 1024 * 1024;
 
-/** OpenContextOptions says which Dockerfile the build uses (for `<Dockerfile>.dockerignore`). */
+/** OpenContextOptions says which Dockerfile the build uses (for `<Dockerfile>.dockerignore`) and what the walk must leave out. */
 export interface OpenContextOptions {
   /** Path of the Dockerfile on the host; undefined when it comes from stdin. */
   readonly dockerfile?: string | undefined;
+  /**
+   * skipDirs are directories never part of the context, whatever the ignore file says, each with
+   * the reason its warning gives (the build passes its store: a store inside the context would be
+   * sent into images, and the build's own writes to it would change the context it reads).
+   * Missing ones are ignored; they are matched by device and inode, so any path spelling works.
+   */
+  readonly skipDirs?: readonly { readonly path: string; readonly why: string }[];
 }
 
 /**
@@ -38,11 +45,25 @@ export async function openContext(root: string, opts: OpenContextOptions = {}): 
   try {
     const found = await readIgnoreFile(rootFd, abs, opts.dockerfile);
     const ignore = found ? parseIgnore(found.file, found.text) : undefined;
-    const walk = await walkContext(rootFd, ignore?.matcher);
+    const walk = await walkContext(rootFd, ignore?.matcher, await identities(opts.skipDirs ?? []));
     return { root: abs, ignoreFile: found?.file, ignore, entries: walk.entries, children: walk.children, warnings: walk.warnings };
   } finally {
     await rootFd.close();
   }
+}
+
+/** identities stats the directories to skip (following symlinks: the directory itself counts); missing ones drop out. */
+async function identities(dirs: readonly { readonly path: string; readonly why: string }[]): Promise<SkippedDir[]> {
+  const out: SkippedDir[] = [];
+  for (const d of dirs) {
+    const st = await fsp.stat(d.path, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+      // Not made yet, or not a directory: nothing of it can be in the context as that directory.
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") return undefined;
+      throw err;
+    });
+    if (st?.isDirectory()) out.push({ dev: st.dev, ino: st.ino, why: d.why });
+  }
+  return out;
 }
 
 /** parseIgnore parses an ignore file and fails on its first invalid line. */
