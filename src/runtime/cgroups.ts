@@ -124,8 +124,15 @@ export async function removeCgroupTree(mounts: CgroupMounts, rel: string, waitMs
   await Promise.all(busy.map((root) => rmdirCgroup(posix.join(root, rel), deadline)));
 }
 
-/** rmdirTreeSync removes cgroup `dir` and its children, deepest first; false when one is still busy (EBUSY). */
+/**
+ * rmdirTreeSync removes cgroup `dir` and its children, deepest first; false when one is still busy
+ * (EBUSY). A cgroup's control files do not keep it, so the rmdir is tried first: a cgroup without
+ * children (a container's, every time) then costs one system call instead of a listing of its
+ * dozens of control files. EBUSY means child cgroups or processes: the children are removed and
+ * the rmdir tried again.
+ */
 function rmdirTreeSync(dir: string): boolean {
+  if (rmdirCgroupSync(dir)) return true;
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -134,6 +141,11 @@ function rmdirTreeSync(dir: string): boolean {
     throw err;
   }
   for (const e of entries) if (e.isDirectory() && !rmdirTreeSync(posix.join(dir, e.name))) return false;
+  return rmdirCgroupSync(dir);
+}
+
+/** rmdirCgroupSync removes the cgroup `dir`: true when it is gone (or was), false when busy (EBUSY). */
+function rmdirCgroupSync(dir: string): boolean {
   try {
     rmdirSync(dir);
     return true;
