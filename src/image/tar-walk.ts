@@ -1,7 +1,6 @@
 import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { join } from "node:path";
 import { readIntoSync } from "../core/read-into.js";
-import { compareTarPaths, type LayerEntry } from "./tar-entry.js";
+import { compareTarPaths, type FileContent, type LayerEntry } from "./tar-entry.js";
 
 /** major and minor split a Linux dev_t (glibc's encoding) into device numbers. */
 function major(rdev: number): number {
@@ -36,31 +35,40 @@ export async function entriesFromDir(dir: string): Promise<LayerEntry[]> {
   return out;
 }
 
+/** fileContent is a regular file's content: small files are read whole (synchronously when the archive asks), large ones streamed. */
+function fileContent(p: string, r: string, size: number): FileContent {
+  return size <= SMALL_FILE_BYTES ? { size, open: () => readWhole(p), readInto: readIntoSync(p, r, size) } : { size, open: () => createReadStream(p) };
+}
+
 async function walk(abs: string, rel: string, out: LayerEntry[], seen: Map<string, string>): Promise<void> {
   // Synchronous calls: one short syscall each beats a thread-pool round trip per entry.
   const names = readdirSync(abs).sort(compareTarPaths); // names hold no "/": bytewise UTF-8 order
+  // Paths are joined by hand: path.join would normalize every one of them again.
+  const prefix = abs.endsWith("/") ? abs : `${abs}/`;
   for (const name of names) {
-    const p = join(abs, name);
-    const r = rel ? `${rel}/${name}` : name;
+    const p = prefix + name;
+    const path = rel ? `${rel}/${name}` : name;
     const st = lstatSync(p);
-    const common = { path: r, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.trunc(st.mtimeMs / 1000) };
+    const mode = st.mode & 0o7777;
+    const mtime = Math.trunc(st.mtimeMs / 1000);
+    const { uid, gid } = st;
     if (st.isDirectory()) {
-      out.push({ ...common, type: "directory" });
-      await walk(p, r, out, seen);
+      out.push({ type: "directory", path, mode, uid, gid, mtime });
+      await walk(p, path, out, seen);
     } else if (st.isSymbolicLink()) {
-      out.push({ ...common, type: "symlink", target: readlinkSync(p) });
+      out.push({ type: "symlink", path, mode, uid, gid, mtime, target: readlinkSync(p) });
     } else if (st.isFile()) {
-      const key = `${st.dev}:${st.ino}`;
-      const first = st.nlink > 1 ? seen.get(key) : undefined;
-      if (first !== undefined) out.push({ ...common, type: "hardlink", target: first });
+      const key = st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined;
+      const first = key !== undefined ? seen.get(key) : undefined;
+      if (first !== undefined) out.push({ type: "hardlink", path, mode, uid, gid, mtime, target: first });
       else {
-        if (st.nlink > 1) seen.set(key, r);
-        out.push({ ...common, type: "file", content: { size: st.size, open: () => (st.size <= SMALL_FILE_BYTES ? readWhole(p) : createReadStream(p)), ...(st.size <= SMALL_FILE_BYTES ? { readInto: readIntoSync(p, r, st.size) } : {}) } });
+        if (key !== undefined) seen.set(key, path);
+        out.push({ type: "file", path, mode, uid, gid, mtime, content: fileContent(p, path, st.size) });
       }
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-      out.push({ ...common, type: st.isCharacterDevice() ? "character-device" : "block-device", devmajor: major(st.rdev), devminor: minor(st.rdev) });
+      out.push({ type: st.isCharacterDevice() ? "character-device" : "block-device", path, mode, uid, gid, mtime, devmajor: major(st.rdev), devminor: minor(st.rdev) });
     } else if (st.isFIFO()) {
-      out.push({ ...common, type: "fifo" });
+      out.push({ type: "fifo", path, mode, uid, gid, mtime });
     }
   }
 }

@@ -218,16 +218,32 @@ async function readWhole(source: AsyncIterable<Uint8Array>, size: number, path: 
   return Buffer.concat(parts, size);
 }
 
-/** sortEntries normalizes paths, sorts depth-first bytewise, and refuses duplicate tar names. */
+/**
+ * sortEntries normalizes paths, sorts depth-first bytewise, and refuses duplicate tar names.
+ * Entries whose path is already normal are kept as they are, and a list already in order (a
+ * directory walk's) is not sorted again.
+ */
 export function sortEntries(entries: Iterable<LayerEntry>): LayerEntry[] {
-  const list = [...entries].map((e) => ({ ...e, path: normalizeEntryPath(e.path, e.type === "opaque") }) as LayerEntry);
-  list.sort((a, b) => compareTarPaths(sortPathOf(a), sortPathOf(b)));
+  let list = [...entries].map((e) => {
+    const path = normalizeEntryPath(e.path, e.type === "opaque");
+    return path === e.path ? e : ({ ...e, path } as LayerEntry);
+  });
+  let keys = list.map(sortPathOf);
+  if (!inTarOrder(keys)) {
+    const order = keys.map((_, i) => i).sort((i, j) => compareTarPaths(keys[i] as string, keys[j] as string));
+    list = order.map((i) => list[i] as LayerEntry);
+    keys = order.map((i) => keys[i] as string);
+  }
   for (let i = 1; i < list.length; i++) {
-    const prev = list[i - 1] as LayerEntry;
-    const cur = list[i] as LayerEntry;
-    if (sortPathOf(prev) === sortPathOf(cur)) throw new TypeError(`layer has two entries for ${JSON.stringify(cur.path)}; a layer may name each path once`);
+    if (keys[i - 1] === keys[i]) throw new TypeError(`layer has two entries for ${JSON.stringify((list[i] as LayerEntry).path)}; a layer may name each path once`);
   }
   return list;
+}
+
+/** inTarOrder says whether `keys` are in compareTarPaths order already (equal neighbours count: the duplicate check finds them). */
+function inTarOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (compareTarPaths(keys[i - 1] as string, keys[i] as string) > 0) return false;
+  return true;
 }
 
 /** asciiFallback is the ustar name written after a PAX `path`/`linkpath` record: ASCII, at most 100 bytes. */

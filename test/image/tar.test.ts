@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../../src/core/digest.js";
 import { readTar, type TarHeader } from "../../src/image/tar-reader.js";
-import { writeLayerTar } from "../../src/image/tar.js";
-import { compareTarPaths, type LayerEntry } from "../../src/image/tar-entry.js";
+import { sortEntries, writeLayerTar } from "../../src/image/tar.js";
+import { compareTarPaths, normalizeEntryPath, type LayerEntry } from "../../src/image/tar-entry.js";
 
 async function collect(s: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -60,7 +60,7 @@ describe("layer tar writer", () => {
   it("sorts depth-first bytewise (a, a/b, a-b), not by full path", () => {
     expect(["a-b", "a/b", "a"].sort(compareTarPaths)).toEqual(["a", "a/b", "a-b"]);
     // The same order as comparing each name's UTF-8 bytes, also past ASCII and the BMP.
-    const names = ["a", "a/b", "a-b", "ab", "a/b/c", "a/\u00e9", "a/\uffff", "a/\u{1F600}", "a/\ue000", "\u{10000}/x", "\uffff", "z", "a/b-", "a/b/", "A"].map((n) => n.replace(/\/$/, ""));
+    const names = ["a", "a/b", "a-b", "ab", "a/b/c", "a/\u00e9", "a/\uffff", "a/\u{1F600}", "a/\ue000", "\u{10000}/x", "\uffff", "z", "a/b-", "a/b/", "A", "a!", "a.b", "a b", "a\u0001c", "a/\u{10FFFF}", "a/\ud7ff", "a/\u{1F600}x", "a/\u{1F601}", "a0/b", "a/0"].map((n) => n.replace(/\/$/, ""));
     const utf8 = (x: string, y: string) => {
       const [px, py] = [x.split("/"), y.split("/")];
       for (let i = 0; i < Math.min(px.length, py.length); i++) {
@@ -70,6 +70,35 @@ describe("layer tar writer", () => {
       return px.length - py.length;
     };
     for (const x of names) for (const y of names) expect(Math.sign(compareTarPaths(x, y)), `${x} vs ${y}`).toBe(Math.sign(utf8(x, y)));
+  });
+
+  it("normalizes entry paths as splitting and joining them does, and refuses the same ones", () => {
+    const reference = (p: string, allowRoot: boolean): string => {
+      if (p.includes("\0")) throw new TypeError("NUL");
+      const parts = p.split("/").filter((x) => x !== "" && x !== ".");
+      if (parts.includes("..")) throw new TypeError("..");
+      if (parts.length === 0 && !allowRoot) throw new TypeError("root");
+      return parts.join("/");
+    };
+    const outcome = (f: () => string) => {
+      try {
+        return f();
+      } catch (err) {
+        return `throws ${(err as Error).constructor.name}`;
+      }
+    };
+    const paths = ["a", "a/b", "./a", "a/./b", "a/.", "/a", "a/", "a//b", "..", "a/..", "../a", "a/../b", "..a", "a..", "a/..b", ".a", "a/.b", "...", "", ".", "/", "./", "a\0b", "é/ü", " a/b "];
+    for (const p of paths) for (const allowRoot of [false, true]) expect(outcome(() => normalizeEntryPath(p, allowRoot)), JSON.stringify(p)).toBe(outcome(() => reference(p, allowRoot)));
+  });
+
+  it("sorts entries into walk order, keeping entries whose paths are already plain, and refuses duplicates", () => {
+    const sorted = sortEntries(ENTRIES);
+    expect(sortEntries([...sorted].reverse()).map((e) => e.path)).toEqual(sorted.map((e) => e.path));
+    const plain = sorted.filter((e) => e.path !== "");
+    const again = sortEntries(plain);
+    again.forEach((e, i) => expect(e).toBe(plain[i]));
+    expect(sortEntries([{ type: "directory", path: "./x/" }])[0]?.path).toBe("x");
+    expect(() => sortEntries([{ type: "directory", path: "x" }, { type: "file", path: "y", content: Buffer.alloc(0) }, { type: "directory", path: "/x" }])).toThrow(/two entries for "x"/);
   });
 
   it("writes the golden layer: order, headers, PAX with binary xattr, big ids, SOURCE_DATE_EPOCH clamp", async () => {
