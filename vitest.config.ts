@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Root-only tests (namespaces, mounts) share host resources; keep files in one process each.
     pool: "forks",
+    // One temporary directory for the run, removed at its end (test/helpers/run-tmpdir.ts).
+    globalSetup: ["test/helpers/run-tmpdir.ts"],
   },
 });
