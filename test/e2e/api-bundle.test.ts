@@ -41,6 +41,20 @@ describe.skipIf(missing !== undefined)("the library bundle (dist/api/index.js)",
     expect(out.names).toEqual(Object.keys(api).sort());
   });
 
+  it("loads better-sqlite3 only when a store is first opened, not at import", () => {
+    const root = join(dir, "sqlite-store");
+    const out = program(`
+      import { createRequire } from "node:module";
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes("/better-sqlite3/"));
+      const t = await import("tsbuild");
+      const atImport = loaded();
+      t.parse("FROM scratch\\n");
+      const afterParse = loaded();
+      const images = await t.images({ root: ${JSON.stringify(root)} });
+      console.log(JSON.stringify({ atImport, afterParse, images: images.length, afterStore: loaded() }));`) as Record<string, unknown>;
+    expect(out).toEqual({ atImport: false, afterParse: false, images: 0, afterStore: true });
+  });
+
   it("loads as a few files: its static imports are its own chunks and Node's builtins", () => {
     const seen = new Set<string>();
     const visit = (file: string): void => {
