@@ -5,6 +5,7 @@
  * `mode=max`: every step of every stage the target needed).
  */
 import type { Digest } from "../core/digest.js";
+import { pathWarning } from "../core/diagnostic.js";
 import { InputError } from "../core/errors.js";
 import type { BuildEventListener } from "../core/events.js";
 import { exportCache, type CacheEntry } from "../executor/cache-export.js";
@@ -75,9 +76,7 @@ export async function readCaches(specs: readonly CacheImportSpec[], onEvent: Bui
 }
 
 function noCacheWarning(src: string) {
-  // Line 0: the warning is about the cache directory, not a place in a file.
-  const at = { line: 0, column: 0, offset: 0 };
-  return { code: "CacheImportMissing", severity: "warning" as const, message: `--cache-from ${src}: no cache found there (no index.json); building without it`, file: src, range: { start: at, end: at }, notes: [] };
+  return pathWarning("CacheImportMissing", `--cache-from ${src}: no cache found there (no index.json); building without it`, src);
 }
 
 /** cacheEntries lists the records a cache export of `mode` holds: every step's, or those of the final image's lineage. */

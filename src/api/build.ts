@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import type { Digest } from "../core/digest.js";
-import type { Diagnostic } from "../core/diagnostic.js";
+import { pathWarning, type Diagnostic } from "../core/diagnostic.js";
 import { BuildCanceledError, DockerfileSyntaxError, InputError } from "../core/errors.js";
 import type { BuildEventListener } from "../core/events.js";
 import { createContextHasher, openContext, type ContextWarning } from "../executor/context.js";
@@ -292,10 +292,9 @@ async function prepare(session: BuildSession, req: BuildRequest, onEvent: BuildE
   return { ...planned, df, contextDir };
 }
 
-/** contextWarning is a context walk's warning as a diagnostic about the path (line 0: no place in a file). */
+/** contextWarning is a context walk's warning as a diagnostic about the path it names. */
 function contextWarning(root: string, w: ContextWarning): Diagnostic {
-  const at = { line: 0, column: 0, offset: 0 };
-  return { code: w.code, severity: "warning", message: w.message, file: w.path === "." ? root : `${root}/${w.path}`, range: { start: at, end: at }, notes: [] };
+  return pathWarning(w.code, w.message, w.path === "." ? root : `${root}/${w.path}`);
 }
 
 /** runBuild runs one build on `session` and resolves with the stored image; failures are typed errors. */

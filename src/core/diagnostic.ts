@@ -43,6 +43,12 @@ export function pos(line: number, column: number, offset: number): Position {
   return { line, column, offset };
 }
 
+/** pathWarning is a warning about the path `file` as a whole (line 0: no place inside it). */
+export function pathWarning(code: string, message: string, file: string): Diagnostic {
+  const at = pos(0, 0, 0);
+  return { code, severity: "warning", message, file, range: { start: at, end: at }, notes: [] };
+}
+
 /** locationOf formats `file:line:col` for a diagnostic (just `file` for line 0). */
 export function locationOf(d: Pick<Diagnostic, "file" | "range">): string {
   return d.range.start.line === 0 ? d.file : `${d.file}:${d.range.start.line}:${d.range.start.column}`;

@@ -3,6 +3,7 @@
  * (taken by openContext), the entries a COPY/ADD or bind mount selects from it, and the errors.
  */
 import { TsbuildError } from "../core/errors.js";
+import { compareBytes } from "../core/utf8-order.js";
 import type { DockerignoreResult } from "../core/dockerignore.js";
 
 /** EntryType is what a context entry is; FIFOs, sockets and devices never become entries. */
@@ -56,21 +57,8 @@ export class ContextError extends TsbuildError {
   }
 }
 
-/** compareBytes orders strings by their UTF-8 bytes (code point order), as Go's sort.Strings does. */
-export function compareBytes(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (astral code points) sort after every BMP code unit in UTF-8 order.
-    const sx = x >= 0xd800 && x <= 0xdfff;
-    const sy = y >= 0xd800 && y <= 0xdfff;
-    if (sx !== sy) return sx ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+/** compareBytes (src/core/utf8-order.ts) orders strings by their UTF-8 bytes; re-exported for the context's users. */
+export { compareBytes };
 
 const SURROGATE_RE = /[\ud800-\udfff]/;
 

@@ -19,6 +19,12 @@ export { hashSelection, hashFiles, createContextHasher, selectFor, selectorsOf, 
 /** MAX_IGNORE_FILE_BYTES caps the ignore file: real ones are a few kB; a huge one is a mistake or an attack (moby#38986). */
 export const MAX_IGNORE_FILE_BYTES = 16 * 1024 * 1024;
 
+/** SkipDir names a directory the walk leaves out, and the reason its warning gives. */
+export interface SkipDir {
+  readonly path: string;
+  readonly why: string;
+}
+
 /** OpenContextOptions says which Dockerfile the build uses (for `<Dockerfile>.dockerignore`) and what the walk must leave out. */
 export interface OpenContextOptions {
   /** Path of the Dockerfile on the host; undefined when it comes from stdin. */
@@ -29,7 +35,7 @@ export interface OpenContextOptions {
    * sent into images, and the build's own writes to it would change the context it reads).
    * Missing ones are ignored; they are matched by device and inode, so any path spelling works.
    */
-  readonly skipDirs?: readonly { readonly path: string; readonly why: string }[];
+  readonly skipDirs?: readonly SkipDir[];
 }
 
 /**
@@ -53,7 +59,7 @@ export async function openContext(root: string, opts: OpenContextOptions = {}): 
 }
 
 /** identities stats the directories to skip (following symlinks: the directory itself counts); missing ones drop out. */
-async function identities(dirs: readonly { readonly path: string; readonly why: string }[]): Promise<SkippedDir[]> {
+async function identities(dirs: readonly SkipDir[]): Promise<SkippedDir[]> {
   const out: SkippedDir[] = [];
   for (const d of dirs) {
     const st = await fsp.stat(d.path, { bigint: true }).catch((err: NodeJS.ErrnoException) => {

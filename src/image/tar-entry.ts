@@ -1,3 +1,5 @@
+import { compareUnits, utf8Rank } from "../core/utf8-order.js";
+
 /** EntryCommon holds what every layer tar entry carries; `path` is relative, `/`-separated, without `./` or a trailing slash. */
 interface EntryCommon {
   readonly path: string;
@@ -64,30 +66,17 @@ export function normalizeEntryPath(p: string, allowRoot = false): string {
 
 /**
  * compareTarPaths orders paths depth-first with each directory's children sorted bytewise by
- * their UTF-8 names (so `a`, `a/b`, `a-b`), the order containerd's differ emits. It compares
- * UTF-16 code units through unitRank, which orders them as UTF-8 orders its bytes, with `/`
- * first (a path's components compare before anything after them): no path is split or encoded,
- * as a sort of thousands of entries would do tens of thousands of times.
+ * their UTF-8 names (so `a`, `a/b`, `a-b`), the order containerd's differ emits: code units in
+ * UTF-8 byte order with `/` first (a path's components compare before anything after them), no
+ * path split or encoded, as a sort of thousands of entries would do tens of thousands of times.
  */
 export function compareTarPaths(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return unitRank(x) - unitRank(y);
-  }
-  return a.length - b.length;
+  return compareUnits(a, b, tarRank);
 }
 
-/**
- * unitRank ranks a UTF-16 code unit in UTF-8 byte order: `/` below all; surrogates (the halves of
- * characters past U+FFFF, whose UTF-8 starts with 0xF0-0xF4) above U+E000-U+FFFF (0xEE-0xEF);
- * everything else in code point order, which UTF-8 keeps.
- */
-function unitRank(c: number): number {
-  if (c === 0x2f) return -1;
-  if (c < 0xd800) return c;
-  return c >= 0xe000 ? c - 0x800 : c + 0x2000;
+/** tarRank is utf8Rank with `/` below every other code unit. */
+function tarRank(c: number): number {
+  return c === 0x2f ? -1 : utf8Rank(c);
 }
 
 /** sortPathOf is the path an entry sorts by: whiteouts and opaque markers sort by their tar name. */

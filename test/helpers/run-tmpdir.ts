@@ -8,6 +8,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseMountinfo } from "../../src/runtime/mountinfo.js";
 
 export default function setup(): () => void {
   const base = mkdtempSync(join(tmpdir(), "tsbuild-tests-"));
@@ -17,9 +18,8 @@ export default function setup(): () => void {
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
-    const mounted = readFileSync("/proc/self/mountinfo", "utf8")
-      .split("\n")
-      .map((line) => line.split(" ")[4] ?? "")
+    const mounted = parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8"))
+      .map((m) => m.mountPoint)
       .filter((point) => point === base || point.startsWith(`${base}/`));
     if (mounted.length > 0) {
       console.warn(`leaving ${base} in place: still mounted under it: ${mounted.join(", ")}`);
