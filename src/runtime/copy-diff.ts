@@ -1,6 +1,7 @@
 import type { BigIntStats } from "node:fs";
 import { chmod, lchown, link, lstat, lutimes, mkdir, rename, rm, utimes } from "node:fs/promises";
 import { TsbuildError } from "../core/index.js";
+import { compareBytes } from "../core/utf8-order.js";
 import { OVERLAY_XATTR_PREFIX } from "./diff.js";
 import { copyNode, layerAttrs } from "./copy-populate.js";
 import { makeWhiteouts } from "./nodes.js";
@@ -60,10 +61,6 @@ function sameInode(b: BaseEntry, st: BigIntStats): boolean {
   return b.ino === st.ino && (b.birth === 0n || b.birth === st.birthtimeNs);
 }
 
-function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 /**
  * planChanges compares the tree under `target` with `base` the way overlayfs's copy-up would have
  * recorded it: a changed or new entry is copied, with its parent directories; a directory that
@@ -74,7 +71,7 @@ async function planChanges(base: CopyBase, target: string, rel: string, same: bo
   const present = new Set(names);
   const gone = same ? (base.children.get(rel) ?? []).filter((r) => !present.has(r)) : [];
   const out: Change[] = [];
-  for (const child of [...names, ...gone].sort(byBytes)) {
+  for (const child of [...names, ...gone].sort(compareBytes)) {
     if (!present.has(child)) {
       out.push({ rel: child, kind: "whiteout" });
       continue;
