@@ -1,30 +1,53 @@
 /**
- * withAddon wraps better-sqlite3's Database constructor so that it loads the native addon from
- * the package's own build dir, skipping the `bindings` package's search of a dozen candidate
- * paths on every start. An addon installed elsewhere is still found by that search.
+ * withAddon wraps better-sqlite3's Database constructor so that it gets the native addon loaded
+ * from the package's own build dir: found with a stat per directory level and opened with
+ * process.dlopen when the first database opens. That skips the `bindings` package's search of a
+ * dozen candidate paths, and also Node's module resolution and loader (package.json reads, a
+ * realpath of every path component), about a millisecond of every command's start. An addon
+ * installed elsewhere is still found by better-sqlite3's own search.
  */
-import { createRequire } from "node:module";
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import type BetterSqlite3 from "better-sqlite3";
 
-/** addonPath is the addon's usual place, or undefined when it lies elsewhere. */
-function addonPath(): string | undefined {
-  try {
-    return createRequire(import.meta.url).resolve("better-sqlite3/build/Release/better_sqlite3.node");
-  } catch (err) {
-    // Not built there (a prebuilt or debug addon): better-sqlite3 searches for it itself.
-    if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined;
-    throw err;
+/** ADDON is the addon's path inside the better-sqlite3 package. */
+const ADDON = "better-sqlite3/build/Release/better_sqlite3.node";
+
+/**
+ * addonFile is the addon where Node would resolve `better-sqlite3/build/Release/...` from `from`
+ * (a directory): in node_modules of `from` and of each directory above it, the nearest first.
+ * better-sqlite3 has no "exports" map, so a subpath resolves as this plain file lookup does.
+ * Undefined when there is none.
+ */
+export function addonFile(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = `${dir === "/" ? "" : dir}/node_modules/${ADDON}`;
+    if (statSync(file, { throwIfNoEntry: false })?.isFile() === true) return file;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
-/** withAddon returns a Database constructor that passes the addon's path unless the caller gives one. */
+/** addon is the loaded addon, once the first database opened. */
+let addon: object | undefined;
+
+/** loadAddon opens the addon at `file` as require() would, without the module loader. */
+function loadAddon(file: string): object {
+  const module = { exports: {} };
+  process.dlopen(module, file);
+  return module.exports;
+}
+
+/** withAddon returns a Database constructor that passes the addon unless the caller gives one. */
 export function withAddon(base: typeof BetterSqlite3): typeof BetterSqlite3 {
-  const nativeBinding = addonPath();
-  if (nativeBinding === undefined) return base;
+  const found = addonFile(dirname(fileURLToPath(import.meta.url)));
+  if (found === undefined) return base;
+  const file = found;
   const Base = base as unknown as new (file?: string | Buffer, options?: BetterSqlite3.Options) => object;
   class Database extends Base {
-    constructor(file?: string | Buffer, options: BetterSqlite3.Options = {}) {
-      super(file, { nativeBinding, ...options });
+    constructor(path?: string | Buffer, options: BetterSqlite3.Options = {}) {
+      // better-sqlite3 takes the addon object itself as nativeBinding too (its types say only a path).
+      super(path, { nativeBinding: (addon ??= loadAddon(file)) as unknown as string, ...options });
     }
   }
   return Database as unknown as typeof BetterSqlite3;
