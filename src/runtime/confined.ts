@@ -34,10 +34,27 @@ export async function resolveInRoot(root: string, untrusted: string, create?: "d
   return resolveInRootSync(root, untrusted, create);
 }
 
+/** rootBase is `root` normalized without a trailing slash ("" for /): the prefix of every path resolveInRootSync builds under it. */
+function rootBase(root: string): string {
+  return root === "/" ? "" : posix.normalize(root).replace(/\/$/, "");
+}
+
+/** relativeInRoot is `host`, a path resolveInRootSync returned under `root`, relative to `root` (as path.relative gives it). */
+export function relativeInRoot(root: string, host: string): string {
+  const base = rootBase(root);
+  if (host === (base || "/") || host === `${base}/`) return "";
+  return host.startsWith(`${base}/`) ? host.slice(base.length + 1) : posix.relative(root, host);
+}
+
 /** resolveInRootSync is resolveInRoot without the promise. */
 export function resolveInRootSync(root: string, untrusted: string, create?: "dir" | "file"): string | undefined {
   const pending = untrusted.split("/").reverse();
   const done: string[] = [];
+  // Paths are built by concatenation: `root` is normalized once, and each part is one plain name
+  // ("", "." and ".." never reach the path), so path.join's normalization of the whole path at
+  // every component (most of this function's time under /proc/<pid>/root/...) would change nothing.
+  const base = rootBase(root);
+  const under = (parts: readonly string[]): string => (parts.length === 0 ? posix.normalize(root) : `${base}/${parts.join("/")}`);
   let links = 0;
   while (pending.length > 0) {
     const part = pending.pop()!;
@@ -46,7 +63,7 @@ export function resolveInRootSync(root: string, untrusted: string, create?: "dir
       done.pop();
       continue;
     }
-    const host = posix.join(root, ...done, part);
+    const host = done.length === 0 ? `${base}/${part}` : `${base}/${done.join("/")}/${part}`;
     let stat: Stats;
     try {
       stat = lstatSync(host);
@@ -66,7 +83,7 @@ export function resolveInRootSync(root: string, untrusted: string, create?: "dir
     if (target.startsWith("/")) done.length = 0;
     pending.push(...target.split("/").reverse());
   }
-  return posix.join(root, ...done);
+  return under(done);
 }
 
 /**

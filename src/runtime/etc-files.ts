@@ -6,7 +6,7 @@
 import { lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import { hostsFile, resolvConf } from "../core/etc-files.js";
-import { resolveInRootSync } from "./confined.js";
+import { relativeInRoot, resolveInRootSync } from "./confined.js";
 import type { EtcFiles, NetworkMode } from "./spec-input.js";
 import { randomHex } from "../core/random.js";
 
@@ -58,7 +58,7 @@ export async function missingEtcTargets(rootfs: string): Promise<string[]> {
   for (const t of ETC_TARGETS) {
     if (resolveInRootSync(rootfs, t) !== undefined) continue;
     const dir = resolveInRootSync(rootfs, posix.dirname(t));
-    out.push(posix.join(dir === undefined ? posix.dirname(t).slice(1) : posix.relative(rootfs, dir), posix.basename(t)));
+    out.push(posix.join(dir === undefined ? posix.dirname(t).slice(1) : relativeInRoot(rootfs, dir), posix.basename(t)));
   }
   return out;
 }

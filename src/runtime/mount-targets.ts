@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { InputError } from "../core/index.js";
-import { resolveInRootSync } from "./confined.js";
+import { relativeInRoot, resolveInRootSync } from "./confined.js";
 import type { OciSpec } from "./oci-types.js";
 
 /**
@@ -38,9 +38,9 @@ export function prepareMountTargets(spec: OciSpec, rootfs: string): Map<string, 
     // runc gives a tmpfs the mode of its mount point: one made here gets the tmpfs's own mode, as
     // a runtime that makes it does (and as crun and the builtin driver give in any case).
     if (!existed && host !== undefined) chmodSync(host, tmpfsMode(m.options ?? []));
-    const rel = posix.relative(rootfs, host ?? rootfs);
+    const rel = host === undefined ? "" : relativeInRoot(rootfs, host);
     if (KERNEL_FS.has(m.type)) {
-      const stat = lstatSync(posix.join(rootfs, rel));
+      const stat = lstatSync(host ?? rootfs);
       if (`/${rel}` !== posix.normalize(m.destination) || !stat.isDirectory()) {
         throw new InputError(`the rootfs's ${m.destination} must be an ordinary directory, not a symlink or file (it leads to /${rel})`);
       }
