@@ -10,7 +10,7 @@ import { appendFile } from "../core/append-file.js";
 import { TsbuildError } from "../core/errors.js";
 import { CONTROL_SIGNAL, takeRequests } from "../runtime/container/control.js";
 import { bundleIdOf, containerPaths, removeContainerDir, updateState, type ContainerState } from "../runtime/container/state.js";
-import { RootfsMountError, type Driver, type RunIo, type RunResult, type SignalSource } from "../runtime/driver.js";
+import { RootfsMountError, type Driver, type RunIo, type RunResult, type SignalSource, type SpecAhead } from "../runtime/driver.js";
 import { resolveInRootSync, type RootView } from "../runtime/confined.js";
 import { missingEtcTargets, removeEtcStubs, writeEtcFiles } from "../runtime/etc-files.js";
 import { mountSnapshot, type Snapshot } from "../runtime/snapshot.js";
@@ -18,7 +18,7 @@ import type { OciSpec } from "../runtime/oci-types.js";
 import { expandOpaqueDirs } from "../runtime/opaque.js";
 import { buildSpec, specResources } from "../runtime/spec.js";
 import type { EtcFiles } from "../runtime/spec-input.js";
-import { resolveUser } from "../runtime/user.js";
+import { resolveUser, userWithoutRootfs, type ResolvedUser } from "../runtime/user.js";
 import type { Where } from "./container-shared.js";
 
 /** LaunchIo is the caller's side of a launch: streams (all optional: a detached run has none) and stop requests. */
@@ -112,22 +112,44 @@ function writeEtcFilesOf(where: Where, s: ContainerState): Promise<EtcFiles> {
   return writeEtcFiles(containerPaths(where.root, s.id).dir, s.run.hostname, s.run.network);
 }
 
+/** StartOptions are how a container starts: its driver, whether it has a terminal, and whether the start is recorded (markRunning). */
+interface StartOptions {
+  readonly driver: Driver;
+  readonly tty: boolean;
+  readonly markRunning: boolean;
+}
+
+/** specOf builds the spec of container `s` over `specRoot` for its resolved `user`, with its /etc files `etcFiles`. */
+function specOf(s: ContainerState, start: StartOptions, specRoot: string, user: ResolvedUser, etcFiles: EtcFiles): OciSpec {
+  const r = s.run;
+  // With a terminal, TERM defaults to xterm as in Docker.
+  const env = start.tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
+  return buildSpec({ rootfs: specRoot, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: start.tty, readonlyRootfs: r.readOnly, etcFiles });
+}
+
+/** settleRootfs does what the spec of container `s` needs in its rootfs at `rootfs` (its working directory, made if missing) and returns the /etc targets missing there. */
+async function settleRootfs(s: ContainerState, rootfs: string): Promise<string[]> {
+  resolveInRootSync(rootfs, s.run.cwd, "dir");
+  return missingEtcTargets(rootfs);
+}
+
+/** markStarted records the start of container `s` when `start` says so. */
+async function markStarted(where: Where, s: ContainerState, start: StartOptions): Promise<void> {
+  if (start.markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: start.driver.name as ContainerState["driver"] }));
+}
+
 /**
  * prepareSpec writes the container's /etc files (unless `written` has them), reads what the spec of container `s` needs from
  * its rootfs at `rootfs` (the user, the working directory, the /etc targets; `view` when it is
  * reached through another mount namespace, `rootfs` then being that path) and builds the spec
  * with `root.path` = `specRoot`; `markRunning` records the start.
  */
-async function prepareSpec(where: Where, s: ContainerState, start: { driver: Driver; tty: boolean; markRunning: boolean }, rootfs: string, specRoot: string, view?: RootView, written?: Promise<EtcFiles>): Promise<Prepared> {
-  const r = s.run;
+async function prepareSpec(where: Where, s: ContainerState, start: StartOptions, rootfs: string, specRoot: string, view?: RootView, written?: Promise<EtcFiles>): Promise<Prepared> {
   const etcFiles = await (written ?? writeEtcFilesOf(where, s));
-  const user = await resolveUser(rootfs, r.user, view);
-  resolveInRootSync(rootfs, r.cwd, "dir");
-  const stubs = await missingEtcTargets(rootfs);
-  // With a terminal, TERM defaults to xterm as in Docker.
-  const env = start.tty && !r.env.some((e) => e.startsWith("TERM=")) ? [...r.env, "TERM=xterm"] : r.env;
-  const spec = buildSpec({ rootfs: specRoot, argv: s.argv, env, cwd: r.cwd, user, hostname: r.hostname, mounts: r.mounts, network: r.network, limits: r.limits, tty: start.tty, readonlyRootfs: r.readOnly, etcFiles });
-  if (start.markRunning) await updateState(where.root, s.id, () => ({ status: "running", started: new Date().toISOString(), driver: start.driver.name as ContainerState["driver"] }));
+  const user = await resolveUser(rootfs, s.run.user, view);
+  const stubs = await settleRootfs(s, rootfs);
+  const spec = specOf(s, start, specRoot, user, etcFiles);
+  await markStarted(where, s, start);
   return { spec, stubs };
 }
 
@@ -137,7 +159,7 @@ async function prepareSpec(where: Where, s: ContainerState, start: { driver: Dri
  * writable layer loses its /etc stubs and gets its opaque directories rewritten, as a released
  * snapshot's does. Resolves undefined when the overlay cannot be mounted (nothing ran).
  */
-async function launchMounted(where: Where, s: ContainerState, lowers: readonly string[], launch: NonNullable<Driver["launch"]>, start: Parameters<typeof prepareSpec>[2], io: RunIo): Promise<RunResult | undefined> {
+async function launchMounted(where: Where, s: ContainerState, lowers: readonly string[], launch: NonNullable<Driver["launch"]>, start: StartOptions, io: RunIo): Promise<RunResult | undefined> {
   const p = containerPaths(where.root, s.id);
   const target = realpathSync(p.merged);
   let stubs: string[] = [];
@@ -152,7 +174,16 @@ async function launchMounted(where: Where, s: ContainerState, lowers: readonly s
     stubs = prepared.stubs;
     return prepared.spec;
   };
-  const req = { overlay: { lowers, upper: p.upper, work: p.work, target }, resources: specResources(s.run.limits), terminal: start.tty, ahead, spec };
+  // A user that needs no /etc/passwd (root, the usual): the whole spec is made while the rootfs
+  // is mounted, and only the working directory and the /etc targets wait for the mount.
+  const specAhead = async (): Promise<SpecAhead | undefined> => {
+    const user = userWithoutRootfs(s.run.user);
+    if (user === undefined) return undefined;
+    const made = specOf(s, start, target, user, await (written ?? writeEtcFilesOf(where, s)));
+    await markStarted(where, s, start);
+    return { spec: made, settle: async (view) => void (stubs = await settleRootfs(s, view.path)) };
+  };
+  const req = { overlay: { lowers, upper: p.upper, work: p.work, target }, resources: specResources(s.run.limits), terminal: start.tty, ahead, specAhead, spec };
   let result: RunResult;
   try {
     result = await launch(req, { dir: p.bundle, id: bundleIdOf(s.id) }, io);

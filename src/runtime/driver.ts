@@ -88,7 +88,20 @@ export interface LaunchRequest {
   readonly terminal: boolean;
   /** ahead, when given, is called while the rootfs is being mounted, before `spec`: for the spec's work that needs no rootfs. */
   ahead?(): void;
+  /**
+   * specAhead, when given, is called while the rootfs is being mounted (after `ahead`): the spec,
+   * when it needs nothing read from the rootfs (else undefined), and `settle`, which does the
+   * spec's work in the rootfs (its checks, the directories it needs) once that is mounted, with
+   * the same view `spec` would get. `spec` is then not called.
+   */
+  specAhead?(): Promise<SpecAhead | undefined>;
   spec(view: RootView): Promise<OciSpec>;
+}
+
+/** SpecAhead is a spec made before its rootfs was mounted, and the work in the rootfs it still needs (LaunchRequest.specAhead). */
+export interface SpecAhead {
+  readonly spec: OciSpec;
+  settle(view: RootView): Promise<void>;
 }
 
 /** RootfsMountError says Driver.launch could not mount the overlay; nothing ran, nothing is left, and the caller may fall back to a copy. */
@@ -128,8 +141,7 @@ export interface Driver {
   rootView?(id: string): Promise<RootView>;
   /**
    * prepare makes ahead what container `id` (its bundle id) with `resources` needs when it starts
-   * soon (the OCI drivers: its cgroups, and the kernel's switch to fast cgroup moves, which waits
-   * for an RCU grace period), while the caller sets up its root filesystem and streams; its start
+   * soon (the OCI drivers: its cgroups), while the caller sets up its root filesystem and streams; its start
    * (run or launch with the same id) takes that over. The returned function undoes what no start
    * took over: call it once the container ended or did not start.
    */

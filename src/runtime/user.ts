@@ -82,6 +82,14 @@ function findGroup(spec: string, groupPart: string, groups: GroupEntry[]): numbe
   return byName.gid;
 }
 
+/** ROOT is the user of an empty USER value: root, with no supplementary groups. */
+const ROOT: ResolvedUser = { uid: 0, gid: 0, additionalGids: [], home: "/root" };
+
+/** userWithoutRootfs is what resolveUser gives `spec` when that needs no file of the rootfs (an empty USER: root), else undefined. */
+export function userWithoutRootfs(spec: string): ResolvedUser | undefined {
+  return spec === "" ? { ...ROOT, additionalGids: [] } : undefined;
+}
+
 /**
  * resolveUser maps a Dockerfile `USER` value (`name`, `uid`, `name:group`, `uid:gid`; empty means
  * root) to numeric ids with Docker's rules: a numeric uid missing from /etc/passwd runs with gid
@@ -94,7 +102,7 @@ export async function resolveUser(rootfs: string, spec: string, view?: RootView)
   const [userPart = "", groupPart, ...rest] = spec.split(":");
   if (rest.length > 0) throw new InputError(`USER "${spec}" has more than one ":"; use user[:group]`);
   if (userPart === "" && spec !== "") throw new InputError(`USER "${spec}" names no user; use user[:group]`);
-  if (userPart === "") return { uid: 0, gid: 0, additionalGids: [], home: "/root" };
+  if (userPart === "") return { ...ROOT, additionalGids: [] };
   const numericOnly = /^\d+$/.test(userPart) && (groupPart === undefined || /^\d+$/.test(groupPart));
   const passwd = parsePasswd(await readConfinedFile(rootfs, "/etc/passwd", MAX_DB_BYTES, view));
   const user = findUser(spec, userPart, passwd);

@@ -2,8 +2,11 @@
 // namespace, so it never shows in tsbuild's and is gone when the runtime exits; only fds 0-2 reach
 // the container; a failure before the runtime starts leaves no cgroup, mount or container behind;
 // a kept container's writable layer holds its changes but no /etc stubs.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { expect, it } from "vitest";
+import { makeBusyboxRootfs } from "../helpers/rootfs.js";
 import { background, cgroupsNamed, describeLifecycle, liveWithArg, mountsUnder, parentOf, tsbuild, until } from "./lifecycle-helpers.js";
 
 describeLifecycle("container launcher", (env) => {
@@ -36,6 +39,35 @@ describeLifecycle("container launcher", (env) => {
       expect(tsbuild(env, ["start", "-a", name]).code).toBe(0);
       expect(tsbuild(env, ["rm", name]).code).toBe(0);
       expect(existsSync(`${env.root}/containers/${id}`)).toBe(false);
+    });
+
+    it(`${runtime}: root's spec is made while the rootfs mounts, a named user's after: both get their user, working directory and /etc files`, () => {
+      const root = tsbuild(env, ["run", "--rm", "--runtime", runtime, "-w", "/made/here", "busybox", "sh", "-c", "id -u; pwd; wc -c < /etc/hostname; grep -q localhost /etc/hosts && echo hosts"]);
+      expect(root.code, root.stderr).toBe(0);
+      expect(root.stdout.split(/\s+/).filter(Boolean)).toEqual(["0", "/made/here", "13", "hosts"]);
+      const named = tsbuild(env, ["run", "--rm", "--runtime", runtime, "-u", "app", "-w", "/tmp/w", "busybox", "sh", "-c", "id -un; pwd; grep -q localhost /etc/hosts && echo hosts"]);
+      expect(named.code, named.stderr).toBe(0);
+      expect(named.stdout).toBe("app\n/tmp/w\nhosts\n");
+      expect(mountsUnder(env.root)).toEqual([]);
+    });
+
+    it(`${runtime}: a spec made before the mount still has the rootfs checked after it: an image whose /proc is a symlink is refused, nothing left`, () => {
+      const fs = makeBusyboxRootfs();
+      try {
+        rmSync(join(fs.rootfs, "proc"), { recursive: true });
+        symlinkSync("/etc", join(fs.rootfs, "proc"));
+        const tar = join(env.dir, `hostile-proc-${runtime}.tar`);
+        expect(spawnSync("tar", ["-C", fs.rootfs, "-cf", tar, "."]).status).toBe(0);
+        expect(tsbuild(env, ["import", tar, `hostile-proc:${runtime}`]).code).toBe(0);
+      } finally {
+        fs.cleanup();
+      }
+      const r = tsbuild(env, ["run", "--rm", "--runtime", runtime, `hostile-proc:${runtime}`, "true"]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain("/proc must be an ordinary directory");
+      expect(mountsUnder(env.root)).toEqual([]);
+      expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
+      expect(tsbuild(env, ["rmi", `hostile-proc:${runtime}`]).code).toBe(0);
     });
 
     it(`${runtime}: a failure before the runtime starts leaves no cgroup, mount or container`, () => {

@@ -4,11 +4,13 @@
  * go-ahead and becomes the runtime. In order it
  *   1. mounts the container's overlay (in its own mount namespace: the mount goes with the
  *      runtime when it exits, however tsbuild ends, and never shows in the host's mount table),
+ *      and where crun must not see the cgroup2 mount (hybrid hosts) hides it: with one
+ *      `mount -a` of a table tsbuild wrote (the overlay, then an empty tmpfs over the cgroup2
+ *      mount; mountTableOf), else by a mount and a detach (umount) of its own,
  *   2. says so on fd 3 (`m`), so that tsbuild reads the rootfs through /proc/<pid>/root,
  *   3. meanwhile (from the start, in a subshell) joins the run's cgroups (on cgroup v1 the first
- *      join waits for an RCU grace period, about 10 ms, which now passes while the overlay is
- *      mounted and tsbuild works) and detaches the cgroup2 mount where crun must not see it
- *      (hybrid hosts),
+ *      join waits for an RCU grace period, which tsbuild started just before it spawned the
+ *      launcher and which passes while the launcher starts and mounts),
  *   4. reads `go` from fd 3 (end of file: tsbuild gave up or died; the launcher exits and nothing
  *      starts), says `x` on fd 3, closes it and execs the runtime, so the container gets only
  *      fds 0-2.
@@ -37,6 +39,13 @@ export interface LauncherPlan {
   readonly overlay?: OverlayStep;
   readonly join: readonly string[];
   readonly detach?: string;
+  /**
+   * mountTable, with `detach`, is the file where the caller wrote mountTableOf(plan): the
+   * launcher then makes its mounts with one `mount -a` (the overlay, and an empty tmpfs over
+   * `detach` that hides it from the runtime as a detach would) instead of a mount and an umount,
+   * one exec fewer, and its side steps are the cgroup joins alone.
+   */
+  readonly mountTable?: string;
 }
 
 
@@ -68,6 +77,45 @@ function sideSteps(plan: LauncherPlan): string[] {
   ];
 }
 
+/** joinsUnder are the cgroup dirs of `plan` under its `detach` (joined through files opened before that is hidden). */
+function joinsUnder(plan: Pick<LauncherPlan, "join" | "detach">): string[] {
+  const detach = plan.detach;
+  return detach === undefined ? [] : plan.join.filter((d) => d === detach || d.startsWith(`${detach}/`));
+}
+
+/** mangle escapes a mount table field as libmount reads it back: whitespace, `#` and `\\` as octal. */
+function mangle(field: string): string {
+  return field.replace(/[\s\\#]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, "0")}`);
+}
+
+/**
+ * mountTableOf is the mount table (fstab format) of `plan` for its mountTable, or undefined when
+ * the plan hides nothing or joins more cgroups under it than the launcher has fds for: the
+ * overlay, then a read-only empty tmpfs over `detach`.
+ */
+export function mountTableOf(plan: Omit<LauncherPlan, "mountTable">): string | undefined {
+  if (plan.detach === undefined || joinsUnder(plan).length > 9 - FIRST_SIDE_FD + 1) return undefined;
+  const o = plan.overlay;
+  const lines = [...(o ? [`overlay ${mangle(o.target)} overlay ${mangle(o.data)} 0 0`] : []), `tsbuild-hidden ${mangle(plan.detach)} tmpfs ro,nosuid,nodev,noexec,mode=0555,size=4k 0 0`];
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * tableSteps are a mountTable plan's cgroup joins: the files of those under `detach` opened
+ * first (`opens`, in the launcher itself, before its mount hides them), the joins (`side`, in
+ * the background subshell) and the closing of those files in the launcher (`closes`).
+ */
+function tableSteps(plan: LauncherPlan): { opens: string[]; side: string[]; closes: string[] } {
+  const procs = (dir: string) => shellQuote(`${dir}/cgroup.procs`);
+  const under = joinsUnder(plan);
+  const fds = under.map((_, i) => FIRST_SIDE_FD + i);
+  return {
+    opens: under.map((dir, i) => `exec ${fds[i]}> ${procs(dir)}`),
+    side: [...plan.join.filter((d) => !under.includes(d)).map((dir) => `echo $$ > ${procs(dir)}`), ...fds.map((fd) => `echo $$ >&${fd}`)],
+    closes: fds.map((fd) => `exec ${fd}>&-`),
+  };
+}
+
 /**
  * launcherArgv is the command that carries out `plan` (see the module comment). The cgroup joins
  * and the detach run in a background subshell (`$$` there still names the launcher itself) while
@@ -76,11 +124,15 @@ function sideSteps(plan: LauncherPlan): string[] {
  */
 export function launcherArgv(plan: LauncherPlan): string[] {
   const o = plan.overlay;
-  const side = sideSteps(plan);
-  const mount = o ? [...(o.cwd !== undefined ? [`cd ${shellQuote(o.cwd)}`] : []), `mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}`, "cd /"] : [];
+  const table = plan.mountTable !== undefined ? tableSteps(plan) : undefined;
+  const side = table?.side ?? sideSteps(plan);
+  const mountCommand = plan.mountTable !== undefined ? `mount -n -i -a -T ${shellQuote(plan.mountTable)}` : o ? `mount -n -i -t overlay overlay -o ${shellQuote(o.data)} -- ${shellQuote(o.target)}` : undefined;
+  const mount = mountCommand !== undefined ? [...(o?.cwd !== undefined ? [`cd ${shellQuote(o.cwd)}`] : []), mountCommand, "cd /"] : [];
   const lines = [
     "exec 5>&2 2>&3 || exit 1",
+    ...(table?.opens ?? []),
     ...(side.length > 0 ? [`( ${side.join(" && ")} ) & j=$!`] : []),
+    ...(table?.closes ?? []),
     `${[...mount, "echo m >&3"].join(" && ")} || exit 1`,
     ...(side.length > 0 ? ["wait $j || exit 1"] : []),
     'read -r go <&3 && [ "$go" = go ] || exit 1',

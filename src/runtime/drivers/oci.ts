@@ -9,14 +9,14 @@ import { readCgroupMounts, readOomKills, removeCgroupTree, warmCgroupAttach, typ
 import { DEFAULT_CAPABILITIES } from "../capabilities.js";
 import { prepareMountTargets } from "../mount-targets.js";
 import type { RootView } from "../confined.js";
-import { CONTAINER_ID_RE, RootfsMountError, type BundleOptions, type Driver, type ExecOptions, type LaunchRequest, type RootfsOverlay, type RunIo, type RunResult } from "../driver.js";
+import { CONTAINER_ID_RE, RootfsMountError, type BundleOptions, type Driver, type ExecOptions, type LaunchRequest, type RootfsOverlay, type RunIo, type RunResult, type SpecAhead } from "../driver.js";
 import { execProcess } from "../exec-process.js";
 import type { OciSpec } from "../oci-types.js";
 import { clampRlimits, findOnPath, ownHardLimits, runCommand, shellQuote } from "../process.js";
 import { overlayLinksSync, removeLinksSync } from "../overlay.js";
 import { defaultSeccomp, goArch } from "../seccomp.js";
 import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
-import { Handshake, launcherArgv, type LauncherPlan } from "./launcher.js";
+import { Handshake, launcherArgv, mountTableOf, type LauncherPlan } from "./launcher.js";
 import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter, type SeccompKey } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
@@ -61,6 +61,7 @@ interface Start {
   readonly resources: OciSpec["linux"]["resources"];
   readonly terminal: boolean;
   ahead?(): void;
+  specAhead?(): Promise<SpecAhead | undefined>;
   spec(view: RootView): Promise<OciSpec>;
 }
 
@@ -78,8 +79,8 @@ interface Ahead {
 /** OciDriver runs specs with runc or crun; see createOciDriver. */
 class OciDriver implements Driver {
   readonly warnings: readonly string[] = [];
-  /** prepared holds what prepare() made for a bundle id (the cgroups to join and the warming to stop) until its start takes it. */
-  private readonly prepared = new Map<string, { readonly join: string[]; readonly stopWarming: () => void }>();
+  /** prepared holds the cgroups prepare() made for a bundle id (the dirs to join) until its start takes them. */
+  private readonly prepared = new Map<string, readonly string[]>();
   constructor(
     readonly name: OciRuntimeName,
     private readonly binary: string,
@@ -202,6 +203,11 @@ class OciDriver implements Driver {
    */
   private async configFor(spec: OciSpec, rootfs: string, rt: RuntimeRun, bundle: BundleOptions, rel: string, ahead?: Ahead): Promise<Config> {
     prepareMountTargets(spec, rootfs);
+    return this.configOf(spec, rt, bundle, rel, ahead);
+  }
+
+  /** configOf is configFor without the mount targets: what needs no rootfs. */
+  private async configOf(spec: OciSpec, rt: RuntimeRun, bundle: BundleOptions, rel: string, ahead?: Ahead): Promise<Config> {
     const config = { ...spec, process: { ...spec.process, rlimits: await clampRlimits(spec.process.rlimits, ahead?.limits) }, linux: rt.linux(spec.linux) };
     if (this.name !== "crun") return config;
     const early = ahead?.seccomp;
@@ -234,10 +240,9 @@ class OciDriver implements Driver {
   }
 
   /**
-   * prepare makes the cgroups of bundle `id` (where tsbuild manages them) and starts the kernel's
-   * switch to fast cgroup moves (warmCgroupAttach): the first move waits for an RCU grace period
-   * (10-20 ms on a busy machine) while holding the cgroup mutex, so it starts after the mkdirs and
-   * as long before the launcher's (or runc's) joins as the caller allows. start() takes both over.
+   * prepare makes the cgroups of bundle `id` (where tsbuild manages them), for its start() to
+   * take over. (The kernel's switch to fast cgroup moves is started by the start itself, right
+   * before its launcher: see there.)
    */
   prepare(id: string, resources: OciSpec["linux"]["resources"]): () => Promise<void> {
     if (!CONTAINER_ID_RE.test(id)) throw new InputError(`container id "${id}" must match ${CONTAINER_ID_RE}`);
@@ -250,13 +255,10 @@ class OciDriver implements Driver {
       // reports it (removing what it made); the release removes what this made meanwhile.
       return () => removeCgroupTree(this.mounts, rel);
     }
-    this.prepared.set(id, { join, stopWarming: warmCgroupAttach(this.mounts) });
+    this.prepared.set(id, join);
     return async () => {
-      const left = this.prepared.get(id);
       // Taken by a start, whose own cleanup removes the cgroups.
-      if (left === undefined) return;
-      this.prepared.delete(id);
-      left.stopWarming();
+      if (!this.prepared.delete(id)) return;
       await removeCgroupTree(this.mounts, rel);
     };
   }
@@ -266,7 +268,7 @@ class OciDriver implements Driver {
   }
 
   async launch(req: LaunchRequest, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
-    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, ...(req.ahead && { ahead: () => req.ahead?.() }), spec: (view) => req.spec(view) }, bundle, io);
+    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, ...(req.ahead && { ahead: () => req.ahead?.() }), ...(req.specAhead && { specAhead: () => req.specAhead!() }), spec: (view) => req.spec(view) }, bundle, io);
   }
 
   /**
@@ -280,17 +282,28 @@ class OciDriver implements Driver {
     const rel = posix.join("/", this.cgroupParent, bundle.id);
     const rt = this.runtimeRun(bundle, rel, req.resources?.memory?.limit !== undefined);
     let links: string | undefined;
-    const early = this.prepared.get(bundle.id);
+    const prepared = this.prepared.get(bundle.id);
     this.prepared.delete(bundle.id);
-    let stopWarming = early?.stopWarming ?? ((): void => undefined);
+    let stopWarming = (): void => undefined;
     try {
       mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
-      const join = early?.join ?? this.cgroupsFor(rel, req.resources);
-      if (early === undefined) stopWarming = warmCgroupAttach(this.mounts);
+      const join = prepared ?? this.cgroupsFor(rel, req.resources);
       const overlay = req.overlay === undefined ? undefined : { ...overlayLinksSync(req.overlay), target: req.overlay.target };
       links = overlay?.cwd;
       const detach = this.hybrid ? this.mounts.unified : undefined;
-      const plan = { runtime: rt.argv, privateMounts: overlay !== undefined || detach !== undefined, join, ...(overlay && { overlay }), ...(detach !== undefined && { detach }) };
+      const base = { runtime: rt.argv, privateMounts: overlay !== undefined || detach !== undefined, join, ...(overlay && { overlay }), ...(detach !== undefined && { detach }) };
+      // One `mount -a` of a table makes the overlay and hides the cgroup2 mount (launcher.ts).
+      const table = mountTableOf(base);
+      const mountTable = table === undefined ? undefined : posix.join(bundle.dir, "mounts.fstab");
+      if (mountTable !== undefined) writeFileSync(mountTable, table ?? "", { mode: 0o600 });
+      const plan = { ...base, ...(mountTable !== undefined && { mountTable }) };
+      // The first cgroup move after a pause waits for an RCU grace period (the kernel's switch to
+      // fast moves, 5-10 ms here) while it holds the cgroup mutex: started now, after the mkdirs
+      // and right before the launcher, it passes while the launcher is spawned and starts, and
+      // the launcher's joins find the fast mode or wait only for its rest. Started earlier (in
+      // prepare), it was over and the mode switched back before the joins whenever this process
+      // was too busy to renew it (the spawn alone takes several milliseconds).
+      stopWarming = warmCgroupAttach(this.mounts);
       // Where tsbuild joins the cgroups (the launcher, before it reads `go`), no move follows the go-ahead: the warming ends then.
       const afterGo = join.length > 0 ? () => stopWarming() : undefined;
       const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel, afterGo) : await this.direct(req, rt, bundle, io, rel);
@@ -360,6 +373,9 @@ class OciDriver implements Driver {
     // While the launcher starts and mounts (several milliseconds): what needs no rootfs.
     req.ahead?.();
     const ahead = this.ahead();
+    // A spec that needs nothing from the rootfs is made now, with its config, while the launcher mounts.
+    const early = await req.specAhead?.();
+    const text = early && JSON.stringify(await this.configOf(early.spec, rt, bundle, rel, ahead));
     await launcher.mounted.catch((err: Error) => {
       throw plan.overlay ? new RootfsMountError(`mounting the overlay at ${plan.overlay.target} failed: ${err.message}`) : new TsbuildError("Runtime", `starting ${this.name} failed: ${err.message}`);
     });
@@ -367,6 +383,12 @@ class OciDriver implements Driver {
     if (plan.overlay?.cwd !== undefined) removeLinksSync(plan.overlay.cwd);
     const real = plan.overlay?.target ?? realpathSync(req.rootfs);
     const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
+    if (early !== undefined && text !== undefined) {
+      await early.settle(view);
+      prepareMountTargets(early.spec, view.path);
+      writeFileSync(posix.join(bundle.dir, "config.json"), text);
+      return;
+    }
     const config = await this.configFor(await req.spec(view), view.path, rt, bundle, rel, ahead);
     writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
   }
