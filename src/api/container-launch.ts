@@ -180,8 +180,11 @@ async function launchMounted(where: Where, s: ContainerState, lowers: readonly s
     const user = userWithoutRootfs(s.run.user);
     if (user === undefined) return undefined;
     const made = specOf(s, start, target, user, await (written ?? writeEtcFilesOf(where, s)));
-    await markStarted(where, s, start);
-    return { spec: made, settle: async (view) => void (stubs = await settleRootfs(s, view.path)) };
+    const settle = async (view: RootView): Promise<void> => {
+      stubs = await settleRootfs(s, view.path);
+      await markStarted(where, s, start);
+    };
+    return { spec: made, settle };
   };
   const req = { overlay: { lowers, upper: p.upper, work: p.work, target }, resources: specResources(s.run.limits), terminal: start.tty, ahead, specAhead, spec };
   let result: RunResult;

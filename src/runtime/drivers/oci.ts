@@ -268,7 +268,8 @@ class OciDriver implements Driver {
   }
 
   async launch(req: LaunchRequest, bundle: BundleOptions, io: RunIo): Promise<RunResult> {
-    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, ...(req.ahead && { ahead: () => req.ahead?.() }), ...(req.specAhead && { specAhead: () => req.specAhead!() }), spec: (view) => req.spec(view) }, bundle, io);
+    const specAhead = req.specAhead?.bind(req);
+    return this.start({ rootfs: req.overlay.target, overlay: req.overlay, resources: req.resources, terminal: req.terminal, ...(req.ahead && { ahead: () => req.ahead?.() }), ...(specAhead && { specAhead }), spec: (view) => req.spec(view) }, bundle, io);
   }
 
   /**
@@ -294,8 +295,8 @@ class OciDriver implements Driver {
       const base = { runtime: rt.argv, privateMounts: overlay !== undefined || detach !== undefined, join, ...(overlay && { overlay }), ...(detach !== undefined && { detach }) };
       // One `mount -a` of a table makes the overlay and hides the cgroup2 mount (launcher.ts).
       const table = mountTableOf(base);
-      const mountTable = table === undefined ? undefined : posix.join(bundle.dir, "mounts.fstab");
-      if (mountTable !== undefined) writeFileSync(mountTable, table ?? "", { mode: 0o600 });
+      let mountTable: string | undefined;
+      if (table !== undefined) writeFileSync((mountTable = posix.join(bundle.dir, "mounts.fstab")), table, { mode: 0o600 });
       const plan = { ...base, ...(mountTable !== undefined && { mountTable }) };
       // The first cgroup move after a pause waits for an RCU grace period (the kernel's switch to
       // fast moves, 5-10 ms here) while it holds the cgroup mutex: started now, after the mkdirs
