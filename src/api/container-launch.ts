@@ -4,7 +4,7 @@
  * signal requests, records the exit and unmounts. Both a foreground `run` and `start` use it;
  * it loads no image parser or build code, so a container starts fast.
  */
-import { realpathSync } from "node:fs";
+import { readdirSync, realpathSync } from "node:fs";
 import { Writable, type Readable } from "node:stream";
 import { appendFile } from "../core/append-file.js";
 import { TsbuildError } from "../core/errors.js";
@@ -18,7 +18,9 @@ import type { OciSpec } from "../runtime/oci-types.js";
 import { expandOpaqueDirs } from "../runtime/opaque.js";
 import { buildSpec, specResources } from "../runtime/spec.js";
 import type { EtcFiles } from "../runtime/spec-input.js";
+import { factsKey, rootfsFacts } from "../runtime/rootfs-facts.js";
 import { resolveUser, userWithoutRootfs, type ResolvedUser } from "../runtime/user.js";
+import { cachedFacts, recordFacts } from "./run-facts.js";
 import type { Where } from "./container-shared.js";
 
 /** LaunchIo is the caller's side of a launch: streams (all optional: a detached run has none) and stop requests. */
@@ -175,14 +177,22 @@ async function launchMounted(where: Where, s: ContainerState, lowers: readonly s
     return prepared.spec;
   };
   // A user that needs no /etc/passwd (root, the usual): the whole spec is made while the rootfs
-  // is mounted, and only the working directory and the /etc targets wait for the mount.
+  // is mounted, and only the working directory and the /etc targets wait for the mount. A new
+  // container of an image in one lower dir whose rootfs facts are recorded (run-facts.ts) does
+  // not even wait for those: the image cannot have changed since they were checked.
+  let unrecorded: { readonly key: string; readonly lower: string; readonly spec: OciSpec } | undefined;
   const specAhead = async (): Promise<SpecAhead | undefined> => {
     const user = userWithoutRootfs(s.run.user);
     if (user === undefined) return undefined;
     const made = specOf(s, start, target, user, await (written ?? writeEtcFilesOf(where, s)));
-    const settle = async (view: RootView): Promise<void> => {
-      stubs = await settleRootfs(s, view.path);
+    const lower = lowers.length === 1 && readdirSync(p.upper).length === 0 ? lowers[0] : undefined;
+    const key = lower === undefined ? undefined : factsKey(made, s.run.cwd);
+    const known = key === undefined ? undefined : cachedFacts(where.storeRoot, s.imageDigest, key);
+    const settle = async (view: RootView): Promise<boolean> => {
+      if (known === undefined && lower !== undefined && key !== undefined) unrecorded = { key, lower, spec: made };
+      stubs = known ?? (await settleRootfs(s, view.path));
       await markStarted(where, s, start);
+      return known !== undefined;
     };
     return { spec: made, settle };
   };
@@ -194,11 +204,28 @@ async function launchMounted(where: Where, s: ContainerState, lowers: readonly s
     if (err instanceof RootfsMountError) return undefined;
     throw err;
   }
+  if (unrecorded !== undefined) recordRootfsFacts(where, s, unrecorded);
   if (s.autoRemove !== true) {
     await removeEtcStubs(p.upper, stubs);
     await expandOpaqueDirs(p.upper, lowers);
   }
   return result;
+}
+
+/**
+ * recordRootfsFacts records the rootfs facts of the image of container `s` (which has just run,
+ * its rootfs checked through the mount) for later starts: read from the image's lower dir, off
+ * the start's path. Only a cache: a failure to check or write leaves later starts reading the
+ * rootfs as this one did.
+ */
+function recordRootfsFacts(where: Where, s: ContainerState, at: { readonly key: string; readonly lower: string; readonly spec: OciSpec }): void {
+  try {
+    const facts = rootfsFacts(at.spec, s.run.cwd, at.lower);
+    if (facts !== undefined) recordFacts(where.storeRoot, s.imageDigest, at.key, facts);
+  } catch (err) {
+    // A full disk, a store dir removed meanwhile: later starts read the rootfs, as this one did.
+    if (typeof (err as NodeJS.ErrnoException).code !== "string") throw err;
+  }
 }
 
 /**

@@ -96,9 +96,11 @@ export async function keepRunCaches(store: Store, wanted: ReadonlySet<Digest>): 
   });
   const lowers: string[] = [];
   for (const f of files.filter((n) => n.endsWith(".json"))) {
-    const digest = `sha256:${f.slice(0, -".json".length)}` as Digest;
-    if (wanted.has(digest)) lowers.push(...((await readRecord(store, digest))?.lowers ?? []));
-    else await rm(`${runCacheDir(store)}/${f}`, { force: true });
+    // An image's rootfs facts (run-facts.ts) go with its record.
+    const facts = f.endsWith(".facts.json");
+    const digest = `sha256:${f.slice(0, -(facts ? ".facts.json" : ".json").length)}` as Digest;
+    if (!wanted.has(digest)) await rm(`${runCacheDir(store)}/${f}`, { force: true });
+    else if (!facts) lowers.push(...((await readRecord(store, digest))?.lowers ?? []));
   }
   return lowers;
 }

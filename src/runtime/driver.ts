@@ -98,10 +98,15 @@ export interface LaunchRequest {
   spec(view: RootView): Promise<OciSpec>;
 }
 
-/** SpecAhead is a spec made before its rootfs was mounted, and the work in the rootfs it still needs (LaunchRequest.specAhead). */
+/**
+ * SpecAhead is a spec made before its rootfs was mounted (LaunchRequest.specAhead) and `settle`,
+ * the work in the rootfs it still needs once that is mounted. `settle` resolves true when the
+ * rootfs is known to need nothing more (its mount targets included: the runtime makes the
+ * missing file mount points itself), false when the driver is to make the mount targets.
+ */
 export interface SpecAhead {
   readonly spec: OciSpec;
-  settle(view: RootView): Promise<void>;
+  settle(view: RootView): Promise<boolean>;
 }
 
 /** RootfsMountError says Driver.launch could not mount the overlay; nothing ran, nothing is left, and the caller may fall back to a copy. */

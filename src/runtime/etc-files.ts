@@ -45,7 +45,7 @@ export async function writeEtcFiles(dir: string, hostname: string, network: Netw
 }
 
 /** ETC_TARGETS are the container paths the /etc files are bind-mounted over. */
-const ETC_TARGETS = ["/etc/resolv.conf", "/etc/hosts", "/etc/hostname"];
+export const ETC_TARGETS = ["/etc/resolv.conf", "/etc/hosts", "/etc/hostname"];
 
 /**
  * missingEtcTargets lists the /etc file targets absent from `rootfs`: the runtime creates them as

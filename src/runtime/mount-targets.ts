@@ -17,6 +17,32 @@ function tmpfsMode(options: readonly string[]): number {
   return mode === undefined ? 0o1777 : parseInt(mode.slice(5), 8);
 }
 
+/** topLevelMounts are the mounts of `spec` not nested under an earlier one (those are left to the runtime). */
+export function topLevelMounts(spec: OciSpec): OciSpec["mounts"] {
+  const seen: string[] = [];
+  return spec.mounts.filter((m) => {
+    if (seen.some((d) => m.destination.startsWith(d === "/" ? "/" : `${d}/`))) return false;
+    seen.push(m.destination);
+    return true;
+  });
+}
+
+/**
+ * checkKernelTarget throws InputError when `m` mounts a kernel filesystem and its target, resolved
+ * inside `rootfs` to `host` (undefined: the rootfs itself), is not an ordinary directory at the
+ * destination's own path (a symlink, a file). Returns `host` relative to the rootfs.
+ */
+export function checkKernelTarget(m: OciSpec["mounts"][number], rootfs: string, host: string | undefined): string {
+  const rel = host === undefined ? "" : relativeInRoot(rootfs, host);
+  if (KERNEL_FS.has(m.type)) {
+    const stat = lstatSync(host ?? rootfs);
+    if (`/${rel}` !== posix.normalize(m.destination) || !stat.isDirectory()) {
+      throw new InputError(`the rootfs's ${m.destination} must be an ordinary directory, not a symlink or file (it leads to /${rel})`);
+    }
+  }
+  return rel;
+}
+
 /**
  * prepareMountTargets resolves each top-level mount destination of `spec` inside `rootfs` (the
  * real path of the rootfs; mounts nested under an earlier mount are left to the runtime) and
@@ -27,10 +53,7 @@ function tmpfsMode(options: readonly string[]): number {
  */
 export function prepareMountTargets(spec: OciSpec, rootfs: string): Map<string, string> {
   const out = new Map<string, string>();
-  const seen: string[] = [];
-  for (const m of spec.mounts) {
-    if (seen.some((d) => m.destination.startsWith(d === "/" ? "/" : `${d}/`))) continue;
-    seen.push(m.destination);
+  for (const m of topLevelMounts(spec)) {
     // A bind of anything but a directory (a file, a socket such as a forwarded SSH agent) needs a file to mount on.
     const isFile = m.type === "bind" && !statSync(m.source).isDirectory();
     const existed = m.type !== "tmpfs" || resolveInRootSync(rootfs, m.destination) !== undefined;
@@ -38,14 +61,7 @@ export function prepareMountTargets(spec: OciSpec, rootfs: string): Map<string, 
     // runc gives a tmpfs the mode of its mount point: one made here gets the tmpfs's own mode, as
     // a runtime that makes it does (and as crun and the builtin driver give in any case).
     if (!existed && host !== undefined) chmodSync(host, tmpfsMode(m.options ?? []));
-    const rel = host === undefined ? "" : relativeInRoot(rootfs, host);
-    if (KERNEL_FS.has(m.type)) {
-      const stat = lstatSync(host ?? rootfs);
-      if (`/${rel}` !== posix.normalize(m.destination) || !stat.isDirectory()) {
-        throw new InputError(`the rootfs's ${m.destination} must be an ordinary directory, not a symlink or file (it leads to /${rel})`);
-      }
-    }
-    out.set(m.destination, rel);
+    out.set(m.destination, checkKernelTarget(m, rootfs, host));
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // the container; a failure before the runtime starts leaves no cgroup, mount or container behind;
 // a kept container's writable layer holds its changes but no /etc stubs.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { makeBusyboxRootfs } from "../helpers/rootfs.js";
@@ -62,12 +62,43 @@ describeLifecycle("container launcher", (env) => {
       } finally {
         fs.cleanup();
       }
+      const factsCount = (): number => readdirSync(`${env.root}/run-cache`).filter((n) => n.endsWith(".facts.json")).length;
+      const before = factsCount();
       const r = tsbuild(env, ["run", "--rm", "--runtime", runtime, `hostile-proc:${runtime}`, "true"]);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain("/proc must be an ordinary directory");
+      // Refused, so nothing is recorded for it: every start checks it again.
+      expect(factsCount()).toBe(before);
+      expect(tsbuild(env, ["run", "--rm", "--runtime", runtime, `hostile-proc:${runtime}`, "true"]).stderr).toContain("/proc must be an ordinary directory");
       expect(mountsUnder(env.root)).toEqual([]);
       expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
       expect(tsbuild(env, ["rmi", `hostile-proc:${runtime}`]).code).toBe(0);
+    });
+
+    it(`${runtime}: an image's first start records its rootfs facts, and later starts of the same kind use them instead of reading the rootfs`, () => {
+      const factsFiles = (): string[] => readdirSync(`${env.root}/run-cache`).filter((n) => n.endsWith(".facts.json"));
+      for (const f of factsFiles()) rmSync(`${env.root}/run-cache/${f}`);
+      const first = tsbuild(env, ["run", "--rm", "--runtime", runtime, "busybox", "sh", "-c", "grep -q localhost /etc/hosts && echo hosts"]);
+      expect(first.stdout, first.stderr).toBe("hosts\n");
+      const [file] = factsFiles();
+      expect(file).toBeDefined();
+      const path = `${env.root}/run-cache/${file}`;
+      const facts = JSON.parse(readFileSync(path, "utf8")) as Record<string, string[]>;
+      const [key] = Object.keys(facts);
+      // busybox has /etc/hostname but no /etc/hosts or /etc/resolv.conf: the runtime makes those.
+      expect(Object.values(facts)).toEqual([["etc/resolv.conf", "etc/hosts"]]);
+      const second = tsbuild(env, ["run", "--rm", "--runtime", runtime, "busybox", "sh", "-c", "grep -q localhost /etc/hosts && echo hosts; cat /etc/resolv.conf | wc -l"]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout.split("\n")[0]).toBe("hosts");
+      // The record is what a start uses: one that lists no stubs leaves the runtime's in a kept layer.
+      writeFileSync(path, JSON.stringify({ [key!]: [] }));
+      const name = `facts-${runtime}`;
+      expect(tsbuild(env, ["run", "--runtime", runtime, "--name", name, "busybox", "true"]).code).toBe(0);
+      const id = readFileSync(`${env.root}/containers/names/${name}`, "utf8").trim();
+      expect(existsSync(`${env.root}/containers/${id}/upper/etc/hosts`)).toBe(true);
+      expect(tsbuild(env, ["rm", name]).code).toBe(0);
+      rmSync(path);
+      expect(mountsUnder(env.root)).toEqual([]);
     });
 
     it(`${runtime}: a failure before the runtime starts leaves no cgroup, mount or container`, () => {

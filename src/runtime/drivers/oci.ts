@@ -385,8 +385,7 @@ class OciDriver implements Driver {
     const real = plan.overlay?.target ?? realpathSync(req.rootfs);
     const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
     if (early !== undefined && text !== undefined) {
-      await early.settle(view);
-      prepareMountTargets(early.spec, view.path);
+      if (!(await early.settle(view))) prepareMountTargets(early.spec, view.path);
       writeFileSync(posix.join(bundle.dir, "config.json"), text);
       return;
     }
