@@ -17,6 +17,11 @@ function tmpfsMode(options: readonly string[]): number {
   return mode === undefined ? 0o1777 : parseInt(mode.slice(5), 8);
 }
 
+/** needsFile says whether mount `m` needs a file to mount on: a bind of anything but a directory (a file, a socket such as a forwarded SSH agent). */
+export function needsFile(m: OciSpec["mounts"][number]): boolean {
+  return m.type === "bind" && !statSync(m.source).isDirectory();
+}
+
 /** topLevelMounts are the mounts of `spec` not nested under an earlier one (those are left to the runtime). */
 export function topLevelMounts(spec: OciSpec): OciSpec["mounts"] {
   const seen: string[] = [];
@@ -54,8 +59,7 @@ export function checkKernelTarget(m: OciSpec["mounts"][number], rootfs: string, 
 export function prepareMountTargets(spec: OciSpec, rootfs: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const m of topLevelMounts(spec)) {
-    // A bind of anything but a directory (a file, a socket such as a forwarded SSH agent) needs a file to mount on.
-    const isFile = m.type === "bind" && !statSync(m.source).isDirectory();
+    const isFile = needsFile(m);
     const existed = m.type !== "tmpfs" || resolveInRootSync(rootfs, m.destination) !== undefined;
     const host = resolveInRootSync(rootfs, m.destination, isFile ? "file" : "dir");
     // runc gives a tmpfs the mode of its mount point: one made here gets the tmpfs's own mode, as

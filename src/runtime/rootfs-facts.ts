@@ -1,8 +1,8 @@
-import { lstatSync, statSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import { posix } from "node:path";
 import { relativeInRoot, resolveInRootSync } from "./confined.js";
 import { ETC_TARGETS } from "./etc-files.js";
-import { checkKernelTarget, topLevelMounts } from "./mount-targets.js";
+import { checkKernelTarget, needsFile, topLevelMounts } from "./mount-targets.js";
 import type { OciSpec } from "./oci-types.js";
 
 /**
@@ -18,7 +18,7 @@ const FACTS_VERSION = 1;
  * image get the same answer.
  */
 export function factsKey(spec: OciSpec, cwd: string): string {
-  const mounts = topLevelMounts(spec).map((m) => [m.destination, m.type, m.type === "bind" && !statSync(m.source).isDirectory()]);
+  const mounts = topLevelMounts(spec).map((m) => [m.destination, m.type, needsFile(m)]);
   return JSON.stringify([FACTS_VERSION, cwd, mounts]);
 }
 
@@ -50,7 +50,7 @@ export function rootfsFacts(spec: OciSpec, cwd: string, lower: string): string[]
       continue;
     }
     // Only an empty file for a bind of a non-directory, in a directory the image has.
-    if (m.type !== "bind" || statSync(m.source).isDirectory()) return undefined;
+    if (!needsFile(m)) return undefined;
     const parent = resolveInRootSync(lower, posix.dirname(m.destination));
     const name = posix.basename(m.destination);
     if (parent === undefined || !lstatSync(parent).isDirectory() || lstatSync(`${parent}/${name}`, { throwIfNoEntry: false }) !== undefined) return undefined;

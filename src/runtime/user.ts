@@ -99,10 +99,11 @@ export function userWithoutRootfs(spec: string): ResolvedUser | undefined {
  * reads a rootfs mounted in another mount namespace (readConfinedFile).
  */
 export async function resolveUser(rootfs: string, spec: string, view?: RootView): Promise<ResolvedUser> {
+  const root = userWithoutRootfs(spec);
+  if (root !== undefined) return root;
   const [userPart = "", groupPart, ...rest] = spec.split(":");
   if (rest.length > 0) throw new InputError(`USER "${spec}" has more than one ":"; use user[:group]`);
-  if (userPart === "" && spec !== "") throw new InputError(`USER "${spec}" names no user; use user[:group]`);
-  if (userPart === "") return { ...ROOT, additionalGids: [] };
+  if (userPart === "") throw new InputError(`USER "${spec}" names no user; use user[:group]`);
   const numericOnly = /^\d+$/.test(userPart) && (groupPart === undefined || /^\d+$/.test(groupPart));
   const passwd = parsePasswd(await readConfinedFile(rootfs, "/etc/passwd", MAX_DB_BYTES, view));
   const user = findUser(spec, userPart, passwd);

@@ -52,6 +52,9 @@ export interface LauncherPlan {
 /** FIRST_SIDE_FD is the first fd the side steps open (3 and 5 are the launcher's; sh takes fds up to 9). */
 const FIRST_SIDE_FD = 6;
 
+/** MAX_SIDE_FDS is how many cgroup.procs files under the detached mount the launcher can hold open (fds 6-9). */
+const MAX_SIDE_FDS = 9 - FIRST_SIDE_FD + 1;
+
 /**
  * sideSteps are the cgroup joins and the detach of `plan` as shell commands. The detach comes
  * first: the first join waits for the kernel's switch to fast cgroup moves (an RCU grace period,
@@ -63,8 +66,8 @@ const FIRST_SIDE_FD = 6;
 function sideSteps(plan: LauncherPlan): string[] {
   const procs = (dir: string) => shellQuote(`${dir}/cgroup.procs`);
   const detach = plan.detach;
-  const under = detach === undefined ? [] : plan.join.filter((d) => d === detach || d.startsWith(`${detach}/`));
-  if (detach === undefined || under.length > 9 - FIRST_SIDE_FD + 1) {
+  const under = joinsUnder(plan);
+  if (detach === undefined || under.length > MAX_SIDE_FDS) {
     const joins = plan.join.map((dir) => `echo $$ > ${procs(dir)}`);
     return detach === undefined ? joins : [...joins, `umount -n -i ${shellQuote(detach)}`];
   }
@@ -94,7 +97,7 @@ function mangle(field: string): string {
  * overlay, then a read-only empty tmpfs over `detach`.
  */
 export function mountTableOf(plan: Omit<LauncherPlan, "mountTable">): string | undefined {
-  if (plan.detach === undefined || joinsUnder(plan).length > 9 - FIRST_SIDE_FD + 1) return undefined;
+  if (plan.detach === undefined || joinsUnder(plan).length > MAX_SIDE_FDS) return undefined;
   const o = plan.overlay;
   const lines = [...(o ? [`overlay ${mangle(o.target)} overlay ${mangle(o.data)} 0 0`] : []), `tsbuild-hidden ${mangle(plan.detach)} tmpfs ro,nosuid,nodev,noexec,mode=0555,size=4k 0 0`];
   return `${lines.join("\n")}\n`;

@@ -384,13 +384,12 @@ class OciDriver implements Driver {
     if (plan.overlay?.cwd !== undefined) removeLinksSync(plan.overlay.cwd);
     const real = plan.overlay?.target ?? realpathSync(req.rootfs);
     const view = { path: plan.overlay ? `/proc/${pid}/root${real}` : real, shown: real };
+    let config: string;
     if (early !== undefined && text !== undefined) {
       if (!(await early.settle(view))) prepareMountTargets(early.spec, view.path);
-      writeFileSync(posix.join(bundle.dir, "config.json"), text);
-      return;
-    }
-    const config = await this.configFor(await req.spec(view), view.path, rt, bundle, rel, ahead);
-    writeFileSync(posix.join(bundle.dir, "config.json"), JSON.stringify(config));
+      config = text;
+    } else config = JSON.stringify(await this.configFor(await req.spec(view), view.path, rt, bundle, rel, ahead));
+    writeFileSync(posix.join(bundle.dir, "config.json"), config);
   }
 
 
