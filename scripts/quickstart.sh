@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends attr busybox-static ca-certificates runc util-linux >/dev/null
+# gcc and libdeflate-dev: npm ci builds tsbuild's native deflate (layers gzip about 1.8x faster).
+apt-get install -y -qq --no-install-recommends attr busybox-static ca-certificates gcc libc6-dev libdeflate-dev runc util-linux >/dev/null
 npm ci --no-audit --no-fund
 npm run build
 bash scripts/demo.sh

@@ -1,0 +1,68 @@
+/**
+ * nativeDeflate loads tsbuild's optional native deflate (native/deflate.c over libdeflate, built by
+ * scripts/build-native.mjs into native/build/tsbuild_deflate.node at the package's root) once,
+ * when the first layer is compressed. Undefined when it is not built, or when TSBUILD_DEFLATE=zlib
+ * asks for Node's zlib; parallelGzip then uses zlib.
+ */
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InputError, TsbuildError } from "../core/errors.js";
+
+/** NativeDeflate is the addon's interface (see native/deflate.c). */
+export interface NativeDeflate {
+  /** deflateMember compresses `block` on the thread pool into one complete gzip member (header with `xfl`, raw deflate at `level` 0-12, CRC-32 and length). */
+  deflateMember(block: Uint8Array, level: number, xfl: number): Promise<Buffer>;
+  /** libdeflateVersion is the libdeflate the addon was built with. */
+  readonly libdeflateVersion: string;
+}
+
+/** ADDON is the addon's path below the package's root. */
+const ADDON = "native/build/tsbuild_deflate.node";
+
+/**
+ * addonFile is the built addon in `from` or the nearest directory above it that has one (the
+ * package's root: this module runs from src/image, dist/api/chunks or dist/cli/bundle), or
+ * undefined.
+ */
+export function addonFile(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = `${dir === "/" ? "" : dir}/${ADDON}`;
+    if (statSync(file, { throwIfNoEntry: false })?.isFile() === true) return file;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** loadAddon opens the addon at `file` as require() would, without the module loader. */
+export function loadAddon(file: string): NativeDeflate {
+  const module = { exports: {} };
+  process.dlopen(module, file);
+  const addon = module.exports as Partial<NativeDeflate>;
+  if (typeof addon.deflateMember !== "function") throw new TsbuildError("NativeDeflate", `${file} is not tsbuild's deflate addon (no deflateMember); rebuild it with \`npm run build:native\``);
+  return addon as NativeDeflate;
+}
+
+let loaded: { addon: NativeDeflate | undefined } | undefined;
+
+/**
+ * nativeDeflate is the addon, loaded on first call, or undefined (not built, or TSBUILD_DEFLATE=zlib).
+ * An addon that is there but fails to load is an error, not a silent fallback: it names the file
+ * and how to rebuild it.
+ */
+export function nativeDeflate(): NativeDeflate | undefined {
+  if (loaded) return loaded.addon;
+  const choice = process.env.TSBUILD_DEFLATE ?? "";
+  if (choice !== "" && choice !== "zlib" && choice !== "libdeflate") throw new InputError(`TSBUILD_DEFLATE=${choice} is not a gzip engine: use libdeflate (the default when built) or zlib`);
+  const file = choice === "zlib" ? undefined : addonFile(dirname(fileURLToPath(import.meta.url)));
+  if (file === undefined && choice === "libdeflate") throw new InputError(`TSBUILD_DEFLATE=libdeflate, but tsbuild's native deflate is not built (${ADDON}); run \`npm run build:native\` (needs a C compiler and libdeflate-dev)`);
+  let addon: NativeDeflate | undefined;
+  if (file !== undefined) {
+    try {
+      addon = loadAddon(file);
+    } catch (err) {
+      throw new TsbuildError("NativeDeflate", `cannot load tsbuild's native deflate ${file}: ${(err as Error).message}; rebuild it with \`npm run build:native\`, or set TSBUILD_DEFLATE=zlib`, { cause: err });
+    }
+  }
+  loaded = { addon };
+  return addon;
+}
