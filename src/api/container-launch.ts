@@ -23,7 +23,11 @@ import { resolveUser, userWithoutRootfs, type ResolvedUser } from "../runtime/us
 import { cachedFacts, recordFacts } from "./run-facts.js";
 import type { Where } from "./container-shared.js";
 
-/** LaunchIo is the caller's side of a launch: streams (all optional: a detached run has none) and stop requests. */
+/**
+ * LaunchIo is the caller's side of a launch: streams (all optional: a detached run has none) and
+ * stop requests. A stdout or stderr that fails (its reader went away) closes the container's end
+ * of that pipe: the container meets the broken pipe, and the launch ends as usual.
+ */
 export interface LaunchIo {
   readonly stdout?: Writable;
   readonly stderr?: Writable;
@@ -34,12 +38,18 @@ export interface LaunchIo {
   readonly signal?: AbortSignal;
 }
 
-/** tee writes every chunk to the log and, when given, to `out` (never ending `out`). */
+/**
+ * tee writes every chunk to the log and, when given, to `out` (never ending `out`). When `out`
+ * fails (its reader went away: EPIPE), the tee fails with it, and the supervisor then closes the
+ * container's end of that pipe (supervise.ts), as a pipeline would.
+ */
 function tee(log: Writable, out: Writable | undefined): Writable {
+  let broken: Error | undefined;
+  out?.on("error", (err: Error) => (broken ??= err));
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       log.write(chunk);
-      if (out) out.write(chunk, () => done());
+      if (out) out.write(chunk, (err) => done(err ?? broken ?? null));
       else done();
     },
   });

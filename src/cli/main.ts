@@ -6,19 +6,12 @@
 // CommonJS bundle run through V8's code cache (bundle-load.ts); unbundled, they are imported.
 import type * as Program from "./program.js";
 import type * as RunFast from "./run-fast.js";
+import { guardStdio } from "./stdio.js";
 
 declare const __TSBUILD_CLI_BUNDLES__: { readonly run: string; readonly program: string } | undefined;
 
 /** BUNDLES names the bundles of the fast run path and of the program (relative to this file), or undefined unbundled. */
 const BUNDLES = typeof __TSBUILD_CLI_BUNDLES__ === "object" ? __TSBUILD_CLI_BUNDLES__ : undefined;
-
-// A reader that stops early (`tsbuild images | head`) closes the pipe: that is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
 
 /** load returns one part of the CLI: from its bundle when bundled, else imported. */
 async function load<T>(part: "run" | "program", label: () => string, unbundled: () => Promise<T>): Promise<T> {
@@ -39,6 +32,9 @@ let program: typeof Program | undefined;
 async function main(): Promise<number> {
   if (mayBeFastRun) fast = await (await load<typeof RunFast>("run", () => (fast === undefined ? "" : "run"), () => import("./run-fast.js"))).fastRun(process.argv);
   if (fast !== undefined) return fast;
+  // The program's commands write to both (the fast path makes them only when it writes: stdio.ts).
+  guardStdio(process.stdout);
+  guardStdio(process.stderr);
   program = await load<typeof Program>("program", () => program?.commandRan() ?? "", () => import("./program.js"));
   return program.run(process.argv);
 }

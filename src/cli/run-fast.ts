@@ -8,6 +8,7 @@
  */
 import { InputError, runContainer, type ContainerOptions } from "../api/container-entry.js";
 import { CONTAINER_OPTIONS, containerOptions, INTERACTIVE_OPTION, optionNames, processSignals, TTY_OPTION, type ContainerFlags } from "./commands/container-flags.js";
+import { guardStdio, relayOutput } from "./stdio.js";
 
 /** FastRun is a foreground run parsed from argv. */
 interface FastRun {
@@ -85,8 +86,12 @@ export async function runForeground(opts: ContainerOptions, interactive: boolean
   if (tty && !process.stdin.isTTY) throw new InputError("the input device is not a TTY: run tsbuild run -t in a terminal, or drop -t");
   // Deviation: with -t the terminal's input reaches the container even without -i (runc and crun relay it).
   const attach = interactive || tty;
-  const res = await runContainer({ ...opts, stdout: process.stdout, stderr: process.stderr, signals: processSignals, ...(attach && { stdin: process.stdin }), ...(tty && { tty: true }) });
-  if (res.oomKilled) process.stderr.write("tsbuild: the container was killed by its memory limit\n");
+  // With a terminal the container writes to tsbuild's own (the real streams); else its output is
+  // relayed, tsbuild's stdout and stderr made when the first bytes come, and a reader that goes
+  // away breaks the container's pipe (stdio.ts).
+  const out = tty ? { stdout: guardStdio(process.stdout), stderr: guardStdio(process.stderr) } : { stdout: relayOutput("stdout"), stderr: relayOutput("stderr") };
+  const res = await runContainer({ ...opts, ...out, signals: processSignals, ...(attach && { stdin: process.stdin }), ...(tty && { tty: true }) });
+  if (res.oomKilled) guardStdio(process.stderr).write("tsbuild: the container was killed by its memory limit\n");
   process.exitCode = res.exitCode;
 }
 
@@ -98,7 +103,7 @@ export async function fastRun(argv: readonly string[]): Promise<number | undefin
     await runForeground(containerOptions(parsed.image, parsed.command, parsed.flags, parsed.root), parsed.flags.interactive === true, parsed.flags.tty === true);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
-    process.stderr.write(`tsbuild: ${err instanceof Error ? err.message : String(err)}\n`);
+    guardStdio(process.stderr).write(`tsbuild: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }

@@ -116,6 +116,10 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
   const stderr = child.stderr!;
   stdout.pipe(io.stdout, { end: false });
   stderr.pipe(io.stderr, { end: false });
+  // An output that fails (its reader went away) closes the command's end of that pipe: its next
+  // write meets the broken pipe (SIGPIPE), as in a shell pipeline, instead of blocking on a full pipe.
+  io.stdout.on("error", () => stdout.destroy());
+  io.stderr.on("error", () => stderr.destroy());
   if (io.stdin && child.stdin) {
     // EPIPE when the container stops reading before stdin ends is normal for a pipe.
     child.stdin.on("error", () => undefined);

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect } from "vitest";
 import { requirePrerequisites } from "../helpers/prerequisites.js";
 import { e2eMissing, makeEnv, type Env } from "./helpers.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
+export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.cjs");
 /** lifecycleMissing names what the lifecycle tests lack here, or undefined. */
 export const lifecycleMissing = e2eMissing() ?? (existsSync(CLI) ? undefined : `${CLI} is missing (run npm run build)`);
 
 /** cliEnv is the environment the CLI runs with: the test store as TSBUILD_ROOT. */
-function cliEnv(env: Env): NodeJS.ProcessEnv {
+export function cliEnv(env: Env): NodeJS.ProcessEnv {
   return { ...process.env, TSBUILD_ROOT: env.root };
 }
 

@@ -3,13 +3,53 @@
 // the container; a failure before the runtime starts leaves no cgroup, mount or container behind;
 // a kept container's writable layer holds its changes but no /etc stubs.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { makeBusyboxRootfs } from "../helpers/rootfs.js";
-import { background, cgroupsNamed, describeLifecycle, liveWithArg, mountsUnder, parentOf, tsbuild, until } from "./lifecycle-helpers.js";
+import { background, cgroupsNamed, CLI, cliEnv, describeLifecycle, liveWithArg, mountsUnder, parentOf, tsbuild, until } from "./lifecycle-helpers.js";
 
 describeLifecycle("container launcher", (env) => {
+  it("a foreground run makes tsbuild's stdout only when the container writes to it; a reader that stops early breaks the container's pipe, and the run ends and cleans up as usual", () => {
+    // Node makes process.stdout on first use; over a file it loads its sync write stream then.
+    const hook = join(env.dir, "module-list.cjs");
+    writeFileSync(hook, `process.on("exit", () => require("fs").writeSync(2, "\\nLOADED " + JSON.stringify(process.moduleLoadList) + "\\n"));\n`);
+    const runTo = (file: string, command: string[]) => {
+      const fd = openSync(file, "w");
+      try {
+        const r = spawnSync(process.execPath, ["-r", hook, CLI, "run", "--rm", "busybox", ...command], { env: cliEnv(env), stdio: ["ignore", fd, "pipe"], encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        return JSON.parse(/LOADED (.*)/.exec(r.stderr)![1]!) as string[];
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const quiet = join(env.dir, "quiet.out");
+    // The image's first run unpacks it (a stream's pipe() looks at process.stdout); the next ones do not.
+    expect(tsbuild(env, ["run", "--rm", "busybox", "true"]).code).toBe(0);
+    expect(runTo(quiet, ["true"])).not.toContain("NativeModule internal/fs/sync_write_stream");
+    expect(readFileSync(quiet, "utf8")).toBe("");
+    const said = join(env.dir, "said.out");
+    expect(runTo(said, ["sh", "-c", "seq 1 50000; echo done"])).toContain("NativeModule internal/fs/sync_write_stream");
+    const lines = readFileSync(said, "utf8").split("\n");
+    expect(lines.slice(0, 2)).toEqual(["1", "2"]);
+    expect(lines.slice(-3)).toEqual(["50000", "done", ""]);
+    // The reader goes: the container meets the broken pipe itself (here seq, not pid 1, dies of
+    // SIGPIPE; sh goes on), and the run ends as usual, its container removed.
+    const head = spawnSync("sh", ["-c", `"${process.execPath}" "${CLI}" run --rm busybox sh -c 'seq 1 500000; echo "seq: $?" >&2; exit 5' | head -n 2`], { env: cliEnv(env), encoding: "utf8" });
+    expect(head.stdout).toBe("1\n2\n");
+    expect(head.stderr).toBe("seq: 141\n");
+    const errHead = spawnSync("sh", ["-c", `"${process.execPath}" "${CLI}" run --rm busybox sh -c 'seq 1 500000 >&2; echo "seq: $?"; exit 6' 2>&1 >/dev/null | head -n 2; echo "$?"`], { env: cliEnv(env), encoding: "utf8" });
+    expect(errHead.stdout).toBe("1\n2\n0\n");
+    expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
+    // A container that ignores SIGPIPE gets EPIPE, goes on, and its exit code is tsbuild's.
+    const ignoring = spawnSync("bash", ["-c", `set -o pipefail; "${process.execPath}" "${CLI}" run --rm busybox sh -c 'trap "" PIPE; seq 1 500000; echo "seq: $?" >&2; exit 7' | head -n 1`], { env: cliEnv(env), encoding: "utf8" });
+    expect(ignoring.stdout).toBe("1\n");
+    expect(ignoring.stderr).toMatch(/^seq: (?!141\n)[1-9]\d*\n$/); // a write error, not the signal
+    expect(ignoring.status).toBe(7);
+    expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
+  });
+
   for (const runtime of ["runc", "crun"]) {
     it(`${runtime}: the overlay lives in the runtime's mount namespace and goes with it; the container gets fds 0-2 only`, async () => {
       const word = runtime === "runc" ? "4141" : "4142";
