@@ -4,10 +4,10 @@
  * when the first layer is compressed. Undefined when it is not built, or when TSBUILD_DEFLATE=zlib
  * asks for Node's zlib; parallelGzip then uses zlib.
  */
-import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InputError, TsbuildError } from "../core/errors.js";
+import { NATIVE_DIR, nativeFile } from "../core/native.js";
 
 /** NativeDeflate is the addon's interface (see native/deflate.c). */
 export interface NativeDeflate {
@@ -17,8 +17,8 @@ export interface NativeDeflate {
   readonly libdeflateVersion: string;
 }
 
-/** ADDON is the addon's path below the package's root. */
-const ADDON = "native/build/tsbuild_deflate.node";
+/** ADDON is the addon's file name in native/build. */
+const ADDON = "tsbuild_deflate.node";
 
 /**
  * addonFile is the built addon in `from` or the nearest directory above it that has one (the
@@ -26,11 +26,7 @@ const ADDON = "native/build/tsbuild_deflate.node";
  * undefined.
  */
 export function addonFile(from: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const file = `${dir === "/" ? "" : dir}/${ADDON}`;
-    if (statSync(file, { throwIfNoEntry: false })?.isFile() === true) return file;
-    if (dirname(dir) === dir) return undefined;
-  }
+  return nativeFile(from, ADDON);
 }
 
 /** loadAddon opens the addon at `file` as require() would, without the module loader. */
@@ -54,7 +50,7 @@ export function nativeDeflate(): NativeDeflate | undefined {
   const choice = process.env.TSBUILD_DEFLATE ?? "";
   if (choice !== "" && choice !== "zlib" && choice !== "libdeflate") throw new InputError(`TSBUILD_DEFLATE=${choice} is not a gzip engine: use libdeflate (the default when built) or zlib`);
   const file = choice === "zlib" ? undefined : addonFile(dirname(fileURLToPath(import.meta.url)));
-  if (file === undefined && choice === "libdeflate") throw new InputError(`TSBUILD_DEFLATE=libdeflate, but tsbuild's native deflate is not built (${ADDON}); run \`npm run build:native\` (needs a C compiler and libdeflate-dev)`);
+  if (file === undefined && choice === "libdeflate") throw new InputError(`TSBUILD_DEFLATE=libdeflate, but tsbuild's native deflate is not built (${NATIVE_DIR}/${ADDON}); run \`npm run build:native\` (needs a C compiler and libdeflate-dev)`);
   let addon: NativeDeflate | undefined;
   if (file !== undefined) {
     try {

@@ -50,6 +50,19 @@ describeLifecycle("container launcher", (env) => {
     expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
   });
 
+  it("the shell launcher (TSBUILD_LAUNCHER=sh; where the native one is not built) starts runc and crun alike", () => {
+    for (const runtime of ["runc", "crun"]) {
+      const r = spawnSync(process.execPath, [CLI, "run", "--rm", "--runtime", runtime, "-w", "/made/here", "busybox", "sh", "-c", "ls /proc/self/fd; pwd; wc -c < /etc/hostname"], { env: { ...cliEnv(env), TSBUILD_LAUNCHER: "sh" }, encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.split(/\s+/).filter(Boolean)).toEqual(["0", "1", "2", "3", "/made/here", "13"]);
+    }
+    const bad = spawnSync(process.execPath, [CLI, "run", "--rm", "busybox", "true"], { env: { ...cliEnv(env), TSBUILD_LAUNCHER: "bash" }, encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("TSBUILD_LAUNCHER=bash is not a launcher: use native (the default when built) or sh");
+    expect(mountsUnder(env.root)).toEqual([]);
+    expect(readdirSync(`${env.root}/containers`).filter((n) => n !== "names")).toEqual([]);
+  });
+
   for (const runtime of ["runc", "crun"]) {
     it(`${runtime}: the overlay lives in the runtime's mount namespace and goes with it; the container gets fds 0-2 only`, async () => {
       const word = runtime === "runc" ? "4141" : "4142";

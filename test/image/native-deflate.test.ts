@@ -1,7 +1,8 @@
-// The native deflate's build (scripts/build-native.mjs) and loading (src/image/native-deflate.ts):
-// a build in a copy of the package makes an addon that loads and deflates; a build that cannot
-// compile says why and falls back, or fails under TSBUILD_NATIVE=required; the loader finds the
-// addon above its module, refuses another addon, and follows TSBUILD_DEFLATE.
+// The native parts' build (scripts/build-native.mjs) and the deflate addon's loading
+// (src/image/native-deflate.ts): a build in a copy of the package makes an addon that loads and
+// deflates, and the launcher; a build that cannot compile says why and falls back, or fails under
+// TSBUILD_NATIVE=required; the loader finds the addon above its module, refuses another addon,
+// and follows TSBUILD_DEFLATE.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,7 @@ function packageCopy(name: string): string {
   mkdirSync(join(dir, "native"), { recursive: true });
   copyFileSync(join(repo, "scripts/build-native.mjs"), join(dir, "scripts/build-native.mjs"));
   copyFileSync(join(repo, "native/deflate.c"), join(dir, "native/deflate.c"));
+  copyFileSync(join(repo, "native/launcher.c"), join(dir, "native/launcher.c"));
   return dir;
 }
 
@@ -44,6 +46,7 @@ describe.skipIf(missingCompiler !== undefined)("scripts/build-native.mjs", () =>
     expect(first.status, first.output).toBe(0);
     const file = join(dir, "native/build/tsbuild_deflate.node");
     expect(first.output).toContain(`built ${file}`);
+    expect(first.output).toContain(`built ${join(dir, "native/build/tsbuild-launcher")}`);
     const addon = loadAddon(file);
     expect(addon.libdeflateVersion).toMatch(/^\d+\.\d+/);
     const before = statSync(file).mtimeMs;
@@ -60,7 +63,8 @@ describe.skipIf(missingCompiler !== undefined)("scripts/build-native.mjs", () =>
     const dir = packageCopy("broken");
     const soft = build(dir, { CC: "/bin/false" });
     expect(soft.status).toBe(0);
-    expect(soft.output).toMatch(/native deflate not built: \/bin\/false failed.*zlib.*libdeflate-dev/s);
+    expect(soft.output).toMatch(/native tsbuild_deflate\.node not built: \/bin\/false failed.*zlib.*libdeflate-dev/);
+    expect(soft.output).toMatch(/native tsbuild-launcher not built: \/bin\/false failed.*unshare, sh and mount/);
     const hard = build(dir, { CC: "/bin/false", TSBUILD_NATIVE: "required" });
     expect(hard.status).toBe(1);
     expect(hard.output).toContain("TSBUILD_NATIVE=required");
@@ -72,7 +76,7 @@ describe.skipIf(missingCompiler !== undefined)("scripts/build-native.mjs", () =>
     const dir = packageCopy("off");
     const res = build(dir, { TSBUILD_NATIVE: "off" });
     expect(res.status).toBe(0);
-    expect(res.output).toContain("TSBUILD_NATIVE=off");
+    expect(res.output).toContain("TSBUILD_NATIVE=off: native parts not built");
     expect(statSync(join(dir, "native/build"), { throwIfNoEntry: false })).toBeUndefined();
   });
 });

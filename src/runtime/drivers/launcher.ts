@@ -16,9 +16,17 @@
  *      fds 0-2.
  * Fd 3 is one socket both ways (tsbuild's side: Handshake). Until step 4 the launcher's error
  * messages go to fd 3 too, not to the container's stderr.
+ *
+ * Where it is built, the launcher is native/launcher.c (tsbuild-launcher, nativeLauncher): the
+ * same steps and protocol as one program, which execs nothing before the runtime (the shell
+ * launcher execs unshare, sh and mount first); the shell launcher is used without it.
  */
 import type { ChildProcess } from "node:child_process";
+import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { InputError } from "../../core/errors.js";
+import { NATIVE_DIR, nativeFile } from "../../core/native.js";
 import { shellQuote } from "../process.js";
 
 /** OverlayStep is an overlay mount for the launcher: run in `cwd` (the links dir, if any), `data` for -o, mounted at `target`. */
@@ -46,6 +54,8 @@ export interface LauncherPlan {
    * one exec fewer, and its side steps are the cgroup joins alone.
    */
   readonly mountTable?: string;
+  /** native is the native launcher to run the plan with (nativeLauncher), else the shell launcher runs it. */
+  readonly native?: string;
 }
 
 
@@ -117,6 +127,42 @@ function tableSteps(plan: LauncherPlan): { opens: string[]; side: string[]; clos
     side: [...plan.join.filter((d) => !under.includes(d)).map((dir) => `echo $$ > ${procs(dir)}`), ...fds.map((fd) => `echo $$ >&${fd}`)],
     closes: fds.map((fd) => `exec ${fd}>&-`),
   };
+}
+
+/** LAUNCHER is the native launcher's file name in native/build (built from native/launcher.c). */
+const LAUNCHER = "tsbuild-launcher";
+
+/**
+ * nativeLauncher is the path of the built native launcher, found from this module's directory
+ * upwards, or undefined when it is not built or TSBUILD_LAUNCHER=sh asks for the shell launcher.
+ * TSBUILD_LAUNCHER=native makes a missing one an error.
+ */
+export function nativeLauncher(from = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  const choice = process.env.TSBUILD_LAUNCHER ?? "";
+  if (choice === "sh") return undefined;
+  if (choice !== "" && choice !== "native") throw new InputError(`TSBUILD_LAUNCHER=${choice} is not a launcher: use native (the default when built) or sh`);
+  const file = nativeFile(from, LAUNCHER);
+  if (file === undefined && choice === "native") throw new InputError(`TSBUILD_LAUNCHER=native, but ${NATIVE_DIR}/${LAUNCHER} is not built; run \`npm run build:native\` (needs a C compiler)`);
+  return file;
+}
+
+/**
+ * nativeLauncherArgv is the command line of the native launcher `binary` for `plan`: the overlay
+ * mounted in its links dir, the cgroup joins (on a thread, while it mounts), `detach` hidden
+ * under an empty read-only tmpfs (cgroup.procs files under it opened before), then the runtime.
+ * A mountTable is not used: the launcher makes the mounts itself.
+ */
+export function nativeLauncherArgv(plan: LauncherPlan, binary: string): string[] {
+  const o = plan.overlay;
+  return [
+    binary,
+    ...(plan.privateMounts ? ["-p"] : []),
+    ...(o ? [...(o.cwd !== undefined ? ["-C", o.cwd] : []), "-o", o.data, "-t", o.target] : []),
+    ...plan.join.flatMap((dir) => ["-j", dir]),
+    ...(plan.detach !== undefined ? ["-d", plan.detach] : []),
+    "--",
+    ...plan.runtime,
+  ];
 }
 
 /**

@@ -16,7 +16,7 @@ import { clampRlimits, findOnPath, ownHardLimits, runCommand, shellQuote } from 
 import { overlayLinksSync, removeLinksSync } from "../overlay.js";
 import { defaultSeccomp, goArch } from "../seccomp.js";
 import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
-import { Handshake, launcherArgv, mountTableOf, type LauncherPlan } from "./launcher.js";
+import { Handshake, launcherArgv, mountTableOf, nativeLauncher, nativeLauncherArgv, type LauncherPlan } from "./launcher.js";
 import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter, type SeccompKey } from "./seccomp-cache.js";
 
 /** OciRuntimeName is an OCI runtime tsbuild knows how to drive. */
@@ -293,11 +293,13 @@ class OciDriver implements Driver {
       links = overlay?.cwd;
       const detach = this.hybrid ? this.mounts.unified : undefined;
       const base = { runtime: rt.argv, privateMounts: overlay !== undefined || detach !== undefined, join, ...(overlay && { overlay }), ...(detach !== undefined && { detach }) };
-      // One `mount -a` of a table makes the overlay and hides the cgroup2 mount (launcher.ts).
-      const table = mountTableOf(base);
+      // The native launcher makes its mounts itself; the shell one with one `mount -a` of a table
+      // (the overlay, and a tmpfs that hides the cgroup2 mount: launcher.ts).
+      const native = nativeLauncher();
+      const table = native === undefined ? mountTableOf(base) : undefined;
       let mountTable: string | undefined;
       if (table !== undefined) writeFileSync((mountTable = posix.join(bundle.dir, "mounts.fstab")), table, { mode: 0o600 });
-      const plan = { ...base, ...(mountTable !== undefined && { mountTable }) };
+      const plan = { ...base, ...(mountTable !== undefined && { mountTable }), ...(native !== undefined && { native }) };
       // The first cgroup move after a pause waits for an RCU grace period (the kernel's switch to
       // fast moves, 5-10 ms here) while it holds the cgroup mutex: started now, after the mkdirs
       // and right before the launcher, it passes while the launcher is spawned and starts, and
@@ -344,7 +346,7 @@ class OciDriver implements Driver {
     // The C locale: unshare, mount and umount then load no locale files (C.UTF-8's are a dozen).
     const env = { ...process.env, LC_ALL: "C" };
     const spawned = { control: true, env, onSpawn: (c: ChildProcess) => ((pid = c.pid), (hs = new Handshake(c))) };
-    const argv = launcherArgv(plan);
+    const argv = plan.native !== undefined ? nativeLauncherArgv(plan, plan.native) : launcherArgv(plan);
     const running = req.terminal ? superviseTerminal(argv, io, { ...hooks, killAll: stop }, spawned) : supervise(argv, io, { ...hooks, killAll: stop }, undefined, spawned);
     const launcher = hs as Handshake | undefined;
     if (!launcher) return running;
