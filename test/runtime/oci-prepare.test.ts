@@ -28,6 +28,23 @@ function pidsDir(mounts: CgroupMounts, id: string): string | undefined {
 
 let counter = 0;
 
+/** openFds counts this process's open files that are a cgroup.procs (the warming's file). */
+const openFds = (): number =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).endsWith("/cgroup.procs");
+    } catch {
+      // Closed since the listing (the listing's own fd, say).
+      return false;
+    }
+  }).length;
+
+/** settled waits until no warming of an earlier test (stopped while its write was under way) holds its file. */
+const settled = async (): Promise<number> => {
+  for (let i = 0; i < 100 && openFds() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  return openFds();
+};
+
 describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
   const skip = missingFor(runtime) !== undefined;
   let tmp = "";
@@ -85,13 +102,17 @@ describe.each(["crun", "runc"] as const)("%s: prepare", (runtime) => {
     if (dir !== undefined) expect(existsSync(dir)).toBe(false);
   });
 
-  it.skipIf(skip)("a prepare that no start took is undone by its release", async () => {
+  it.skipIf(skip)("a prepare that no start took is undone by its release, its cgroup warming stopped", async () => {
     const id = `prep-${runtime}-${process.pid}-${++counter}`;
+    const before = await settled();
     const release = driver.prepare?.(id, specResources({ pidsLimit: 77 }));
     const dir = pidsDir(mounts, id);
     if (dir !== undefined && runtime === "crun" && mounts.mode !== "v2") expect(existsSync(dir)).toBe(true);
+    // The warming starts with the cgroups (prepare), so that its slow first move is over before the launcher's joins.
+    expect(openFds()).toBe(before + 1);
     await release?.();
     if (dir !== undefined) expect(existsSync(dir)).toBe(false);
+    expect(await settled()).toBe(before);
     // A later run of another id is unaffected by the released one.
     const r = await run(`prep-${runtime}-${process.pid}-${++counter}`, "echo ok");
     expect(r.out).toBe("ok\n");
@@ -131,23 +152,6 @@ const notRoot = process.getuid?.() === 0 ? undefined : "writing cgroup.procs nee
 requirePrerequisites("the cgroup warming tests", notRoot);
 
 describe.skipIf(notRoot !== undefined)("warmCgroupAttach", () => {
-  /** openFds counts this process's open files that are a cgroup.procs (the warming's file). */
-  const openFds = (): number =>
-    readdirSync("/proc/self/fd").filter((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`).endsWith("/cgroup.procs");
-      } catch {
-        // Closed since the listing (the listing's own fd, say).
-        return false;
-      }
-    }).length;
-
-  /** settled waits until no warming of an earlier test (stopped while its write was under way) holds its file. */
-  const settled = async (): Promise<number> => {
-    for (let i = 0; i < 100 && openFds() > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    return openFds();
-  };
-
   it("keeps writing until stopped and then closes its file", async () => {
     const mounts = await readCgroupMounts();
     const before = await settled();

@@ -81,6 +81,8 @@ class OciDriver implements Driver {
   readonly warnings: readonly string[] = [];
   /** prepared holds the cgroups prepare() made for a bundle id (the dirs to join) until its start takes them. */
   private readonly prepared = new Map<string, readonly string[]>();
+  /** warming holds the stop of the cgroup warming prepare() started for a bundle id, until its start takes it. */
+  private readonly warming = new Map<string, () => void>();
   constructor(
     readonly name: OciRuntimeName,
     private readonly binary: string,
@@ -256,7 +258,12 @@ class OciDriver implements Driver {
       return () => removeCgroupTree(this.mounts, rel);
     }
     this.prepared.set(id, join);
+    // The cgroup warming (see start) begins as soon as the cgroups exist: its first move waits
+    // out the RCU grace period that the launcher's joins would otherwise wait for.
+    this.warming.set(id, warmCgroupAttach(this.mounts));
     return async () => {
+      this.warming.get(id)?.();
+      this.warming.delete(id);
       // Taken by a start, whose own cleanup removes the cgroups.
       if (!this.prepared.delete(id)) return;
       await removeCgroupTree(this.mounts, rel);
@@ -301,12 +308,14 @@ class OciDriver implements Driver {
       if (table !== undefined) writeFileSync((mountTable = posix.join(bundle.dir, "mounts.fstab")), table, { mode: 0o600 });
       const plan = { ...base, ...(mountTable !== undefined && { mountTable }), ...(native !== undefined && { native }) };
       // The first cgroup move after a pause waits for an RCU grace period (the kernel's switch to
-      // fast moves, 5-10 ms here) while it holds the cgroup mutex: started now, after the mkdirs
-      // and right before the launcher, it passes while the launcher is spawned and starts, and
-      // the launcher's joins find the fast mode or wait only for its rest. Started earlier (in
-      // prepare), it was over and the mode switched back before the joins whenever this process
-      // was too busy to renew it (the spawn alone takes several milliseconds).
-      stopWarming = warmCgroupAttach(this.mounts);
+      // fast moves, 5-12 ms here) while it holds the cgroup mutex: the warming prepare() started
+      // right after its mkdirs (or, without a prepare, one started now, right before the
+      // launcher) is that move, and the launcher's joins wait only for the rest of its grace
+      // period. Not before the mkdirs, which would wait on the mutex. (With the native launcher,
+      // which reaches its joins 0.5 ms after it starts, the joins still wait for part of it:
+      // starting the warming at prepare instead of here measured -0.55 ms in 200 pairs.)
+      stopWarming = this.warming.get(bundle.id) ?? warmCgroupAttach(this.mounts);
+      this.warming.delete(bundle.id);
       // Where tsbuild joins the cgroups (the launcher, before it reads `go`), no move follows the go-ahead: the warming ends then.
       const afterGo = join.length > 0 ? () => stopWarming() : undefined;
       const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel, afterGo) : await this.direct(req, rt, bundle, io, rel);
