@@ -13,6 +13,8 @@
  *   -d   hide the mount at HIDE under an empty read-only tmpfs (the cgroup2 mount on hybrid
  *        hosts, which crun must not see); cgroup.procs files under it are opened before
  *
+ * Every signal is set to its default disposition and unblocked first.
+ *
  * fd 3 is a socket to tsbuild: the launcher writes `m` when the mounts are made, then reads
  * `go` (anything else, or end of file, and it exits with status 1, starting nothing), writes `x`,
  * closes fd 3 and execs RUNTIME, so that only fds 0-2 reach it. Until then its error messages go
@@ -27,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CONTROL_FD 3
@@ -77,7 +81,30 @@ static void *joiner(void *arg) {
   return NULL;
 }
 
+/* kernel_sigaction is the kernel's struct for rt_sigaction (glibc's sigaction refuses its own
+ * internal signals 32 and 33, which glibc's posix_spawn leaves ignored in a child). */
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask;
+};
+
+/* default_signals puts every signal at its default disposition and blocks none, so that the
+ * runtime and the container start as from a fresh exec (tsbuild's native spawn leaves glibc's
+ * internal signals ignored; Node ignores SIGPIPE). */
+static void default_signals(void) {
+  struct kernel_sigaction dfl = {SIG_DFL, 0, NULL, 0};
+  for (int sig = 1; sig <= 64; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+  }
+  unsigned long none = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+}
+
 int main(int argc, char **argv) {
+  default_signals();
   int private_mounts = 0;
   const char *cwd = NULL, *data = NULL, *target = NULL, *hide = NULL;
   int i = 1;

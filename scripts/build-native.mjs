@@ -2,13 +2,15 @@
 // Builds tsbuild's optional native parts with the system C compiler into native/build/:
 //   tsbuild_deflate.node  native/deflate.c, a Node-API addon over libdeflate (layer gzip), built
 //                         against Node's own Node-API headers;
+//   tsbuild_spawn.node    native/spawn.c, a Node-API addon that starts the OCI launcher with
+//                         posix_spawn (src/runtime/native-spawn.ts);
 //   tsbuild-launcher      native/launcher.c, the OCI runtime launcher as one program instead of
 //                         unshare + sh + mount (src/runtime/drivers/launcher.ts).
 // Run by `npm install`/`npm ci` (the package's install script) and by `npm run build`.
 //
-// Both are optional: without the addon layers are gzipped with Node's zlib (slower, larger
-// blobs); without the launcher the OCI drivers start runtimes through util-linux and sh (a few
-// milliseconds more per start). What cannot be built (no C compiler, no libdeflate-dev, no Node
+// All are optional: without the deflate addon layers are gzipped with Node's zlib (slower,
+// larger blobs); without the others a container start takes a few milliseconds more (the
+// launcher forked by child_process, and run through util-linux and sh). What cannot be built (no C compiler, no libdeflate-dev, no Node
 // headers) is reported with the reason and how to get it, and the script exits 0, unless
 // TSBUILD_NATIVE=required (CI sets it through .ci/run), which makes it exit 1;
 // TSBUILD_NATIVE=off builds nothing. An output newer than its source and this script is kept.
@@ -34,6 +36,14 @@ function mtime(p) {
   return statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 }
 
+/** addonArgs are the compiler argument lists of a Node-API addon, one per list of link options, or why it cannot be built. */
+function addonArgs(src, out, links) {
+  const include = headerDir();
+  if (include === undefined) return "Node's headers (include/node/node_api.h) were not found next to the node executable or in npm's nodedir";
+  const common = ["-O2", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", `-I${include}`, "-o", out, src];
+  return links.map((link) => [...common, ...link]);
+}
+
 /**
  * TARGETS: each output, its source, what it does without it, and the compiler argument lists to
  * try in order (undefined: it cannot be built here, the string saying why).
@@ -44,11 +54,16 @@ const TARGETS = [
     source: "deflate.c",
     without: "layers will be gzipped with Node's zlib (slower, about 5% larger)",
     attempts(src, out) {
-      const include = headerDir();
-      if (include === undefined) return "Node's headers (include/node/node_api.h) were not found next to the node executable or in npm's nodedir";
-      const common = ["-O2", "-fPIC", "-shared", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", `-I${include}`, "-o", out, src];
       // libdeflate linked in statically when its archive allows (no libdeflate0 needed at run time), else the shared library.
-      return [[...common, "-Wl,-Bstatic", "-ldeflate", "-Wl,-Bdynamic"], [...common, "-ldeflate"]];
+      return addonArgs(src, out, [["-Wl,-Bstatic", "-ldeflate", "-Wl,-Bdynamic"], ["-ldeflate"]]);
+    },
+  },
+  {
+    out: "tsbuild_spawn.node",
+    source: "spawn.c",
+    without: "the launcher of a container start is spawned with Node's child_process (a fork: a few milliseconds more)",
+    attempts(src, out) {
+      return addonArgs(src, out, [[]]);
     },
   },
   {

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { TsbuildError } from "../core/index.js";
 import type { RunIo, RunResult } from "./driver.js";
+import { hasNativeSpawn, spawnWithControl, type SpawnedChild } from "./native-spawn.js";
 import { signalFromStatus, statusFromExit } from "./process.js";
 
 /** SuperviseHooks are the driver-specific ways to stop a container and to signal its main process. */
@@ -36,7 +37,13 @@ export interface Spawned {
   readonly control?: boolean;
   /** env replaces the inherited environment (supervise's own `env` argument comes first). */
   readonly env?: NodeJS.ProcessEnv;
-  readonly onSpawn?: (child: ChildProcess) => void;
+  readonly onSpawn?: (child: SpawnedChild) => void;
+  /**
+   * native starts the command (with `control`) through tsbuild's native spawn when it is built
+   * (native-spawn.ts): for the native launcher, which sets every signal to its default itself
+   * (glibc's posix_spawn leaves its internal signals 32 and 33 ignored in the child).
+   */
+  readonly native?: boolean;
 }
 
 /** KILL_GRACE_MS is how long killAll may take before the whole process group gets SIGKILL. */
@@ -67,7 +74,7 @@ interface StopState {
  * `hooks.killAll` once, with SIGKILL of the process group after KILL_GRACE_MS (or at once if
  * killAll fails). Returns the state and a function that disarms everything.
  */
-function watchStops(child: ChildProcess, io: RunIo, hooks: SuperviseHooks): { state: StopState; timers: NodeJS.Timeout[]; disarm: () => void } {
+function watchStops(child: SpawnedChild, io: RunIo, hooks: SuperviseHooks): { state: StopState; timers: NodeJS.Timeout[]; disarm: () => void } {
   const state: StopState = { timedOut: false, aborted: false, stopError: undefined, stopping: false };
   const timers: NodeJS.Timeout[] = [];
   const stop = (): void => {
@@ -108,7 +115,16 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
   const [cmd, ...args] = argv;
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
   const control = spawned.control === true ? (["pipe"] as const) : [];
-  const child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe", ...control], detached: true, env: env ?? spawned.env ?? process.env });
+  const childEnv = env ?? spawned.env ?? process.env;
+  let child: SpawnedChild;
+  if (spawned.control === true && spawned.native === true && hasNativeSpawn()) {
+    // The native spawn (native-spawn.ts): posix_spawn, whose cost does not grow with this heap.
+    try {
+      child = spawnWithControl(cmd, args, childEnv, io.stdin !== undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  } else child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe", ...control], detached: true, env: childEnv });
   spawned.onSpawn?.(child);
   const { state, timers, disarm } = watchStops(child, io, hooks);
   // Both are pipes (stdio "pipe" above), so never null.
@@ -179,7 +195,7 @@ export function superviseTerminal(argv: readonly string[], io: RunIo, hooks: Sup
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "superviseTerminal needs a program"));
   const fds = [terminalFd(io.stdin, "r"), terminalFd(io.stdout, "w"), terminalFd(io.stderr, "w")];
   const close = (): void => fds.forEach((fd) => fd !== undefined && closeSync(fd));
-  let child: ChildProcess;
+  let child: SpawnedChild;
   try {
     const control = spawned.control === true ? (["pipe"] as const) : [];
     child = spawn(cmd, args, { stdio: [fds[0] ?? io.stdin ?? "ignore", fds[1] ?? io.stdout, hooks.unwrapLog === true ? "pipe" : (fds[2] ?? io.stderr), ...control], env: spawned.env ?? process.env });

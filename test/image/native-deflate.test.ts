@@ -24,6 +24,7 @@ function packageCopy(name: string): string {
   copyFileSync(join(repo, "scripts/build-native.mjs"), join(dir, "scripts/build-native.mjs"));
   copyFileSync(join(repo, "native/deflate.c"), join(dir, "native/deflate.c"));
   copyFileSync(join(repo, "native/launcher.c"), join(dir, "native/launcher.c"));
+  copyFileSync(join(repo, "native/spawn.c"), join(dir, "native/spawn.c"));
   return dir;
 }
 
@@ -47,6 +48,7 @@ describe.skipIf(missingCompiler !== undefined)("scripts/build-native.mjs", () =>
     const file = join(dir, "native/build/tsbuild_deflate.node");
     expect(first.output).toContain(`built ${file}`);
     expect(first.output).toContain(`built ${join(dir, "native/build/tsbuild-launcher")}`);
+    expect(first.output).toContain(`built ${join(dir, "native/build/tsbuild_spawn.node")}`);
     const addon = loadAddon(file);
     expect(addon.libdeflateVersion).toMatch(/^\d+\.\d+/);
     const before = statSync(file).mtimeMs;
@@ -65,6 +67,7 @@ describe.skipIf(missingCompiler !== undefined)("scripts/build-native.mjs", () =>
     expect(soft.status).toBe(0);
     expect(soft.output).toMatch(/native tsbuild_deflate\.node not built: \/bin\/false failed.*zlib.*libdeflate-dev/);
     expect(soft.output).toMatch(/native tsbuild-launcher not built: \/bin\/false failed.*unshare, sh and mount/);
+    expect(soft.output).toMatch(/native tsbuild_spawn\.node not built: \/bin\/false failed.*child_process/);
     const hard = build(dir, { CC: "/bin/false", TSBUILD_NATIVE: "required" });
     expect(hard.status).toBe(1);
     expect(hard.output).toContain("TSBUILD_NATIVE=required");

@@ -21,12 +21,12 @@
  * same steps and protocol as one program, which execs nothing before the runtime (the shell
  * launcher execs unshare, sh and mount first); the shell launcher is used without it.
  */
-import type { ChildProcess } from "node:child_process";
 import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { InputError } from "../../core/errors.js";
 import { NATIVE_DIR, nativeFile } from "../../core/native.js";
+import type { SpawnedChild } from "../native-spawn.js";
 import { shellQuote } from "../process.js";
 
 /** OverlayStep is an overlay mount for the launcher: run in `cwd` (the links dir, if any), `data` for -o, mounted at `target`. */
@@ -205,7 +205,7 @@ export class Handshake {
   private sent = false;
   private readonly control: Duplex;
 
-  constructor(child: ChildProcess) {
+  constructor(child: SpawnedChild) {
     // One socket both ways: `go` is written to it, the launcher's report is read from it.
     const report = (this.control = child.stdio[3] as Duplex);
     // EPIPE when the launcher already exited: its exit and report say why.

@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, promises as fs, realpathSync, statSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
@@ -16,6 +15,7 @@ import { clampRlimits, findOnPath, ownHardLimits, runCommand, shellQuote } from 
 import { overlayLinksSync, removeLinksSync } from "../overlay.js";
 import { defaultSeccomp, goArch } from "../seccomp.js";
 import { runResultOf, supervise, superviseTerminal, type Supervised, type SuperviseHooks } from "../supervise.js";
+import type { SpawnedChild } from "../native-spawn.js";
 import { Handshake, launcherArgv, mountTableOf, nativeLauncher, nativeLauncherArgv, type LauncherPlan } from "./launcher.js";
 import { harvestSeccomp, readCachedFilter, SECCOMP_BPF_ANNOTATION, seccompCompileId, seccompKey, storeFilter, type SeccompKey } from "./seccomp-cache.js";
 
@@ -354,7 +354,7 @@ class OciDriver implements Driver {
     };
     // The C locale: unshare, mount and umount then load no locale files (C.UTF-8's are a dozen).
     const env = { ...process.env, LC_ALL: "C" };
-    const spawned = { control: true, env, onSpawn: (c: ChildProcess) => ((pid = c.pid), (hs = new Handshake(c))) };
+    const spawned = { control: true, native: plan.native !== undefined, env, onSpawn: (c: SpawnedChild) => ((pid = c.pid), (hs = new Handshake(c))) };
     const argv = plan.native !== undefined ? nativeLauncherArgv(plan, plan.native) : launcherArgv(plan);
     const running = req.terminal ? superviseTerminal(argv, io, { ...hooks, killAll: stop }, spawned) : supervise(argv, io, { ...hooks, killAll: stop }, undefined, spawned);
     const launcher = hs as Handshake | undefined;
