@@ -43,10 +43,11 @@ typedef struct {
   int pidfd;
 } Watch;
 
-static napi_value throw_error(napi_env env, const char *what, int err) {
+/* throw_error throws `what: strerror(err)`, with code `code` (NULL: none). */
+static napi_value throw_error(napi_env env, const char *code, const char *what, int err) {
   char msg[512];
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_throw_error(env, NULL, msg);
+  napi_throw_error(env, code, msg);
   return NULL;
 }
 
@@ -230,7 +231,8 @@ static napi_value spawn_child(napi_env env, napi_callback_info info) {
     if (out[0] >= 0) close(out[0]);
     if (err[0] >= 0) close(err[0]);
     if (ctl[0] >= 0) close(ctl[0]);
-    return throw_error(env, what, failure);
+    /* Without pidfds (Linux before 5.3) the caller falls back to child_process. */
+    return throw_error(env, strcmp(what, "pidfd_open") == 0 ? "TSBUILD_NO_PIDFD" : NULL, what, failure);
   }
 
   uv_loop_t *loop;
@@ -246,7 +248,7 @@ static napi_value spawn_child(napi_env env, napi_callback_info info) {
     close(out[0]);
     close(err[0]);
     close(ctl[0]);
-    return throw_error(env, "watching the child", ENOMEM);
+    return throw_error(env, NULL, "watching the child", ENOMEM);
   }
   w->env = env;
   w->pid = pid;
@@ -267,7 +269,7 @@ static napi_value spawn_child(napi_env env, napi_callback_info info) {
     close(out[0]);
     close(err[0]);
     close(ctl[0]);
-    return throw_error(env, "watching the child", -started);
+    return throw_error(env, NULL, "watching the child", -started);
   }
 
   napi_value result;

@@ -116,15 +116,17 @@ export function supervise(argv: readonly string[], io: RunIo, hooks: SuperviseHo
   if (!cmd) return Promise.reject(new TsbuildError("Runtime", "supervise needs a program"));
   const control = spawned.control === true ? (["pipe"] as const) : [];
   const childEnv = env ?? spawned.env ?? process.env;
-  let child: SpawnedChild;
+  let child: SpawnedChild | undefined;
   if (spawned.control === true && spawned.native === true && hasNativeSpawn()) {
     // The native spawn (native-spawn.ts): posix_spawn, whose cost does not grow with this heap.
     try {
       child = spawnWithControl(cmd, args, childEnv, io.stdin !== undefined);
     } catch (err) {
-      return Promise.reject(err);
+      // A kernel without pidfds (before 5.3) cannot have its exit watched: child_process then.
+      if ((err as NodeJS.ErrnoException).code !== "TSBUILD_NO_PIDFD") return Promise.reject(err);
     }
-  } else child = spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe", ...control], detached: true, env: childEnv });
+  }
+  child ??= spawn(cmd, args, { stdio: [io.stdin ? "pipe" : "ignore", "pipe", "pipe", ...control], detached: true, env: childEnv });
   spawned.onSpawn?.(child);
   const { state, timers, disarm } = watchStops(child, io, hooks);
   // Both are pipes (stdio "pipe" above), so never null.
