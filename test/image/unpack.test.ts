@@ -219,6 +219,15 @@ describe("unpackLayer", () => {
     await expect(unpack(gz.subarray(0, gz.length - 10))).rejects.toThrow(/gzip stream is corrupt.*truncated|unexpected end/);
   });
 
+  it("reads a gzip blob of several members (as tsbuild's libdeflate engine writes) as one stream", async () => {
+    const t = await makeTar([{ name: "f", body: "data" }, { name: "g", body: "more" }]);
+    const members = Buffer.concat([gzipSync(t.subarray(0, 700)), gzipSync(t.subarray(700))]);
+    const res = await unpack(members);
+    expect(res.diffId).toBe(sha256(t));
+    expect(readFileSync(join(root, "g"), "utf8")).toBe("more");
+    await expect(unpack(Buffer.concat([members, Buffer.from("trailing")]))).rejects.toThrow(/gzip stream is corrupt/);
+  });
+
   it("round-trips the layer tar writer, including hardlinks, whiteouts and long names", async () => {
     const long = `${"d".repeat(150)}/f`;
     const layer = writeLayerTar([
