@@ -60,8 +60,10 @@ static int high_cloexec(int fd) {
   return moved;
 }
 
+/* closed frees a watch once libuv is done with its handle; the pidfd is closed only then. */
 static void closed(uv_handle_t *handle) {
   Watch *w = (Watch *)handle;
+  if (w->pidfd >= 0) close(w->pidfd);
   free(w);
 }
 
@@ -76,7 +78,6 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   while (r < 0 && errno == EINTR);
   if (r == 0 && info.si_pid == 0) return; /* not exited yet (a spurious wake-up) */
   uv_poll_stop(poll);
-  close(w->pidfd);
   napi_env env = w->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
@@ -94,7 +95,12 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     napi_get_null(env, &args[0]);
     napi_create_int32(env, info.si_status, &args[1]);
   }
-  napi_make_callback(env, w->context, recv, fn, 2, args, &result);
+  if (napi_make_callback(env, w->context, recv, fn, 2, args, &result) == napi_pending_exception) {
+    /* The callback threw: that is the process's uncaught exception, as from any other callback. */
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
   napi_delete_reference(env, w->on_exit);
   napi_async_destroy(env, w->context);
   napi_close_handle_scope(env, scope);
@@ -261,7 +267,6 @@ static napi_value spawn_child(napi_env env, napi_callback_info info) {
     /* Cannot be watched after all: ended and reaped, the handle closed (its close frees w). */
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    close(pidfd);
     napi_delete_reference(env, w->on_exit);
     napi_async_destroy(env, w->context);
     uv_close((uv_handle_t *)&w->poll, closed);
