@@ -6,8 +6,7 @@
  */
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InputError, TsbuildError } from "../core/errors.js";
-import { NATIVE_DIR, nativeFile } from "../core/native.js";
+import { chosenNativeFile, loadNative, nativeFile } from "../core/native.js";
 
 /** NativeDeflate is the addon's interface (see native/deflate.c). */
 export interface NativeDeflate {
@@ -29,14 +28,13 @@ export function addonFile(from: string): string | undefined {
   return nativeFile(from, ADDON);
 }
 
-/** loadAddon opens the addon at `file` as require() would, without the module loader. */
+/** loadAddon opens the addon at `file` as require() would, without the module loader, checking that it is tsbuild's deflate. */
 export function loadAddon(file: string): NativeDeflate {
-  const module = { exports: {} };
-  process.dlopen(module, file);
-  const addon = module.exports as Partial<NativeDeflate>;
-  if (typeof addon.deflateMember !== "function") throw new TsbuildError("NativeDeflate", `${file} is not tsbuild's deflate addon (no deflateMember); rebuild it with \`npm run build:native\``);
-  return addon as NativeDeflate;
+  return loadNative<NativeDeflate>(file, "deflateMember", "deflate", "NativeDeflate", "set TSBUILD_DEFLATE=zlib");
 }
+
+/** DEFLATE_CHOICE: TSBUILD_DEFLATE picks libdeflate (the addon) or Node's zlib. */
+const DEFLATE_CHOICE = { variable: "TSBUILD_DEFLATE", native: "libdeflate", fallback: "zlib", kind: "a gzip engine", needs: "a C compiler and libdeflate-dev" };
 
 let loaded: { addon: NativeDeflate | undefined } | undefined;
 
@@ -47,18 +45,7 @@ let loaded: { addon: NativeDeflate | undefined } | undefined;
  */
 export function nativeDeflate(): NativeDeflate | undefined {
   if (loaded) return loaded.addon;
-  const choice = process.env.TSBUILD_DEFLATE ?? "";
-  if (choice !== "" && choice !== "zlib" && choice !== "libdeflate") throw new InputError(`TSBUILD_DEFLATE=${choice} is not a gzip engine: use libdeflate (the default when built) or zlib`);
-  const file = choice === "zlib" ? undefined : addonFile(dirname(fileURLToPath(import.meta.url)));
-  if (file === undefined && choice === "libdeflate") throw new InputError(`TSBUILD_DEFLATE=libdeflate, but tsbuild's native deflate is not built (${NATIVE_DIR}/${ADDON}); run \`npm run build:native\` (needs a C compiler and libdeflate-dev)`);
-  let addon: NativeDeflate | undefined;
-  if (file !== undefined) {
-    try {
-      addon = loadAddon(file);
-    } catch (err) {
-      throw new TsbuildError("NativeDeflate", `cannot load tsbuild's native deflate ${file}: ${(err as Error).message}; rebuild it with \`npm run build:native\`, or set TSBUILD_DEFLATE=zlib`, { cause: err });
-    }
-  }
-  loaded = { addon };
-  return addon;
+  const file = chosenNativeFile(dirname(fileURLToPath(import.meta.url)), ADDON, DEFLATE_CHOICE);
+  loaded = { addon: file === undefined ? undefined : loadAddon(file) };
+  return loaded.addon;
 }

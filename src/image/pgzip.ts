@@ -164,6 +164,25 @@ async function* blocksOf(source: AsyncIterable<Buffer | Uint8Array>, size: numbe
   yield block.subarray(0, used);
 }
 
+/**
+ * blocksAhead yields the blocks of blocksOf, each with whether it is the last, the read of the
+ * block after it already started when it is yielded: reading the input never waits for the
+ * compression the caller does meanwhile.
+ */
+async function* blocksAhead(source: AsyncIterable<Buffer | Uint8Array>, size: number, whole: WeakSet<Buffer>): AsyncGenerator<{ block: Buffer; last: boolean }> {
+  const it = blocksOf(source, size, whole)[Symbol.asyncIterator]();
+  let next = await it.next();
+  let ahead = next.done ? undefined : it.next();
+  ahead?.catch(() => undefined); // awaited on the next turn; this only keeps a failure meanwhile from being unhandled
+  while (!next.done) {
+    const block = next.value;
+    next = await (ahead as Promise<IteratorResult<Buffer>>);
+    ahead = next.done ? undefined : it.next();
+    ahead?.catch(() => undefined); // as above
+    yield { block, last: next.done === true };
+  }
+}
+
 /** engineOf is the engine `opts` asks for, or the default; the addon when it is libdeflate. */
 function engineOf(opts: ParallelGzipOptions): NativeDeflate | undefined {
   if (opts.engine === "zlib") return undefined;
@@ -199,19 +218,10 @@ async function* memberGzip(source: AsyncIterable<Buffer | Uint8Array>, opts: Par
   const pending: Promise<Buffer>[] = [];
   const whole = new WeakSet<Buffer>();
   let members = 0;
-  const it = blocksOf(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES, whole)[Symbol.asyncIterator]();
-  let next = await it.next();
-  // ahead: the next block's read, started before waiting on a deflate job (as in zlibGzip).
-  let ahead = next.done ? undefined : it.next();
-  ahead?.catch(() => undefined);
-  while (!next.done) {
-    const block = next.value;
-    next = await (ahead as Promise<IteratorResult<Buffer>>);
-    ahead = next.done ? undefined : it.next();
-    ahead?.catch(() => undefined);
+  for await (const { block, last } of blocksAhead(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES, whole)) {
     // blocksOf ends with the partial block, empty when the input filled whole blocks: it only
     // needs a member when the whole stream is empty.
-    if (block.length === 0 && (next.done !== true || members > 0)) continue;
+    if (block.length === 0 && (!last || members > 0)) continue;
     const job = addon.deflateMember(block, blockLevel(block, opts.level), xfl);
     job.catch(() => undefined); // awaited in order below; this only keeps an early failure from being unhandled
     const release = opts.release;
@@ -245,18 +255,7 @@ async function* zlibGzip(source: AsyncIterable<Buffer | Uint8Array>, opts: Paral
     if (release && whole.has(block)) job.then(() => release(block), () => undefined);
   };
   yield header(opts.level);
-  const it = blocksOf(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES, whole)[Symbol.asyncIterator]();
-  let next = await it.next();
-  // ahead is the read of the block after `next`, started before waiting on a deflate job so that
-  // reading the input never waits for compression.
-  let ahead = next.done ? undefined : it.next();
-  ahead?.catch(() => undefined); // as below
-  while (!next.done) {
-    const block = next.value;
-    next = await (ahead as Promise<IteratorResult<Buffer>>);
-    ahead = next.done ? undefined : it.next();
-    ahead?.catch(() => undefined); // awaited on the next turn; this only keeps a failure meanwhile from being unhandled
-    const last = next.done === true;
+  for await (const { block, last } of blocksAhead(source, opts.blockBytes ?? PGZIP_BLOCK_BYTES, whole)) {
     crc = crc32(block, crc);
     length += block.length;
     const dict = previous && previous.length > 0 ? previous.subarray(Math.max(0, previous.length - WINDOW_BYTES)) : undefined;

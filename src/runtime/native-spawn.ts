@@ -13,8 +13,8 @@ import { constants } from "node:os";
 import { dirname } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { InputError, TsbuildError } from "../core/errors.js";
-import { NATIVE_DIR, nativeFile } from "../core/native.js";
+import { TsbuildError } from "../core/errors.js";
+import { chosenNativeFile, loadNative } from "../core/native.js";
 
 /** SpawnedChild is what supervise() and its callers use of a child process: ChildProcess has it all. */
 export interface SpawnedChild extends EventEmitter {
@@ -33,6 +33,9 @@ interface NativeSpawnAddon {
 /** ADDON is the addon's file name in native/build. */
 const ADDON = "tsbuild_spawn.node";
 
+/** SPAWN_CHOICE: TSBUILD_SPAWN picks the native spawn or Node's child_process. */
+const SPAWN_CHOICE = { variable: "TSBUILD_SPAWN", native: "native", fallback: "node", kind: "a way to spawn", needs: "a C compiler" };
+
 let loaded: { addon: NativeSpawnAddon | undefined } | undefined;
 
 /**
@@ -41,23 +44,9 @@ let loaded: { addon: NativeSpawnAddon | undefined } | undefined;
  */
 function nativeSpawnAddon(): NativeSpawnAddon | undefined {
   if (loaded) return loaded.addon;
-  const choice = process.env.TSBUILD_SPAWN ?? "";
-  if (choice !== "" && choice !== "node" && choice !== "native") throw new InputError(`TSBUILD_SPAWN=${choice} is not a way to spawn: use native (the default when built) or node`);
-  const file = choice === "node" ? undefined : nativeFile(dirname(fileURLToPath(import.meta.url)), ADDON);
-  if (file === undefined && choice === "native") throw new InputError(`TSBUILD_SPAWN=native, but ${NATIVE_DIR}/${ADDON} is not built; run \`npm run build:native\` (needs a C compiler)`);
-  let addon: NativeSpawnAddon | undefined;
-  if (file !== undefined) {
-    const module = { exports: {} as Partial<NativeSpawnAddon> };
-    try {
-      process.dlopen(module, file);
-    } catch (err) {
-      throw new TsbuildError("NativeSpawn", `cannot load tsbuild's native spawn ${file}: ${(err as Error).message}; rebuild it with \`npm run build:native\`, or set TSBUILD_SPAWN=node`, { cause: err });
-    }
-    if (typeof module.exports.spawn !== "function") throw new TsbuildError("NativeSpawn", `${file} is not tsbuild's spawn addon (no spawn); rebuild it with \`npm run build:native\``);
-    addon = module.exports as NativeSpawnAddon;
-  }
-  loaded = { addon };
-  return addon;
+  const file = chosenNativeFile(dirname(fileURLToPath(import.meta.url)), ADDON, SPAWN_CHOICE);
+  loaded = { addon: file === undefined ? undefined : loadNative<NativeSpawnAddon>(file, "spawn", "spawn", "NativeSpawn", "set TSBUILD_SPAWN=node") };
+  return loaded.addon;
 }
 
 /** hasNativeSpawn says whether spawnWithControl uses the native spawn. */

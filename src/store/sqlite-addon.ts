@@ -6,10 +6,10 @@
  * realpath of every path component), about a millisecond of every command's start. An addon
  * installed elsewhere is still found by better-sqlite3's own search.
  */
-import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type BetterSqlite3 from "better-sqlite3";
+import { dlopenFile, fileAbove } from "../core/native.js";
 
 /** ADDON is the addon's path inside the better-sqlite3 package. */
 const ADDON = "better-sqlite3/build/Release/better_sqlite3.node";
@@ -21,22 +21,11 @@ const ADDON = "better-sqlite3/build/Release/better_sqlite3.node";
  * Undefined when there is none.
  */
 export function addonFile(from: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const file = `${dir === "/" ? "" : dir}/node_modules/${ADDON}`;
-    if (statSync(file, { throwIfNoEntry: false })?.isFile() === true) return file;
-    if (dirname(dir) === dir) return undefined;
-  }
+  return fileAbove(from, `node_modules/${ADDON}`);
 }
 
 /** addon is the loaded addon, once the first database opened. */
 let addon: object | undefined;
-
-/** loadAddon opens the addon at `file` as require() would, without the module loader. */
-function loadAddon(file: string): object {
-  const module = { exports: {} };
-  process.dlopen(module, file);
-  return module.exports;
-}
 
 /** withAddon returns a Database constructor that passes the addon unless the caller gives one. */
 export function withAddon(base: typeof BetterSqlite3): typeof BetterSqlite3 {
@@ -47,7 +36,7 @@ export function withAddon(base: typeof BetterSqlite3): typeof BetterSqlite3 {
   class Database extends Base {
     constructor(path?: string | Buffer, options: BetterSqlite3.Options = {}) {
       // better-sqlite3 takes the addon object itself as nativeBinding too (its types say only a path).
-      super(path, { nativeBinding: (addon ??= loadAddon(file)) as unknown as string, ...options });
+      super(path, { nativeBinding: (addon ??= dlopenFile(file)) as unknown as string, ...options });
     }
   }
   return Database as unknown as typeof BetterSqlite3;

@@ -24,8 +24,7 @@
 import { dirname } from "node:path";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { InputError } from "../../core/errors.js";
-import { NATIVE_DIR, nativeFile } from "../../core/native.js";
+import { chosenNativeFile } from "../../core/native.js";
 import type { SpawnedChild } from "../native-spawn.js";
 import { shellQuote } from "../process.js";
 
@@ -132,18 +131,16 @@ function tableSteps(plan: LauncherPlan): { opens: string[]; side: string[]; clos
 /** LAUNCHER is the native launcher's file name in native/build (built from native/launcher.c). */
 const LAUNCHER = "tsbuild-launcher";
 
+/** LAUNCHER_CHOICE: TSBUILD_LAUNCHER picks the native launcher or the shell one. */
+const LAUNCHER_CHOICE = { variable: "TSBUILD_LAUNCHER", native: "native", fallback: "sh", kind: "a launcher", needs: "a C compiler" };
+
 /**
  * nativeLauncher is the path of the built native launcher, found from this module's directory
  * upwards, or undefined when it is not built or TSBUILD_LAUNCHER=sh asks for the shell launcher.
  * TSBUILD_LAUNCHER=native makes a missing one an error.
  */
 export function nativeLauncher(from = dirname(fileURLToPath(import.meta.url))): string | undefined {
-  const choice = process.env.TSBUILD_LAUNCHER ?? "";
-  if (choice === "sh") return undefined;
-  if (choice !== "" && choice !== "native") throw new InputError(`TSBUILD_LAUNCHER=${choice} is not a launcher: use native (the default when built) or sh`);
-  const file = nativeFile(from, LAUNCHER);
-  if (file === undefined && choice === "native") throw new InputError(`TSBUILD_LAUNCHER=native, but ${NATIVE_DIR}/${LAUNCHER} is not built; run \`npm run build:native\` (needs a C compiler)`);
-  return file;
+  return chosenNativeFile(from, LAUNCHER, LAUNCHER_CHOICE);
 }
 
 /**

@@ -79,10 +79,8 @@ interface Ahead {
 /** OciDriver runs specs with runc or crun; see createOciDriver. */
 class OciDriver implements Driver {
   readonly warnings: readonly string[] = [];
-  /** prepared holds the cgroups prepare() made for a bundle id (the dirs to join) until its start takes them. */
-  private readonly prepared = new Map<string, readonly string[]>();
-  /** warming holds the stop of the cgroup warming prepare() started for a bundle id, until its start takes it. */
-  private readonly warming = new Map<string, () => void>();
+  /** prepared holds what prepare() made for a bundle id until its start takes it: the cgroups (the dirs to join) and the stop of its cgroup warming. */
+  private readonly prepared = new Map<string, { readonly join: readonly string[]; readonly stopWarming: () => void }>();
   constructor(
     readonly name: OciRuntimeName,
     private readonly binary: string,
@@ -257,15 +255,15 @@ class OciDriver implements Driver {
       // reports it (removing what it made); the release removes what this made meanwhile.
       return () => removeCgroupTree(this.mounts, rel);
     }
-    this.prepared.set(id, join);
     // The cgroup warming (see start) begins as soon as the cgroups exist: its first move waits
     // out the RCU grace period that the launcher's joins would otherwise wait for.
-    this.warming.set(id, warmCgroupAttach(this.mounts));
+    this.prepared.set(id, { join, stopWarming: warmCgroupAttach(this.mounts) });
     return async () => {
-      this.warming.get(id)?.();
-      this.warming.delete(id);
-      // Taken by a start, whose own cleanup removes the cgroups.
-      if (!this.prepared.delete(id)) return;
+      const untaken = this.prepared.get(id);
+      // Taken by a start, whose own cleanup stops the warming and removes the cgroups.
+      if (!untaken) return;
+      this.prepared.delete(id);
+      untaken.stopWarming();
       await removeCgroupTree(this.mounts, rel);
     };
   }
@@ -292,10 +290,11 @@ class OciDriver implements Driver {
     let links: string | undefined;
     const prepared = this.prepared.get(bundle.id);
     this.prepared.delete(bundle.id);
-    let stopWarming = (): void => undefined;
+    // Taken over with the cgroups: stopped by this start's cleanup, whatever fails before the launcher.
+    let stopWarming = prepared?.stopWarming ?? ((): void => undefined);
     try {
       mkdirSync(this.stateRoot, { recursive: true, mode: 0o700 });
-      const join = prepared ?? this.cgroupsFor(rel, req.resources);
+      const join = prepared?.join ?? this.cgroupsFor(rel, req.resources);
       const overlay = req.overlay === undefined ? undefined : { ...overlayLinksSync(req.overlay), target: req.overlay.target };
       links = overlay?.cwd;
       const detach = this.hybrid ? this.mounts.unified : undefined;
@@ -314,8 +313,7 @@ class OciDriver implements Driver {
       // period. Not before the mkdirs, which would wait on the mutex. (With the native launcher,
       // which reaches its joins 0.5 ms after it starts, the joins still wait for part of it:
       // starting the warming at prepare instead of here measured -0.55 ms in 200 pairs.)
-      stopWarming = this.warming.get(bundle.id) ?? warmCgroupAttach(this.mounts);
-      this.warming.delete(bundle.id);
+      stopWarming = prepared?.stopWarming ?? warmCgroupAttach(this.mounts);
       // Where tsbuild joins the cgroups (the launcher, before it reads `go`), no move follows the go-ahead: the warming ends then.
       const afterGo = join.length > 0 ? () => stopWarming() : undefined;
       const done = plan.privateMounts || join.length > 0 ? await this.throughLauncher(req, plan, rt, bundle, io, rel, afterGo) : await this.direct(req, rt, bundle, io, rel);
